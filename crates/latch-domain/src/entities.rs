@@ -1,0 +1,264 @@
+//! The entities Latch stores, as plain data. Rules about them live beside them.
+
+use crate::clock::Timestamp;
+use crate::ids::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The four kinds of application (DESIGN.md "Admin API").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AppType {
+    Traditional,
+    #[serde(rename = "SPA")]
+    Spa,
+    Native,
+    MachineToMachine,
+}
+
+impl AppType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppType::Traditional => "Traditional",
+            AppType::Spa => "SPA",
+            AppType::Native => "Native",
+            AppType::MachineToMachine => "MachineToMachine",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AppType> {
+        Some(match s {
+            "Traditional" => AppType::Traditional,
+            "SPA" => AppType::Spa,
+            "Native" => AppType::Native,
+            "MachineToMachine" => AppType::MachineToMachine,
+            _ => return None,
+        })
+    }
+
+    /// Confidential clients hold a secret (RFC 6749 §2.1); the others are public and use PKCE.
+    pub fn is_confidential(self) -> bool {
+        matches!(self, AppType::Traditional | AppType::MachineToMachine)
+    }
+}
+
+/// Per-application settings beyond the OIDC basics (Logto's `customClientMetadata`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CustomClientMetadata {
+    pub cors_allowed_origins: Vec<String>,
+    pub id_token_ttl: Option<i64>,
+    pub refresh_token_ttl_in_days: Option<i64>,
+    pub rotate_refresh_token: Option<bool>,
+    pub always_issue_refresh_token: Option<bool>,
+    /// `RS256` (default) or `ES256`.
+    pub id_token_signed_response_alg: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Application {
+    pub id: ApplicationId,
+    pub name: String,
+    pub description: Option<String>,
+    pub app_type: AppType,
+    pub is_third_party: bool,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub custom: CustomClientMetadata,
+    pub created_at: Timestamp,
+}
+
+/// A named client secret. Only its hash is ever stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppSecret {
+    pub application_id: ApplicationId,
+    pub name: String,
+    pub hash: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
+impl AppSecret {
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.expires_at.is_none_or(|exp| now < exp)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct User {
+    pub id: UserId,
+    pub username: Option<String>,
+    pub primary_email: Option<String>,
+    pub primary_phone: Option<String>,
+    pub name: Option<String>,
+    pub avatar: Option<String>,
+    /// Standard profile claims beyond the columns (given_name, family_name, locale, address, …).
+    pub profile: serde_json::Map<String, serde_json::Value>,
+    pub custom_data: serde_json::Value,
+    pub password_hash: Option<String>,
+    pub email_verified: bool,
+    pub phone_verified: bool,
+    pub is_suspended: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// An API resource (RFC 8707 resource indicator) and its access-token lifetime.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    pub id: ResourceId,
+    pub name: String,
+    pub indicator: String,
+    pub access_token_ttl: i64,
+    pub created_at: Timestamp,
+}
+
+/// A permission of an API resource.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scope {
+    pub id: ScopeId,
+    pub resource_id: ResourceId,
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RoleType {
+    User,
+    MachineToMachine,
+}
+
+impl RoleType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoleType::User => "User",
+            RoleType::MachineToMachine => "MachineToMachine",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RoleType> {
+        match s {
+            "User" => Some(RoleType::User),
+            "MachineToMachine" => Some(RoleType::MachineToMachine),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Role {
+    pub id: RoleId,
+    pub name: String,
+    pub description: String,
+    pub role_type: RoleType,
+    pub created_at: Timestamp,
+}
+
+/// A signed-in browser. The cookie holds the id; this record holds the truth.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Session {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub auth_time: Timestamp,
+    pub created_at: Timestamp,
+    pub last_active_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// What a user has allowed one application, remembered across sessions.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GrantDetails {
+    /// OIDC user scopes and organization scopes granted (`openid`, `email`, …).
+    pub scopes: Vec<String>,
+    /// Resource indicator → granted scope names of that resource.
+    pub resource_scopes: BTreeMap<String, Vec<String>>,
+    /// Organizations the user shared with the application.
+    pub organizations: Vec<OrganizationId>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grant {
+    pub id: GrantId,
+    pub user_id: UserId,
+    pub application_id: ApplicationId,
+    pub details: GrantDetails,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// An opaque access token (userinfo only). Only the hash of the token is stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccessTokenRecord {
+    pub token_hash: String,
+    pub application_id: ApplicationId,
+    pub user_id: Option<UserId>,
+    pub grant_id: Option<GrantId>,
+    pub scope: String,
+    pub issued_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// A refresh token, bound to a grant. Only the hash of the token is stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RefreshTokenRecord {
+    pub token_hash: String,
+    pub grant_id: GrantId,
+    pub application_id: ApplicationId,
+    pub user_id: UserId,
+    pub scope: String,
+    pub auth_time: Timestamp,
+    pub issued_at: Timestamp,
+    pub expires_at: Timestamp,
+    /// Set when the token was rotated out; presenting it again revokes the grant's tokens.
+    pub consumed_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyState {
+    Next,
+    Current,
+    Previous,
+}
+
+impl KeyState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyState::Next => "next",
+            KeyState::Current => "current",
+            KeyState::Previous => "previous",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<KeyState> {
+        match s {
+            "next" => Some(KeyState::Next),
+            "current" => Some(KeyState::Current),
+            "previous" => Some(KeyState::Previous),
+            _ => None,
+        }
+    }
+}
+
+/// A signing key. The private half is stored encrypted (a JWE) and never leaves the process.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SigningKey {
+    pub kid: KeyId,
+    /// `RS256` or `ES256`.
+    pub alg: String,
+    pub state: KeyState,
+    pub private_jwe: String,
+    pub public_jwk: String,
+    pub created_at: Timestamp,
+}
+
+/// One line of the audit log: who changed what, when.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditEntry {
+    pub id: String,
+    pub at: Timestamp,
+    pub actor: String,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub details: serde_json::Value,
+}

@@ -1,0 +1,16 @@
+//! Latch's domain: entities, identifier newtypes, validation rules, repository traits and the
+//! ports (clock, randomness, ephemeral store) through which everything else reaches the world.
+//!
+//! Architecture invariant: this crate does no I/O, reads no clock and no OS randomness, and
+//! depends on no HTTP, SQL or async runtime crate (`cargo xtask deps` checks it).
+
+pub mod clock;
+pub mod entities;
+pub mod ephemeral;
+pub mod ids;
+pub mod redirect;
+pub mod repo;
+pub mod scope;
+
+pub use clock::{Clock, Random, Timestamp};
+pub use ids::*;

@@ -1,0 +1,137 @@
+//! Repository traits: the durable-storage port. `latch-store` implements them once, with one
+//! query DSL, for SQLite and Postgres.
+
+use crate::clock::Timestamp;
+use crate::entities::*;
+use crate::ids::*;
+use async_trait::async_trait;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RepoError {
+    /// A unique constraint refused the write; the text names what collided.
+    #[error("already exists: {0}")]
+    Conflict(String),
+    /// A referenced row does not exist (foreign key).
+    #[error("refers to something that does not exist: {0}")]
+    MissingReference(String),
+    /// The database could not be reached or failed; never caused by user input.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+}
+
+pub type RepoResult<T> = Result<T, RepoError>;
+
+/// A page of a list: 1-based `page`, `size` rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub page: u32,
+    pub size: u32,
+}
+
+impl Page {
+    pub const ALL: Page = Page { page: 1, size: 10_000 };
+
+    pub fn offset(self) -> i64 {
+        i64::from(self.page.saturating_sub(1)) * i64::from(self.size)
+    }
+}
+
+#[async_trait]
+pub trait ApplicationRepo: Send + Sync {
+    async fn insert_application(&self, app: &Application) -> RepoResult<()>;
+    /// Replaces the stored fields and URI lists of `app.id`; `false` when it does not exist.
+    async fn update_application(&self, app: &Application) -> RepoResult<bool>;
+    async fn get_application(&self, id: &ApplicationId) -> RepoResult<Option<Application>>;
+    async fn find_application_by_name(&self, name: &str) -> RepoResult<Option<Application>>;
+    /// Applications ordered by creation, optionally filtered by `is_third_party`, and the total.
+    async fn list_applications(&self, third_party: Option<bool>, page: Page) -> RepoResult<(Vec<Application>, i64)>;
+    async fn delete_application(&self, id: &ApplicationId) -> RepoResult<bool>;
+    async fn insert_secret(&self, secret: &AppSecret) -> RepoResult<()>;
+    async fn list_secrets(&self, app: &ApplicationId) -> RepoResult<Vec<AppSecret>>;
+    async fn delete_secret(&self, app: &ApplicationId, name: &str) -> RepoResult<bool>;
+}
+
+#[async_trait]
+pub trait UserRepo: Send + Sync {
+    async fn insert_user(&self, user: &User) -> RepoResult<()>;
+    async fn update_user(&self, user: &User) -> RepoResult<bool>;
+    async fn get_user(&self, id: &UserId) -> RepoResult<Option<User>>;
+    /// Finds a user by username (exact) or primary email (case-insensitive).
+    async fn find_user_by_login(&self, identifier: &str) -> RepoResult<Option<User>>;
+    async fn list_users(&self, page: Page) -> RepoResult<(Vec<User>, i64)>;
+    async fn delete_user(&self, id: &UserId) -> RepoResult<bool>;
+}
+
+#[async_trait]
+pub trait ResourceRepo: Send + Sync {
+    async fn insert_resource(&self, resource: &Resource) -> RepoResult<()>;
+    async fn get_resource_by_indicator(&self, indicator: &str) -> RepoResult<Option<Resource>>;
+    async fn list_resources(&self) -> RepoResult<Vec<Resource>>;
+    async fn insert_scope(&self, scope: &Scope) -> RepoResult<()>;
+    async fn list_scopes(&self, resource: &ResourceId) -> RepoResult<Vec<Scope>>;
+}
+
+#[async_trait]
+pub trait RoleRepo: Send + Sync {
+    async fn insert_role(&self, role: &Role) -> RepoResult<()>;
+    async fn get_role_by_name(&self, name: &str) -> RepoResult<Option<Role>>;
+    async fn add_role_scopes(&self, role: &RoleId, scopes: &[ScopeId]) -> RepoResult<()>;
+    async fn add_user_roles(&self, user: &UserId, roles: &[RoleId]) -> RepoResult<()>;
+    async fn add_application_roles(&self, app: &ApplicationId, roles: &[RoleId]) -> RepoResult<()>;
+    /// Names of the scopes of `resource` that `user` holds through its roles.
+    async fn user_resource_scopes(&self, user: &UserId, resource: &ResourceId) -> RepoResult<Vec<String>>;
+    /// Names of the scopes of `resource` that a machine-to-machine `app` holds through its roles.
+    async fn application_resource_scopes(&self, app: &ApplicationId, resource: &ResourceId) -> RepoResult<Vec<String>>;
+    async fn user_role_names(&self, user: &UserId) -> RepoResult<Vec<String>>;
+}
+
+#[async_trait]
+pub trait SessionRepo: Send + Sync {
+    async fn insert_session(&self, session: &Session) -> RepoResult<()>;
+    async fn get_session(&self, id: &SessionId) -> RepoResult<Option<Session>>;
+    async fn touch_session(&self, id: &SessionId, at: Timestamp) -> RepoResult<()>;
+    async fn delete_session(&self, id: &SessionId) -> RepoResult<bool>;
+}
+
+#[async_trait]
+pub trait GrantRepo: Send + Sync {
+    async fn get_grant(&self, user: &UserId, app: &ApplicationId) -> RepoResult<Option<Grant>>;
+    /// Inserts the grant, or replaces the details of the existing one of the same user and app.
+    async fn save_grant(&self, grant: &Grant) -> RepoResult<()>;
+    async fn delete_grant(&self, id: &GrantId) -> RepoResult<bool>;
+}
+
+#[async_trait]
+pub trait TokenRepo: Send + Sync {
+    async fn insert_access_token(&self, token: &AccessTokenRecord) -> RepoResult<()>;
+    async fn get_access_token(&self, token_hash: &str) -> RepoResult<Option<AccessTokenRecord>>;
+    /// Deletes every opaque access and refresh token issued under `grant`; returns how many.
+    async fn revoke_grant_tokens(&self, grant: &GrantId) -> RepoResult<u64>;
+    async fn delete_access_token(&self, token_hash: &str) -> RepoResult<bool>;
+}
+
+#[async_trait]
+pub trait KeyRepo: Send + Sync {
+    async fn list_signing_keys(&self) -> RepoResult<Vec<SigningKey>>;
+    async fn insert_signing_key(&self, key: &SigningKey) -> RepoResult<()>;
+    async fn set_signing_key_state(&self, kid: &KeyId, state: KeyState) -> RepoResult<bool>;
+    async fn delete_signing_key(&self, kid: &KeyId) -> RepoResult<bool>;
+}
+
+#[async_trait]
+pub trait AuditRepo: Send + Sync {
+    async fn append_audit(&self, entry: &AuditEntry) -> RepoResult<()>;
+    /// Newest first, and the total.
+    async fn list_audit(&self, page: Page) -> RepoResult<(Vec<AuditEntry>, i64)>;
+}
+
+/// Everything durable, as one handle for the servers to hold.
+#[async_trait]
+pub trait Repositories:
+    ApplicationRepo + UserRepo + ResourceRepo + RoleRepo + SessionRepo + GrantRepo + TokenRepo + KeyRepo + AuditRepo
+{
+    /// Answers when the database does (for `/readyz`).
+    async fn ping(&self) -> RepoResult<()>;
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+}

@@ -1,0 +1,77 @@
+//! The catalogue of OIDC user scopes and the claims each releases (DESIGN.md "Scopes and claims").
+
+pub const OPENID: &str = "openid";
+pub const OFFLINE_ACCESS: &str = "offline_access";
+pub const ORGANIZATIONS: &str = "urn:latch:scope:organizations";
+pub const ORGANIZATION_ROLES: &str = "urn:latch:scope:organization_roles";
+
+/// Every user scope Latch knows, with the claims it releases.
+pub const USER_SCOPES: &[(&str, &[&str])] = &[
+    (OPENID, &["sub"]),
+    (OFFLINE_ACCESS, &[]),
+    (
+        "profile",
+        &[
+            "name",
+            "given_name",
+            "family_name",
+            "middle_name",
+            "nickname",
+            "preferred_username",
+            "profile",
+            "picture",
+            "website",
+            "gender",
+            "birthdate",
+            "zoneinfo",
+            "locale",
+            "updated_at",
+        ],
+    ),
+    ("email", &["email", "email_verified"]),
+    ("phone", &["phone_number", "phone_number_verified"]),
+    ("address", &["address"]),
+    ("custom_data", &["custom_data"]),
+    ("identities", &["identities"]),
+    ("roles", &["roles"]),
+    (ORGANIZATIONS, &["organizations"]),
+    (ORGANIZATION_ROLES, &["organization_roles"]),
+];
+
+pub fn is_user_scope(scope: &str) -> bool {
+    USER_SCOPES.iter().any(|(s, _)| *s == scope)
+}
+
+/// The claims a user scope releases; empty for unknown scopes.
+pub fn claims_of(scope: &str) -> &'static [&'static str] {
+    USER_SCOPES.iter().find(|(s, _)| *s == scope).map(|(_, c)| *c).unwrap_or(&[])
+}
+
+/// Every claim name Latch can release (for discovery's `claims_supported`).
+pub fn all_claims() -> Vec<&'static str> {
+    let mut out: Vec<&str> = vec!["iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash"];
+    for (_, claims) in USER_SCOPES {
+        for c in *claims {
+            if !out.contains(c) {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// Splits a space-delimited scope string (RFC 6749 §3.3) into its distinct tokens, in order.
+pub fn split(scope: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in scope.split(' ').filter(|s| !s.is_empty()) {
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_owned());
+        }
+    }
+    out
+}
+
+/// RFC 6749 §3.3 scope-token syntax: `%x21 / %x23-5B / %x5D-7E`.
+pub fn is_valid_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+}

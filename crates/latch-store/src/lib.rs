@@ -1,0 +1,13 @@
+//! Storage adapters: the durable store (diesel over SQLite or Postgres, one query DSL, embedded
+//! migrations) and the ephemeral store (in-process memory or Redis).
+//!
+//! Architecture invariant: this crate implements the domain's ports and knows nothing of HTTP.
+
+mod db;
+mod ephemeral;
+mod repos;
+mod schema;
+pub mod testing;
+
+pub use db::{Backend, Db, StoreError};
+pub use ephemeral::{MemoryStore, RedisStore, connect_ephemeral};

@@ -1,0 +1,466 @@
+//! The storage contract: one suite, run against SQLite and Postgres (repositories) and against
+//! memory and Redis (ephemeral store). Each test gets its own database or key prefix.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use futures_util::StreamExt;
+use latch_domain::Timestamp;
+use latch_domain::entities::*;
+use latch_domain::ephemeral::EphemeralStore;
+use latch_domain::ids::*;
+use latch_domain::repo::*;
+use latch_store::testing::{self, TestDb};
+use latch_store::{Db, MemoryStore, RedisStore};
+use std::sync::Arc;
+use std::time::Duration;
+
+// ---------------------------------------------------------------- harness
+
+/// Runs `body` against a fresh database of each configured backend.
+macro_rules! repo_contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let t = super::TestDb::sqlite();
+                let db = t.open().expect("open sqlite");
+                super::$name(&db).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some(url) = super::testing::postgres_url() else {
+                    assert!(!super::testing::required(), "CI requires LATCH_TEST_DATABASE_URL");
+                    eprintln!("skipped: LATCH_TEST_DATABASE_URL not set");
+                    return;
+                };
+                let t = super::TestDb::postgres(&url).expect("create postgres test database");
+                let db = t.open().expect("open postgres");
+                super::$name(&db).await;
+            })*
+        }
+    };
+}
+
+macro_rules! ephemeral_contract {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let store: std::sync::Arc<dyn super::EphemeralStore> = std::sync::Arc::new(super::MemoryStore::default());
+                super::$name(store).await;
+            })*
+        }
+        mod redis {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let Some(url) = super::testing::redis_url() else {
+                    assert!(!super::testing::required(), "CI requires LATCH_TEST_REDIS_URL");
+                    eprintln!("skipped: LATCH_TEST_REDIS_URL not set");
+                    return;
+                };
+                let prefix = format!("latch_test:{}:{}:", stringify!($name), std::process::id());
+                let store: std::sync::Arc<dyn super::EphemeralStore> =
+                    std::sync::Arc::new(super::RedisStore::connect(&url, &prefix).expect("redis"));
+                super::$name(store).await;
+            })*
+        }
+    };
+}
+
+repo_contract!(
+    migrations_are_idempotent,
+    application_round_trip_keeps_uri_order,
+    application_update_replaces_uris,
+    application_names_are_unique,
+    applications_list_filters_and_paginates,
+    deleting_an_application_removes_its_secrets,
+    secrets_need_an_existing_application,
+    users_are_found_by_username_or_email_case_insensitively,
+    usernames_and_emails_are_unique,
+    user_updates_and_deletes,
+    role_scopes_resolve_for_users_and_apps,
+    sessions_round_trip,
+    grants_are_one_per_user_and_app,
+    revoking_a_grant_deletes_its_tokens,
+    signing_keys_change_state,
+    audit_log_lists_newest_first,
+);
+
+ephemeral_contract!(
+    put_get_take_delete,
+    values_expire,
+    take_is_atomic_under_concurrency,
+    counters_count_within_their_window,
+    published_messages_reach_subscribers,
+);
+
+// ---------------------------------------------------------------- fixtures
+
+fn app(id: &str, name: &str, third_party: bool) -> Application {
+    Application {
+        id: ApplicationId::from(id),
+        name: name.to_owned(),
+        description: Some("an app".to_owned()),
+        app_type: AppType::Traditional,
+        is_third_party: third_party,
+        redirect_uris: vec!["https://b.example/cb".to_owned(), "https://a.example/cb".to_owned()],
+        post_logout_redirect_uris: vec!["https://a.example/bye".to_owned()],
+        custom: CustomClientMetadata { id_token_ttl: Some(600), ..Default::default() },
+        created_at: Timestamp(1_700_000_000),
+    }
+}
+
+fn user(id: &str, username: &str, email: &str) -> User {
+    User {
+        id: UserId::from(id),
+        username: Some(username.to_owned()),
+        primary_email: Some(email.to_owned()),
+        name: Some("Ada Lovelace".to_owned()),
+        password_hash: Some("$argon2id$stub".to_owned()),
+        custom_data: serde_json::json!({"plan": "pro"}),
+        created_at: Timestamp(1_700_000_000),
+        updated_at: Timestamp(1_700_000_000),
+        ..Default::default()
+    }
+}
+
+// ---------------------------------------------------------------- repository contract
+
+async fn migrations_are_idempotent(db: &Db) {
+    assert_eq!(db.migrate().expect("second migrate"), 0, "a second run applies nothing");
+    db.ping().await.expect("ping");
+}
+
+async fn application_round_trip_keeps_uri_order(db: &Db) {
+    let a = app("app1", "First", true);
+    db.insert_application(&a).await.expect("insert");
+    let got = db.get_application(&a.id).await.expect("get").expect("exists");
+    assert_eq!(got, a);
+    assert_eq!(db.find_application_by_name("First").await.expect("find"), Some(a));
+    assert_eq!(db.get_application(&ApplicationId::from("nope")).await.expect("get"), None);
+}
+
+async fn application_update_replaces_uris(db: &Db) {
+    let mut a = app("app1", "First", false);
+    db.insert_application(&a).await.expect("insert");
+    a.redirect_uris = vec!["https://c.example/cb".to_owned()];
+    a.post_logout_redirect_uris.clear();
+    a.name = "Renamed".to_owned();
+    assert!(db.update_application(&a).await.expect("update"));
+    assert_eq!(db.get_application(&a.id).await.expect("get"), Some(a.clone()));
+    let ghost = app("ghost", "Ghost", false);
+    assert!(!db.update_application(&ghost).await.expect("update of a missing app"));
+}
+
+async fn application_names_are_unique(db: &Db) {
+    db.insert_application(&app("a1", "Same", false)).await.expect("insert");
+    let err = db.insert_application(&app("a2", "Same", false)).await.expect_err("duplicate name");
+    assert!(matches!(err, RepoError::Conflict(_)), "{err:?}");
+    assert!(db.get_application(&ApplicationId::from("a2")).await.expect("get").is_none(), "no half-written app");
+}
+
+async fn applications_list_filters_and_paginates(db: &Db) {
+    for i in 0..5 {
+        let mut a = app(&format!("app{i}"), &format!("App {i}"), i % 2 == 0);
+        a.created_at = Timestamp(1_700_000_000 + i);
+        db.insert_application(&a).await.expect("insert");
+    }
+    let (all, total) = db.list_applications(None, Page { page: 1, size: 2 }).await.expect("list");
+    assert_eq!(total, 5);
+    assert_eq!(all.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["app0", "app1"]);
+    let (third, total) = db.list_applications(Some(true), Page { page: 2, size: 2 }).await.expect("list");
+    assert_eq!(total, 3);
+    assert_eq!(third.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["app4"]);
+    assert_eq!(third[0].redirect_uris.len(), 2, "lists carry the URIs too");
+}
+
+async fn deleting_an_application_removes_its_secrets(db: &Db) {
+    let a = app("app1", "First", false);
+    db.insert_application(&a).await.expect("insert");
+    let secret = AppSecret {
+        application_id: a.id.clone(),
+        name: "default".to_owned(),
+        hash: "h".to_owned(),
+        created_at: Timestamp(1),
+        expires_at: Some(Timestamp(100)),
+    };
+    db.insert_secret(&secret).await.expect("secret");
+    assert!(matches!(db.insert_secret(&secret).await, Err(RepoError::Conflict(_))), "secret names are unique per app");
+    assert_eq!(db.list_secrets(&a.id).await.expect("list"), vec![secret]);
+    assert!(db.delete_application(&a.id).await.expect("delete"));
+    assert!(db.list_secrets(&a.id).await.expect("list").is_empty());
+    assert!(!db.delete_application(&a.id).await.expect("second delete"));
+}
+
+async fn secrets_need_an_existing_application(db: &Db) {
+    let secret = AppSecret {
+        application_id: ApplicationId::from("missing"),
+        name: "x".to_owned(),
+        hash: "h".to_owned(),
+        created_at: Timestamp(1),
+        expires_at: None,
+    };
+    let err = db.insert_secret(&secret).await.expect_err("foreign key");
+    assert!(matches!(err, RepoError::MissingReference(_)), "{err:?}");
+}
+
+async fn users_are_found_by_username_or_email_case_insensitively(db: &Db) {
+    let u = user("u1", "ada", "Ada@Example.com");
+    db.insert_user(&u).await.expect("insert");
+    assert_eq!(db.find_user_by_login("ada").await.expect("find"), Some(u.clone()));
+    assert_eq!(db.find_user_by_login("ada@example.COM").await.expect("find"), Some(u.clone()));
+    assert_eq!(db.find_user_by_login("ADA").await.expect("find"), None, "usernames are exact");
+    assert_eq!(db.get_user(&u.id).await.expect("get"), Some(u));
+}
+
+async fn usernames_and_emails_are_unique(db: &Db) {
+    db.insert_user(&user("u1", "ada", "ada@example.com")).await.expect("insert");
+    assert!(matches!(db.insert_user(&user("u2", "ada", "x@example.com")).await, Err(RepoError::Conflict(_))));
+    assert!(matches!(db.insert_user(&user("u3", "bob", "ADA@example.com")).await, Err(RepoError::Conflict(_))));
+}
+
+async fn user_updates_and_deletes(db: &Db) {
+    let mut u = user("u1", "ada", "ada@example.com");
+    db.insert_user(&u).await.expect("insert");
+    db.insert_user(&user("u2", "bob", "bob@example.com")).await.expect("insert");
+    u.name = None;
+    u.email_verified = true;
+    u.profile.insert("given_name".to_owned(), serde_json::json!("Ada"));
+    assert!(db.update_user(&u).await.expect("update"));
+    assert_eq!(db.get_user(&u.id).await.expect("get"), Some(u.clone()));
+    let (page, total) = db.list_users(Page { page: 1, size: 1 }).await.expect("list");
+    assert_eq!((page.len(), total), (1, 2));
+    assert!(db.delete_user(&u.id).await.expect("delete"));
+    assert_eq!(db.get_user(&u.id).await.expect("get"), None);
+}
+
+async fn role_scopes_resolve_for_users_and_apps(db: &Db) {
+    let r = Resource {
+        id: ResourceId::from("res1"),
+        name: "Photos".to_owned(),
+        indicator: "https://api.example.com".to_owned(),
+        access_token_ttl: 3600,
+        created_at: Timestamp(1),
+    };
+    db.insert_resource(&r).await.expect("resource");
+    assert!(matches!(
+        db.insert_resource(&Resource { id: ResourceId::from("res2"), ..r.clone() }).await,
+        Err(RepoError::Conflict(_))
+    ));
+    for (id, name) in [("s1", "read"), ("s2", "write"), ("s3", "admin")] {
+        db.insert_scope(&Scope {
+            id: ScopeId::from(id),
+            resource_id: r.id.clone(),
+            name: name.to_owned(),
+            description: String::new(),
+        })
+        .await
+        .expect("scope");
+    }
+    let reader = Role {
+        id: RoleId::from("r1"),
+        name: "reader".to_owned(),
+        description: String::new(),
+        role_type: RoleType::User,
+        created_at: Timestamp(1),
+    };
+    let writer = Role {
+        id: RoleId::from("r2"),
+        name: "writer".to_owned(),
+        role_type: RoleType::MachineToMachine,
+        ..reader.clone()
+    };
+    db.insert_role(&reader).await.expect("role");
+    db.insert_role(&writer).await.expect("role");
+    db.add_role_scopes(&reader.id, &[ScopeId::from("s1")]).await.expect("scopes");
+    db.add_role_scopes(&writer.id, &[ScopeId::from("s1"), ScopeId::from("s2")]).await.expect("scopes");
+    db.add_role_scopes(&writer.id, &[ScopeId::from("s2")]).await.expect("adding twice is harmless");
+    db.insert_user(&user("u1", "ada", "ada@example.com")).await.expect("user");
+    db.add_user_roles(&UserId::from("u1"), std::slice::from_ref(&reader.id)).await.expect("user roles");
+    let mut m2m = app("m2m", "Robot", false);
+    m2m.app_type = AppType::MachineToMachine;
+    m2m.redirect_uris.clear();
+    db.insert_application(&m2m).await.expect("app");
+    db.add_application_roles(&m2m.id, std::slice::from_ref(&writer.id)).await.expect("app roles");
+
+    assert_eq!(db.user_resource_scopes(&UserId::from("u1"), &r.id).await.expect("scopes"), ["read"]);
+    assert_eq!(db.application_resource_scopes(&m2m.id, &r.id).await.expect("scopes"), ["read", "write"]);
+    assert_eq!(db.user_role_names(&UserId::from("u1")).await.expect("roles"), ["reader"]);
+    assert_eq!(db.get_role_by_name("writer").await.expect("role"), Some(writer));
+    assert_eq!(db.get_resource_by_indicator(&r.indicator).await.expect("get"), Some(r.clone()));
+    assert_eq!(db.list_scopes(&r.id).await.expect("scopes").len(), 3);
+    assert_eq!(db.list_resources().await.expect("resources"), vec![r]);
+}
+
+async fn sessions_round_trip(db: &Db) {
+    db.insert_user(&user("u1", "ada", "ada@example.com")).await.expect("user");
+    let s = Session {
+        id: SessionId::from("sess1"),
+        user_id: UserId::from("u1"),
+        auth_time: Timestamp(10),
+        created_at: Timestamp(10),
+        last_active_at: Timestamp(10),
+        expires_at: Timestamp(1000),
+    };
+    db.insert_session(&s).await.expect("insert");
+    db.touch_session(&s.id, Timestamp(20)).await.expect("touch");
+    assert_eq!(db.get_session(&s.id).await.expect("get").map(|s| s.last_active_at), Some(Timestamp(20)));
+    assert!(db.delete_session(&s.id).await.expect("delete"));
+    assert_eq!(db.get_session(&s.id).await.expect("get"), None);
+}
+
+fn grant(id: &str, scopes: &[&str]) -> Grant {
+    Grant {
+        id: GrantId::from(id),
+        user_id: UserId::from("u1"),
+        application_id: ApplicationId::from("app1"),
+        details: GrantDetails { scopes: scopes.iter().map(|s| s.to_string()).collect(), ..Default::default() },
+        created_at: Timestamp(5),
+        updated_at: Timestamp(5),
+        last_used_at: None,
+    }
+}
+
+async fn grants_are_one_per_user_and_app(db: &Db) {
+    db.insert_user(&user("u1", "ada", "ada@example.com")).await.expect("user");
+    db.insert_application(&app("app1", "First", true)).await.expect("app");
+    db.save_grant(&grant("g1", &["openid"])).await.expect("first save");
+    let mut second = grant("g-other", &["openid", "email"]);
+    second.details.resource_scopes.insert("https://api".to_owned(), vec!["read".to_owned()]);
+    second.updated_at = Timestamp(9);
+    db.save_grant(&second).await.expect("second save updates");
+    let got = db.get_grant(&UserId::from("u1"), &ApplicationId::from("app1")).await.expect("get").expect("exists");
+    assert_eq!(got.id, GrantId::from("g1"), "the grant keeps its id");
+    assert_eq!(got.details, second.details);
+    assert_eq!(got.updated_at, Timestamp(9));
+}
+
+async fn revoking_a_grant_deletes_its_tokens(db: &Db) {
+    db.insert_user(&user("u1", "ada", "ada@example.com")).await.expect("user");
+    db.insert_application(&app("app1", "First", true)).await.expect("app");
+    db.save_grant(&grant("g1", &["openid"])).await.expect("grant");
+    let token = |h: &str, g: Option<&str>| AccessTokenRecord {
+        token_hash: h.to_owned(),
+        application_id: ApplicationId::from("app1"),
+        user_id: Some(UserId::from("u1")),
+        grant_id: g.map(GrantId::from),
+        scope: "openid".to_owned(),
+        issued_at: Timestamp(1),
+        expires_at: Timestamp(3601),
+    };
+    db.insert_access_token(&token("h1", Some("g1"))).await.expect("token");
+    db.insert_access_token(&token("h2", None)).await.expect("token");
+    assert_eq!(db.get_access_token("h1").await.expect("get"), Some(token("h1", Some("g1"))));
+    assert_eq!(db.revoke_grant_tokens(&GrantId::from("g1")).await.expect("revoke"), 1);
+    assert_eq!(db.get_access_token("h1").await.expect("get"), None);
+    assert!(db.get_access_token("h2").await.expect("get").is_some(), "other tokens stay");
+    assert!(db.delete_access_token("h2").await.expect("delete"));
+    assert!(db.delete_grant(&GrantId::from("g1")).await.expect("delete grant"));
+}
+
+async fn signing_keys_change_state(db: &Db) {
+    let k = SigningKey {
+        kid: KeyId::from("k1"),
+        alg: "RS256".to_owned(),
+        state: KeyState::Next,
+        private_jwe: "jwe".to_owned(),
+        public_jwk: "{}".to_owned(),
+        created_at: Timestamp(1),
+    };
+    db.insert_signing_key(&k).await.expect("insert");
+    assert!(db.set_signing_key_state(&k.kid, KeyState::Current).await.expect("state"));
+    assert_eq!(db.list_signing_keys().await.expect("list")[0].state, KeyState::Current);
+    assert!(db.delete_signing_key(&k.kid).await.expect("delete"));
+    assert!(db.list_signing_keys().await.expect("list").is_empty());
+}
+
+async fn audit_log_lists_newest_first(db: &Db) {
+    for i in 0..3 {
+        db.append_audit(&AuditEntry {
+            id: format!("e{i}"),
+            at: Timestamp(100 + i),
+            actor: "admin".to_owned(),
+            action: "application.create".to_owned(),
+            target_type: "application".to_owned(),
+            target_id: format!("app{i}"),
+            details: serde_json::json!({"i": i}),
+        })
+        .await
+        .expect("append");
+    }
+    let (entries, total) = db.list_audit(Page { page: 1, size: 2 }).await.expect("list");
+    assert_eq!(total, 3);
+    assert_eq!(entries.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["e2", "e1"]);
+    assert_eq!(entries[0].details, serde_json::json!({"i": 2}));
+}
+
+// ---------------------------------------------------------------- ephemeral contract
+
+async fn put_get_take_delete(store: Arc<dyn EphemeralStore>) {
+    store.ping().await.expect("ping");
+    store.put("k", "v1", Duration::from_secs(30)).await.expect("put");
+    assert_eq!(store.get("k").await.expect("get").as_deref(), Some("v1"));
+    assert_eq!(store.get("k").await.expect("get").as_deref(), Some("v1"), "get does not consume");
+    store.put("k", "v2", Duration::from_secs(30)).await.expect("overwrite");
+    assert_eq!(store.take("k").await.expect("take").as_deref(), Some("v2"));
+    assert_eq!(store.take("k").await.expect("take"), None, "take consumes");
+    store.put("d", "x", Duration::from_secs(30)).await.expect("put");
+    store.delete("d").await.expect("delete");
+    assert_eq!(store.get("d").await.expect("get"), None);
+}
+
+async fn values_expire(store: Arc<dyn EphemeralStore>) {
+    store.put("short", "v", Duration::from_millis(100)).await.expect("put");
+    store.put("long", "v", Duration::from_secs(30)).await.expect("put");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(store.get("short").await.expect("get"), None);
+    assert_eq!(store.take("short").await.expect("take"), None);
+    assert_eq!(store.get("long").await.expect("get").as_deref(), Some("v"));
+}
+
+async fn take_is_atomic_under_concurrency(store: Arc<dyn EphemeralStore>) {
+    for round in 0..5 {
+        let key = format!("code{round}");
+        store.put(&key, "secret", Duration::from_secs(30)).await.expect("put");
+        let barrier = Arc::new(tokio::sync::Barrier::new(64));
+        let takers: Vec<_> = (0..64)
+            .map(|_| {
+                let (store, key, barrier) = (store.clone(), key.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    store.take(&key).await.expect("take")
+                })
+            })
+            .collect();
+        let mut winners = 0;
+        for t in takers {
+            if t.await.expect("join").is_some() {
+                winners += 1;
+            }
+        }
+        assert_eq!(winners, 1, "round {round}: exactly one taker wins");
+    }
+}
+
+async fn counters_count_within_their_window(store: Arc<dyn EphemeralStore>) {
+    let window = Duration::from_millis(300);
+    for expected in 1..=5 {
+        assert_eq!(store.incr("fails", window).await.expect("incr"), expected);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(store.incr("fails", window).await.expect("incr"), 1, "a new window starts from one");
+}
+
+async fn published_messages_reach_subscribers(store: Arc<dyn EphemeralStore>) {
+    let mut a = store.subscribe("invalidate").await.expect("subscribe");
+    let mut b = store.subscribe("invalidate").await.expect("subscribe");
+    let mut other = store.subscribe("elsewhere").await.expect("subscribe");
+    store.publish("invalidate", "client:app1").await.expect("publish");
+    for s in [&mut a, &mut b] {
+        let got = tokio::time::timeout(Duration::from_secs(5), s.next()).await.expect("message in time");
+        assert_eq!(got.as_deref(), Some("client:app1"));
+    }
+    assert!(tokio::time::timeout(Duration::from_millis(200), other.next()).await.is_err(), "other channels stay quiet");
+}

@@ -1,0 +1,26 @@
+//! One-shot commands: `latch migrate`, `latch config`.
+
+use crate::config::Settings;
+use anyhow::Context;
+
+pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let db = latch_store::Db::connect(&settings.database_url, 1).context("opening the database")?;
+    let applied = db.migrate().context("applying migrations")?;
+    println!("{applied} migration(s) applied to the {} database", db.backend().name());
+    Ok(())
+}
+
+pub fn print_config(settings: &Settings) -> anyhow::Result<()> {
+    let mut raw = settings.raw.clone();
+    for secret in [&mut raw.admin_password, &mut raw.secret_key] {
+        if secret.is_some() {
+            *secret = Some("(hidden)".to_owned());
+        }
+    }
+    println!("{}", toml::to_string_pretty(&raw).context("rendering configuration")?);
+    println!(
+        "# derived: public_url = {:?}, issuer = {:?}, database = {:?}",
+        settings.public_url, settings.issuer, settings.database_url
+    );
+    Ok(())
+}

@@ -1,0 +1,347 @@
+//! Configuration: built-in defaults ← `latch.toml` (or `--config FILE`) ← `LATCH_*` environment
+//! variables (`__` nests: `LATCH_DATABASE__URL`). Everything is validated before anything starts.
+
+use anyhow::{Context, bail};
+use base64::Engine;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the server listens on.
+    pub listen: SocketAddr,
+    /// The URL users and apps reach Latch at; every emitted URL is built from it.
+    #[serde(default, deserialize_with = "opt_string")]
+    pub public_url: Option<String>,
+    /// Where the embedded database and generated secrets live.
+    pub data_dir: PathBuf,
+    pub database: DatabaseConfig,
+    pub cache: CacheConfig,
+    /// Password of the first admin user, used only on the first start of an empty database.
+    #[serde(default, deserialize_with = "opt_string")]
+    pub admin_password: Option<String>,
+    /// Base64 of 32 random bytes: encrypts signing keys and signs cookies.
+    #[serde(default, deserialize_with = "opt_string")]
+    pub secret_key: Option<String>,
+    pub log: LogConfig,
+    pub password_hash: PasswordHashConfig,
+    pub tokens: TokenConfig,
+    pub session: SessionConfig,
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
+    pub shutdown_timeout_secs: u64,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `postgres://…`, or a SQLite path (`sqlite://path` or a plain path). Unset: `<data_dir>/latch.db`.
+    #[serde(default, deserialize_with = "opt_string")]
+    pub url: Option<String>,
+    pub pool_size: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheConfig {
+    /// `memory://` (one node) or `redis://…` (many nodes).
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info` or `latch=debug,info`; `RUST_LOG` overrides it.
+    pub level: String,
+}
+
+/// argon2id parameters. Defaults are OWASP's (19 MiB, 2 iterations, 1 lane).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordHashConfig {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// Lifetime of opaque and JWT access tokens without a resource-specific TTL, seconds.
+    pub access_token_ttl: i64,
+    /// Default ID token lifetime, seconds (apps may override).
+    pub id_token_ttl: i64,
+    /// Authorization code lifetime, seconds.
+    pub code_ttl: i64,
+    /// How long an unfinished sign-in or consent interaction is kept, seconds.
+    pub interaction_ttl: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionConfig {
+    /// Absolute lifetime of a sign-in session, seconds.
+    pub ttl: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            data_dir: PathBuf::from("./data"),
+            database: DatabaseConfig { url: None, pool_size: 10 },
+            cache: CacheConfig { url: "memory://".to_owned() },
+            admin_password: None,
+            secret_key: None,
+            log: LogConfig { format: LogFormat::Pretty, level: "info".to_owned() },
+            password_hash: PasswordHashConfig { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 },
+            tokens: TokenConfig { access_token_ttl: 3600, id_token_ttl: 3600, code_ttl: 60, interaction_ttl: 3600 },
+            session: SessionConfig { ttl: 14 * 24 * 3600 },
+            shutdown_timeout_secs: 30,
+            workers: 0,
+        }
+    }
+}
+
+/// Accepts a string, or a number or boolean the environment provider parsed out of one
+/// (`LATCH_ADMIN_PASSWORD=12345678` is still a password).
+fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Loose {
+        S(String),
+        I(i64),
+        U(u64),
+        F(f64),
+        B(bool),
+    }
+    Ok(Option::<Loose>::deserialize(d)?.map(|v| match v {
+        Loose::S(s) => s,
+        Loose::I(i) => i.to_string(),
+        Loose::U(u) => u.to_string(),
+        Loose::F(f) => f.to_string(),
+        Loose::B(b) => b.to_string(),
+    }))
+}
+
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "listen",
+    "public_url",
+    "data_dir",
+    "database",
+    "cache",
+    "admin_password",
+    "secret_key",
+    "log",
+    "password_hash",
+    "tokens",
+    "session",
+    "shutdown_timeout_secs",
+    "workers",
+];
+
+/// The figment that produces a [`Config`]: defaults, then the file, then the environment.
+pub fn figment(file: Option<&Path>) -> Figment {
+    let env = Env::prefixed("LATCH_")
+        // LATCH_TEST_* and other tools' variables are not configuration.
+        .filter(|key| {
+            let key = key.as_str().to_ascii_lowercase();
+            TOP_LEVEL_KEYS.iter().any(|t| key == *t || key.starts_with(&format!("{t}__")))
+        })
+        .map(|key| key.as_str().to_ascii_lowercase().into())
+        .split("__");
+    let base = Figment::from(Serialized::defaults(Config::default()));
+    let with_file = match file {
+        Some(path) => base.merge(Toml::file_exact(path)),
+        None => base.merge(Toml::file("latch.toml")),
+    };
+    with_file.merge(env)
+}
+
+/// Settings after validation, with every derived value filled in.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub raw: Config,
+    pub public_url: String,
+    pub issuer: String,
+    pub database_url: String,
+    /// True when the durable store is Postgres (several nodes may share it).
+    pub postgres: bool,
+}
+
+/// Loads and validates configuration. Every error names the key and what was expected.
+pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
+    if let Some(path) = file
+        && !path.is_file()
+    {
+        bail!("configuration file {} does not exist", path.display());
+    }
+    let config: Config = figment(file).extract().map_err(|e| {
+        let mut msg = String::from("invalid configuration:");
+        for err in e {
+            msg.push_str(&format!("\n  - {err}"));
+        }
+        anyhow::anyhow!(msg)
+    })?;
+    validate(config)
+}
+
+fn key_err(key: &str, expected: &str, got: &str) -> anyhow::Error {
+    anyhow::anyhow!("invalid configuration: key `{key}` must be {expected}; got `{got}`")
+}
+
+pub fn validate(config: Config) -> anyhow::Result<Settings> {
+    let public_url = match &config.public_url {
+        Some(u) => {
+            let parsed = url::Url::parse(u).map_err(|_| key_err("public_url", "an absolute http(s) URL", u))?;
+            if !matches!(parsed.scheme(), "http" | "https")
+                || parsed.host_str().is_none()
+                || parsed.query().is_some()
+                || parsed.fragment().is_some()
+            {
+                return Err(key_err("public_url", "an absolute http(s) URL without query or fragment", u));
+            }
+            u.trim_end_matches('/').to_owned()
+        }
+        None => format!("http://{}", config.listen),
+    };
+    let database_url = match &config.database.url {
+        Some(u) if u.trim().is_empty() => return Err(key_err("database.url", "postgres://… or a SQLite path", u)),
+        Some(u) => u.clone(),
+        None => config.data_dir.join("latch.db").to_string_lossy().into_owned(),
+    };
+    let postgres = database_url.starts_with("postgres://") || database_url.starts_with("postgresql://");
+    if database_url.contains("://") && !postgres && !database_url.starts_with("sqlite://") {
+        return Err(key_err("database.url", "postgres://…, sqlite://… or a file path", &database_url));
+    }
+    if config.database.pool_size == 0 || config.database.pool_size > 1000 {
+        return Err(key_err("database.pool_size", "between 1 and 1000", &config.database.pool_size.to_string()));
+    }
+    let cache = &config.cache.url;
+    if !(cache == "memory://" || cache.starts_with("redis://") || cache.starts_with("rediss://")) {
+        return Err(key_err("cache.url", "memory:// or redis://…", cache));
+    }
+    if let Some(key) = &config.secret_key {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(key.trim())
+            .map_err(|_| key_err("secret_key", "base64 of 32 random bytes", "(not base64)"))?;
+        if bytes.len() != 32 {
+            return Err(key_err("secret_key", "base64 of 32 random bytes", &format!("{} bytes", bytes.len())));
+        }
+    } else if postgres {
+        bail!(
+            "invalid configuration: key `secret_key` is required with a Postgres database: every node must \
+             share one (generate it with `openssl rand -base64 32`)"
+        );
+    }
+    if let Some(pw) = &config.admin_password
+        && !(8..=256).contains(&pw.chars().count())
+    {
+        return Err(key_err("admin_password", "8 to 256 characters", "(hidden)"));
+    }
+    let ph = &config.password_hash;
+    if ph.memory_kib < 8 * ph.parallelism.max(1) || ph.iterations == 0 || ph.parallelism == 0 {
+        return Err(key_err(
+            "password_hash",
+            "memory_kib ≥ 8 × parallelism, iterations ≥ 1, parallelism ≥ 1",
+            &format!("{ph:?}"),
+        ));
+    }
+    for (key, v) in [
+        ("tokens.access_token_ttl", config.tokens.access_token_ttl),
+        ("tokens.id_token_ttl", config.tokens.id_token_ttl),
+        ("tokens.code_ttl", config.tokens.code_ttl),
+        ("tokens.interaction_ttl", config.tokens.interaction_ttl),
+        ("session.ttl", config.session.ttl),
+    ] {
+        if v <= 0 {
+            return Err(key_err(key, "a positive number of seconds", &v.to_string()));
+        }
+    }
+    tracing_subscriber::EnvFilter::try_new(&config.log.level).with_context(|| {
+        format!("invalid configuration: key `log.level` must be a tracing filter; got `{}`", config.log.level)
+    })?;
+    let issuer = format!("{public_url}/oidc");
+    Ok(Settings { raw: config, public_url, issuer, database_url, postgres })
+}
+
+#[cfg(test)]
+mod tests {
+    // figment's Jail closures return figment's own (large) error type.
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::result_large_err)]
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults_are_the_embedded_single_node() {
+        Jail::expect_with(|_| {
+            let s = load(None).expect("defaults load");
+            assert_eq!(s.public_url, "http://127.0.0.1:8080");
+            assert_eq!(s.issuer, "http://127.0.0.1:8080/oidc");
+            assert!(s.database_url.ends_with("latch.db"));
+            assert_eq!(s.raw.cache.url, "memory://");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn environment_overrides_file_which_overrides_defaults() {
+        Jail::expect_with(|jail| {
+            jail.create_file("latch.toml", "listen = \"0.0.0.0:9000\"\n[database]\npool_size = 3\n")?;
+            jail.set_env("LATCH_DATABASE__POOL_SIZE", "7");
+            jail.set_env("LATCH_ADMIN_PASSWORD", "12345678");
+            jail.set_env("LATCH_TEST_DATABASE_URL", "postgres://ignored");
+            let s = load(None).expect("loads");
+            assert_eq!(s.raw.listen.port(), 9000);
+            assert_eq!(s.raw.database.pool_size, 7);
+            assert_eq!(s.raw.admin_password.as_deref(), Some("12345678"), "numeric env values stay strings");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("LATCH_LISTEN", "not-an-address", "listen"),
+            ("LATCH_DATABASE__POOL_SIZE", "lots", "pool_size"),
+            ("LATCH_CACHE__URL", "memcached://x", "cache.url"),
+            ("LATCH_PUBLIC_URL", "ftp://example.com", "public_url"),
+            ("LATCH_SECRET_KEY", "c2hvcnQ=", "secret_key"),
+            ("LATCH_DATABASE__URL", "postgres://db/latch", "secret_key"),
+            ("LATCH_LOG__FORMAT", "xml", "format"),
+            ("LATCH_TOKENS__CODE_TTL", "0", "tokens.code_ttl"),
+        ];
+        for (var, value, key) in cases {
+            Jail::expect_with(|jail| {
+                jail.set_env(var, value);
+                let err = load(None).expect_err("must fail").to_string().to_lowercase();
+                assert!(err.contains(key), "{var}={value}: {err}");
+                Ok(())
+            });
+        }
+    }
+
+    #[test]
+    fn unknown_file_keys_are_rejected() {
+        Jail::expect_with(|jail| {
+            jail.create_file("latch.toml", "listne = \"0.0.0.0:9000\"\n")?;
+            let err = load(None).expect_err("typo").to_string();
+            assert!(err.contains("listne"), "{err}");
+            Ok(())
+        });
+    }
+}

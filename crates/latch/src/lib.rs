@@ -1,0 +1,7 @@
+//! Latch as a library: configuration, wiring and the server, so tests can start real servers
+//! in-process on random ports.
+
+pub mod commands;
+pub mod config;
+pub mod server;
+pub mod telemetry;

@@ -1,0 +1,50 @@
+//! The `latch` binary: command line, start-up and wiring.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "latch", version, about = "Latch: an OpenID Connect provider for third-party applications")]
+struct Cli {
+    /// Configuration file (default: ./latch.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Start the server.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the effective configuration (secrets hidden) and exit.
+    Config,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match latch::config::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("latch: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    latch::telemetry::init(&settings.raw.log);
+    let result = match cli.command {
+        Command::Serve => latch::server::serve_blocking(settings),
+        Command::Migrate => latch::commands::migrate(&settings),
+        Command::Config => latch::commands::print_config(&settings),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("latch: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

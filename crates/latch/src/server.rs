@@ -1,0 +1,126 @@
+//! `latch serve`: opens the stores, builds the actix-web application and runs it until
+//! SIGTERM/SIGINT, letting in-flight requests finish.
+
+use crate::config::Settings;
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
+use anyhow::Context;
+use latch_domain::ephemeral::EphemeralStore;
+use latch_domain::repo::Repositories;
+use serde_json::json;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+/// Everything a running node holds.
+#[derive(Clone)]
+pub struct Node {
+    pub settings: Arc<Settings>,
+    pub repos: Arc<dyn Repositories>,
+    pub cache: Arc<dyn EphemeralStore>,
+}
+
+/// Opens the durable and ephemeral stores named by the settings.
+pub async fn open_node(settings: Settings) -> anyhow::Result<Node> {
+    let (url, pool) = (settings.database_url.clone(), settings.raw.database.pool_size);
+    let db = tokio::task::spawn_blocking(move || latch_store::Db::open(&url, pool))
+        .await
+        .context("opening the database")?
+        .with_context(|| format!("opening the {} database", if settings.postgres { "Postgres" } else { "SQLite" }))?;
+    let cache = latch_store::connect_ephemeral(&settings.raw.cache.url).context("opening the cache")?;
+    Ok(Node { settings: Arc::new(settings), repos: Arc::new(db), cache })
+}
+
+/// Builds a server on an already bound listener (tests bind port 0).
+pub fn build_server(node: Node, listener: TcpListener) -> anyhow::Result<Server> {
+    let workers = match node.settings.raw.workers {
+        0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+        n => n,
+    };
+    let shutdown = node.settings.raw.shutdown_timeout_secs;
+    let data = web::Data::new(node);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap_fn(|req, srv| {
+                let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                let fut = srv.call(req);
+                async move {
+                    let mut res = fut.await?;
+                    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                        res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+                    }
+                    Ok(res)
+                }
+            })
+            .wrap(TracingLogger::default())
+            .route("/healthz", web::get().to(healthz))
+            .route("/readyz", web::get().to(readyz))
+    })
+    .workers(workers)
+    .shutdown_timeout(shutdown)
+    .listen(listener)
+    .context("starting the HTTP server")?
+    .run();
+    Ok(server)
+}
+
+/// Runs the server on the configured address until a shutdown signal.
+pub fn serve_blocking(settings: Settings) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    runtime.block_on(async move {
+        let listen = settings.raw.listen;
+        let node = open_node(settings).await?;
+        let listener = TcpListener::bind(listen).with_context(|| format!("binding {listen}"))?;
+        tracing::info!(
+            listen = %listen,
+            public_url = %node.settings.public_url,
+            database = node.repos.backend(),
+            cache = node.cache.backend(),
+            "Latch is listening"
+        );
+        build_server(node, listener)?.await.context("server failed")?;
+        tracing::info!("Latch stopped");
+        Ok(())
+    })
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// 200 only when the database and the cache both answer; 503 naming what is down otherwise.
+async fn readyz(node: web::Data<Node>) -> HttpResponse {
+    let limit = Duration::from_secs(2);
+    let (db, cache) =
+        tokio::join!(tokio::time::timeout(limit, node.repos.ping()), tokio::time::timeout(limit, node.cache.ping()),);
+    let verdict = |r: Result<Result<(), String>, tokio::time::error::Elapsed>| match r {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e),
+        Err(_) => Some("timed out after 2 s".to_owned()),
+    };
+    let db = verdict(db.map(|r| r.map_err(|e| e.to_string())));
+    let cache = verdict(cache.map(|r| r.map_err(|e| e.to_string())));
+    let check = |backend: &str, err: &Option<String>| match err {
+        None => json!({"status": "up", "backend": backend}),
+        Some(e) => json!({"status": "down", "backend": backend, "error": e}),
+    };
+    let down: Vec<&str> =
+        [("database", &db), ("cache", &cache)].iter().filter(|(_, e)| e.is_some()).map(|(n, _)| *n).collect();
+    let body = json!({
+        "status": if down.is_empty() { "ready" } else { "unavailable" },
+        "down": down,
+        "checks": {
+            "database": check(node.repos.backend(), &db),
+            "cache": check(node.cache.backend(), &cache),
+        },
+    });
+    if down.is_empty() {
+        HttpResponse::Ok().json(body)
+    } else {
+        tracing::warn!(?down, "not ready");
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests: real listening Latch servers on SQLite + memory and on Postgres + Redis,
+//! driven over HTTP. One test binary, several modules, to keep link time down.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod harness;
+mod health;

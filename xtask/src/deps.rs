@@ -1,0 +1,160 @@
+//! The dependency-direction rule (ARCHITECTURE.md): the domain, wire-type and protocol-engine
+//! crates must not depend, even indirectly, on an HTTP server, a database driver, Redis or an
+//! async runtime.
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use std::collections::{BTreeSet, HashMap};
+
+/// Crates that must stay pure.
+pub const GUARDED: &[&str] = &["latch-types", "latch-domain", "latch-oidc"];
+
+/// Crates the guarded ones must never reach.
+pub const FORBIDDEN: &[&str] = &["actix-web", "actix-http", "actix-rt", "diesel", "redis", "tokio", "sqlx"];
+
+#[derive(Deserialize)]
+pub struct Metadata {
+    packages: Vec<Package>,
+    resolve: Resolve,
+}
+
+#[derive(Deserialize)]
+struct Package {
+    id: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Resolve {
+    nodes: Vec<Node>,
+}
+
+#[derive(Deserialize)]
+struct Node {
+    id: String,
+    deps: Vec<NodeDep>,
+}
+
+#[derive(Deserialize)]
+struct NodeDep {
+    pkg: String,
+    dep_kinds: Vec<DepKind>,
+}
+
+#[derive(Deserialize)]
+struct DepKind {
+    kind: Option<String>,
+}
+
+/// Every forbidden crate reachable through normal (non-dev, non-build) dependencies of each
+/// guarded crate, as `(guarded, forbidden, path)` lines.
+pub fn violations(meta: &Metadata, guarded: &[&str], forbidden: &[&str]) -> Vec<String> {
+    let names: HashMap<&str, &str> = meta.packages.iter().map(|p| (p.id.as_str(), p.name.as_str())).collect();
+    let edges: HashMap<&str, Vec<&str>> = meta
+        .resolve
+        .nodes
+        .iter()
+        .map(|n| {
+            let normal = n
+                .deps
+                .iter()
+                .filter(|d| d.dep_kinds.iter().any(|k| k.kind.is_none()))
+                .map(|d| d.pkg.as_str())
+                .collect();
+            (n.id.as_str(), normal)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for root in meta.packages.iter().filter(|p| guarded.contains(&p.name.as_str())) {
+        // Depth-first walk keeping the path, so the report says how the crate got in.
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![(root.id.as_str(), vec![root.name.as_str()])];
+        while let Some((id, path)) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            for dep in edges.get(id).into_iter().flatten() {
+                let name = names.get(dep).copied().unwrap_or("?");
+                let mut next = path.clone();
+                next.push(name);
+                if forbidden.contains(&name) {
+                    out.push(format!("{} depends on {}: {}", root.name, name, next.join(" → ")));
+                }
+                stack.push((dep, next));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+pub fn workspace_metadata() -> anyhow::Result<Metadata> {
+    let out = super::cargo()
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .output()
+        .context("running cargo metadata")?;
+    if !out.status.success() {
+        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    serde_json::from_slice(&out.stdout).context("parsing cargo metadata")
+}
+
+pub fn check_workspace() -> anyhow::Result<()> {
+    let meta = workspace_metadata()?;
+    let found = violations(&meta, GUARDED, FORBIDDEN);
+    if found.is_empty() {
+        eprintln!("deps: {} stay free of {}", GUARDED.join(", "), FORBIDDEN.join(", "));
+        return Ok(());
+    }
+    for v in &found {
+        eprintln!("deps: {v}");
+    }
+    bail!("{} forbidden dependency path(s); see ARCHITECTURE.md", found.len())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn synthetic(edges: &[(&str, &str, Option<&str>)]) -> Metadata {
+        let mut names: Vec<&str> = edges.iter().flat_map(|(a, b, _)| [*a, *b]).collect();
+        names.sort();
+        names.dedup();
+        let json = serde_json::json!({
+            "packages": names.iter().map(|n| serde_json::json!({"id": n, "name": n})).collect::<Vec<_>>(),
+            "resolve": {"nodes": names.iter().map(|n| serde_json::json!({
+                "id": n,
+                "deps": edges.iter().filter(|(a, _, _)| a == n).map(|(_, b, kind)| serde_json::json!({
+                    "pkg": b, "dep_kinds": [{"kind": kind}]
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>()},
+        });
+        serde_json::from_value(json).expect("synthetic metadata")
+    }
+
+    #[test]
+    fn an_indirect_forbidden_dependency_is_reported_with_its_path() {
+        let meta = synthetic(&[("latch-oidc", "helper", None), ("helper", "tokio", None)]);
+        assert_eq!(violations(&meta, GUARDED, FORBIDDEN), ["latch-oidc depends on tokio: latch-oidc → helper → tokio"]);
+    }
+
+    #[test]
+    fn dev_dependencies_do_not_count() {
+        let meta = synthetic(&[("latch-oidc", "tokio", Some("dev"))]);
+        assert!(violations(&meta, GUARDED, FORBIDDEN).is_empty());
+    }
+
+    #[test]
+    fn the_real_workspace_passes_and_the_check_catches_a_crate_that_breaks_the_rule() {
+        let meta = workspace_metadata().expect("metadata");
+        assert!(violations(&meta, GUARDED, FORBIDDEN).is_empty(), "{:?}", violations(&meta, GUARDED, FORBIDDEN));
+        // latch-store legitimately uses diesel, redis and tokio: guarding it must fail, which
+        // shows the check sees real dependency edges of this workspace.
+        let found = violations(&meta, &["latch-store"], FORBIDDEN);
+        for name in ["diesel", "redis", "tokio"] {
+            assert!(found.iter().any(|v| v.contains(&format!("depends on {name}:"))), "{name} missing from {found:?}");
+        }
+    }
+}

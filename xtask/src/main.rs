@@ -1,0 +1,89 @@
+//! `cargo xtask`: every developer and CI workflow, in Rust instead of shell.
+//!
+//! - `run [ARGS…]`: build and start Latch on the embedded default (`latch serve`)
+//! - `test`: the whole suite on SQLite + memory, and on Postgres + Redis when
+//!   `LATCH_TEST_DATABASE_URL` / `LATCH_TEST_REDIS_URL` are set
+//! - `ci`: fmt check, clippy `-D warnings`, dependency rules, wasm32 check, tests
+//! - `deps`: the dependency-direction rule alone
+
+mod deps;
+
+use anyhow::{Context, bail};
+use std::process::Command;
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let task = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    match task.as_str() {
+        "run" => run(&rest),
+        "test" => test(&rest),
+        "ci" => ci(),
+        "deps" => deps::check_workspace(),
+        _ => {
+            eprintln!("usage: cargo xtask <run|test|ci|deps> [args…]");
+            bail!("unknown task `{task}`")
+        }
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+}
+
+fn status(mut cmd: Command) -> anyhow::Result<()> {
+    eprintln!("$ {cmd:?}");
+    let status = cmd.status().with_context(|| format!("running {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn run(args: &[String]) -> anyhow::Result<()> {
+    let mut cmd = cargo();
+    cmd.args(["run", "--package", "latch", "--bin", "latch", "--"]);
+    if args.is_empty() {
+        cmd.arg("serve");
+    } else {
+        cmd.args(args);
+    }
+    status(cmd)
+}
+
+fn ci_mode() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+fn test(args: &[String]) -> anyhow::Result<()> {
+    let pg = std::env::var("LATCH_TEST_DATABASE_URL").unwrap_or_default();
+    let redis = std::env::var("LATCH_TEST_REDIS_URL").unwrap_or_default();
+    if ci_mode() && (pg.is_empty() || redis.is_empty()) {
+        bail!("CI is set: LATCH_TEST_DATABASE_URL and LATCH_TEST_REDIS_URL are required, not optional");
+    }
+    eprintln!(
+        "backends: sqlite + memory{}{}",
+        if pg.is_empty() { "" } else { ", postgres" },
+        if redis.is_empty() { "" } else { ", redis" }
+    );
+    let mut cmd = cargo();
+    cmd.args(["test", "--workspace", "--all-targets"]).args(args);
+    status(cmd)?;
+    let mut doc = cargo();
+    doc.args(["test", "--workspace", "--doc"]);
+    status(doc)
+}
+
+fn ci() -> anyhow::Result<()> {
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--check"]);
+    status(fmt)?;
+    let mut clippy = cargo();
+    clippy.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
+    status(clippy)?;
+    deps::check_workspace()?;
+    let mut wasm = cargo();
+    wasm.args(["check", "--package", "latch-types", "--target", "wasm32-unknown-unknown"]);
+    status(wasm).context("the wire-types crate must build for wasm32 (rustup target add wasm32-unknown-unknown)")?;
+    test(&[])
+}
