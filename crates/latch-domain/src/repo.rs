@@ -58,6 +58,10 @@ pub trait UserRepo: Send + Sync {
     async fn get_user(&self, id: &UserId) -> RepoResult<Option<User>>;
     /// Finds a user by username (exact) or primary email (case-insensitive).
     async fn find_user_by_login(&self, identifier: &str) -> RepoResult<Option<User>>;
+    /// Finds a user by username only (exact).
+    async fn find_user_by_username(&self, username: &str) -> RepoResult<Option<User>>;
+    /// Finds a user by primary email only (case-insensitive).
+    async fn find_user_by_email(&self, email: &str) -> RepoResult<Option<User>>;
     async fn list_users(&self, page: Page) -> RepoResult<(Vec<User>, i64)>;
     async fn delete_user(&self, id: &UserId) -> RepoResult<bool>;
 }
@@ -67,7 +71,12 @@ pub trait ResourceRepo: Send + Sync {
     async fn insert_resource(&self, resource: &Resource) -> RepoResult<()>;
     async fn get_resource_by_indicator(&self, indicator: &str) -> RepoResult<Option<Resource>>;
     async fn list_resources(&self) -> RepoResult<Vec<Resource>>;
+    /// Replaces the name, indicator and access-token lifetime of `resource.id`; `false` when it
+    /// does not exist.
+    async fn update_resource(&self, resource: &Resource) -> RepoResult<bool>;
     async fn insert_scope(&self, scope: &Scope) -> RepoResult<()>;
+    /// Replaces the name and description of `scope.id`; `false` when it does not exist.
+    async fn update_scope(&self, scope: &Scope) -> RepoResult<bool>;
     async fn list_scopes(&self, resource: &ResourceId) -> RepoResult<Vec<Scope>>;
 }
 
@@ -75,14 +84,26 @@ pub trait ResourceRepo: Send + Sync {
 pub trait RoleRepo: Send + Sync {
     async fn insert_role(&self, role: &Role) -> RepoResult<()>;
     async fn get_role_by_name(&self, name: &str) -> RepoResult<Option<Role>>;
+    /// Replaces the name, description and type of `role.id`; `false` when it does not exist.
+    async fn update_role(&self, role: &Role) -> RepoResult<bool>;
     async fn add_role_scopes(&self, role: &RoleId, scopes: &[ScopeId]) -> RepoResult<()>;
+    /// Ids of the scopes `role` grants, sorted.
+    async fn role_scope_ids(&self, role: &RoleId) -> RepoResult<Vec<ScopeId>>;
+    /// Makes `scopes` exactly the scopes `role` grants.
+    async fn set_role_scopes(&self, role: &RoleId, scopes: &[ScopeId]) -> RepoResult<()>;
     async fn add_user_roles(&self, user: &UserId, roles: &[RoleId]) -> RepoResult<()>;
+    /// Makes `roles` exactly the roles of `user`.
+    async fn set_user_roles(&self, user: &UserId, roles: &[RoleId]) -> RepoResult<()>;
     async fn add_application_roles(&self, app: &ApplicationId, roles: &[RoleId]) -> RepoResult<()>;
+    /// Makes `roles` exactly the roles of `app`.
+    async fn set_application_roles(&self, app: &ApplicationId, roles: &[RoleId]) -> RepoResult<()>;
     /// Names of the scopes of `resource` that `user` holds through its roles.
     async fn user_resource_scopes(&self, user: &UserId, resource: &ResourceId) -> RepoResult<Vec<String>>;
     /// Names of the scopes of `resource` that a machine-to-machine `app` holds through its roles.
     async fn application_resource_scopes(&self, app: &ApplicationId, resource: &ResourceId) -> RepoResult<Vec<String>>;
     async fn user_role_names(&self, user: &UserId) -> RepoResult<Vec<String>>;
+    /// Names of the roles of `app`, sorted.
+    async fn application_role_names(&self, app: &ApplicationId) -> RepoResult<Vec<String>>;
 }
 
 #[async_trait]

@@ -1,1 +1,19 @@
-//! latch-oidc
+//! The protocol engine: OAuth 2.0 / OpenID Connect rules as pure functions over plain values.
+//!
+//! Architecture invariant: no HTTP, SQL, Redis or async runtime; time, randomness, keys and
+//! stored records come in as arguments. Errors carry RFC error names and no status codes.
+
+pub mod authorize;
+pub mod client_auth;
+pub mod code;
+pub mod consent;
+pub mod crypto;
+pub mod discovery;
+pub mod error;
+pub mod keys;
+pub mod params;
+pub mod password;
+pub mod pkce;
+pub mod tokens;
+
+pub use error::{AuthorizeError, ErrorCode, OAuthError, ResponseMode};

@@ -11,13 +11,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, mpsc};
 
-/// Opens the store `url` names: `memory://` or `redis://…` (`rediss://…` for TLS).
-pub fn connect_ephemeral(url: &str) -> Result<Arc<dyn EphemeralStore>, EphemeralError> {
+/// Opens the store `url` names: `memory://` or `redis://…` (`rediss://…` for TLS); Redis keys
+/// and channels start with `prefix`.
+pub fn connect_ephemeral(url: &str, prefix: &str) -> Result<Arc<dyn EphemeralStore>, EphemeralError> {
     if url == "memory://" || url == "memory" {
         return Ok(Arc::new(MemoryStore::default()));
     }
     if url.starts_with("redis://") || url.starts_with("rediss://") || url.starts_with("redis+unix://") {
-        return Ok(Arc::new(RedisStore::connect(url, "latch:")?));
+        return Ok(Arc::new(RedisStore::connect(url, prefix)?));
     }
     Err(EphemeralError(format!("cache url `{url}` is neither memory:// nor redis://…")))
 }

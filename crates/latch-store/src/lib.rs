@@ -7,7 +7,9 @@ mod db;
 mod ephemeral;
 mod repos;
 mod schema;
+mod system;
 pub mod testing;
 
 pub use db::{Backend, Db, StoreError};
 pub use ephemeral::{MemoryStore, RedisStore, connect_ephemeral};
+pub use system::{OsRandom, SystemClock};

@@ -9,6 +9,7 @@ use latch_domain::Timestamp;
 use latch_domain::entities::*;
 use latch_domain::ids::*;
 use latch_domain::repo::*;
+use std::collections::BTreeSet;
 
 diesel::define_sql_function! {
     fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
@@ -325,6 +326,32 @@ impl UserRepo for Db {
         .await
     }
 
+    async fn find_user_by_username(&self, username: &str) -> RepoResult<Option<User>> {
+        let username = username.to_owned();
+        self.run(move |conn| {
+            Ok(users::table
+                .filter(users::username.eq(username))
+                .select(UserRow::as_select())
+                .first(conn)
+                .optional()?
+                .map(User::from))
+        })
+        .await
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> RepoResult<Option<User>> {
+        let email = email.to_owned();
+        self.run(move |conn| {
+            Ok(users::table
+                .filter(lower(users::primary_email).eq(lower(Some(email.as_str()))))
+                .select(UserRow::as_select())
+                .first(conn)
+                .optional()?
+                .map(User::from))
+        })
+        .await
+    }
+
     async fn list_users(&self, page: Page) -> RepoResult<(Vec<User>, i64)> {
         self.run(move |conn| {
             let total: i64 = users::table.count().get_result(conn)?;
@@ -402,6 +429,21 @@ impl ResourceRepo for Db {
         .await
     }
 
+    async fn update_resource(&self, r: &Resource) -> RepoResult<bool> {
+        let r = r.clone();
+        self.run(move |conn| {
+            let n = diesel::update(resources::table.find(r.id.0))
+                .set((
+                    resources::name.eq(r.name),
+                    resources::indicator.eq(r.indicator),
+                    resources::access_token_ttl.eq(r.access_token_ttl),
+                ))
+                .execute(conn)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
     async fn insert_scope(&self, s: &Scope) -> RepoResult<()> {
         let s = s.clone();
         self.run(move |conn| {
@@ -415,6 +457,17 @@ impl ResourceRepo for Db {
                 ))
                 .execute(conn)
                 .map(|_| ())
+        })
+        .await
+    }
+
+    async fn update_scope(&self, s: &Scope) -> RepoResult<bool> {
+        let s = s.clone();
+        self.run(move |conn| {
+            let n = diesel::update(scopes::table.find(s.id.0))
+                .set((scopes::name.eq(s.name), scopes::description.eq(s.description)))
+                .execute(conn)?;
+            Ok(n > 0)
         })
         .await
     }
@@ -485,6 +538,49 @@ impl RoleRepo for Db {
         .await
     }
 
+    async fn update_role(&self, role: &Role) -> RepoResult<bool> {
+        let r = role.clone();
+        self.run(move |conn| {
+            let n = diesel::update(roles::table.find(r.id.0))
+                .set((
+                    roles::name.eq(r.name),
+                    roles::description.eq(r.description),
+                    roles::role_type.eq(r.role_type.as_str()),
+                ))
+                .execute(conn)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn role_scope_ids(&self, role: &RoleId) -> RepoResult<Vec<ScopeId>> {
+        let role = role.0.clone();
+        self.run(move |conn| {
+            let ids: Vec<String> = role_scopes::table
+                .filter(role_scopes::role_id.eq(role))
+                .select(role_scopes::scope_id)
+                .order(role_scopes::scope_id)
+                .load(conn)?;
+            Ok(ids.into_iter().map(ScopeId).collect())
+        })
+        .await
+    }
+
+    async fn set_role_scopes(&self, role: &RoleId, scope_ids: &[ScopeId]) -> RepoResult<()> {
+        let role = role.0.clone();
+        let ids: BTreeSet<String> = scope_ids.iter().map(|s| s.0.clone()).collect();
+        self.tx(move |conn| {
+            diesel::delete(role_scopes::table.filter(role_scopes::role_id.eq(&role))).execute(conn)?;
+            for id in ids {
+                diesel::insert_into(role_scopes::table)
+                    .values((role_scopes::role_id.eq(&role), role_scopes::scope_id.eq(&id)))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     async fn add_role_scopes(&self, role: &RoleId, scope_ids: &[ScopeId]) -> RepoResult<()> {
         let role = role.0.clone();
         let ids: Vec<String> = scope_ids.iter().map(|s| s.0.clone()).collect();
@@ -521,6 +617,37 @@ impl RoleRepo for Db {
                         .values((user_roles::user_id.eq(&user), user_roles::role_id.eq(&id)))
                         .execute(conn)?;
                 }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_user_roles(&self, user: &UserId, role_ids: &[RoleId]) -> RepoResult<()> {
+        let user = user.0.clone();
+        let ids: BTreeSet<String> = role_ids.iter().map(|r| r.0.clone()).collect();
+        self.tx(move |conn| {
+            diesel::delete(user_roles::table.filter(user_roles::user_id.eq(&user))).execute(conn)?;
+            for id in ids {
+                diesel::insert_into(user_roles::table)
+                    .values((user_roles::user_id.eq(&user), user_roles::role_id.eq(&id)))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_application_roles(&self, app: &ApplicationId, role_ids: &[RoleId]) -> RepoResult<()> {
+        let app = app.0.clone();
+        let ids: BTreeSet<String> = role_ids.iter().map(|r| r.0.clone()).collect();
+        self.tx(move |conn| {
+            diesel::delete(application_roles::table.filter(application_roles::application_id.eq(&app)))
+                .execute(conn)?;
+            for id in ids {
+                diesel::insert_into(application_roles::table)
+                    .values((application_roles::application_id.eq(&app), application_roles::role_id.eq(&id)))
+                    .execute(conn)?;
             }
             Ok(())
         })
@@ -586,6 +713,19 @@ impl RoleRepo for Db {
             roles::table
                 .inner_join(user_roles::table.on(user_roles::role_id.eq(roles::id)))
                 .filter(user_roles::user_id.eq(user))
+                .select(roles::name)
+                .order(roles::name)
+                .load(conn)
+        })
+        .await
+    }
+
+    async fn application_role_names(&self, app: &ApplicationId) -> RepoResult<Vec<String>> {
+        let app = app.0.clone();
+        self.run(move |conn| {
+            roles::table
+                .inner_join(application_roles::table.on(application_roles::role_id.eq(roles::id)))
+                .filter(application_roles::application_id.eq(app))
                 .select(roles::name)
                 .order(roles::name)
                 .load(conn)

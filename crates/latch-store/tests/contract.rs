@@ -81,6 +81,9 @@ repo_contract!(
     usernames_and_emails_are_unique,
     user_updates_and_deletes,
     role_scopes_resolve_for_users_and_apps,
+    users_are_found_by_exact_username_or_by_email_alone,
+    resources_scopes_and_roles_can_be_updated,
+    role_scopes_and_role_assignments_can_be_replaced,
     sessions_round_trip,
     grants_are_one_per_user_and_app,
     revoking_a_grant_deletes_its_tokens,
@@ -292,6 +295,121 @@ async fn role_scopes_resolve_for_users_and_apps(db: &Db) {
     assert_eq!(db.get_resource_by_indicator(&r.indicator).await.expect("get"), Some(r.clone()));
     assert_eq!(db.list_scopes(&r.id).await.expect("scopes").len(), 3);
     assert_eq!(db.list_resources().await.expect("resources"), vec![r]);
+}
+
+async fn users_are_found_by_exact_username_or_by_email_alone(db: &Db) {
+    let ada = user("u1", "ada", "Ada@Example.com");
+    let odd = user("u2", "bob@example.com", "robert@example.com");
+    db.insert_user(&ada).await.expect("insert");
+    db.insert_user(&odd).await.expect("insert");
+    assert_eq!(db.find_user_by_username("ada").await.expect("find"), Some(ada.clone()));
+    assert_eq!(db.find_user_by_username("ADA").await.expect("find"), None, "usernames are exact");
+    assert_eq!(db.find_user_by_username("Ada@Example.com").await.expect("find"), None, "not by email");
+    assert_eq!(db.find_user_by_email("ada@example.COM").await.expect("find"), Some(ada));
+    assert_eq!(db.find_user_by_email("ada").await.expect("find"), None, "not by username");
+    assert_eq!(db.find_user_by_email("bob@example.com").await.expect("find"), None, "a username is not an email");
+    assert_eq!(db.find_user_by_email("ROBERT@example.com").await.expect("find"), Some(odd));
+}
+
+async fn resources_scopes_and_roles_can_be_updated(db: &Db) {
+    let mut r = Resource {
+        id: ResourceId::from("res1"),
+        name: "Photos".to_owned(),
+        indicator: "https://api.example.com".to_owned(),
+        access_token_ttl: 3600,
+        created_at: Timestamp(1),
+    };
+    db.insert_resource(&r).await.expect("resource");
+    r.name = "Photos API".to_owned();
+    r.access_token_ttl = 600;
+    assert!(db.update_resource(&r).await.expect("update"));
+    assert_eq!(db.get_resource_by_indicator(&r.indicator).await.expect("get"), Some(r.clone()));
+    let ghost = Resource { id: ResourceId::from("ghost"), ..r.clone() };
+    assert!(!db.update_resource(&ghost).await.expect("update of a missing resource"));
+
+    let mut s = Scope {
+        id: ScopeId::from("s1"),
+        resource_id: r.id.clone(),
+        name: "read".to_owned(),
+        description: String::new(),
+    };
+    db.insert_scope(&s).await.expect("scope");
+    s.description = "Read things".to_owned();
+    assert!(db.update_scope(&s).await.expect("update"));
+    assert_eq!(db.list_scopes(&r.id).await.expect("scopes"), vec![s.clone()]);
+    assert!(!db.update_scope(&Scope { id: ScopeId::from("ghost"), ..s }).await.expect("update of a missing scope"));
+
+    let mut role = Role {
+        id: RoleId::from("r1"),
+        name: "reader".to_owned(),
+        description: String::new(),
+        role_type: RoleType::User,
+        created_at: Timestamp(1),
+    };
+    db.insert_role(&role).await.expect("role");
+    role.description = "Reads".to_owned();
+    role.role_type = RoleType::MachineToMachine;
+    assert!(db.update_role(&role).await.expect("update"));
+    assert_eq!(db.get_role_by_name("reader").await.expect("get"), Some(role.clone()));
+    assert!(!db.update_role(&Role { id: RoleId::from("ghost"), ..role }).await.expect("update of a missing role"));
+}
+
+async fn role_scopes_and_role_assignments_can_be_replaced(db: &Db) {
+    let r = Resource {
+        id: ResourceId::from("res1"),
+        name: "Photos".to_owned(),
+        indicator: "https://api.example.com".to_owned(),
+        access_token_ttl: 3600,
+        created_at: Timestamp(1),
+    };
+    db.insert_resource(&r).await.expect("resource");
+    for id in ["s1", "s2", "s3"] {
+        let scope =
+            Scope { id: ScopeId::from(id), resource_id: r.id.clone(), name: id.to_owned(), description: String::new() };
+        db.insert_scope(&scope).await.expect("scope");
+    }
+    let role = |id: &str, name: &str, role_type| Role {
+        id: RoleId::from(id),
+        name: name.to_owned(),
+        description: String::new(),
+        role_type,
+        created_at: Timestamp(1),
+    };
+    for r in
+        [role("r1", "a", RoleType::User), role("r2", "b", RoleType::User), role("r3", "c", RoleType::MachineToMachine)]
+    {
+        db.insert_role(&r).await.expect("role");
+    }
+    let (r1, r2, r3) = (RoleId::from("r1"), RoleId::from("r2"), RoleId::from("r3"));
+    let ids = |v: &[&str]| v.iter().map(|s| ScopeId::from(*s)).collect::<Vec<_>>();
+
+    assert!(db.role_scope_ids(&r1).await.expect("none yet").is_empty());
+    db.set_role_scopes(&r1, &ids(&["s3", "s1", "s1"])).await.expect("set; duplicates are harmless");
+    assert_eq!(db.role_scope_ids(&r1).await.expect("ids"), ids(&["s1", "s3"]));
+    db.set_role_scopes(&r1, &ids(&["s2"])).await.expect("replace");
+    assert_eq!(db.role_scope_ids(&r1).await.expect("ids"), ids(&["s2"]));
+    assert!(matches!(db.set_role_scopes(&r1, &ids(&["nope"])).await, Err(RepoError::MissingReference(_))));
+    assert_eq!(db.role_scope_ids(&r1).await.expect("ids"), ids(&["s2"]), "a failed replace changes nothing");
+    db.set_role_scopes(&r1, &[]).await.expect("clear");
+    assert!(db.role_scope_ids(&r1).await.expect("ids").is_empty());
+
+    db.insert_user(&user("u1", "ada", "ada@example.com")).await.expect("user");
+    let u1 = UserId::from("u1");
+    db.set_user_roles(&u1, &[r1.clone(), r2.clone()]).await.expect("set");
+    assert_eq!(db.user_role_names(&u1).await.expect("names"), ["a", "b"]);
+    db.set_user_roles(&u1, std::slice::from_ref(&r2)).await.expect("replace");
+    assert_eq!(db.user_role_names(&u1).await.expect("names"), ["b"]);
+
+    let mut m2m = app("m2m", "Robot", false);
+    m2m.app_type = AppType::MachineToMachine;
+    m2m.redirect_uris.clear();
+    db.insert_application(&m2m).await.expect("app");
+    assert!(db.application_role_names(&m2m.id).await.expect("none yet").is_empty());
+    db.set_application_roles(&m2m.id, &[r3.clone(), r2.clone()]).await.expect("set");
+    assert_eq!(db.application_role_names(&m2m.id).await.expect("names"), ["b", "c"]);
+    db.set_application_roles(&m2m.id, std::slice::from_ref(&r3)).await.expect("replace");
+    assert_eq!(db.application_role_names(&m2m.id).await.expect("names"), ["c"]);
+    assert_eq!(db.user_role_names(&u1).await.expect("names"), ["b"], "other owners keep their roles");
 }
 
 async fn sessions_round_trip(db: &Db) {

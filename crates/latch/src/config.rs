@@ -51,6 +51,8 @@ pub struct DatabaseConfig {
 pub struct CacheConfig {
     /// `memory://` (one node) or `redis://…` (many nodes).
     pub url: String,
+    /// Prefix of every Redis key and channel, so several deployments can share one Redis.
+    pub key_prefix: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,7 +106,7 @@ impl Default for Config {
             public_url: None,
             data_dir: PathBuf::from("./data"),
             database: DatabaseConfig { url: None, pool_size: 10 },
-            cache: CacheConfig { url: "memory://".to_owned() },
+            cache: CacheConfig { url: "memory://".to_owned(), key_prefix: "latch:".to_owned() },
             admin_password: None,
             secret_key: None,
             log: LogConfig { format: LogFormat::Pretty, level: "info".to_owned() },

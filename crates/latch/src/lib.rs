@@ -3,5 +3,7 @@
 
 pub mod commands;
 pub mod config;
+pub mod import;
+pub mod secrets;
 pub mod server;
 pub mod telemetry;

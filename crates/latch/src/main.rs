@@ -22,6 +22,11 @@ enum Command {
     Migrate,
     /// Print the effective configuration (secrets hidden) and exit.
     Config,
+    /// Apply a declarative TOML file of resources, roles, users and applications (idempotent).
+    Import {
+        /// The file to import.
+        file: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -38,6 +43,7 @@ fn main() -> ExitCode {
         Command::Serve => latch::server::serve_blocking(settings),
         Command::Migrate => latch::commands::migrate(&settings),
         Command::Config => latch::commands::print_config(&settings),
+        Command::Import { file } => latch::import::run_command(&settings, &file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

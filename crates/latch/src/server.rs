@@ -8,6 +8,11 @@ use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use latch_domain::ephemeral::EphemeralStore;
 use latch_domain::repo::Repositories;
+use latch_domain::{Clock, Random};
+use latch_idp::{Idp, IdpDeps, IdpSettings};
+use latch_oidc::crypto::random_16;
+use latch_oidc::password::PasswordHasher;
+use latch_store::{OsRandom, SystemClock};
 use serde_json::json;
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -20,6 +25,7 @@ pub struct Node {
     pub settings: Arc<Settings>,
     pub repos: Arc<dyn Repositories>,
     pub cache: Arc<dyn EphemeralStore>,
+    pub idp: web::Data<Idp>,
 }
 
 /// Opens the durable and ephemeral stores named by the settings.
@@ -29,8 +35,36 @@ pub async fn open_node(settings: Settings) -> anyhow::Result<Node> {
         .await
         .context("opening the database")?
         .with_context(|| format!("opening the {} database", if settings.postgres { "Postgres" } else { "SQLite" }))?;
-    let cache = latch_store::connect_ephemeral(&settings.raw.cache.url).context("opening the cache")?;
-    Ok(Node { settings: Arc::new(settings), repos: Arc::new(db), cache })
+    let cache = latch_store::connect_ephemeral(&settings.raw.cache.url, &settings.raw.cache.key_prefix)
+        .context("opening the cache")?;
+    let repos: Arc<dyn Repositories> = Arc::new(db);
+    let secret = crate::secrets::secret_key(&settings)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let random: Arc<dyn Random> = Arc::new(OsRandom);
+    let keys = latch_idp::ensure_signing_keys(repos.as_ref(), &secret, clock.as_ref(), random.as_ref())
+        .await
+        .context("loading the signing keys")?;
+    let ph = &settings.raw.password_hash;
+    let hasher = PasswordHasher::new(
+        ph.memory_kib,
+        ph.iterations,
+        ph.parallelism,
+        &random_16(random.as_ref()),
+        &random_16(random.as_ref()),
+    )
+    .context("setting up password hashing")?;
+    let idp_settings = IdpSettings {
+        issuer: settings.issuer.clone(),
+        public_url: settings.public_url.clone(),
+        access_token_ttl: settings.raw.tokens.access_token_ttl,
+        id_token_ttl: settings.raw.tokens.id_token_ttl,
+        code_ttl: settings.raw.tokens.code_ttl,
+        interaction_ttl: settings.raw.tokens.interaction_ttl,
+        session_ttl: settings.raw.session.ttl,
+    };
+    let deps = IdpDeps { repos: repos.clone(), cache: cache.clone(), clock, random, hasher };
+    let idp = web::Data::new(Idp::new(idp_settings, deps, &secret, keys));
+    Ok(Node { settings: Arc::new(settings), repos, cache, idp })
 }
 
 /// Builds a server on an already bound listener (tests bind port 0).
@@ -40,6 +74,7 @@ pub fn build_server(node: Node, listener: TcpListener) -> anyhow::Result<Server>
         n => n,
     };
     let shutdown = node.settings.raw.shutdown_timeout_secs;
+    let idp = node.idp.clone();
     let data = web::Data::new(node);
     let server = HttpServer::new(move || {
         App::new()
@@ -58,6 +93,7 @@ pub fn build_server(node: Node, listener: TcpListener) -> anyhow::Result<Server>
             .wrap(TracingLogger::default())
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
+            .configure(latch_idp::routes(idp.clone()))
     })
     .workers(workers)
     .shutdown_timeout(shutdown)

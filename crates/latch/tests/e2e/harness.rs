@@ -1,8 +1,14 @@
 //! Starts a real Latch server in-process on a random port, on the backends a test asks for.
 
 use latch::config::Config;
+use latch_domain::Timestamp;
+use latch_domain::entities::*;
+use latch_domain::ids::*;
+use latch_domain::repo::Repositories;
+use latch_oidc::password::PasswordHasher;
 use latch_store::testing::{self, TestDb};
 use std::net::TcpListener;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backends {
@@ -14,6 +20,9 @@ pub enum Backends {
 
 pub struct TestServer {
     pub base: String,
+    pub issuer: String,
+    pub repos: Arc<dyn Repositories>,
+    pub hasher: PasswordHasher,
     _db: TestDb,
     _data: tempfile::TempDir,
     handle: actix_web::dev::ServerHandle,
@@ -50,6 +59,8 @@ impl TestServer {
         config.database.url = Some(db.url.clone());
         config.database.pool_size = 4;
         config.cache.url = cache_url;
+        // Each server its own Redis keys: rate-limit counters must not leak between tests.
+        config.cache.key_prefix = format!("latch_test:{}:{}:", std::process::id(), addr.port());
         config.secret_key = Some("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".to_owned());
         config.admin_password = Some("correct horse battery staple".to_owned());
         // Cheap hashing keeps sign-in tests fast; the product default stays at OWASP strength.
@@ -60,10 +71,13 @@ impl TestServer {
         tweak(&mut config);
         let settings = latch::config::validate(config).expect("valid test config");
         let node = latch::server::open_node(settings).await.expect("open node");
+        let repos = node.repos.clone();
+        let hasher = node.idp.hasher.clone();
+        let issuer = node.settings.issuer.clone();
         let server = latch::server::build_server(node, listener).expect("server");
         let handle = server.handle();
         tokio::spawn(server);
-        Some(TestServer { base: format!("http://{addr}"), _db: db, _data: data, handle })
+        Some(TestServer { base: format!("http://{addr}"), issuer, repos, hasher, _db: db, _data: data, handle })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -98,4 +112,119 @@ macro_rules! on_both_backends {
             })*
         }
     };
+}
+
+/// A client as a test registers it: its id, and its secret when confidential.
+#[derive(Clone, Debug)]
+pub struct TestClient {
+    pub id: String,
+    pub secret: Option<String>,
+    pub redirect_uri: String,
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+impl TestServer {
+    /// Registers an application directly in the store.
+    pub async fn app(&self, id: &str, app_type: AppType, third_party: bool, redirect_uris: &[&str]) -> TestClient {
+        self.app_with(id, app_type, third_party, redirect_uris, CustomClientMetadata::default()).await
+    }
+
+    pub async fn app_with(
+        &self,
+        id: &str,
+        app_type: AppType,
+        third_party: bool,
+        redirect_uris: &[&str],
+        custom: CustomClientMetadata,
+    ) -> TestClient {
+        let app = Application {
+            id: ApplicationId::from(id),
+            name: format!("App {id}"),
+            description: None,
+            app_type,
+            is_third_party: third_party,
+            redirect_uris: redirect_uris.iter().map(|s| s.to_string()).collect(),
+            post_logout_redirect_uris: vec![],
+            custom,
+            created_at: Timestamp(1_700_000_000),
+        };
+        self.repos.insert_application(&app).await.expect("insert app");
+        let secret = if app_type.is_confidential() {
+            let value = format!("secret-of-{id}-0123456789abcdefghijklmnopqrstuv");
+            self.repos
+                .insert_secret(&AppSecret {
+                    application_id: app.id.clone(),
+                    name: "default".into(),
+                    hash: latch_oidc::crypto::token_hash(&value),
+                    created_at: Timestamp(1_700_000_000),
+                    expires_at: None,
+                })
+                .await
+                .expect("insert secret");
+            Some(value)
+        } else {
+            None
+        };
+        TestClient {
+            id: id.to_owned(),
+            secret,
+            redirect_uri: redirect_uris.first().map(|s| s.to_string()).unwrap_or_default(),
+        }
+    }
+
+    /// Creates a user with [`PASSWORD`].
+    pub async fn user(&self, username: &str) -> User {
+        let mut user = User {
+            id: UserId::from(format!("user-{username}").as_str()),
+            username: Some(username.to_owned()),
+            primary_email: Some(format!("{username}@example.com")),
+            email_verified: true,
+            name: Some(format!("{username} Example")),
+            password_hash: Some(self.hasher.hash(PASSWORD, &[3; 16]).expect("hash")),
+            custom_data: serde_json::json!({}),
+            created_at: Timestamp(1_700_000_000),
+            updated_at: Timestamp(1_700_000_000),
+            ..Default::default()
+        };
+        user.profile.insert("given_name".into(), serde_json::json!(username));
+        self.repos.insert_user(&user).await.expect("insert user");
+        user
+    }
+
+    /// An API resource with the given scopes, and a role (of `role_type`) holding all of them.
+    pub async fn resource(&self, indicator: &str, scopes: &[&str], role: &str, role_type: RoleType) -> Resource {
+        let resource = Resource {
+            id: ResourceId::from(format!("res-{role}").as_str()),
+            name: format!("API {indicator}"),
+            indicator: indicator.to_owned(),
+            access_token_ttl: 600,
+            created_at: Timestamp(1_700_000_000),
+        };
+        self.repos.insert_resource(&resource).await.expect("resource");
+        let mut ids = Vec::new();
+        for s in scopes {
+            let id = ScopeId::from(format!("scope-{role}-{s}").as_str());
+            self.repos
+                .insert_scope(&Scope {
+                    id: id.clone(),
+                    resource_id: resource.id.clone(),
+                    name: s.to_string(),
+                    description: format!("{s} things"),
+                })
+                .await
+                .expect("scope");
+            ids.push(id);
+        }
+        let role = Role {
+            id: RoleId::from(role),
+            name: role.to_owned(),
+            description: String::new(),
+            role_type,
+            created_at: Timestamp(1_700_000_000),
+        };
+        self.repos.insert_role(&role).await.expect("role");
+        self.repos.add_role_scopes(&role.id, &ids).await.expect("role scopes");
+        resource
+    }
 }

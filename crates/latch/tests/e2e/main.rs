@@ -3,5 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod browser;
 mod harness;
 mod health;
+mod import_file;
+mod oidc_flows;
+mod security;

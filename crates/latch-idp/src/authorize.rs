@@ -1,0 +1,65 @@
+//! `/oidc/auth` (GET and POST): validate, then sign in, consent, or answer with a code.
+
+use crate::errors::{self, IdpError, JsonUnavailable};
+use crate::flow::{self, current_session};
+use crate::state::Idp;
+use actix_web::http::Method;
+use actix_web::{HttpRequest, HttpResponse, web};
+use latch_domain::ids::ApplicationId;
+use latch_oidc::authorize::AuthRequest;
+use latch_oidc::params::Params;
+use latch_oidc::{AuthorizeError, ErrorCode, OAuthError};
+
+pub async fn authorize(idp: web::Data<Idp>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    match run(&idp, &req, &body).await {
+        Ok(r) => r,
+        Err(e) => errors::respond(&idp, e),
+    }
+}
+
+/// The error for a validated request, sent back to the client.
+pub fn redirect_error(request: &AuthRequest, code: ErrorCode, description: &str) -> IdpError {
+    IdpError::Authorize(AuthorizeError::Redirect {
+        error: OAuthError::new(code, description),
+        redirect_uri: request.redirect_uri.clone(),
+        state: request.state.clone(),
+        response_mode: request.response_mode,
+    })
+}
+
+async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
+    let no_redirect = |e: OAuthError| IdpError::Authorize(AuthorizeError::NoRedirect(e));
+    let mut params = Params::parse(req.query_string()).map_err(no_redirect)?;
+    if req.method() == Method::POST {
+        let body =
+            std::str::from_utf8(body).map_err(|_| no_redirect(OAuthError::invalid_request("body is not UTF-8")))?;
+        params = params.merge(Params::parse(body).map_err(no_redirect)?);
+    }
+    let app = match params.get("client_id") {
+        Some(id) if !params.is_duplicated("client_id") => {
+            idp.repos.get_application(&ApplicationId::from(id)).await.page_unavailable()?
+        }
+        _ => None,
+    };
+    let request = latch_oidc::authorize::validate(&params, app.as_ref()).map_err(IdpError::Authorize)?;
+    let Some(app) = app else {
+        return Err(no_redirect(OAuthError::invalid_client("no application has this client_id")));
+    };
+    for r in &request.resources {
+        if idp.repos.get_resource_by_indicator(r).await.page_unavailable()?.is_none() {
+            return Err(redirect_error(&request, ErrorCode::InvalidTarget, &format!("unknown resource `{r}`")));
+        }
+    }
+    let now = idp.clock.now();
+    let session = current_session(idp, req).await?;
+    let fresh = session
+        .as_ref()
+        .is_some_and(|(s, _)| !request.prompt.login && request.max_age.is_none_or(|max| now.0 - s.auth_time.0 <= max));
+    match session {
+        Some((session, user)) if fresh => flow::proceed(idp, &app, request, user, session, None).await,
+        _ if request.prompt.none => {
+            Err(redirect_error(&request, ErrorCode::LoginRequired, "the user is not signed in"))
+        }
+        _ => flow::start_sign_in(idp, &app, request).await,
+    }
+}

@@ -1,0 +1,209 @@
+//! The one mapping from engine and flow errors to HTTP responses: JSON errors (RFC 6749 §5.2),
+//! bearer challenges (RFC 6750 §3), redirects back to the client (RFC 6749 §4.1.2.1, RFC 9207)
+//! and error pages when the redirect cannot be trusted.
+
+use crate::pages;
+use crate::state::Idp;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, HttpResponseBuilder};
+use latch_domain::ephemeral::EphemeralError;
+use latch_domain::repo::RepoError;
+use latch_oidc::{AuthorizeError, ErrorCode, OAuthError, ResponseMode};
+use serde_json::json;
+
+/// Everything an IdP handler can fail with.
+#[derive(Debug)]
+pub enum IdpError {
+    /// A protocol error answered as JSON (token endpoint).
+    OAuth(OAuthError),
+    /// Client authentication failed; `basic` when the client tried HTTP Basic.
+    Client { error: OAuthError, basic: bool },
+    /// An authorization request failed.
+    Authorize(AuthorizeError),
+    /// A userinfo request without a usable bearer token; `None` when no token was sent.
+    Bearer(Option<OAuthError>),
+    /// A page for the person in front of the browser.
+    Page { status: StatusCode, title: &'static str, message: String },
+    /// Too many failures; retry after that many seconds.
+    RateLimited { retry_after: u64, json: bool },
+    /// A store failed. Not the user's fault: 503, never a panic.
+    Unavailable { detail: String, json: bool },
+}
+
+impl IdpError {
+    pub fn page(status: StatusCode, title: &'static str, message: impl Into<String>) -> IdpError {
+        IdpError::Page { status, title, message: message.into() }
+    }
+
+    pub fn expired_interaction() -> IdpError {
+        IdpError::page(
+            StatusCode::BAD_REQUEST,
+            "This sign-in has expired",
+            "The page you came from is no longer valid. Go back to the application and start signing in again.",
+        )
+    }
+}
+
+/// Store failures inside JSON endpoints.
+pub trait JsonUnavailable<T> {
+    fn json_unavailable(self) -> Result<T, IdpError>;
+    fn page_unavailable(self) -> Result<T, IdpError>;
+}
+
+impl<T> JsonUnavailable<T> for Result<T, RepoError> {
+    fn json_unavailable(self) -> Result<T, IdpError> {
+        self.map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: true })
+    }
+    fn page_unavailable(self) -> Result<T, IdpError> {
+        self.map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: false })
+    }
+}
+
+impl<T> JsonUnavailable<T> for Result<T, EphemeralError> {
+    fn json_unavailable(self) -> Result<T, IdpError> {
+        self.map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: true })
+    }
+    fn page_unavailable(self) -> Result<T, IdpError> {
+        self.map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: false })
+    }
+}
+
+fn no_store(mut b: HttpResponseBuilder) -> HttpResponseBuilder {
+    b.insert_header((header::CACHE_CONTROL, "no-store")).insert_header((header::PRAGMA, "no-cache"));
+    b
+}
+
+fn json_error(status: StatusCode) -> HttpResponseBuilder {
+    let mut b = no_store(HttpResponse::build(status));
+    b.content_type("application/json");
+    b
+}
+
+fn error_body(e: &OAuthError) -> serde_json::Value {
+    json!({ "error": e.code.as_str(), "error_description": e.description })
+}
+
+/// RFC 6749 §5.2 status for a token-endpoint error.
+fn token_status(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+        ErrorCode::SlowDown => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+/// Quotes a value for a `WWW-Authenticate` parameter.
+fn quoted(s: &str) -> String {
+    s.chars().filter(|c| *c != '"' && *c != '\\' && !c.is_control()).collect()
+}
+
+/// Maps `err` to the response the client or user gets.
+pub fn respond(idp: &Idp, err: IdpError) -> HttpResponse {
+    match err {
+        IdpError::OAuth(e) => json_error(token_status(e.code)).json(error_body(&e)),
+        IdpError::Client { error, basic } => {
+            let mut b = json_error(StatusCode::UNAUTHORIZED);
+            if basic {
+                b.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"latch\", charset=\"UTF-8\""));
+            }
+            b.json(error_body(&error))
+        }
+        IdpError::Bearer(e) => {
+            let challenge = match &e {
+                None => "Bearer realm=\"latch\"".to_owned(),
+                Some(e) => format!(
+                    "Bearer realm=\"latch\", error=\"{}\", error_description=\"{}\"",
+                    e.code.as_str(),
+                    quoted(&e.description)
+                ),
+            };
+            let mut b = no_store(HttpResponse::Unauthorized());
+            if let Ok(v) = HeaderValue::from_str(&challenge) {
+                b.insert_header((header::WWW_AUTHENTICATE, v));
+            }
+            match e {
+                Some(e) => b.json(error_body(&e)),
+                None => b.json(
+                    json!({"error": "invalid_request", "error_description": "a bearer access token is required"}),
+                ),
+            }
+        }
+        IdpError::Authorize(AuthorizeError::NoRedirect(e)) => pages::error_page(
+            StatusCode::BAD_REQUEST,
+            "This sign-in request cannot be completed",
+            &format!(
+                "The application sent a request Latch cannot accept, so you were not sent back to it. \
+                 Tell the application's developer: {} ({}).",
+                e.description,
+                e.code.as_str()
+            ),
+        ),
+        IdpError::Authorize(AuthorizeError::Redirect { error, redirect_uri, state, response_mode }) => {
+            let mut params = vec![("error", error.code.as_str().to_owned()), ("error_description", error.description)];
+            if let Some(s) = state {
+                params.push(("state", s));
+            }
+            redirect_to_client(idp, &redirect_uri, response_mode, params)
+        }
+        IdpError::Page { status, title, message } => pages::error_page(status, title, &message),
+        IdpError::RateLimited { retry_after, json } => {
+            let mut b = no_store(HttpResponse::TooManyRequests());
+            b.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            if json {
+                b.json(json!({"error": "slow_down", "error_description": "too many failed attempts; retry later"}))
+            } else {
+                let mut page = pages::error_page(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many attempts",
+                    "There were too many failed sign-in attempts from your network. Wait a few minutes and try again.",
+                );
+                page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                page
+            }
+        }
+        IdpError::Unavailable { detail, json } => {
+            tracing::error!(%detail, "store unavailable");
+            if json {
+                let e = OAuthError::new(ErrorCode::TemporarilyUnavailable, "the service is temporarily unavailable");
+                json_error(StatusCode::SERVICE_UNAVAILABLE).json(error_body(&e))
+            } else {
+                pages::error_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Temporarily unavailable",
+                    "Latch cannot reach its storage right now. Try again in a moment.",
+                )
+            }
+        }
+    }
+}
+
+/// Sends the user back to the client with `params` plus `iss` (RFC 9207), by query or by an
+/// auto-submitting form (OAuth 2.0 Form Post Response Mode).
+pub fn redirect_to_client(
+    idp: &Idp,
+    redirect_uri: &str,
+    mode: ResponseMode,
+    mut params: Vec<(&'static str, String)>,
+) -> HttpResponse {
+    params.push(("iss", idp.settings.issuer.clone()));
+    match mode {
+        ResponseMode::FormPost => pages::form_post(idp, redirect_uri, &params),
+        ResponseMode::Query => {
+            let mut url = match url::Url::parse(redirect_uri) {
+                Ok(u) => u,
+                Err(_) => {
+                    return pages::error_page(
+                        StatusCode::BAD_REQUEST,
+                        "Invalid redirect",
+                        "The redirect URI is invalid.",
+                    );
+                }
+            };
+            url.query_pairs_mut().extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
+            no_store(HttpResponse::SeeOther()).insert_header((header::LOCATION, url.as_str())).finish()
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Token contents: ID token claims (OpenID Connect Core §2, §5), JWT access tokens
+//! (RFC 9068), `at_hash`, and user claims released by scope.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use latch_domain::Timestamp;
+use latch_domain::entities::User;
+use latch_domain::scope;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+/// `at_hash` (OpenID Connect Core §3.1.3.6): base64url of the left half of the SHA-256 of the
+/// access token (SHA-256 because both RS256 and ES256 use it).
+pub fn at_hash(access_token: &str) -> String {
+    let digest = Sha256::digest(access_token.as_bytes());
+    URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
+/// Claims about `user` that `scopes` release (DESIGN.md "Scopes and claims"). `roles` are the
+/// user's global role names (for the `roles` scope).
+pub fn user_claims(user: &User, scopes: &[String], roles: &[String]) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("sub".into(), json!(user.id.as_str()));
+    let has = |s: &str| scopes.iter().any(|g| g == s);
+    let mut put = |k: &str, v: Value| {
+        if !v.is_null() {
+            out.insert(k.to_owned(), v);
+        }
+    };
+    if has("profile") {
+        put("name", json!(user.name));
+        put("preferred_username", json!(user.username));
+        put("picture", json!(user.avatar));
+        for claim in scope::claims_of("profile") {
+            if let Some(v) = user.profile.get(*claim) {
+                put(claim, v.clone());
+            }
+        }
+        put("updated_at", json!(user.updated_at.0));
+    }
+    if has("email") {
+        put("email", json!(user.primary_email));
+        if user.primary_email.is_some() {
+            put("email_verified", json!(user.email_verified));
+        }
+    }
+    if has("phone") {
+        put("phone_number", json!(user.primary_phone));
+        if user.primary_phone.is_some() {
+            put("phone_number_verified", json!(user.phone_verified));
+        }
+    }
+    if has("address")
+        && let Some(a) = user.profile.get("address")
+    {
+        put("address", a.clone());
+    }
+    if has("custom_data") {
+        put("custom_data", user.custom_data.clone());
+    }
+    if has("identities") {
+        put("identities", json!({}));
+    }
+    if has("roles") {
+        put("roles", json!(roles));
+    }
+    out
+}
+
+/// The inputs of an ID token.
+#[derive(Clone, Debug)]
+pub struct IdTokenInput<'a> {
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    pub auth_time: Timestamp,
+    pub nonce: Option<&'a str>,
+    pub access_token: Option<&'a str>,
+    pub now: Timestamp,
+    pub ttl: i64,
+}
+
+/// ID token claims: the user claims plus `iss`, `aud`, `exp`, `iat`, `auth_time`, `nonce`,
+/// `at_hash` (OpenID Connect Core §2, §3.1.3.6).
+pub fn id_token_claims(input: &IdTokenInput<'_>, mut claims: Map<String, Value>) -> Map<String, Value> {
+    claims.insert("iss".into(), json!(input.issuer));
+    claims.insert("aud".into(), json!(input.client_id));
+    claims.insert("iat".into(), json!(input.now.0));
+    claims.insert("exp".into(), json!(input.now.0 + input.ttl));
+    claims.insert("auth_time".into(), json!(input.auth_time.0));
+    if let Some(n) = input.nonce {
+        claims.insert("nonce".into(), json!(n));
+    }
+    if let Some(at) = input.access_token {
+        claims.insert("at_hash".into(), json!(at_hash(at)));
+    }
+    claims
+}
+
+/// The inputs of an RFC 9068 access token.
+#[derive(Clone, Debug)]
+pub struct AccessTokenInput<'a> {
+    pub issuer: &'a str,
+    pub audience: &'a str,
+    pub client_id: &'a str,
+    /// The user, or `None` for a client_credentials token (then `sub` is the client id).
+    pub subject: Option<&'a str>,
+    pub scopes: &'a [String],
+    pub jti: &'a str,
+    pub now: Timestamp,
+    pub ttl: i64,
+    pub auth_time: Option<Timestamp>,
+}
+
+/// The `typ` header of RFC 9068 access tokens.
+pub const AT_JWT_TYP: &str = "at+jwt";
+
+/// RFC 9068 §2.2 claims: `iss`, `exp`, `aud`, `sub`, `client_id`, `iat`, `jti`, `scope`.
+pub fn access_token_claims(input: &AccessTokenInput<'_>) -> Map<String, Value> {
+    let mut c = Map::new();
+    c.insert("iss".into(), json!(input.issuer));
+    c.insert("aud".into(), json!(input.audience));
+    c.insert("sub".into(), json!(input.subject.unwrap_or(input.client_id)));
+    c.insert("client_id".into(), json!(input.client_id));
+    c.insert("iat".into(), json!(input.now.0));
+    c.insert("exp".into(), json!(input.now.0 + input.ttl));
+    c.insert("jti".into(), json!(input.jti));
+    c.insert("scope".into(), json!(input.scopes.join(" ")));
+    if let Some(t) = input.auth_time {
+        c.insert("auth_time".into(), json!(t.0));
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use latch_domain::ids::UserId;
+
+    #[test]
+    fn at_hash_matches_the_openid_example() {
+        // OpenID Connect Core, Appendix A.3 example access token and at_hash.
+        assert_eq!(at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"), "77QmUPtjPfzWtF2AnpK9RQ");
+    }
+
+    #[test]
+    fn claims_follow_granted_scopes_only() {
+        let mut user = User {
+            id: UserId::from("u1"),
+            username: Some("ada".into()),
+            primary_email: Some("ada@example.com".into()),
+            email_verified: true,
+            name: Some("Ada".into()),
+            custom_data: json!({"plan": "pro"}),
+            updated_at: Timestamp(5),
+            ..Default::default()
+        };
+        user.profile.insert("given_name".into(), json!("Ada"));
+        let only_openid = user_claims(&user, &["openid".into()], &[]);
+        assert_eq!(only_openid.keys().collect::<Vec<_>>(), ["sub"]);
+        let email = user_claims(&user, &["openid".into(), "email".into()], &[]);
+        assert_eq!(email["email"], "ada@example.com");
+        assert_eq!(email["email_verified"], true);
+        assert!(email.get("name").is_none());
+        let profile = user_claims(&user, &["profile".into(), "roles".into()], &["admin".into()]);
+        assert_eq!(profile["name"], "Ada");
+        assert_eq!(profile["given_name"], "Ada");
+        assert_eq!(profile["preferred_username"], "ada");
+        assert_eq!(profile["roles"], json!(["admin"]));
+        assert!(profile.get("picture").is_none(), "absent values are omitted, not null");
+        assert!(profile.get("email").is_none());
+    }
+}
