@@ -5,6 +5,8 @@
 //!   `LATCH_TEST_DATABASE_URL` / `LATCH_TEST_REDIS_URL` are set
 //! - `ci`: fmt check, clippy `-D warnings`, dependency rules, wasm32 check, tests
 //! - `deps`: the dependency-direction rule alone
+//! - `bench [--seconds N] [--concurrency N]`: release build, then `latch-bench` against it;
+//!   prints the figures and writes `target/bench-report.json`
 
 mod deps;
 
@@ -20,8 +22,9 @@ fn main() -> anyhow::Result<()> {
         "test" => test(&rest),
         "ci" => ci(),
         "deps" => deps::check_workspace(),
+        "bench" => bench(&rest),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|ci|deps> [args…]");
+            eprintln!("usage: cargo xtask <run|test|ci|deps|bench> [args…]");
             bail!("unknown task `{task}`")
         }
     }
@@ -86,4 +89,15 @@ fn ci() -> anyhow::Result<()> {
     wasm.args(["check", "--package", "latch-types", "--target", "wasm32-unknown-unknown"]);
     status(wasm).context("the wire-types crate must build for wasm32 (rustup target add wasm32-unknown-unknown)")?;
     test(&[])
+}
+
+fn bench(args: &[String]) -> anyhow::Result<()> {
+    let mut build = cargo();
+    build.args(["build", "--release", "--package", "latch", "--package", "latch-bench"]);
+    status(build)?;
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_owned());
+    let mut run = Command::new(format!("{target}/release/latch-bench"));
+    run.args(["--latch", &format!("{target}/release/latch"), "--out", &format!("{target}/bench-report.json")]);
+    run.args(args);
+    status(run)
 }

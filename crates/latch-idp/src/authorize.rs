@@ -54,7 +54,10 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
     let session = current_session(idp, req).await?;
     let fresh = session
         .as_ref()
-        .is_some_and(|(s, _)| !request.prompt.login && request.max_age.is_none_or(|max| now.0 - s.auth_time.0 <= max));
+        // OpenID Connect Core §3.1.2.1: max_age=0 asks for a fresh sign-in, like prompt=login.
+        .is_some_and(|(s, _)| {
+            !request.prompt.login && request.max_age.is_none_or(|max| max > 0 && now.0 - s.auth_time.0 <= max)
+        });
     match session {
         Some((session, user)) if fresh => flow::proceed(idp, &app, request, user, session, None).await,
         _ if request.prompt.none => {

@@ -26,7 +26,7 @@ pub fn make(idp: &Idp, name: impl Into<String>, value: String, max_age_secs: i64
     let name: String = name.into();
     let mut jar = CookieJar::new();
     let cookie = Cookie::build(name.clone(), value)
-        .path("/")
+        .path(idp.settings.cookie_path())
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(idp.settings.secure_cookies())
@@ -39,7 +39,8 @@ pub fn make(idp: &Idp, name: impl Into<String>, value: String, max_age_secs: i64
 /// A cookie that removes `name`.
 pub fn clear(idp: &Idp, name: impl Into<String>) -> Cookie<'static> {
     let name: String = name.into();
-    let mut c = Cookie::build(name, "").path("/").http_only(true).same_site(SameSite::Lax).finish();
+    let mut c =
+        Cookie::build(name, "").path(idp.settings.cookie_path()).http_only(true).same_site(SameSite::Lax).finish();
     c.set_secure(idp.settings.secure_cookies());
     c.make_removal();
     c

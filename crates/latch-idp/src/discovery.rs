@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 pub async fn openid_configuration(idp: web::Data<Idp>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .json(latch_oidc::discovery::metadata(&idp.settings.issuer, &idp.settings.public_url))
+        .json(latch_oidc::discovery::metadata(&idp.settings.issuer))
 }
 
 pub async fn jwks(idp: web::Data<Idp>) -> HttpResponse {

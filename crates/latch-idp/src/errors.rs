@@ -105,8 +105,11 @@ pub fn respond(idp: &Idp, err: IdpError) -> HttpResponse {
     match err {
         IdpError::OAuth(e) => json_error(token_status(e.code)).json(error_body(&e)),
         IdpError::Client { error, basic } => {
-            let mut b = json_error(StatusCode::UNAUTHORIZED);
-            if basic {
+            // RFC 6749 §5.2: 401 for a failed authentication, 400 for a malformed attempt.
+            let status =
+                if error.code == ErrorCode::InvalidClient { StatusCode::UNAUTHORIZED } else { StatusCode::BAD_REQUEST };
+            let mut b = json_error(status);
+            if basic && status == StatusCode::UNAUTHORIZED {
                 b.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"latch\", charset=\"UTF-8\""));
             }
             b.json(error_body(&error))
@@ -120,18 +123,23 @@ pub fn respond(idp: &Idp, err: IdpError) -> HttpResponse {
                     quoted(&e.description)
                 ),
             };
-            let mut b = no_store(HttpResponse::Unauthorized());
+            // RFC 6750 §3.1: a malformed request is 400, a bad token 401; without any token the
+            // answer carries no error code.
+            let status = match &e {
+                Some(e) if e.code == ErrorCode::InvalidRequest => StatusCode::BAD_REQUEST,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            let mut b = no_store(HttpResponse::build(status));
             if let Ok(v) = HeaderValue::from_str(&challenge) {
                 b.insert_header((header::WWW_AUTHENTICATE, v));
             }
             match e {
                 Some(e) => b.json(error_body(&e)),
-                None => b.json(
-                    json!({"error": "invalid_request", "error_description": "a bearer access token is required"}),
-                ),
+                None => b.finish(),
             }
         }
         IdpError::Authorize(AuthorizeError::NoRedirect(e)) => pages::error_page(
+            &idp.settings.public_url,
             StatusCode::BAD_REQUEST,
             "This sign-in request cannot be completed",
             &format!(
@@ -148,7 +156,9 @@ pub fn respond(idp: &Idp, err: IdpError) -> HttpResponse {
             }
             redirect_to_client(idp, &redirect_uri, response_mode, params)
         }
-        IdpError::Page { status, title, message } => pages::error_page(status, title, &message),
+        IdpError::Page { status, title, message } => {
+            pages::error_page(&idp.settings.public_url, status, title, &message)
+        }
         IdpError::RateLimited { retry_after, json } => {
             let mut b = no_store(HttpResponse::TooManyRequests());
             b.insert_header((header::RETRY_AFTER, retry_after.to_string()));
@@ -156,6 +166,7 @@ pub fn respond(idp: &Idp, err: IdpError) -> HttpResponse {
                 b.json(json!({"error": "slow_down", "error_description": "too many failed attempts; retry later"}))
             } else {
                 let mut page = pages::error_page(
+                    &idp.settings.public_url,
                     StatusCode::TOO_MANY_REQUESTS,
                     "Too many attempts",
                     "There were too many failed sign-in attempts from your network. Wait a few minutes and try again.",
@@ -171,6 +182,7 @@ pub fn respond(idp: &Idp, err: IdpError) -> HttpResponse {
                 json_error(StatusCode::SERVICE_UNAVAILABLE).json(error_body(&e))
             } else {
                 pages::error_page(
+                    &idp.settings.public_url,
                     StatusCode::SERVICE_UNAVAILABLE,
                     "Temporarily unavailable",
                     "Latch cannot reach its storage right now. Try again in a moment.",
@@ -196,6 +208,7 @@ pub fn redirect_to_client(
                 Ok(u) => u,
                 Err(_) => {
                     return pages::error_page(
+                        &idp.settings.public_url,
                         StatusCode::BAD_REQUEST,
                         "Invalid redirect",
                         "The redirect URI is invalid.",

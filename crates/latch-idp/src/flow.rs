@@ -88,7 +88,7 @@ pub async fn start_sign_in(idp: &Idp, _app: &Application, request: AuthRequest) 
     save_interaction(idp, &interaction).await?;
     let cookie =
         cookies::make(idp, cookies::interaction(&interaction.id), interaction.id.clone(), idp.settings.interaction_ttl);
-    Ok(see_other(&format!("/sign-in?interaction={}", interaction.id)).cookie(cookie).finish())
+    Ok(see_other(&idp.settings.own(&format!("/sign-in?interaction={}", interaction.id))).cookie(cookie).finish())
 }
 
 /// After sign-in (or with a valid session): consent when needed, otherwise the code.
@@ -125,7 +125,9 @@ pub async fn proceed(
             interaction.id.clone(),
             idp.settings.interaction_ttl,
         );
-        return Ok(see_other(&format!("/consent?interaction={}", interaction.id)).cookie(cookie).finish());
+        return Ok(see_other(&idp.settings.own(&format!("/consent?interaction={}", interaction.id)))
+            .cookie(cookie)
+            .finish());
     }
     if let Some(i) = &interaction {
         let _ = idp.cache.delete(&interaction_key(&i.id)).await;
@@ -210,6 +212,7 @@ pub async fn sign_in_page(idp: web::Data<Idp>, req: HttpRequest, q: web::Query<I
         let app = app_of(&idp, &i.request.client_id).await?;
         let hint = i.request.login_hint.clone().unwrap_or_default();
         Ok(pages::sign_in(
+            &idp.settings.public_url,
             StatusCode::OK,
             &pages::SignIn { interaction: &i.id, csrf: &i.csrf, app_name: &app.name, identifier: &hint, error: None },
         ))
@@ -239,21 +242,18 @@ pub async fn sign_in_submit(idp: web::Data<Idp>, req: HttpRequest, form: web::Fo
     sign_in(&idp, &req, form.into_inner()).await.unwrap_or_else(|e| errors::respond(&idp, e))
 }
 
-fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".to_owned())
-}
-
 async fn sign_in(idp: &Idp, req: &HttpRequest, form: SignInForm) -> Result<HttpResponse, IdpError> {
     let interaction = load_interaction(idp, req, &form.interaction).await?;
     if !ct_eq(&form.csrf, &interaction.csrf) {
         return Err(IdpError::expired_interaction());
     }
     let app = app_of(idp, &interaction.request.client_id).await?;
-    let ip = client_ip(req);
+    let ip = ratelimit::client_ip(idp, req);
     ratelimit::check_ip(idp, "sign-in", &ip, false).await?;
     let identifier = form.identifier.trim().to_owned();
     let fail = |status| {
         pages::sign_in(
+            &idp.settings.public_url,
             status,
             &pages::SignIn {
                 interaction: &interaction.id,
@@ -269,7 +269,13 @@ async fn sign_in(idp: &Idp, req: &HttpRequest, form: SignInForm) -> Result<HttpR
     }
     let gate = ratelimit::account_gate(idp, &identifier).await?;
     let user = idp.repos.find_user_by_login(&identifier).await.page_unavailable()?;
-    let ok = idp.hasher.verify(&form.password, user.as_ref().and_then(|u| u.password_hash.as_deref()));
+    // argon2id takes tens of milliseconds of CPU: off the async workers, so other requests
+    // on this worker are not held up behind it.
+    let (hasher, password) = (idp.hasher.clone(), form.password.clone());
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let ok = web::block(move || hasher.verify(&password, stored.as_deref()))
+        .await
+        .map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: false })?;
     let user = match user {
         Some(u) if ok && gate == AccountGate::Open && !u.is_suspended => u,
         _ => {
@@ -351,14 +357,17 @@ pub async fn consent_page(idp: web::Data<Idp>, req: HttpRequest, q: web::Query<I
             .filter_map(|s| describe(s).map(|label| pages::Permission { scope: s.clone(), label: label.to_owned() }))
             .collect();
         let user_label = user.primary_email.clone().or(user.username.clone()).unwrap_or_else(|| user.id.to_string());
-        Ok(pages::consent(&pages::Consent {
-            interaction: &i.id,
-            csrf: &i.csrf,
-            app_name: &app.name,
-            user_label: &user_label,
-            permissions: &permissions,
-            redirect_origin: &origin_of(&i.request.redirect_uri),
-        }))
+        Ok(pages::consent(
+            &idp.settings.public_url,
+            &pages::Consent {
+                interaction: &i.id,
+                csrf: &i.csrf,
+                app_name: &app.name,
+                user_label: &user_label,
+                permissions: &permissions,
+                redirect_origin: &origin_of(&i.request.redirect_uri),
+            },
+        ))
     }
     .await;
     result.unwrap_or_else(|e| errors::respond(&idp, e))

@@ -4,6 +4,7 @@
 
 mod authorize;
 mod cookies;
+mod cors;
 mod discovery;
 mod errors;
 mod flow;
@@ -15,6 +16,7 @@ mod userinfo;
 
 pub use state::{Idp, IdpDeps, IdpSettings, ensure_signing_keys};
 
+use actix_web::middleware::from_fn;
 use actix_web::web;
 
 /// Registers every IdP route on an actix-web app.
@@ -22,19 +24,57 @@ pub fn routes(idp: web::Data<Idp>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(idp)
             .app_data(web::PayloadConfig::new(64 * 1024))
-            .route("/oidc/.well-known/openid-configuration", web::get().to(discovery::openid_configuration))
-            .route("/.well-known/openid-configuration/oidc", web::get().to(discovery::openid_configuration))
-            .route("/.well-known/oauth-authorization-server/oidc", web::get().to(discovery::openid_configuration))
-            .route("/oidc/jwks", web::get().to(discovery::jwks))
+            .service(cors_resource("/oidc/.well-known/openid-configuration").get(discovery::openid_configuration))
+            .service(cors_resource("/.well-known/openid-configuration/oidc").get(discovery::openid_configuration))
+            .service(cors_resource("/.well-known/oauth-authorization-server/oidc").get(discovery::openid_configuration))
+            .service(cors_resource("/oidc/jwks").get(discovery::jwks))
             .route("/oidc/auth", web::get().to(authorize::authorize))
             .route("/oidc/auth", web::post().to(authorize::authorize))
-            .route("/oidc/token", web::post().to(token::token))
-            .route("/oidc/me", web::get().to(userinfo::userinfo))
-            .route("/oidc/me", web::post().to(userinfo::userinfo))
+            .service(cors_resource("/oidc/token").post(token::token))
+            .service(cors_resource("/oidc/me").get(userinfo::userinfo).post(userinfo::userinfo))
             .route("/sign-in", web::get().to(flow::sign_in_page))
             .route("/sign-in", web::post().to(flow::sign_in_submit))
             .route("/consent", web::get().to(flow::consent_page))
             .route("/consent", web::post().to(flow::consent_submit))
             .route("/assets/latch.css", web::get().to(pages::stylesheet));
+    }
+}
+
+/// A resource browsers may call cross-origin (see `cors.rs`).
+fn cors_resource(path: &str) -> CorsResource {
+    CorsResource(web::resource(path))
+}
+
+/// Builder that keeps CORS wrapping in one place.
+struct CorsResource(actix_web::Resource);
+
+impl CorsResource {
+    fn get<F, Args>(self, handler: F) -> CorsResource
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        CorsResource(self.0.route(web::get().to(handler)))
+    }
+
+    fn post<F, Args>(self, handler: F) -> CorsResource
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        CorsResource(self.0.route(web::post().to(handler)))
+    }
+}
+
+impl actix_web::dev::HttpServiceFactory for CorsResource {
+    fn register(self, config: &mut actix_web::dev::AppService) {
+        // OPTIONS reaches the middleware, which answers the preflight itself.
+        let resource = self
+            .0
+            .route(web::method(actix_web::http::Method::OPTIONS).to(actix_web::HttpResponse::NoContent))
+            .wrap(from_fn(cors::cors));
+        resource.register(config)
     }
 }

@@ -36,19 +36,21 @@ fn page(status: StatusCode, body: String, script_nonce: Option<&str>) -> HttpRes
         .body(body)
 }
 
-fn layout(title: &str, main: &str) -> String {
+/// The page around `main`. `base` is `public_url`: every link to Latch itself is absolute.
+fn layout(base: &str, title: &str, main: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n<link rel=\"stylesheet\" href=\"/assets/latch.css\">\n</head>\n\
+         <title>{title}</title>\n<link rel=\"stylesheet\" href=\"{base}/assets/latch.css\">\n</head>\n\
          <body>\n<main class=\"card\">\n{main}\n</main>\n</body>\n</html>\n",
         title = text(title),
+        base = attr(base),
     )
 }
 
-pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+pub fn error_page(base: &str, status: StatusCode, title: &str, message: &str) -> HttpResponse {
     let main = format!("<h1>{}</h1>\n<p role=\"alert\">{}</p>", text(title), text(message));
-    page(status, layout(title, &main), None)
+    page(status, layout(base, title, &main), None)
 }
 
 /// What the sign-in page shows.
@@ -60,7 +62,7 @@ pub struct SignIn<'a> {
     pub error: Option<&'a str>,
 }
 
-pub fn sign_in(status: StatusCode, v: &SignIn<'_>) -> HttpResponse {
+pub fn sign_in(base: &str, status: StatusCode, v: &SignIn<'_>) -> HttpResponse {
     let error = v
         .error
         .map(|e| format!("<p class=\"error\" role=\"alert\" id=\"sign-in-error\">{}</p>\n", text(e)))
@@ -68,7 +70,7 @@ pub fn sign_in(status: StatusCode, v: &SignIn<'_>) -> HttpResponse {
     let described = if v.error.is_some() { " aria-describedby=\"sign-in-error\"" } else { "" };
     let main = format!(
         "<h1>Sign in</h1>\n<p class=\"lead\">to continue to <strong>{app}</strong></p>\n{error}\
-         <form method=\"post\" action=\"/sign-in\">\n\
+         <form method=\"post\" action=\"{base}/sign-in\">\n\
          <input type=\"hidden\" name=\"interaction\" value=\"{interaction}\">\n\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
          <label for=\"identifier\">Username or email</label>\n\
@@ -81,8 +83,9 @@ pub fn sign_in(status: StatusCode, v: &SignIn<'_>) -> HttpResponse {
         interaction = attr(v.interaction),
         csrf = attr(v.csrf),
         identifier = attr(v.identifier),
+        base = attr(base),
     );
-    page(status, layout("Sign in", &main), None)
+    page(status, layout(base, "Sign in", &main), None)
 }
 
 /// One permission line on the consent screen.
@@ -101,7 +104,7 @@ pub struct Consent<'a> {
     pub redirect_origin: &'a str,
 }
 
-pub fn consent(v: &Consent<'_>) -> HttpResponse {
+pub fn consent(base: &str, v: &Consent<'_>) -> HttpResponse {
     let items: String = v
         .permissions
         .iter()
@@ -116,7 +119,7 @@ pub fn consent(v: &Consent<'_>) -> HttpResponse {
         "<h1><strong>{app}</strong> wants to access your account</h1>\n\
          <p class=\"lead\">Signed in as <strong>{user}</strong></p>\n{list}\n\
          <p class=\"note\">After you decide you will be sent to <strong>{origin}</strong>.</p>\n\
-         <form method=\"post\" action=\"/consent\">\n\
+         <form method=\"post\" action=\"{base}/consent\">\n\
          <input type=\"hidden\" name=\"interaction\" value=\"{interaction}\">\n\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
          <div class=\"actions\">\n\
@@ -128,8 +131,9 @@ pub fn consent(v: &Consent<'_>) -> HttpResponse {
         origin = text(v.redirect_origin),
         interaction = attr(v.interaction),
         csrf = attr(v.csrf),
+        base = attr(base),
     );
-    page(StatusCode::OK, layout("Authorize application", &main), None)
+    page(StatusCode::OK, layout(base, "Authorize application", &main), None)
 }
 
 /// OAuth 2.0 Form Post Response Mode: a form that posts `params` to `action`, submitted by a
@@ -146,5 +150,5 @@ pub fn form_post(idp: &Idp, action: &str, params: &[(&'static str, String)]) -> 
          <script nonce=\"{nonce}\">document.getElementById('response').submit();</script>",
         action = attr(action),
     );
-    page(StatusCode::OK, layout("Returning to the application", &main), Some(&nonce))
+    page(StatusCode::OK, layout(&idp.settings.public_url, "Returning to the application", &main), Some(&nonce))
 }

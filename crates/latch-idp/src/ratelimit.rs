@@ -11,6 +11,23 @@ const ACCOUNT_DELAY_AFTER: u64 = 5;
 const ACCOUNT_LOCK_AFTER: u64 = 10;
 const IP_LIMIT: u64 = 100;
 
+/// The client's address: the TCP peer, or with `trust_forwarded_for` the address the proxy in
+/// front of Latch saw (the last `X-Forwarded-For` hop, the only one the proxy vouches for).
+pub fn client_ip(idp: &Idp, req: &actix_web::HttpRequest) -> String {
+    if idp.settings.trust_forwarded_for
+        && let Some(last) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+    {
+        return last.to_owned();
+    }
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".to_owned())
+}
+
 fn account_key(identifier: &str) -> String {
     format!("rl:account:{}", latch_oidc::crypto::sha256_b64(&identifier.trim().to_lowercase()))
 }

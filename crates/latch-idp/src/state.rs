@@ -20,12 +20,29 @@ pub struct IdpSettings {
     pub code_ttl: i64,
     pub interaction_ttl: i64,
     pub session_ttl: i64,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
 }
 
 impl IdpSettings {
     /// Cookies get `Secure` when Latch is reached over https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// An absolute URL of one of Latch's own pages: built from `public_url`, never from the
+    /// request's Host.
+    pub fn own(&self, path_and_query: &str) -> String {
+        format!("{}{}", self.public_url, path_and_query)
+    }
+
+    /// The path cookies are scoped to: the path of `public_url`, or `/`.
+    pub fn cookie_path(&self) -> String {
+        url::Url::parse(&self.public_url)
+            .ok()
+            .map(|u| u.path().trim_end_matches('/').to_owned())
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "/".to_owned())
     }
 }
 
@@ -37,6 +54,7 @@ pub struct Idp {
     pub random: Arc<dyn Random>,
     pub hasher: PasswordHasher,
     pub(crate) cookie_key: actix_web::cookie::Key,
+    pub(crate) origins: crate::cors::Origins,
     keys: RwLock<Arc<KeySet>>,
 }
 
@@ -53,7 +71,17 @@ impl Idp {
     pub fn new(settings: IdpSettings, deps: IdpDeps, secret_key: &[u8; 32], keys: KeySet) -> Idp {
         let cookie_key = actix_web::cookie::Key::from(&latch_oidc::crypto::derive_cookie_key(secret_key));
         let IdpDeps { repos, cache, clock, random, hasher } = deps;
-        Idp { settings, repos, cache, clock, random, hasher, cookie_key, keys: RwLock::new(Arc::new(keys)) }
+        Idp {
+            settings,
+            repos,
+            cache,
+            clock,
+            random,
+            hasher,
+            cookie_key,
+            origins: crate::cors::Origins::default(),
+            keys: RwLock::new(Arc::new(keys)),
+        }
     }
 
     /// The key set in memory (never re-read per request).

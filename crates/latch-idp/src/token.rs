@@ -42,7 +42,7 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
     if !form {
         return Err(oauth(OAuthError::invalid_request("the body must be application/x-www-form-urlencoded")));
     }
-    let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let ip = ratelimit::client_ip(idp, req);
     ratelimit::check_ip(idp, "token", &ip, true).await?;
     let body = std::str::from_utf8(body).map_err(|_| oauth(OAuthError::invalid_request("the body is not UTF-8")))?;
     let params = Params::parse(body).map_err(oauth)?;
@@ -134,7 +134,6 @@ async fn authorization_code(idp: &Idp, app: &Application, params: &Params) -> Re
             if let Some(h) = &prev.access_token_hash {
                 idp.repos.delete_access_token(h).await.json_unavailable()?;
             }
-            idp.repos.revoke_grant_tokens(&prev.grant_id).await.json_unavailable()?;
         }
         return Err(oauth(OAuthError::invalid_grant("the code is invalid, expired or already used")));
     };
@@ -147,7 +146,13 @@ async fn authorization_code(idp: &Idp, app: &Application, params: &Params) -> Re
         Some(u) if !u.is_suspended => u,
         _ => return Err(oauth(OAuthError::invalid_grant("the user of this code no longer exists"))),
     };
-    let user_scopes: Vec<String> = record.scopes.iter().filter(|s| scope::is_user_scope(s)).cloned().collect();
+    // offline_access stays in the grant but is not echoed until refresh tokens are issued.
+    let user_scopes: Vec<String> = record
+        .scopes
+        .iter()
+        .filter(|s| scope::is_user_scope(s) && s.as_str() != scope::OFFLINE_ACCESS)
+        .cloned()
+        .collect();
     let mut body = Map::new();
     let mut opaque_hash = None;
     let (access_token, expires_in, granted) = match single_resource(params)? {

@@ -3,8 +3,9 @@
 use latch_domain::scope;
 use serde_json::{Value, json};
 
-/// The provider metadata for `issuer` (`<public_url>/oidc`) served under `public_url`.
-pub fn metadata(issuer: &str, public_url: &str) -> Value {
+/// The provider metadata for `issuer` (`<public_url>/oidc`). Only endpoints and grants that
+/// exist are listed.
+pub fn metadata(issuer: &str) -> Value {
     let scopes: Vec<&str> = scope::USER_SCOPES.iter().map(|(s, _)| *s).collect();
     json!({
         "issuer": issuer,
@@ -12,19 +13,14 @@ pub fn metadata(issuer: &str, public_url: &str) -> Value {
         "token_endpoint": format!("{issuer}/token"),
         "userinfo_endpoint": format!("{issuer}/me"),
         "jwks_uri": format!("{issuer}/jwks"),
-        "end_session_endpoint": format!("{issuer}/session/end"),
-        "revocation_endpoint": format!("{issuer}/token/revocation"),
-        "introspection_endpoint": format!("{issuer}/token/introspection"),
         "scopes_supported": scopes,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types_supported": ["authorization_code", "client_credentials"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
         "userinfo_signing_alg_values_supported": ["none"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": scope::all_claims(),
         "claims_parameter_supported": false,
@@ -32,7 +28,14 @@ pub fn metadata(issuer: &str, public_url: &str) -> Value {
         "request_uri_parameter_supported": false,
         "authorization_response_iss_parameter_supported": true,
         "prompt_values_supported": ["none", "login", "consent"],
-        "ui_locales_supported": ["en", "fr"],
-        "service_documentation": format!("{public_url}/docs"),
+        "ui_locales_supported": ["en"],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn discovery_document_snapshot() {
+        insta::assert_json_snapshot!(super::metadata("https://id.example.com/oidc"));
+    }
 }

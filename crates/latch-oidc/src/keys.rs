@@ -218,4 +218,24 @@ mod tests {
         }
         assert!(matches!(KeySet::load(&[rs], &[0; 32]), Err(KeyError::Decrypt(_))), "wrong secret key fails loudly");
     }
+
+    /// The JWKS shape: which members each key publishes (values vary per key).
+    #[test]
+    fn jwks_shape_snapshot() {
+        let rs = generate(Alg::RS256, KeyId::from("rs1"), KeyState::Current, &SECRET, Timestamp(1)).expect("rsa");
+        let es = generate(Alg::ES256, KeyId::from("es1"), KeyState::Next, &SECRET, Timestamp(1)).expect("ec");
+        let jwks = KeySet::load(&[rs, es], &SECRET).expect("load").jwks();
+        let shape: Vec<Value> = jwks["keys"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .map(|k| {
+                let obj = k.as_object().expect("object");
+                let mut members: Vec<&String> = obj.keys().collect();
+                members.sort();
+                serde_json::json!({"kid": k["kid"], "kty": k["kty"], "alg": k["alg"], "use": k["use"], "crv": k.get("crv"), "members": members})
+            })
+            .collect();
+        insta::assert_json_snapshot!(shape);
+    }
 }

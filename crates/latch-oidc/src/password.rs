@@ -112,7 +112,12 @@ mod tests {
         assert_eq!(check_policy("password"), Err(PasswordError::TooCommon));
         assert_eq!(check_policy("Password1"), Err(PasswordError::TooCommon), "case does not help");
         assert_eq!(check_policy("correct horse battery staple"), Ok(()));
-        assert_eq!(check_policy("ünïcödé€€"), Ok(()), "no composition rules; characters, not bytes");
+        assert_eq!(check_policy("ünïcödé€"), Ok(()), "no composition rules");
+        assert_eq!(
+            check_policy("ünïcödé"),
+            Err(PasswordError::TooShort),
+            "7 characters, 11 bytes: length counts characters"
+        );
     }
 
     #[test]

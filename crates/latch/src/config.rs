@@ -35,6 +35,9 @@ pub struct Config {
     pub shutdown_timeout_secs: u64,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// Take the client address (for rate limits) from the last `X-Forwarded-For` hop. Only
+    /// behind a proxy that sets that header; otherwise clients could choose their address.
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -115,6 +118,7 @@ impl Default for Config {
             session: SessionConfig { ttl: 14 * 24 * 3600 },
             shutdown_timeout_secs: 30,
             workers: 0,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -154,6 +158,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "session",
     "shutdown_timeout_secs",
     "workers",
+    "trust_forwarded_for",
 ];
 
 /// The figment that produces a [`Config`]: defaults, then the file, then the environment.

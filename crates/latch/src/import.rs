@@ -23,25 +23,15 @@ pub const DEFAULT_ACCESS_TOKEN_TTL: i64 = 3600;
 pub const IMPORT_SECRET_NAME: &str = "import";
 
 /// Shortest accepted `secret`: it is stored under a fast hash, so it must be unguessable
-/// (`openssl rand -base64 32` prints 44 characters).
+/// (`openssl rand -hex 32` prints 64 characters).
 pub const MIN_SECRET_LEN: usize = 32;
 
-/// Standard claims (OpenID Connect Core §5.1) a user's `profile` may hold. `name`, `email`,
-/// `phone_number` and `picture` have columns of their own; `address` is a table.
-pub const PROFILE_CLAIMS: &[&str] = &[
-    "given_name",
-    "family_name",
-    "middle_name",
-    "nickname",
-    "preferred_username",
-    "profile",
-    "website",
-    "gender",
-    "birthdate",
-    "zoneinfo",
-    "locale",
-    "address",
-];
+/// Standard claims (OpenID Connect Core §5.1) a user's `profile` may hold: the `profile`
+/// scope's claims that have no column of their own, and `address` (a table).
+fn is_profile_claim(key: &str) -> bool {
+    const COLUMNS: &[&str] = &["name", "picture", "updated_at"];
+    key == "address" || (scope::claims_of("profile").contains(&key) && !COLUMNS.contains(&key))
+}
 
 /// Members of the `address` claim (OpenID Connect Core §5.1.1).
 const ADDRESS_MEMBERS: &[&str] = &["formatted", "street_address", "locality", "region", "postal_code", "country"];
@@ -428,8 +418,8 @@ fn check_unique_keys(problems: &mut Problems, labels: &[String], keys: &[Option<
 fn check_profile(problems: &mut Problems, entry: &str, profile: &serde_json::Map<String, serde_json::Value>) {
     for (key, value) in profile {
         let field = format!("profile.{key}");
-        if !PROFILE_CLAIMS.contains(&key.as_str()) {
-            problems.add(entry, field, format!("not a standard profile claim (one of {})", PROFILE_CLAIMS.join(", ")));
+        if !is_profile_claim(key) {
+            problems.add(entry, field, "not a standard profile claim (given_name, family_name, locale, address, …)");
             continue;
         }
         if key != "address" {
@@ -473,6 +463,32 @@ impl Validation<'_> {
             return Ok(Some(*t));
         }
         Ok(self.known.role(self.repos, name).await?.map(|r| r.role_type))
+    }
+
+    /// Every name in `roles` must be a distinct role of type `expected`, in the file or the
+    /// database; `holders` names who holds them, for the message.
+    async fn check_roles(
+        &mut self,
+        entry: &str,
+        roles: &[String],
+        expected: RoleType,
+        holders: &str,
+    ) -> Result<(), ImportError> {
+        check_unique(&mut self.p, entry, "roles", roles.iter().map(String::as_str), "role");
+        for (j, name) in roles.iter().enumerate() {
+            match self.role_type_of(name).await? {
+                None => {
+                    self.p.add(entry, format!("roles[{j}]"), format!("no role `{name}` in the file or the database"))
+                }
+                Some(t) if t != expected => self.p.add(
+                    entry,
+                    format!("roles[{j}]"),
+                    format!("`{name}` is a {} role; {holders} can only hold {} roles", t.as_str(), expected.as_str()),
+                ),
+                Some(_) => {}
+            }
+        }
+        Ok(())
     }
 
     async fn resources(&mut self) -> Result<(), ImportError> {
@@ -634,22 +650,7 @@ impl Validation<'_> {
                 self.p.add(entry, path, "TOML dates and times are not supported here; write them as strings");
             }
             if let Some(roles) = &u.roles {
-                check_unique(&mut self.p, entry, "roles", roles.iter().map(String::as_str), "role");
-                for (j, name) in roles.iter().enumerate() {
-                    match self.role_type_of(name).await? {
-                        None => self.p.add(
-                            entry,
-                            format!("roles[{j}]"),
-                            format!("no role `{name}` in the file or the database"),
-                        ),
-                        Some(RoleType::MachineToMachine) => self.p.add(
-                            entry,
-                            format!("roles[{j}]"),
-                            format!("`{name}` is a MachineToMachine role; users can only hold User roles"),
-                        ),
-                        Some(RoleType::User) => {}
-                    }
-                }
+                self.check_roles(entry, roles, RoleType::User, "users").await?;
             }
             // Find the stored user this entry designates, and make sure its email is not someone else's.
             let stored = match (&u.username, &u.email) {
@@ -785,7 +786,7 @@ impl Validation<'_> {
                     self.p.add(
                         entry,
                         "secret",
-                        format!("must be at least {MIN_SECRET_LEN} characters (try `openssl rand -base64 32`)"),
+                        format!("must be at least {MIN_SECRET_LEN} characters (try `openssl rand -hex 32`)"),
                     );
                 }
             }
@@ -793,22 +794,7 @@ impl Validation<'_> {
                 if app_type != AppType::MachineToMachine {
                     self.p.add(entry, "roles", "only MachineToMachine apps hold roles");
                 } else {
-                    check_unique(&mut self.p, entry, "roles", roles.iter().map(String::as_str), "role");
-                    for (j, name) in roles.iter().enumerate() {
-                        match self.role_type_of(name).await? {
-                            None => self.p.add(
-                                entry,
-                                format!("roles[{j}]"),
-                                format!("no role `{name}` in the file or the database"),
-                            ),
-                            Some(RoleType::User) => self.p.add(
-                                entry,
-                                format!("roles[{j}]"),
-                                format!("`{name}` is a User role; applications can only hold MachineToMachine roles"),
-                            ),
-                            Some(RoleType::MachineToMachine) => {}
-                        }
-                    }
+                    self.check_roles(entry, roles, RoleType::MachineToMachine, "applications").await?;
                 }
             }
             if let Some(alg) = &a.id_token_signed_response_alg

@@ -61,6 +61,7 @@ pub async fn open_node(settings: Settings) -> anyhow::Result<Node> {
         code_ttl: settings.raw.tokens.code_ttl,
         interaction_ttl: settings.raw.tokens.interaction_ttl,
         session_ttl: settings.raw.session.ttl,
+        trust_forwarded_for: settings.raw.trust_forwarded_for,
     };
     let deps = IdpDeps { repos: repos.clone(), cache: cache.clone(), clock, random, hasher };
     let idp = web::Data::new(Idp::new(idp_settings, deps, &secret, keys));

@@ -24,8 +24,10 @@ on_both_backends!(
     a_forged_csrf_token_is_refused,
     prompt_none_never_shows_a_page,
     session_cookies_are_http_only_and_same_site,
+    own_urls_are_absolute_and_built_from_public_url,
     prompt_login_and_max_age_force_a_new_sign_in,
     token_endpoint_failures_are_rate_limited_per_ip,
+    cors_answers_only_registered_browser_origins,
 );
 
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
@@ -363,7 +365,6 @@ async fn prompt_login_and_max_age_force_a_new_sign_in(server: &TestServer) {
     let browser = Browser::new(&server.base);
     code_for(&browser, &authorize_url(server, &web, "openid")).await;
     for extra in ["&prompt=login", "&max_age=0"] {
-        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
         let page = browser.open(&format!("{}{extra}", authorize_url(server, &web, "openid"))).await.page();
         assert!(page.url.contains("/sign-in"), "{extra} shows the sign-in page");
     }
@@ -392,4 +393,66 @@ async fn an_expired_code_is_refused() {
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let (s, b) = exchange(&server, &web, &code, &[]).await;
     assert_eq!((s, b["error"].as_str()), (400, Some("invalid_grant")));
+}
+
+async fn cors_answers_only_registered_browser_origins(server: &TestServer) {
+    server.app("spa", AppType::Spa, false, &["https://spa.example.com/callback"]).await;
+    web_app(server).await;
+    for path in ["/oidc/token", "/oidc/me", "/oidc/jwks", "/oidc/.well-known/openid-configuration"] {
+        for (origin, allowed) in
+            [("https://spa.example.com", true), ("https://web.example.com", false), ("https://evil.example", false)]
+        {
+            let preflight = http()
+                .request(reqwest::Method::OPTIONS, server.url(path))
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .send()
+                .await
+                .unwrap();
+            assert!(preflight.status().is_success(), "{path}");
+            let acao = preflight.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap().to_owned());
+            assert_eq!(acao.as_deref(), allowed.then_some(origin), "preflight {path} from {origin}");
+            let res = http().get(server.url(path)).header("origin", origin).send().await.unwrap();
+            let acao = res.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap().to_owned());
+            assert_eq!(acao.as_deref(), allowed.then_some(origin), "GET {path} from {origin}");
+        }
+    }
+}
+
+/// The error bodies clients parse, pinned so a change shows in review.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_bodies_snapshot() {
+    let server = TestServer::start(Backends::Embedded).await.expect("server");
+    let web = web_app(&server).await;
+    let (_, _, unknown_code) = token(
+        &server,
+        &web,
+        &[("grant_type", "authorization_code"), ("code", "nope"), ("redirect_uri", &web.redirect_uri)],
+    )
+    .await;
+    let (_, _, grant_type) = token(&server, &web, &[("grant_type", "password")]).await;
+    let (_, _, missing) = token(&server, &web, &[("code", "x")]).await;
+    let bad = TestClient { secret: Some("wrong".into()), ..web.clone() };
+    let (_, _, client) = token(&server, &bad, &[("grant_type", "client_credentials")]).await;
+    let (_, _, m2m_only) = token(&server, &web, &[("grant_type", "client_credentials")]).await;
+    let userinfo: Value =
+        http().get(format!("{}/me", server.issuer)).bearer_auth("nope").send().await.unwrap().json().await.unwrap();
+    insta::assert_json_snapshot!(serde_json::json!({
+        "unknown_code": unknown_code,
+        "unsupported_grant_type": grant_type,
+        "missing_grant_type": missing,
+        "wrong_secret": client,
+        "client_credentials_for_a_web_app": m2m_only,
+        "userinfo_unknown_token": userinfo,
+    }));
+}
+
+async fn own_urls_are_absolute_and_built_from_public_url(server: &TestServer) {
+    let web = web_app(server).await;
+    // A Host header naming another site must not leak into what Latch emits.
+    let res = http().get(authorize_url(server, &web, "openid")).header("host", "evil.example").send().await.unwrap();
+    let location = res.headers()["location"].to_str().unwrap();
+    assert!(location.starts_with(&format!("{}/sign-in?interaction=", server.base)), "{location}");
+    let page = http().get(location).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("href=\"{}/assets/latch.css\"", server.base)));
 }
