@@ -46,7 +46,7 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
         return Err(no_redirect(OAuthError::invalid_client("no application has this client_id")));
     };
     for r in &request.resources {
-        if idp.repos.get_resource_by_indicator(r).await.page_unavailable()?.is_none() {
+        if idp.catalog.resource(idp.repos.as_ref(), r).await.page_unavailable()?.is_none() {
             return Err(redirect_error(&request, ErrorCode::InvalidTarget, &format!("unknown resource `{r}`")));
         }
     }

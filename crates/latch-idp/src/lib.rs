@@ -3,6 +3,7 @@
 //! `errors.rs` is the one place engine errors become HTTP responses.
 
 mod authorize;
+pub mod catalog;
 mod cookies;
 mod cors;
 mod discovery;

@@ -55,6 +55,7 @@ pub struct Idp {
     pub hasher: PasswordHasher,
     pub(crate) cookie_key: actix_web::cookie::Key,
     pub(crate) origins: crate::cors::Origins,
+    pub catalog: Arc<crate::catalog::Catalog>,
     keys: RwLock<Arc<KeySet>>,
 }
 
@@ -80,6 +81,7 @@ impl Idp {
             hasher,
             cookie_key,
             origins: crate::cors::Origins::default(),
+            catalog: Arc::new(crate::catalog::Catalog::default()),
             keys: RwLock::new(Arc::new(keys)),
         }
     }

@@ -7,7 +7,6 @@ use crate::state::Idp;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_domain::entities::{AccessTokenRecord, AppType, Application, Resource, User};
-use latch_domain::ids::ApplicationId;
 use latch_domain::scope;
 use latch_oidc::client_auth::{self, ClientAuthError};
 use latch_oidc::code::{CodeRecord, RedeemedCode};
@@ -49,17 +48,15 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
     params.reject_duplicates().map_err(oauth)?;
     let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let presented = client_auth::extract(authorization, &params).map_err(client_error)?;
-    let app = idp.repos.get_application(&ApplicationId::from(presented.client_id())).await.json_unavailable()?;
-    let secrets = match &app {
-        Some(a) if a.app_type.is_confidential() => idp.repos.list_secrets(&a.id).await.json_unavailable()?,
-        _ => Vec::new(),
-    };
+    let client = idp.catalog.client(idp.repos.as_ref(), presented.client_id()).await.json_unavailable()?;
+    let app = client.as_ref().map(|c| c.app.as_ref());
+    let secrets = client.as_ref().map(|c| c.secrets.as_slice()).unwrap_or_default();
     let now = idp.clock.now();
-    if let Err(e) = client_auth::authenticate(&presented, app.as_ref(), &secrets, now) {
+    if let Err(e) = client_auth::authenticate(&presented, app, secrets, now) {
         ratelimit::record_ip_failure(idp, "token", &ip).await;
         return Err(client_error(e));
     }
-    let Some(app) = app else {
+    let Some(app) = app.cloned() else {
         return Err(IdpError::Client {
             error: OAuthError::invalid_client("unknown client"),
             basic: presented.used_basic(),
@@ -161,8 +158,8 @@ async fn authorization_code(idp: &Idp, app: &Application, params: &Params) -> Re
                 return Err(oauth(OAuthError::invalid_target("this resource was not part of the authorization")));
             }
             let resource = idp
-                .repos
-                .get_resource_by_indicator(indicator)
+                .catalog
+                .resource(idp.repos.as_ref(), indicator)
                 .await
                 .json_unavailable()?
                 .ok_or_else(|| oauth(OAuthError::invalid_target("unknown resource")))?;
@@ -237,14 +234,14 @@ async fn client_credentials(idp: &Idp, app: &Application, params: &Params) -> Re
         oauth(OAuthError::invalid_target("client_credentials needs a `resource` naming an API resource"))
     })?;
     let resource = idp
-        .repos
-        .get_resource_by_indicator(indicator)
+        .catalog
+        .resource(idp.repos.as_ref(), indicator)
         .await
         .json_unavailable()?
         .ok_or_else(|| oauth(OAuthError::invalid_target(format!("unknown resource `{indicator}`"))))?;
-    let allowed = idp.repos.application_resource_scopes(&app.id, &resource.id).await.json_unavailable()?;
+    let allowed = idp.catalog.m2m_scopes(idp.repos.as_ref(), &app.id, &resource.id).await.json_unavailable()?;
     let granted: Vec<String> = match params.get("scope") {
-        None => allowed,
+        None => allowed.to_vec(),
         Some(s) => {
             let requested = scope::split(s);
             if let Some(bad) = requested.iter().find(|t| !scope::is_valid_token(t)) {

@@ -1180,6 +1180,24 @@ pub async fn apply(
 
 /// `latch import FILE`: opens (and migrates) the configured database, applies the file and
 /// prints the report as JSON.
+/// Tells running servers to drop their cached applications and resources. Through Redis every
+/// node hears it at once; with the in-memory store (one process) they catch up within the
+/// cache TTL.
+async fn announce_changes(settings: &Settings) {
+    if settings.raw.cache.url == "memory://" {
+        return;
+    }
+    match latch_store::connect_ephemeral(&settings.raw.cache.url, &settings.raw.cache.key_prefix) {
+        Ok(cache) => {
+            let message = latch_idp::catalog::Change::Everything.message();
+            if let Err(e) = cache.publish(latch_idp::catalog::CHANNEL, &message).await {
+                eprintln!("warning: running servers were not told of the import ({e}); they catch up within 30 s");
+            }
+        }
+        Err(e) => eprintln!("warning: cannot reach the cache ({e}); running servers catch up within 30 s"),
+    }
+}
+
 pub fn run_command(settings: &Settings, path: &Path) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let file = ImportFile::parse(&text).with_context(|| format!("importing {}", path.display()))?;
@@ -1200,9 +1218,11 @@ pub fn run_command(settings: &Settings, path: &Path) -> anyhow::Result<()> {
             .await
             .context("opening the database")?
             .context("opening the database")?;
-        apply(&db, &latch_store::SystemClock, &random, &hasher, &file)
+        let report = apply(&db, &latch_store::SystemClock, &random, &hasher, &file)
             .await
-            .with_context(|| format!("importing {}", path.display()))
+            .with_context(|| format!("importing {}", path.display()))?;
+        announce_changes(settings).await;
+        Ok::<_, anyhow::Error>(report)
     })?;
     println!("{}", serde_json::to_string_pretty(&report).context("rendering the report")?);
     Ok(())

@@ -23,7 +23,8 @@ pub struct TestServer {
     pub issuer: String,
     pub repos: Arc<dyn Repositories>,
     pub hasher: PasswordHasher,
-    _db: TestDb,
+    pub idp: actix_web::web::Data<latch_idp::Idp>,
+    _db: Arc<TestDb>,
     _data: tempfile::TempDir,
     handle: actix_web::dev::ServerHandle,
 }
@@ -36,18 +37,32 @@ impl TestServer {
     }
 
     pub async fn start_with(backends: Backends, tweak: impl FnOnce(&mut Config)) -> Option<TestServer> {
-        let data = tempfile::tempdir().expect("tempdir");
         let (db, cache_url) = match backends {
             Backends::Embedded => (TestDb::sqlite(), "memory://".to_owned()),
-            Backends::Production => {
-                let (Some(pg), Some(redis)) = (testing::postgres_url(), testing::redis_url()) else {
-                    assert!(!testing::required(), "CI requires LATCH_TEST_DATABASE_URL and LATCH_TEST_REDIS_URL");
-                    eprintln!("skipped: Postgres/Redis test URLs not set");
-                    return None;
-                };
-                (TestDb::postgres(&pg).expect("postgres test database"), redis)
-            }
+            Backends::Production => production_db()?,
         };
+        Some(Self::launch(Arc::new(db), cache_url, None, tweak).await)
+    }
+
+    /// Two nodes on one Postgres database and one Redis (the production shape), or `None`
+    /// outside CI when those are not configured.
+    pub async fn start_pair() -> Option<(TestServer, TestServer)> {
+        let (db, redis) = production_db()?;
+        let db = Arc::new(db);
+        // The database name is unique per test: so is the nodes' shared Redis prefix.
+        let prefix = format!("latch_test:{}:", db.url.rsplit('/').next().unwrap_or("pair"));
+        let a = Self::launch(db.clone(), redis.clone(), Some(prefix.clone()), |_| {}).await;
+        let b = Self::launch(db, redis, Some(prefix), |_| {}).await;
+        Some((a, b))
+    }
+
+    async fn launch(
+        db: Arc<TestDb>,
+        cache_url: String,
+        prefix: Option<String>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestServer {
+        let data = tempfile::tempdir().expect("tempdir");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         let mut config = Config {
@@ -59,8 +74,10 @@ impl TestServer {
         config.database.url = Some(db.url.clone());
         config.database.pool_size = 4;
         config.cache.url = cache_url;
-        // Each server its own Redis keys: rate-limit counters must not leak between tests.
-        config.cache.key_prefix = format!("latch_test:{}:{}:", std::process::id(), addr.port());
+        // Each server its own Redis keys unless it is one node of several: rate-limit
+        // counters must not leak between tests.
+        config.cache.key_prefix =
+            prefix.unwrap_or_else(|| format!("latch_test:{}:{}:", std::process::id(), addr.port()));
         config.secret_key = Some("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".to_owned());
         config.admin_password = Some("correct horse battery staple".to_owned());
         // Cheap hashing keeps sign-in tests fast; the product default stays at OWASP strength.
@@ -73,11 +90,12 @@ impl TestServer {
         let node = latch::server::open_node(settings).await.expect("open node");
         let repos = node.repos.clone();
         let hasher = node.idp.hasher.clone();
+        let idp = node.idp.clone();
         let issuer = node.settings.issuer.clone();
         let server = latch::server::build_server(node, listener).expect("server");
         let handle = server.handle();
         tokio::spawn(server);
-        Some(TestServer { base: format!("http://{addr}"), issuer, repos, hasher, _db: db, _data: data, handle })
+        TestServer { base: format!("http://{addr}"), issuer, repos, hasher, idp, _db: db, _data: data, handle }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -112,6 +130,15 @@ macro_rules! on_both_backends {
             })*
         }
     };
+}
+
+fn production_db() -> Option<(TestDb, String)> {
+    let (Some(pg), Some(redis)) = (testing::postgres_url(), testing::redis_url()) else {
+        assert!(!testing::required(), "CI requires LATCH_TEST_DATABASE_URL and LATCH_TEST_REDIS_URL");
+        eprintln!("skipped: Postgres/Redis test URLs not set");
+        return None;
+    };
+    Some((TestDb::postgres(&pg).expect("postgres test database"), redis))
 }
 
 /// A client as a test registers it: its id, and its secret when confidential.

@@ -7,5 +7,6 @@ mod browser;
 mod harness;
 mod health;
 mod import_file;
+mod multinode;
 mod oidc_flows;
 mod security;
