@@ -8,6 +8,7 @@ pub mod clock;
 pub mod entities;
 pub mod ephemeral;
 pub mod ids;
+pub mod orgs;
 pub mod redirect;
 pub mod repo;
 pub mod scope;

@@ -78,6 +78,11 @@ pub trait ResourceRepo: Send + Sync {
     /// Replaces the name and description of `scope.id`; `false` when it does not exist.
     async fn update_scope(&self, scope: &Scope) -> RepoResult<bool>;
     async fn list_scopes(&self, resource: &ResourceId) -> RepoResult<Vec<Scope>>;
+    async fn get_resource(&self, id: &ResourceId) -> RepoResult<Option<Resource>>;
+    /// Deletes the resource and its scopes (and their role assignments).
+    async fn delete_resource(&self, id: &ResourceId) -> RepoResult<bool>;
+    async fn get_scope(&self, id: &ScopeId) -> RepoResult<Option<Scope>>;
+    async fn delete_scope(&self, id: &ScopeId) -> RepoResult<bool>;
 }
 
 #[async_trait]
@@ -102,6 +107,19 @@ pub trait RoleRepo: Send + Sync {
     /// Names of the scopes of `resource` that a machine-to-machine `app` holds through its roles.
     async fn application_resource_scopes(&self, app: &ApplicationId, resource: &ResourceId) -> RepoResult<Vec<String>>;
     async fn user_role_names(&self, user: &UserId) -> RepoResult<Vec<String>>;
+    async fn get_role(&self, id: &RoleId) -> RepoResult<Option<Role>>;
+    /// Roles ordered by creation, and the total.
+    async fn list_roles(&self, page: Page) -> RepoResult<(Vec<Role>, i64)>;
+    async fn delete_role(&self, id: &RoleId) -> RepoResult<bool>;
+    async fn user_roles(&self, user: &UserId) -> RepoResult<Vec<Role>>;
+    async fn application_roles(&self, app: &ApplicationId) -> RepoResult<Vec<Role>>;
+    /// The scopes a role grants, with their resource ids.
+    async fn role_scopes(&self, role: &RoleId) -> RepoResult<Vec<Scope>>;
+    /// Users holding `role`, and the total.
+    async fn role_user_ids(&self, role: &RoleId, page: Page) -> RepoResult<(Vec<UserId>, i64)>;
+    async fn remove_role_scope(&self, role: &RoleId, scope: &ScopeId) -> RepoResult<bool>;
+    async fn remove_user_role(&self, user: &UserId, role: &RoleId) -> RepoResult<bool>;
+    async fn remove_application_role(&self, app: &ApplicationId, role: &RoleId) -> RepoResult<bool>;
     /// Names of the roles of `app`, sorted.
     async fn application_role_names(&self, app: &ApplicationId) -> RepoResult<Vec<String>>;
 }
@@ -149,7 +167,19 @@ pub trait AuditRepo: Send + Sync {
 /// Everything durable, as one handle for the servers to hold.
 #[async_trait]
 pub trait Repositories:
-    ApplicationRepo + UserRepo + ResourceRepo + RoleRepo + SessionRepo + GrantRepo + TokenRepo + KeyRepo + AuditRepo
+    ApplicationRepo
+    + UserRepo
+    + ResourceRepo
+    + RoleRepo
+    + SessionRepo
+    + GrantRepo
+    + TokenRepo
+    + KeyRepo
+    + AuditRepo
+    + crate::orgs::OrganizationRepo
+    + crate::orgs::ConsentScopeRepo
+    + crate::orgs::BrandingRepo
+    + crate::orgs::GrantListRepo
 {
     /// Answers when the database does (for `/readyz`).
     async fn ping(&self) -> RepoResult<()>;

@@ -60,6 +60,13 @@ pub fn all_claims() -> Vec<&'static str> {
     out
 }
 
+/// Standard claims (OpenID Connect Core §5.1) a user's free-form `profile` may hold: the
+/// `profile` scope's claims that have no column of their own, and `address` (an object).
+pub fn is_profile_claim(key: &str) -> bool {
+    const COLUMNS: &[&str] = &["name", "picture", "updated_at"];
+    key == "address" || (claims_of("profile").contains(&key) && !COLUMNS.contains(&key))
+}
+
 /// Splits a space-delimited scope string (RFC 6749 §3.3) into its distinct tokens, in order.
 pub fn split(scope: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();

@@ -6,6 +6,7 @@
 mod db;
 mod ephemeral;
 mod repos;
+mod repos_orgs;
 mod schema;
 mod system;
 pub mod testing;

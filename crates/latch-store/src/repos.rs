@@ -480,17 +480,67 @@ impl ResourceRepo for Db {
                 .order(scopes::name)
                 .select((scopes::id, scopes::resource_id, scopes::name, scopes::description))
                 .load(conn)?;
-            Ok(rows
-                .into_iter()
-                .map(|(id, rid, name, description)| Scope {
-                    id: ScopeId(id),
-                    resource_id: ResourceId(rid),
-                    name,
-                    description,
-                })
-                .collect())
+            Ok(rows.into_iter().map(scope_from).collect())
         })
         .await
+    }
+
+    async fn get_resource(&self, id: &ResourceId) -> RepoResult<Option<Resource>> {
+        let id = id.0.clone();
+        self.run(move |conn| {
+            let row: Option<(String, String, String, i64, i64)> = resources::table
+                .find(id)
+                .select((
+                    resources::id,
+                    resources::name,
+                    resources::indicator,
+                    resources::access_token_ttl,
+                    resources::created_at,
+                ))
+                .first(conn)
+                .optional()?;
+            Ok(row.map(resource_from))
+        })
+        .await
+    }
+
+    async fn delete_resource(&self, id: &ResourceId) -> RepoResult<bool> {
+        let id = id.0.clone();
+        self.run(move |conn| Ok(diesel::delete(resources::table.find(id)).execute(conn)? > 0)).await
+    }
+
+    async fn get_scope(&self, id: &ScopeId) -> RepoResult<Option<Scope>> {
+        let id = id.0.clone();
+        self.run(move |conn| {
+            let row: Option<(String, String, String, String)> = scopes::table
+                .find(id)
+                .select((scopes::id, scopes::resource_id, scopes::name, scopes::description))
+                .first(conn)
+                .optional()?;
+            Ok(row.map(scope_from))
+        })
+        .await
+    }
+
+    async fn delete_scope(&self, id: &ScopeId) -> RepoResult<bool> {
+        let id = id.0.clone();
+        self.run(move |conn| Ok(diesel::delete(scopes::table.find(id)).execute(conn)? > 0)).await
+    }
+}
+
+fn scope_from((id, rid, name, description): (String, String, String, String)) -> Scope {
+    Scope { id: ScopeId(id), resource_id: ResourceId(rid), name, description }
+}
+
+type RoleRow = (String, String, String, String, i64);
+
+fn role_from((id, name, description, t, created): RoleRow) -> Role {
+    Role {
+        id: RoleId(id),
+        name,
+        description,
+        role_type: RoleType::parse(&t).unwrap_or(RoleType::User),
+        created_at: Timestamp(created),
     }
 }
 
@@ -519,21 +569,143 @@ impl RoleRepo for Db {
         .await
     }
 
+    async fn get_role(&self, id: &RoleId) -> RepoResult<Option<Role>> {
+        let id = id.0.clone();
+        self.run(move |conn| {
+            let row: Option<RoleRow> = roles::table
+                .find(id)
+                .select((roles::id, roles::name, roles::description, roles::role_type, roles::created_at))
+                .first(conn)
+                .optional()?;
+            Ok(row.map(role_from))
+        })
+        .await
+    }
+
+    async fn list_roles(&self, page: Page) -> RepoResult<(Vec<Role>, i64)> {
+        self.run(move |conn| {
+            let total: i64 = roles::table.count().get_result(conn)?;
+            let rows: Vec<RoleRow> = roles::table
+                .order((roles::created_at, roles::id))
+                .limit(i64::from(page.size))
+                .offset(page.offset())
+                .select((roles::id, roles::name, roles::description, roles::role_type, roles::created_at))
+                .load(conn)?;
+            Ok((rows.into_iter().map(role_from).collect(), total))
+        })
+        .await
+    }
+
+    async fn delete_role(&self, id: &RoleId) -> RepoResult<bool> {
+        let id = id.0.clone();
+        self.run(move |conn| Ok(diesel::delete(roles::table.find(id)).execute(conn)? > 0)).await
+    }
+
+    async fn user_roles(&self, user: &UserId) -> RepoResult<Vec<Role>> {
+        let user = user.0.clone();
+        self.run(move |conn| {
+            let rows: Vec<RoleRow> = roles::table
+                .inner_join(user_roles::table.on(user_roles::role_id.eq(roles::id)))
+                .filter(user_roles::user_id.eq(user))
+                .order(roles::name)
+                .select((roles::id, roles::name, roles::description, roles::role_type, roles::created_at))
+                .load(conn)?;
+            Ok(rows.into_iter().map(role_from).collect())
+        })
+        .await
+    }
+
+    async fn application_roles(&self, app: &ApplicationId) -> RepoResult<Vec<Role>> {
+        let app = app.0.clone();
+        self.run(move |conn| {
+            let rows: Vec<RoleRow> = roles::table
+                .inner_join(application_roles::table.on(application_roles::role_id.eq(roles::id)))
+                .filter(application_roles::application_id.eq(app))
+                .order(roles::name)
+                .select((roles::id, roles::name, roles::description, roles::role_type, roles::created_at))
+                .load(conn)?;
+            Ok(rows.into_iter().map(role_from).collect())
+        })
+        .await
+    }
+
+    async fn role_scopes(&self, role: &RoleId) -> RepoResult<Vec<Scope>> {
+        let role = role.0.clone();
+        self.run(move |conn| {
+            let rows: Vec<(String, String, String, String)> = scopes::table
+                .inner_join(role_scopes::table.on(role_scopes::scope_id.eq(scopes::id)))
+                .filter(role_scopes::role_id.eq(role))
+                .order((scopes::resource_id, scopes::name))
+                .select((scopes::id, scopes::resource_id, scopes::name, scopes::description))
+                .load(conn)?;
+            Ok(rows.into_iter().map(scope_from).collect())
+        })
+        .await
+    }
+
+    async fn role_user_ids(&self, role: &RoleId, page: Page) -> RepoResult<(Vec<UserId>, i64)> {
+        let role = role.0.clone();
+        self.run(move |conn| {
+            let total: i64 = user_roles::table.filter(user_roles::role_id.eq(&role)).count().get_result(conn)?;
+            let ids: Vec<String> = user_roles::table
+                .filter(user_roles::role_id.eq(&role))
+                .order(user_roles::user_id)
+                .limit(i64::from(page.size))
+                .offset(page.offset())
+                .select(user_roles::user_id)
+                .load(conn)?;
+            Ok((ids.into_iter().map(UserId).collect(), total))
+        })
+        .await
+    }
+
+    async fn remove_role_scope(&self, role: &RoleId, scope: &ScopeId) -> RepoResult<bool> {
+        let (role, scope) = (role.0.clone(), scope.0.clone());
+        self.run(move |conn| {
+            let n = diesel::delete(
+                role_scopes::table.filter(role_scopes::role_id.eq(role)).filter(role_scopes::scope_id.eq(scope)),
+            )
+            .execute(conn)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn remove_user_role(&self, user: &UserId, role: &RoleId) -> RepoResult<bool> {
+        let (user, role) = (user.0.clone(), role.0.clone());
+        self.run(move |conn| {
+            let n = diesel::delete(
+                user_roles::table.filter(user_roles::user_id.eq(user)).filter(user_roles::role_id.eq(role)),
+            )
+            .execute(conn)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn remove_application_role(&self, app: &ApplicationId, role: &RoleId) -> RepoResult<bool> {
+        let (app, role) = (app.0.clone(), role.0.clone());
+        self.run(move |conn| {
+            let n = diesel::delete(
+                application_roles::table
+                    .filter(application_roles::application_id.eq(app))
+                    .filter(application_roles::role_id.eq(role)),
+            )
+            .execute(conn)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
     async fn get_role_by_name(&self, name: &str) -> RepoResult<Option<Role>> {
         let name = name.to_owned();
         self.run(move |conn| {
-            let row: Option<(String, String, String, String, i64)> = roles::table
+            let row: Option<RoleRow> = roles::table
                 .filter(roles::name.eq(name))
                 .select((roles::id, roles::name, roles::description, roles::role_type, roles::created_at))
                 .first(conn)
                 .optional()?;
-            Ok(row.map(|(id, name, description, t, created)| Role {
-                id: RoleId(id),
-                name,
-                description,
-                role_type: RoleType::parse(&t).unwrap_or(RoleType::User),
-                created_at: Timestamp(created),
-            }))
+            Ok(row.map(role_from))
         })
         .await
     }

@@ -1,10 +1,23 @@
 //! Wire types shared by the server and the console: the JSON shapes of the admin API and
-//! its stable error codes. serde only, so it builds for wasm32.
+//! its stable error codes. serde only (plus OpenAPI schemas behind the `openapi` feature), so
+//! it builds for wasm32.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Derives the OpenAPI schema when the `openapi` feature is on.
+macro_rules! wire {
+    ($($item:item)*) => {$(
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "camelCase")]
+        $item
+    )*};
+}
 
 /// An RFC 9457 problem document, the body of every admin API error.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
     /// A URI naming the problem type (`about:blank` when the status says it all).
@@ -28,4 +41,278 @@ pub struct Readiness {
     pub status: String,
     /// Names of the dependencies that did not answer (`database`, `cache`).
     pub down: Vec<String>,
+}
+
+/// The four kinds of application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ApplicationType {
+    Traditional,
+    #[serde(rename = "SPA")]
+    Spa,
+    Native,
+    MachineToMachine,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum RoleType {
+    User,
+    MachineToMachine,
+}
+
+wire! {
+    /// Redirect URIs, exact strings (DESIGN.md security rules).
+    #[derive(Default)]
+    pub struct OidcClientMetadata {
+        #[serde(default)]
+        pub redirect_uris: Vec<String>,
+        #[serde(default)]
+        pub post_logout_redirect_uris: Vec<String>,
+    }
+
+    /// Per-application settings (Logto's `customClientMetadata`).
+    #[derive(Default)]
+    pub struct CustomClientMetadata {
+        #[serde(default)]
+        pub cors_allowed_origins: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id_token_ttl: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub refresh_token_ttl_in_days: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub rotate_refresh_token: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub always_issue_refresh_token: Option<bool>,
+        /// `RS256` (default) or `ES256`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id_token_signed_response_alg: Option<String>,
+    }
+
+    pub struct Application {
+        /// Also the OAuth `client_id`.
+        pub id: String,
+        pub name: String,
+        pub description: Option<String>,
+        #[serde(rename = "type")]
+        pub app_type: ApplicationType,
+        pub is_third_party: bool,
+        pub oidc_client_metadata: OidcClientMetadata,
+        pub custom_client_metadata: CustomClientMetadata,
+        /// Seconds since the epoch.
+        pub created_at: i64,
+        /// The first client secret: present only in the response that created the application.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub secret: Option<String>,
+    }
+
+    pub struct CreateApplication {
+        pub name: String,
+        #[serde(default)]
+        pub description: Option<String>,
+        #[serde(rename = "type")]
+        pub app_type: ApplicationType,
+        #[serde(default)]
+        pub is_third_party: bool,
+        #[serde(default)]
+        pub oidc_client_metadata: Option<OidcClientMetadata>,
+        #[serde(default)]
+        pub custom_client_metadata: Option<CustomClientMetadata>,
+    }
+
+    /// Fields to change; absent fields stay. `type` and `isThirdParty` cannot change.
+    pub struct PatchApplication {
+        #[serde(default)]
+        pub name: Option<String>,
+        #[serde(default)]
+        pub description: Option<String>,
+        #[serde(default, rename = "type")]
+        pub app_type: Option<ApplicationType>,
+        #[serde(default)]
+        pub is_third_party: Option<bool>,
+        #[serde(default)]
+        pub oidc_client_metadata: Option<OidcClientMetadata>,
+        #[serde(default)]
+        pub custom_client_metadata: Option<CustomClientMetadata>,
+    }
+
+    /// A client secret as lists show it: never its value.
+    pub struct Secret {
+        pub name: String,
+        pub created_at: i64,
+        pub expires_at: Option<i64>,
+        /// The value: present only in the response that created it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub value: Option<String>,
+    }
+
+    pub struct CreateSecret {
+        pub name: String,
+        /// Seconds since the epoch; absent: never expires.
+        #[serde(default)]
+        pub expires_at: Option<i64>,
+    }
+
+    pub struct User {
+        /// Also the `sub` claim.
+        pub id: String,
+        pub username: Option<String>,
+        pub primary_email: Option<String>,
+        pub primary_phone: Option<String>,
+        pub name: Option<String>,
+        pub avatar: Option<String>,
+        pub custom_data: Value,
+        pub profile: Value,
+        pub has_password: bool,
+        pub is_suspended: bool,
+        pub created_at: i64,
+        pub updated_at: i64,
+    }
+
+    pub struct CreateUser {
+        #[serde(default)]
+        pub username: Option<String>,
+        #[serde(default)]
+        pub primary_email: Option<String>,
+        #[serde(default)]
+        pub primary_phone: Option<String>,
+        #[serde(default)]
+        pub name: Option<String>,
+        #[serde(default)]
+        pub avatar: Option<String>,
+        #[serde(default)]
+        pub custom_data: Option<Value>,
+        #[serde(default)]
+        pub profile: Option<Value>,
+        #[serde(default)]
+        pub password: Option<String>,
+    }
+
+    /// Fields to change; absent fields stay, `null` clears.
+    pub struct PatchUser {
+        #[serde(default)]
+        pub username: Option<Option<String>>,
+        #[serde(default)]
+        pub primary_email: Option<Option<String>>,
+        #[serde(default)]
+        pub primary_phone: Option<Option<String>>,
+        #[serde(default)]
+        pub name: Option<Option<String>>,
+        #[serde(default)]
+        pub avatar: Option<Option<String>>,
+        #[serde(default)]
+        pub custom_data: Option<Value>,
+        #[serde(default)]
+        pub profile: Option<Value>,
+        #[serde(default)]
+        pub is_suspended: Option<bool>,
+    }
+
+    pub struct SetPassword {
+        pub password: String,
+    }
+
+    pub struct RoleIds {
+        pub role_ids: Vec<String>,
+    }
+
+    pub struct ScopeIds {
+        pub scope_ids: Vec<String>,
+    }
+
+    pub struct UserIds {
+        pub user_ids: Vec<String>,
+    }
+
+    pub struct Resource {
+        pub id: String,
+        pub name: String,
+        /// The RFC 8707 resource indicator: the `aud` of its access tokens.
+        pub indicator: String,
+        pub access_token_ttl: i64,
+        pub created_at: i64,
+    }
+
+    pub struct CreateResource {
+        pub name: String,
+        pub indicator: String,
+        #[serde(default)]
+        pub access_token_ttl: Option<i64>,
+    }
+
+    pub struct PatchResource {
+        #[serde(default)]
+        pub name: Option<String>,
+        #[serde(default)]
+        pub access_token_ttl: Option<i64>,
+    }
+
+    pub struct Scope {
+        pub id: String,
+        pub resource_id: String,
+        pub name: String,
+        pub description: String,
+    }
+
+    pub struct CreateScope {
+        pub name: String,
+        #[serde(default)]
+        pub description: Option<String>,
+    }
+
+    pub struct Role {
+        pub id: String,
+        pub name: String,
+        pub description: String,
+        #[serde(rename = "type")]
+        pub role_type: RoleType,
+        pub created_at: i64,
+    }
+
+    pub struct CreateRole {
+        pub name: String,
+        #[serde(default)]
+        pub description: Option<String>,
+        #[serde(default, rename = "type")]
+        pub role_type: Option<RoleType>,
+        #[serde(default)]
+        pub scope_ids: Option<Vec<String>>,
+    }
+
+    pub struct PatchRole {
+        #[serde(default)]
+        pub name: Option<String>,
+        #[serde(default)]
+        pub description: Option<String>,
+    }
+
+    pub struct AuditLog {
+        pub id: String,
+        /// Seconds since the epoch.
+        pub at: i64,
+        /// Who: `user:<id>` or `application:<id>`.
+        pub actor: String,
+        pub action: String,
+        pub target_type: String,
+        pub target_id: String,
+        pub details: Value,
+    }
+
+    pub struct PrivateKey {
+        /// The `kid`.
+        pub id: String,
+        pub alg: String,
+        /// `next`, `current` or `previous`.
+        pub state: String,
+        pub created_at: i64,
+    }
+
+    pub struct Grant {
+        pub id: String,
+        pub application_id: String,
+        pub scopes: Vec<String>,
+        pub created_at: i64,
+        pub updated_at: i64,
+        pub last_used_at: Option<i64>,
+    }
 }

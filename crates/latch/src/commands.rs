@@ -24,3 +24,19 @@ pub fn print_config(settings: &Settings) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// `latch admin create-m2m --name NAME`.
+pub fn create_m2m(settings: &Settings, name: &str) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
+    runtime.block_on(async {
+        let node = crate::server::open_node(settings.clone()).await?;
+        let ports = crate::bootstrap::Ports {
+            repos: node.repos.as_ref(),
+            clock: node.idp.clock.as_ref(),
+            random: node.idp.random.as_ref(),
+        };
+        let (id, secret) = crate::bootstrap::create_m2m(&ports, name).await?;
+        println!("{}", serde_json::json!({ "clientId": id.as_str(), "clientSecret": secret }));
+        Ok(())
+    })
+}

@@ -26,13 +26,6 @@ pub const IMPORT_SECRET_NAME: &str = "import";
 /// (`openssl rand -hex 32` prints 64 characters).
 pub const MIN_SECRET_LEN: usize = 32;
 
-/// Standard claims (OpenID Connect Core §5.1) a user's `profile` may hold: the `profile`
-/// scope's claims that have no column of their own, and `address` (a table).
-fn is_profile_claim(key: &str) -> bool {
-    const COLUMNS: &[&str] = &["name", "picture", "updated_at"];
-    key == "address" || (scope::claims_of("profile").contains(&key) && !COLUMNS.contains(&key))
-}
-
 /// Members of the `address` claim (OpenID Connect Core §5.1.1).
 const ADDRESS_MEMBERS: &[&str] = &["formatted", "street_address", "locality", "region", "postal_code", "country"];
 
@@ -418,7 +411,7 @@ fn check_unique_keys(problems: &mut Problems, labels: &[String], keys: &[Option<
 fn check_profile(problems: &mut Problems, entry: &str, profile: &serde_json::Map<String, serde_json::Value>) {
     for (key, value) in profile {
         let field = format!("profile.{key}");
-        if !is_profile_claim(key) {
+        if !scope::is_profile_claim(key) {
             problems.add(entry, field, "not a standard profile claim (given_name, family_name, locale, address, …)");
             continue;
         }

@@ -1,6 +1,7 @@
 //! Latch as a library: configuration, wiring and the server, so tests can start real servers
 //! in-process on random ports.
 
+pub mod bootstrap;
 pub mod commands;
 pub mod config;
 pub mod import;

@@ -27,6 +27,21 @@ enum Command {
         /// The file to import.
         file: PathBuf,
     },
+    /// Administration helpers for scripts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Create a machine-to-machine app holding the admin role; prints {"clientId", "clientSecret"}.
+    CreateM2m {
+        /// The application's name.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -44,6 +59,7 @@ fn main() -> ExitCode {
         Command::Migrate => latch::commands::migrate(&settings),
         Command::Config => latch::commands::print_config(&settings),
         Command::Import { file } => latch::import::run_command(&settings, &file),
+        Command::Admin { command: AdminCommand::CreateM2m { name } } => latch::commands::create_m2m(&settings, &name),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

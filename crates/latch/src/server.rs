@@ -63,6 +63,24 @@ pub async fn open_node(settings: Settings) -> anyhow::Result<Node> {
         session_ttl: settings.raw.session.ttl,
         trust_forwarded_for: settings.raw.trust_forwarded_for,
     };
+    let ports = crate::bootstrap::Ports { repos: repos.as_ref(), clock: clock.as_ref(), random: random.as_ref() };
+    let outcome = crate::bootstrap::run(&ports, &settings.public_url, settings.raw.admin_password.as_deref(), &hasher)
+        .await
+        .context("bootstrapping the admin API")?;
+    if let Some(pw) = &outcome.generated_password {
+        // Printed once (to stderr, away from any command's JSON output), on the first start of
+        // an empty database, and never stored in clear.
+        eprintln!(
+            "\n  Latch created the first admin user.\n    username: {}\n    password: {pw}\n  \
+             Keep it now: it is not shown again.\n",
+            crate::bootstrap::FIRST_ADMIN
+        );
+    } else if outcome.created_admin {
+        tracing::info!(
+            username = crate::bootstrap::FIRST_ADMIN,
+            "created the first admin user with LATCH_ADMIN_PASSWORD"
+        );
+    }
     let deps = IdpDeps { repos: repos.clone(), cache: cache.clone(), clock, random, hasher };
     let idp = web::Data::new(Idp::new(idp_settings, deps, &secret, keys));
     tokio::spawn(latch_idp::catalog::listen(cache.clone(), idp.catalog.clone()));
@@ -96,6 +114,7 @@ pub fn build_server(node: Node, listener: TcpListener) -> anyhow::Result<Server>
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
             .configure(latch_idp::routes(idp.clone()))
+            .configure(latch_admin::routes(idp.clone()))
     })
     .workers(workers)
     .shutdown_timeout(shutdown)

@@ -7,7 +7,11 @@ use tracing_subscriber::fmt::format::FmtSpan;
 
 pub fn init(log: &LogConfig) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&log.level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_span_events(FmtSpan::CLOSE);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_span_events(FmtSpan::CLOSE)
+        // Logs on stderr: stdout carries command output (JSON from `latch import`, …).
+        .with_writer(std::io::stderr);
     // A second init (tests start several servers in one process) keeps the first subscriber.
     let _ = match log.format {
         LogFormat::Pretty => builder.with_target(false).try_init(),

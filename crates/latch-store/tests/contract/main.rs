@@ -69,6 +69,9 @@ macro_rules! ephemeral_contract {
     };
 }
 
+// Declared after the harness macros so the module can use them.
+mod orgs;
+
 repo_contract!(
     migrations_are_idempotent,
     application_round_trip_keeps_uri_order,

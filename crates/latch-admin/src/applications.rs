@@ -1,0 +1,482 @@
+//! `/api/applications`: applications, their secrets and (machine-to-machine) roles.
+
+use crate::audit;
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::page::{self, PageQuery};
+use crate::roles::wire_role;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use latch_domain::entities::{AppSecret, AppType, Application, CustomClientMetadata, RoleType};
+use latch_domain::ids::{ApplicationId, RoleId, new_id};
+use latch_domain::redirect;
+use latch_idp::Idp;
+use latch_idp::catalog::{self, Change};
+use latch_types as wire;
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/applications", web::get().to(list))
+        .route("/applications", web::post().to(create))
+        .route("/applications/{id}", web::get().to(get))
+        .route("/applications/{id}", web::patch().to(patch))
+        .route("/applications/{id}", web::delete().to(delete))
+        .route("/applications/{id}/secrets", web::get().to(list_secrets))
+        .route("/applications/{id}/secrets", web::post().to(create_secret))
+        .route("/applications/{id}/secrets/{name}", web::delete().to(delete_secret))
+        .route("/applications/{id}/roles", web::get().to(list_roles))
+        .route("/applications/{id}/roles", web::post().to(add_roles))
+        .route("/applications/{id}/roles/{role_id}", web::delete().to(remove_role));
+}
+
+pub fn app_type_from(t: wire::ApplicationType) -> AppType {
+    match t {
+        wire::ApplicationType::Traditional => AppType::Traditional,
+        wire::ApplicationType::Spa => AppType::Spa,
+        wire::ApplicationType::Native => AppType::Native,
+        wire::ApplicationType::MachineToMachine => AppType::MachineToMachine,
+    }
+}
+
+fn app_type_to(t: AppType) -> wire::ApplicationType {
+    match t {
+        AppType::Traditional => wire::ApplicationType::Traditional,
+        AppType::Spa => wire::ApplicationType::Spa,
+        AppType::Native => wire::ApplicationType::Native,
+        AppType::MachineToMachine => wire::ApplicationType::MachineToMachine,
+    }
+}
+
+fn custom_from(c: wire::CustomClientMetadata) -> CustomClientMetadata {
+    CustomClientMetadata {
+        cors_allowed_origins: c.cors_allowed_origins,
+        id_token_ttl: c.id_token_ttl,
+        refresh_token_ttl_in_days: c.refresh_token_ttl_in_days,
+        rotate_refresh_token: c.rotate_refresh_token,
+        always_issue_refresh_token: c.always_issue_refresh_token,
+        id_token_signed_response_alg: c.id_token_signed_response_alg,
+    }
+}
+
+fn custom_to(c: &CustomClientMetadata) -> wire::CustomClientMetadata {
+    wire::CustomClientMetadata {
+        cors_allowed_origins: c.cors_allowed_origins.clone(),
+        id_token_ttl: c.id_token_ttl,
+        refresh_token_ttl_in_days: c.refresh_token_ttl_in_days,
+        rotate_refresh_token: c.rotate_refresh_token,
+        always_issue_refresh_token: c.always_issue_refresh_token,
+        id_token_signed_response_alg: c.id_token_signed_response_alg.clone(),
+    }
+}
+
+pub fn to_wire(app: &Application, secret: Option<String>) -> wire::Application {
+    wire::Application {
+        id: app.id.to_string(),
+        name: app.name.clone(),
+        description: app.description.clone(),
+        app_type: app_type_to(app.app_type),
+        is_third_party: app.is_third_party,
+        oidc_client_metadata: wire::OidcClientMetadata {
+            redirect_uris: app.redirect_uris.clone(),
+            post_logout_redirect_uris: app.post_logout_redirect_uris.clone(),
+        },
+        custom_client_metadata: custom_to(&app.custom),
+        created_at: app.created_at.0,
+        secret,
+    }
+}
+
+/// Most URIs of one kind an application may register.
+const MAX_URIS: usize = 50;
+
+pub fn check_name(field: &str, name: &str, max: usize) -> ApiResult<()> {
+    if name.trim().is_empty() {
+        return Err(ApiError::invalid(field, "request.empty", format!("{field} must not be empty")));
+    }
+    if name.chars().count() > max {
+        return Err(ApiError::invalid(field, "request.too_long", format!("{field} is longer than {max} characters")));
+    }
+    Ok(())
+}
+
+/// Checks the URIs and settings of an application of `app_type` (DESIGN.md security rules).
+fn check_metadata(
+    app_type: AppType,
+    meta: &wire::OidcClientMetadata,
+    custom: &wire::CustomClientMetadata,
+) -> ApiResult<()> {
+    for (field, list) in
+        [("redirectUris", &meta.redirect_uris), ("postLogoutRedirectUris", &meta.post_logout_redirect_uris)]
+    {
+        if list.len() > MAX_URIS {
+            return Err(ApiError::invalid(
+                &format!("oidcClientMetadata.{field}"),
+                "application.too_many_uris",
+                format!("at most {MAX_URIS} URIs"),
+            ));
+        }
+        for (i, uri) in list.iter().enumerate() {
+            if let Err(e) = redirect::validate_registered(app_type, uri) {
+                return Err(ApiError::invalid(
+                    &format!("oidcClientMetadata.{field}[{i}]"),
+                    "application.invalid_redirect_uri",
+                    e.to_string(),
+                ));
+            }
+        }
+    }
+    for (i, origin) in custom.cors_allowed_origins.iter().enumerate() {
+        let ok = url::Url::parse(origin).is_ok_and(|u| {
+            matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some()
+                && u.origin().ascii_serialization() == *origin
+        });
+        if !ok {
+            return Err(ApiError::invalid(
+                &format!("customClientMetadata.corsAllowedOrigins[{i}]"),
+                "application.invalid_origin",
+                format!("`{origin}` is not an origin like https://app.example.com"),
+            ));
+        }
+    }
+    let range = |field: &str, v: Option<i64>, min: i64, max: i64| match v {
+        Some(n) if !(min..=max).contains(&n) => Err(ApiError::invalid(
+            &format!("customClientMetadata.{field}"),
+            "application.out_of_range",
+            format!("{field} must be between {min} and {max}"),
+        )),
+        _ => Ok(()),
+    };
+    range("idTokenTtl", custom.id_token_ttl, 60, 86_400)?;
+    range("refreshTokenTtlInDays", custom.refresh_token_ttl_in_days, 1, 365)?;
+    if let Some(alg) = &custom.id_token_signed_response_alg
+        && !matches!(alg.as_str(), "RS256" | "ES256")
+    {
+        return Err(ApiError::invalid(
+            "customClientMetadata.idTokenSignedResponseAlg",
+            "application.unsupported_alg",
+            "idTokenSignedResponseAlg must be RS256 or ES256",
+        ));
+    }
+    Ok(())
+}
+
+fn name_conflict(e: latch_domain::repo::RepoError) -> ApiError {
+    match e {
+        latch_domain::repo::RepoError::Conflict(_) => {
+            ApiError::conflict("name", "application.name_taken", "another application has this name")
+        }
+        other => other.into(),
+    }
+}
+
+pub async fn load(idp: &Idp, id: &str) -> ApiResult<Application> {
+    idp.repos.get_application(&ApplicationId::from(id)).await?.ok_or_else(|| ApiError::not_found("application"))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Only third-party (`true`) or only first-party (`false`) applications.
+    is_third_party: Option<bool>,
+    page: Option<u32>,
+    page_size: Option<u32>,
+}
+
+/// Lists applications.
+#[utoipa::path(get, path = "/api/applications", tag = "applications", params(ListQuery),
+    responses((status = 200, body = [wire::Application], headers(("Total-Number" = i64))),
+        (status = 400, body = wire::Problem), (status = 401, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn list(idp: web::Data<Idp>, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+    let page = PageQuery { page: q.page, page_size: q.page_size }.page()?;
+    let (apps, total) = idp.repos.list_applications(q.is_third_party, page).await?;
+    let out: Vec<wire::Application> = apps.iter().map(|a| to_wire(a, None)).collect();
+    Ok(page::respond(&out, total))
+}
+
+/// Creates an application; confidential ones get their first secret in this response only.
+#[utoipa::path(post, path = "/api/applications", tag = "applications", request_body = wire::CreateApplication,
+    responses((status = 201, body = wire::Application), (status = 400, body = wire::Problem),
+        (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn create(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    body: web::Json<wire::CreateApplication>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    check_name("name", &body.name, 256)?;
+    if body.description.as_ref().is_some_and(|d| d.chars().count() > 2048) {
+        return Err(ApiError::invalid("description", "request.too_long", "description is longer than 2048 characters"));
+    }
+    let app_type = app_type_from(body.app_type);
+    if body.is_third_party && app_type == AppType::MachineToMachine {
+        return Err(ApiError::invalid(
+            "isThirdParty",
+            "application.third_party_m2m",
+            "third-party applications are Traditional, SPA or Native",
+        ));
+    }
+    let meta = body.oidc_client_metadata.unwrap_or_default();
+    let custom = body.custom_client_metadata.unwrap_or_default();
+    check_metadata(app_type, &meta, &custom)?;
+    let now = idp.clock.now();
+    let app = Application {
+        id: ApplicationId(new_id(idp.random.as_ref())),
+        name: body.name.trim().to_owned(),
+        description: body.description,
+        app_type,
+        is_third_party: body.is_third_party,
+        redirect_uris: meta.redirect_uris,
+        post_logout_redirect_uris: meta.post_logout_redirect_uris,
+        custom: custom_from(custom),
+        created_at: now,
+    };
+    idp.repos.insert_application(&app).await.map_err(name_conflict)?;
+    let secret = if app_type.is_confidential() {
+        let value = latch_oidc::crypto::new_client_secret(idp.random.as_ref());
+        idp.repos
+            .insert_secret(&AppSecret {
+                application_id: app.id.clone(),
+                name: "default".to_owned(),
+                hash: latch_oidc::crypto::token_hash(&value),
+                created_at: now,
+                expires_at: None,
+            })
+            .await?;
+        Some(value)
+    } else {
+        None
+    };
+    audit::record(&idp, &who, "application.create", "application", app.id.as_str(), json!({"name": app.name})).await;
+    Ok(HttpResponse::Created().json(to_wire(&app, secret)))
+}
+
+/// Reads one application.
+#[utoipa::path(get, path = "/api/applications/{id}", tag = "applications",
+    responses((status = 200, body = wire::Application), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn get(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(to_wire(&load(&idp, &id).await?, None)))
+}
+
+/// Changes an application. `type` and `isThirdParty` cannot change.
+#[utoipa::path(patch, path = "/api/applications/{id}", tag = "applications", request_body = wire::PatchApplication,
+    responses((status = 200, body = wire::Application), (status = 404, body = wire::Problem),
+        (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn patch(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    id: web::Path<String>,
+    body: web::Json<wire::PatchApplication>,
+) -> ApiResult<HttpResponse> {
+    let mut app = load(&idp, &id).await?;
+    let body = body.into_inner();
+    if body.app_type.is_some_and(|t| app_type_from(t) != app.app_type) {
+        return Err(ApiError::invalid("type", "application.immutable", "the type of an application cannot change"));
+    }
+    if body.is_third_party.is_some_and(|t| t != app.is_third_party) {
+        return Err(ApiError::invalid("isThirdParty", "application.immutable", "isThirdParty cannot change"));
+    }
+    if let Some(name) = body.name {
+        check_name("name", &name, 256)?;
+        app.name = name.trim().to_owned();
+    }
+    if let Some(d) = body.description {
+        if d.chars().count() > 2048 {
+            return Err(ApiError::invalid(
+                "description",
+                "request.too_long",
+                "description is longer than 2048 characters",
+            ));
+        }
+        app.description = Some(d);
+    }
+    let meta = body.oidc_client_metadata.unwrap_or(wire::OidcClientMetadata {
+        redirect_uris: app.redirect_uris.clone(),
+        post_logout_redirect_uris: app.post_logout_redirect_uris.clone(),
+    });
+    let custom = body.custom_client_metadata.unwrap_or_else(|| custom_to(&app.custom));
+    check_metadata(app.app_type, &meta, &custom)?;
+    app.redirect_uris = meta.redirect_uris;
+    app.post_logout_redirect_uris = meta.post_logout_redirect_uris;
+    app.custom = custom_from(custom);
+    if !idp.repos.update_application(&app).await.map_err(name_conflict)? {
+        return Err(ApiError::not_found("application"));
+    }
+    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Application(&app.id)).await;
+    audit::record(&idp, &who, "application.update", "application", app.id.as_str(), json!({})).await;
+    Ok(HttpResponse::Ok().json(to_wire(&app, None)))
+}
+
+/// Deletes an application with its secrets, grants and tokens.
+#[utoipa::path(delete, path = "/api/applications/{id}", tag = "applications",
+    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn delete(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let app_id = ApplicationId::from(id.as_str());
+    if !idp.repos.delete_application(&app_id).await? {
+        return Err(ApiError::not_found("application"));
+    }
+    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Application(&app_id)).await;
+    audit::record(&idp, &who, "application.delete", "application", app_id.as_str(), json!({})).await;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn confidential(app: &Application) -> ApiResult<()> {
+    if app.app_type.is_confidential() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            "type",
+            "application.no_secrets",
+            "only Traditional and MachineToMachine apps have secrets",
+        ))
+    }
+}
+
+fn secret_to_wire(s: &AppSecret, value: Option<String>) -> wire::Secret {
+    wire::Secret { name: s.name.clone(), created_at: s.created_at.0, expires_at: s.expires_at.map(|t| t.0), value }
+}
+
+/// Lists an application's secrets (never their values).
+#[utoipa::path(get, path = "/api/applications/{id}/secrets", tag = "applications",
+    responses((status = 200, body = [wire::Secret]), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
+pub async fn list_secrets(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let app = load(&idp, &id).await?;
+    confidential(&app)?;
+    let secrets = idp.repos.list_secrets(&app.id).await?;
+    let out: Vec<wire::Secret> = secrets.iter().map(|s| secret_to_wire(s, None)).collect();
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Adds a named secret; its value is in this response only.
+#[utoipa::path(post, path = "/api/applications/{id}/secrets", tag = "applications", request_body = wire::CreateSecret,
+    responses((status = 201, body = wire::Secret), (status = 404, body = wire::Problem), (status = 409, body = wire::Problem),
+        (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn create_secret(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    id: web::Path<String>,
+    body: web::Json<wire::CreateSecret>,
+) -> ApiResult<HttpResponse> {
+    let app = load(&idp, &id).await?;
+    confidential(&app)?;
+    check_name("name", &body.name, 128)?;
+    let now = idp.clock.now();
+    if body.expires_at.is_some_and(|e| e <= now.0) {
+        return Err(ApiError::invalid("expiresAt", "secret.expired", "expiresAt must be in the future"));
+    }
+    let value = latch_oidc::crypto::new_client_secret(idp.random.as_ref());
+    let secret = AppSecret {
+        application_id: app.id.clone(),
+        name: body.name.trim().to_owned(),
+        hash: latch_oidc::crypto::token_hash(&value),
+        created_at: now,
+        expires_at: body.expires_at.map(latch_domain::Timestamp),
+    };
+    idp.repos.insert_secret(&secret).await.map_err(|e| match e {
+        latch_domain::repo::RepoError::Conflict(_) => {
+            ApiError::conflict("name", "secret.name_taken", "this application already has a secret with this name")
+        }
+        other => other.into(),
+    })?;
+    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Application(&app.id)).await;
+    audit::record(
+        &idp,
+        &who,
+        "application.secret.create",
+        "application",
+        app.id.as_str(),
+        json!({"name": secret.name}),
+    )
+    .await;
+    Ok(HttpResponse::Created().json(secret_to_wire(&secret, Some(value))))
+}
+
+/// Deletes a secret: it fails at the token endpoint at once, on every node.
+#[utoipa::path(delete, path = "/api/applications/{id}/secrets/{name}", tag = "applications",
+    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn delete_secret(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, name) = path.into_inner();
+    let app = load(&idp, &id).await?;
+    if !idp.repos.delete_secret(&app.id, &name).await? {
+        return Err(ApiError::not_found("secret"));
+    }
+    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Application(&app.id)).await;
+    audit::record(&idp, &who, "application.secret.delete", "application", app.id.as_str(), json!({"name": name})).await;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn m2m(app: &Application) -> ApiResult<()> {
+    if app.app_type == AppType::MachineToMachine {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("type", "application.no_roles", "only MachineToMachine applications hold roles"))
+    }
+}
+
+/// Lists the roles of a machine-to-machine application.
+#[utoipa::path(get, path = "/api/applications/{id}/roles", tag = "applications",
+    responses((status = 200, body = [wire::Role]), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
+pub async fn list_roles(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let app = load(&idp, &id).await?;
+    m2m(&app)?;
+    let roles: Vec<wire::Role> = idp.repos.application_roles(&app.id).await?.iter().map(wire_role).collect();
+    Ok(HttpResponse::Ok().json(roles))
+}
+
+/// Gives MachineToMachine roles to a machine-to-machine application.
+#[utoipa::path(post, path = "/api/applications/{id}/roles", tag = "applications", request_body = wire::RoleIds,
+    responses((status = 201), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
+pub async fn add_roles(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    id: web::Path<String>,
+    body: web::Json<wire::RoleIds>,
+) -> ApiResult<HttpResponse> {
+    let app = load(&idp, &id).await?;
+    m2m(&app)?;
+    let ids = crate::roles::existing_roles(&idp, &body.role_ids, RoleType::MachineToMachine).await?;
+    idp.repos.add_application_roles(&app.id, &ids).await?;
+    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Application(&app.id)).await;
+    audit::record(
+        &idp,
+        &who,
+        "application.roles.add",
+        "application",
+        app.id.as_str(),
+        json!({"roleIds": body.role_ids}),
+    )
+    .await;
+    Ok(HttpResponse::build(StatusCode::CREATED).finish())
+}
+
+/// Takes a role from a machine-to-machine application.
+#[utoipa::path(delete, path = "/api/applications/{id}/roles/{roleId}", tag = "applications",
+    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn remove_role(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, role_id) = path.into_inner();
+    let app = load(&idp, &id).await?;
+    if !idp.repos.remove_application_role(&app.id, &RoleId(role_id.clone())).await? {
+        return Err(ApiError::not_found("role"));
+    }
+    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Application(&app.id)).await;
+    audit::record(&idp, &who, "application.roles.remove", "application", app.id.as_str(), json!({"roleId": role_id}))
+        .await;
+    Ok(HttpResponse::NoContent().finish())
+}

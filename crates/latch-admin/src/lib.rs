@@ -1,0 +1,48 @@
+//! The admin REST API under `/api` (DESIGN.md "Admin API"): JSON in camelCase, RFC 9457
+//! problem documents for errors, paginated lists, an OpenAPI 3.1 document generated from the
+//! code. The console and every script use it; there is no other way in.
+//!
+//! Architecture invariant: handlers extract, validate, call the repositories, audit and
+//! announce; `error.rs` is the one place errors become responses.
+
+mod applications;
+mod audit;
+mod auth;
+mod error;
+mod keys;
+mod openapi;
+mod page;
+mod resources;
+mod roles;
+mod users;
+
+pub use auth::{ADMIN_RESOURCE, ADMIN_SCOPE};
+pub use openapi::document as openapi_document;
+
+use actix_web::{middleware::from_fn, web};
+use latch_idp::Idp;
+
+/// Registers `/api/*` on an actix-web app. `idp` supplies the stores, clock, keys and caches.
+pub fn routes(idp: web::Data<Idp>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg: &mut web::ServiceConfig| {
+        cfg.service(
+            web::scope("/api")
+                .app_data(idp)
+                .app_data(error::json_config())
+                .app_data(error::query_config())
+                .app_data(error::path_config())
+                .route("/openapi.json", web::get().to(openapi::serve))
+                .service(
+                    web::scope("")
+                        .wrap(from_fn(auth::require_admin))
+                        .configure(applications::routes)
+                        .configure(users::routes)
+                        .configure(resources::routes)
+                        .configure(roles::routes)
+                        .configure(keys::routes)
+                        .configure(audit::routes),
+                )
+                .default_service(web::to(error::not_found_route)),
+        );
+    }
+}

@@ -1,0 +1,53 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and the wire types.
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Latch admin API", description = "Manage applications, users, API resources and roles. \
+        Authenticate with a bearer access token for the resource `urn:latch:api:admin` with scope `all`."),
+    modifiers(&BearerAuth),
+    paths(
+        crate::applications::list, crate::applications::create, crate::applications::get,
+        crate::applications::patch, crate::applications::delete, crate::applications::list_secrets,
+        crate::applications::create_secret, crate::applications::delete_secret, crate::applications::list_roles,
+        crate::applications::add_roles, crate::applications::remove_role,
+        crate::users::list, crate::users::create, crate::users::get, crate::users::patch, crate::users::delete,
+        crate::users::set_password, crate::users::list_roles, crate::users::add_roles, crate::users::remove_role,
+        crate::resources::list, crate::resources::create, crate::resources::get, crate::resources::patch,
+        crate::resources::delete, crate::resources::list_scopes, crate::resources::create_scope,
+        crate::resources::delete_scope,
+        crate::roles::list, crate::roles::create, crate::roles::get, crate::roles::patch, crate::roles::delete,
+        crate::roles::list_scopes, crate::roles::add_scopes, crate::roles::remove_scope, crate::roles::list_users,
+        crate::roles::add_users, crate::roles::remove_user,
+        crate::keys::list, crate::audit::list,
+    ),
+    tags(
+        (name = "applications"), (name = "users"), (name = "resources"), (name = "roles"),
+        (name = "keys"), (name = "audit"),
+    )
+)]
+struct AdminApi;
+
+/// The document as JSON.
+pub fn document() -> String {
+    AdminApi::openapi().to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
+}
+
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(document())
+}

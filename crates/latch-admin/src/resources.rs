@@ -1,0 +1,248 @@
+//! `/api/resources`: API resources (RFC 8707 indicators) and their scopes.
+
+use crate::audit;
+use crate::auth::{ADMIN_RESOURCE, Principal};
+use crate::error::{ApiError, ApiResult};
+use crate::page::{self, PageQuery};
+use actix_web::{HttpResponse, web};
+use latch_domain::entities::{Resource, Scope};
+use latch_domain::ids::{ResourceId, ScopeId, new_id};
+use latch_domain::repo::RepoError;
+use latch_domain::scope as scopes;
+use latch_idp::Idp;
+use latch_idp::catalog::{self, Change};
+use latch_types as wire;
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/resources", web::get().to(list))
+        .route("/resources", web::post().to(create))
+        .route("/resources/{id}", web::get().to(get))
+        .route("/resources/{id}", web::patch().to(patch))
+        .route("/resources/{id}", web::delete().to(delete))
+        .route("/resources/{id}/scopes", web::get().to(list_scopes))
+        .route("/resources/{id}/scopes", web::post().to(create_scope))
+        .route("/resources/{id}/scopes/{scope_id}", web::delete().to(delete_scope));
+}
+
+pub fn wire_resource(r: &Resource) -> wire::Resource {
+    wire::Resource {
+        id: r.id.to_string(),
+        name: r.name.clone(),
+        indicator: r.indicator.clone(),
+        access_token_ttl: r.access_token_ttl,
+        created_at: r.created_at.0,
+    }
+}
+
+pub fn wire_scope(s: &Scope) -> wire::Scope {
+    wire::Scope {
+        id: s.id.to_string(),
+        resource_id: s.resource_id.to_string(),
+        name: s.name.clone(),
+        description: s.description.clone(),
+    }
+}
+
+fn check_ttl(ttl: i64) -> ApiResult<()> {
+    if (60..=86_400).contains(&ttl) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("accessTokenTtl", "resource.out_of_range", "accessTokenTtl must be 60 to 86400 seconds"))
+    }
+}
+
+async fn load(idp: &Idp, id: &str) -> ApiResult<Resource> {
+    idp.repos.get_resource(&ResourceId::from(id)).await?.ok_or_else(|| ApiError::not_found("resource"))
+}
+
+/// Lists API resources.
+#[utoipa::path(get, path = "/api/resources", tag = "resources", params(PageQuery),
+    responses((status = 200, body = [wire::Resource], headers(("Total-Number" = i64)))), security(("bearer" = [])))]
+pub async fn list(idp: web::Data<Idp>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+    let page = q.page()?;
+    let all: Vec<wire::Resource> = idp.repos.list_resources().await?.iter().map(wire_resource).collect();
+    Ok(page::slice(&all, page))
+}
+
+/// Creates an API resource.
+#[utoipa::path(post, path = "/api/resources", tag = "resources", request_body = wire::CreateResource,
+    responses((status = 201, body = wire::Resource), (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    body: web::Json<wire::CreateResource>,
+) -> ApiResult<HttpResponse> {
+    crate::applications::check_name("name", &body.name, 256)?;
+    // RFC 8707 §2: an absolute URI without a fragment.
+    let ok = body.indicator.len() <= 2048
+        && !body.indicator.contains('#')
+        && url::Url::parse(&body.indicator).is_ok_and(|u| u.fragment().is_none());
+    if !ok {
+        return Err(ApiError::invalid(
+            "indicator",
+            "resource.invalid_indicator",
+            "indicator must be an absolute URI without a fragment",
+        ));
+    }
+    let ttl = body.access_token_ttl.unwrap_or(3600);
+    check_ttl(ttl)?;
+    let resource = Resource {
+        id: ResourceId(new_id(idp.random.as_ref())),
+        name: body.name.trim().to_owned(),
+        indicator: body.indicator.clone(),
+        access_token_ttl: ttl,
+        created_at: idp.clock.now(),
+    };
+    idp.repos.insert_resource(&resource).await.map_err(|e| match e {
+        RepoError::Conflict(_) => {
+            ApiError::conflict("indicator", "resource.indicator_taken", "another resource has this indicator")
+        }
+        other => other.into(),
+    })?;
+    audit::record(
+        &idp,
+        &who,
+        "resource.create",
+        "resource",
+        resource.id.as_str(),
+        json!({"indicator": resource.indicator}),
+    )
+    .await;
+    Ok(HttpResponse::Created().json(wire_resource(&resource)))
+}
+
+/// Reads one API resource.
+#[utoipa::path(get, path = "/api/resources/{id}", tag = "resources",
+    responses((status = 200, body = wire::Resource), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn get(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(wire_resource(&load(&idp, &id).await?)))
+}
+
+/// Renames a resource or changes its token lifetime (the indicator cannot change).
+#[utoipa::path(patch, path = "/api/resources/{id}", tag = "resources", request_body = wire::PatchResource,
+    responses((status = 200, body = wire::Resource), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
+pub async fn patch(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    id: web::Path<String>,
+    body: web::Json<wire::PatchResource>,
+) -> ApiResult<HttpResponse> {
+    let mut resource = load(&idp, &id).await?;
+    if let Some(name) = &body.name {
+        crate::applications::check_name("name", name, 256)?;
+        resource.name = name.trim().to_owned();
+    }
+    if let Some(ttl) = body.access_token_ttl {
+        check_ttl(ttl)?;
+        resource.access_token_ttl = ttl;
+    }
+    idp.repos.update_resource(&resource).await?;
+    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Resource(&resource.indicator)).await;
+    audit::record(&idp, &who, "resource.update", "resource", resource.id.as_str(), json!({})).await;
+    Ok(HttpResponse::Ok().json(wire_resource(&resource)))
+}
+
+/// Deletes a resource with its scopes. The admin API's own resource cannot be deleted.
+#[utoipa::path(delete, path = "/api/resources/{id}", tag = "resources",
+    responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
+pub async fn delete(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let resource = load(&idp, &id).await?;
+    if resource.indicator == ADMIN_RESOURCE {
+        return Err(ApiError::invalid("id", "resource.protected", "the admin API resource cannot be deleted"));
+    }
+    idp.repos.delete_resource(&resource.id).await?;
+    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Resource(&resource.indicator)).await;
+    audit::record(
+        &idp,
+        &who,
+        "resource.delete",
+        "resource",
+        resource.id.as_str(),
+        json!({"indicator": resource.indicator}),
+    )
+    .await;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Lists a resource's scopes.
+#[utoipa::path(get, path = "/api/resources/{id}/scopes", tag = "resources",
+    responses((status = 200, body = [wire::Scope]), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn list_scopes(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let resource = load(&idp, &id).await?;
+    let scopes = idp.repos.list_scopes(&resource.id).await?;
+    Ok(HttpResponse::Ok().json(scopes.iter().map(wire_scope).collect::<Vec<_>>()))
+}
+
+/// Adds a scope to a resource.
+#[utoipa::path(post, path = "/api/resources/{id}/scopes", tag = "resources", request_body = wire::CreateScope,
+    responses((status = 201, body = wire::Scope), (status = 404, body = wire::Problem), (status = 409, body = wire::Problem),
+        (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn create_scope(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    id: web::Path<String>,
+    body: web::Json<wire::CreateScope>,
+) -> ApiResult<HttpResponse> {
+    let resource = load(&idp, &id).await?;
+    if body.name.len() > 128 || !scopes::is_valid_token(&body.name) {
+        return Err(ApiError::invalid(
+            "name",
+            "scope.invalid_name",
+            "a scope name is 1 to 128 printable characters without spaces, quotes or backslashes (RFC 6749 §3.3)",
+        ));
+    }
+    if scopes::is_user_scope(&body.name) {
+        return Err(ApiError::invalid("name", "scope.reserved", "this name is an OpenID Connect user scope"));
+    }
+    let description = body.description.clone().unwrap_or_default();
+    if description.chars().count() > 512 {
+        return Err(ApiError::invalid("description", "request.too_long", "description is longer than 512 characters"));
+    }
+    let scope = Scope {
+        id: ScopeId(new_id(idp.random.as_ref())),
+        resource_id: resource.id.clone(),
+        name: body.name.clone(),
+        description,
+    };
+    idp.repos.insert_scope(&scope).await.map_err(|e| match e {
+        RepoError::Conflict(_) => {
+            ApiError::conflict("name", "scope.name_taken", "this resource already has this scope")
+        }
+        other => other.into(),
+    })?;
+    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Roles).await;
+    audit::record(&idp, &who, "resource.scope.create", "resource", resource.id.as_str(), json!({"scope": scope.name}))
+        .await;
+    Ok(HttpResponse::Created().json(wire_scope(&scope)))
+}
+
+/// Deletes a scope: every role and token request loses it at once.
+#[utoipa::path(delete, path = "/api/resources/{id}/scopes/{scopeId}", tag = "resources",
+    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn delete_scope(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, scope_id) = path.into_inner();
+    let resource = load(&idp, &id).await?;
+    let scope = idp
+        .repos
+        .get_scope(&ScopeId(scope_id))
+        .await?
+        .filter(|s| s.resource_id == resource.id)
+        .ok_or_else(|| ApiError::not_found("scope"))?;
+    idp.repos.delete_scope(&scope.id).await?;
+    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Roles).await;
+    audit::record(&idp, &who, "resource.scope.delete", "resource", resource.id.as_str(), json!({"scope": scope.name}))
+        .await;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,287 @@
+//! `/api/roles`: global roles, the resource scopes they grant, and the users holding them.
+
+use crate::audit;
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::page::{self, PageQuery};
+use crate::resources::wire_scope;
+use crate::users::wire_user;
+use actix_web::{HttpResponse, web};
+use latch_domain::entities::{Role, RoleType};
+use latch_domain::ids::{RoleId, ScopeId, UserId, new_id};
+use latch_domain::repo::RepoError;
+use latch_idp::Idp;
+use latch_idp::catalog::{self, Change};
+use latch_types as wire;
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/roles", web::get().to(list))
+        .route("/roles", web::post().to(create))
+        .route("/roles/{id}", web::get().to(get))
+        .route("/roles/{id}", web::patch().to(patch))
+        .route("/roles/{id}", web::delete().to(delete))
+        .route("/roles/{id}/scopes", web::get().to(list_scopes))
+        .route("/roles/{id}/scopes", web::post().to(add_scopes))
+        .route("/roles/{id}/scopes/{scope_id}", web::delete().to(remove_scope))
+        .route("/roles/{id}/users", web::get().to(list_users))
+        .route("/roles/{id}/users", web::post().to(add_users))
+        .route("/roles/{id}/users/{user_id}", web::delete().to(remove_user));
+}
+
+pub fn wire_role(r: &Role) -> wire::Role {
+    wire::Role {
+        id: r.id.to_string(),
+        name: r.name.clone(),
+        description: r.description.clone(),
+        role_type: match r.role_type {
+            RoleType::User => wire::RoleType::User,
+            RoleType::MachineToMachine => wire::RoleType::MachineToMachine,
+        },
+        created_at: r.created_at.0,
+    }
+}
+
+/// The roles `ids` name, all of type `expected`; 422 naming the first that is not.
+pub async fn existing_roles(idp: &Idp, ids: &[String], expected: RoleType) -> ApiResult<Vec<RoleId>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        let field = format!("roleIds[{i}]");
+        let role = idp
+            .repos
+            .get_role(&RoleId(id.clone()))
+            .await?
+            .ok_or_else(|| ApiError::invalid(&field, "role.not_found", format!("no role has the id `{id}`")))?;
+        if role.role_type != expected {
+            return Err(ApiError::invalid(
+                &field,
+                "role.wrong_type",
+                format!(
+                    "role `{}` is a {} role; a {} role is needed here",
+                    role.name,
+                    role.role_type.as_str(),
+                    expected.as_str()
+                ),
+            ));
+        }
+        out.push(role.id);
+    }
+    Ok(out)
+}
+
+/// The scopes `ids` name; 422 naming the first unknown one.
+pub async fn existing_scopes(idp: &Idp, ids: &[String]) -> ApiResult<Vec<ScopeId>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        let scope = idp.repos.get_scope(&ScopeId(id.clone())).await?.ok_or_else(|| {
+            ApiError::invalid(&format!("scopeIds[{i}]"), "scope.not_found", format!("no scope has the id `{id}`"))
+        })?;
+        out.push(scope.id);
+    }
+    Ok(out)
+}
+
+async fn load(idp: &Idp, id: &str) -> ApiResult<Role> {
+    idp.repos.get_role(&RoleId::from(id)).await?.ok_or_else(|| ApiError::not_found("role"))
+}
+
+fn name_conflict(e: RepoError) -> ApiError {
+    match e {
+        RepoError::Conflict(_) => ApiError::conflict("name", "role.name_taken", "another role has this name"),
+        other => other.into(),
+    }
+}
+
+/// Lists roles.
+#[utoipa::path(get, path = "/api/roles", tag = "roles", params(PageQuery),
+    responses((status = 200, body = [wire::Role], headers(("Total-Number" = i64)))), security(("bearer" = [])))]
+pub async fn list(idp: web::Data<Idp>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+    let (roles, total) = idp.repos.list_roles(q.page()?).await?;
+    Ok(page::respond(&roles.iter().map(wire_role).collect::<Vec<_>>(), total))
+}
+
+/// Creates a role, optionally with scopes.
+#[utoipa::path(post, path = "/api/roles", tag = "roles", request_body = wire::CreateRole,
+    responses((status = 201, body = wire::Role), (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    body: web::Json<wire::CreateRole>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    crate::applications::check_name("name", &body.name, 128)?;
+    let scopes = existing_scopes(&idp, body.scope_ids.as_deref().unwrap_or(&[])).await?;
+    let role = Role {
+        id: RoleId(new_id(idp.random.as_ref())),
+        name: body.name.trim().to_owned(),
+        description: body.description.unwrap_or_default(),
+        role_type: match body.role_type {
+            Some(wire::RoleType::MachineToMachine) => RoleType::MachineToMachine,
+            _ => RoleType::User,
+        },
+        created_at: idp.clock.now(),
+    };
+    idp.repos.insert_role(&role).await.map_err(name_conflict)?;
+    if !scopes.is_empty() {
+        idp.repos.add_role_scopes(&role.id, &scopes).await?;
+    }
+    audit::record(&idp, &who, "role.create", "role", role.id.as_str(), json!({"name": role.name})).await;
+    Ok(HttpResponse::Created().json(wire_role(&role)))
+}
+
+/// Reads one role.
+#[utoipa::path(get, path = "/api/roles/{id}", tag = "roles",
+    responses((status = 200, body = wire::Role), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn get(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(wire_role(&load(&idp, &id).await?)))
+}
+
+/// Renames or re-describes a role.
+#[utoipa::path(patch, path = "/api/roles/{id}", tag = "roles", request_body = wire::PatchRole,
+    responses((status = 200, body = wire::Role), (status = 404, body = wire::Problem), (status = 409, body = wire::Problem)),
+    security(("bearer" = [])))]
+pub async fn patch(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    id: web::Path<String>,
+    body: web::Json<wire::PatchRole>,
+) -> ApiResult<HttpResponse> {
+    let mut role = load(&idp, &id).await?;
+    if let Some(name) = &body.name {
+        crate::applications::check_name("name", name, 128)?;
+        role.name = name.trim().to_owned();
+    }
+    if let Some(d) = &body.description {
+        role.description = d.clone();
+    }
+    idp.repos.update_role(&role).await.map_err(name_conflict)?;
+    audit::record(&idp, &who, "role.update", "role", role.id.as_str(), json!({})).await;
+    Ok(HttpResponse::Ok().json(wire_role(&role)))
+}
+
+/// Deletes a role; its holders lose its scopes at once.
+#[utoipa::path(delete, path = "/api/roles/{id}", tag = "roles",
+    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn delete(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    if !idp.repos.delete_role(&RoleId::from(id.as_str())).await? {
+        return Err(ApiError::not_found("role"));
+    }
+    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Roles).await;
+    audit::record(&idp, &who, "role.delete", "role", &id, json!({})).await;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Lists the scopes a role grants.
+#[utoipa::path(get, path = "/api/roles/{id}/scopes", tag = "roles",
+    responses((status = 200, body = [wire::Scope]), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn list_scopes(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let role = load(&idp, &id).await?;
+    let scopes = idp.repos.role_scopes(&role.id).await?;
+    Ok(HttpResponse::Ok().json(scopes.iter().map(wire_scope).collect::<Vec<_>>()))
+}
+
+/// Adds scopes to a role.
+#[utoipa::path(post, path = "/api/roles/{id}/scopes", tag = "roles", request_body = wire::ScopeIds,
+    responses((status = 201), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
+pub async fn add_scopes(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    id: web::Path<String>,
+    body: web::Json<wire::ScopeIds>,
+) -> ApiResult<HttpResponse> {
+    let role = load(&idp, &id).await?;
+    let scopes = existing_scopes(&idp, &body.scope_ids).await?;
+    idp.repos.add_role_scopes(&role.id, &scopes).await?;
+    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Roles).await;
+    audit::record(&idp, &who, "role.scopes.add", "role", role.id.as_str(), json!({"scopeIds": body.scope_ids})).await;
+    Ok(HttpResponse::Created().finish())
+}
+
+/// Takes a scope from a role.
+#[utoipa::path(delete, path = "/api/roles/{id}/scopes/{scopeId}", tag = "roles",
+    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn remove_scope(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, scope_id) = path.into_inner();
+    let role = load(&idp, &id).await?;
+    if !idp.repos.remove_role_scope(&role.id, &ScopeId(scope_id.clone())).await? {
+        return Err(ApiError::not_found("scope"));
+    }
+    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Roles).await;
+    audit::record(&idp, &who, "role.scopes.remove", "role", role.id.as_str(), json!({"scopeId": scope_id})).await;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Lists the users holding a role.
+#[utoipa::path(get, path = "/api/roles/{id}/users", tag = "roles", params(PageQuery),
+    responses((status = 200, body = [wire::User], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)),
+    security(("bearer" = [])))]
+pub async fn list_users(
+    idp: web::Data<Idp>,
+    id: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let role = load(&idp, &id).await?;
+    let (ids, total) = idp.repos.role_user_ids(&role.id, q.page()?).await?;
+    let mut users = Vec::with_capacity(ids.len());
+    for uid in ids {
+        if let Some(u) = idp.repos.get_user(&uid).await? {
+            users.push(wire_user(&u));
+        }
+    }
+    Ok(page::respond(&users, total))
+}
+
+/// Gives a User role to users.
+#[utoipa::path(post, path = "/api/roles/{id}/users", tag = "roles", request_body = wire::UserIds,
+    responses((status = 201), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
+pub async fn add_users(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    id: web::Path<String>,
+    body: web::Json<wire::UserIds>,
+) -> ApiResult<HttpResponse> {
+    let role = load(&idp, &id).await?;
+    if role.role_type != RoleType::User {
+        return Err(ApiError::invalid("id", "role.wrong_type", "only User roles are given to users"));
+    }
+    let mut users = Vec::with_capacity(body.user_ids.len());
+    for (i, uid) in body.user_ids.iter().enumerate() {
+        let user = idp.repos.get_user(&UserId(uid.clone())).await?.ok_or_else(|| {
+            ApiError::invalid(&format!("userIds[{i}]"), "user.not_found", format!("no user has the id `{uid}`"))
+        })?;
+        users.push(user.id);
+    }
+    for u in &users {
+        idp.repos.add_user_roles(u, std::slice::from_ref(&role.id)).await?;
+    }
+    audit::record(&idp, &who, "role.users.add", "role", role.id.as_str(), json!({"userIds": body.user_ids})).await;
+    Ok(HttpResponse::Created().finish())
+}
+
+/// Takes a role from a user.
+#[utoipa::path(delete, path = "/api/roles/{id}/users/{userId}", tag = "roles",
+    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn remove_user(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, user_id) = path.into_inner();
+    let role = load(&idp, &id).await?;
+    if !idp.repos.remove_user_role(&UserId(user_id.clone()), &role.id).await? {
+        return Err(ApiError::not_found("user"));
+    }
+    audit::record(&idp, &who, "role.users.remove", "role", role.id.as_str(), json!({"userId": user_id})).await;
+    Ok(HttpResponse::NoContent().finish())
+}

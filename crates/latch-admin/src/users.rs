@@ -1,0 +1,343 @@
+//! `/api/users`: users, their passwords and their global roles.
+
+use crate::audit;
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::page::{self, PageQuery};
+use crate::roles::{existing_roles, wire_role};
+use actix_web::{HttpResponse, web};
+use latch_domain::entities::{RoleType, User};
+use latch_domain::ids::{RoleId, UserId, new_id};
+use latch_domain::repo::RepoError;
+use latch_domain::scope;
+use latch_idp::Idp;
+use latch_types as wire;
+use serde_json::{Map, Value, json};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/users", web::get().to(list))
+        .route("/users", web::post().to(create))
+        .route("/users/{id}", web::get().to(get))
+        .route("/users/{id}", web::patch().to(patch))
+        .route("/users/{id}", web::delete().to(delete))
+        .route("/users/{id}/password", web::patch().to(set_password))
+        .route("/users/{id}/roles", web::get().to(list_roles))
+        .route("/users/{id}/roles", web::post().to(add_roles))
+        .route("/users/{id}/roles/{role_id}", web::delete().to(remove_role));
+}
+
+pub fn wire_user(u: &User) -> wire::User {
+    wire::User {
+        id: u.id.to_string(),
+        username: u.username.clone(),
+        primary_email: u.primary_email.clone(),
+        primary_phone: u.primary_phone.clone(),
+        name: u.name.clone(),
+        avatar: u.avatar.clone(),
+        custom_data: u.custom_data.clone(),
+        profile: Value::Object(u.profile.clone()),
+        has_password: u.password_hash.is_some(),
+        is_suspended: u.is_suspended,
+        created_at: u.created_at.0,
+        updated_at: u.updated_at.0,
+    }
+}
+
+fn check_username(v: &str) -> ApiResult<()> {
+    let ok = (1..=128).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("username", "user.invalid_username", "1 to 128 letters, digits, `_`, `.` or `-`"))
+    }
+}
+
+fn check_email(v: &str) -> ApiResult<()> {
+    let ok = v.len() <= 254
+        && !v.chars().any(char::is_whitespace)
+        && v.split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.contains('@'));
+    if ok { Ok(()) } else { Err(ApiError::invalid("primaryEmail", "user.invalid_email", "not an email address")) }
+}
+
+fn check_phone(v: &str) -> ApiResult<()> {
+    let digits = v.strip_prefix('+').unwrap_or("");
+    if (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("primaryPhone", "user.invalid_phone", "an E.164 number such as +15551234567"))
+    }
+}
+
+fn check_avatar(v: &str) -> ApiResult<()> {
+    let ok = v.len() <= 2048 && url::Url::parse(v).is_ok_and(|u| matches!(u.scheme(), "https" | "http"));
+    if ok { Ok(()) } else { Err(ApiError::invalid("avatar", "user.invalid_avatar", "an absolute http(s) URL")) }
+}
+
+fn object(field: &str, v: Value) -> ApiResult<Map<String, Value>> {
+    match v {
+        Value::Object(m) => Ok(m),
+        _ => Err(ApiError::invalid(field, "request.not_an_object", format!("{field} must be a JSON object"))),
+    }
+}
+
+fn check_profile(v: Value) -> ApiResult<Map<String, Value>> {
+    let m = object("profile", v)?;
+    if let Some(bad) = m.keys().find(|k| !scope::is_profile_claim(k)) {
+        return Err(ApiError::invalid(
+            &format!("profile.{bad}"),
+            "user.unknown_claim",
+            "not a standard profile claim (given_name, family_name, locale, address, …)",
+        ));
+    }
+    Ok(m)
+}
+
+/// Which unique field a conflict is about.
+fn user_conflict(e: RepoError) -> ApiError {
+    match e {
+        RepoError::Conflict(what) => {
+            let field = if what.contains("email") {
+                "primaryEmail"
+            } else if what.contains("phone") {
+                "primaryPhone"
+            } else {
+                "username"
+            };
+            ApiError::conflict(field, "user.taken", format!("another user has this {field}"))
+        }
+        other => other.into(),
+    }
+}
+
+async fn hash_password(idp: &Idp, password: &str) -> ApiResult<String> {
+    latch_oidc::password::check_policy(password)
+        .map_err(|e| ApiError::invalid("password", "user.weak_password", e.to_string()))?;
+    let (hasher, password) = (idp.hasher.clone(), password.to_owned());
+    let salt = latch_oidc::crypto::random_16(idp.random.as_ref());
+    web::block(move || hasher.hash(&password, &salt))
+        .await
+        .map_err(|e| ApiError::from(RepoError::Unavailable(e.to_string())))?
+        .map_err(|e| ApiError::from(RepoError::Unavailable(e.to_string())))
+}
+
+async fn load(idp: &Idp, id: &str) -> ApiResult<User> {
+    idp.repos.get_user(&UserId::from(id)).await?.ok_or_else(|| ApiError::not_found("user"))
+}
+
+/// Lists users.
+#[utoipa::path(get, path = "/api/users", tag = "users", params(PageQuery),
+    responses((status = 200, body = [wire::User], headers(("Total-Number" = i64)))), security(("bearer" = [])))]
+pub async fn list(idp: web::Data<Idp>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+    let (users, total) = idp.repos.list_users(q.page()?).await?;
+    Ok(page::respond(&users.iter().map(wire_user).collect::<Vec<_>>(), total))
+}
+
+/// Creates a user: at least one of username, primaryEmail, primaryPhone.
+#[utoipa::path(post, path = "/api/users", tag = "users", request_body = wire::CreateUser,
+    responses((status = 201, body = wire::User), (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    body: web::Json<wire::CreateUser>,
+) -> ApiResult<HttpResponse> {
+    let b = body.into_inner();
+    if b.username.is_none() && b.primary_email.is_none() && b.primary_phone.is_none() {
+        return Err(ApiError::invalid(
+            "username",
+            "user.no_identifier",
+            "give a username, primaryEmail or primaryPhone",
+        ));
+    }
+    if let Some(v) = &b.username {
+        check_username(v)?;
+    }
+    if let Some(v) = &b.primary_email {
+        check_email(v)?;
+    }
+    if let Some(v) = &b.primary_phone {
+        check_phone(v)?;
+    }
+    if let Some(v) = &b.avatar {
+        check_avatar(v)?;
+    }
+    if b.name.as_ref().is_some_and(|n| n.chars().count() > 256) {
+        return Err(ApiError::invalid("name", "request.too_long", "name is longer than 256 characters"));
+    }
+    let custom_data = Value::Object(object("customData", b.custom_data.unwrap_or(json!({})))?);
+    let profile = check_profile(b.profile.unwrap_or(json!({})))?;
+    let password_hash = match &b.password {
+        Some(p) => Some(hash_password(&idp, p).await?),
+        None => None,
+    };
+    let now = idp.clock.now();
+    let user = User {
+        id: UserId(new_id(idp.random.as_ref())),
+        username: b.username,
+        primary_email: b.primary_email,
+        primary_phone: b.primary_phone,
+        name: b.name,
+        avatar: b.avatar,
+        profile,
+        custom_data,
+        password_hash,
+        email_verified: false,
+        phone_verified: false,
+        is_suspended: false,
+        created_at: now,
+        updated_at: now,
+    };
+    idp.repos.insert_user(&user).await.map_err(user_conflict)?;
+    audit::record(&idp, &who, "user.create", "user", user.id.as_str(), json!({})).await;
+    Ok(HttpResponse::Created().json(wire_user(&user)))
+}
+
+/// Reads one user.
+#[utoipa::path(get, path = "/api/users/{id}", tag = "users",
+    responses((status = 200, body = wire::User), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn get(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(wire_user(&load(&idp, &id).await?)))
+}
+
+/// Changes a user's profile fields; `null` clears a field.
+#[utoipa::path(patch, path = "/api/users/{id}", tag = "users", request_body = wire::PatchUser,
+    responses((status = 200, body = wire::User), (status = 404, body = wire::Problem), (status = 409, body = wire::Problem),
+        (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn patch(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    id: web::Path<String>,
+    body: web::Json<wire::PatchUser>,
+) -> ApiResult<HttpResponse> {
+    let mut user = load(&idp, &id).await?;
+    let b = body.into_inner();
+    if let Some(v) = b.username {
+        if let Some(u) = &v {
+            check_username(u)?;
+        }
+        user.username = v;
+    }
+    if let Some(v) = b.primary_email {
+        if let Some(e) = &v {
+            check_email(e)?;
+        }
+        if v != user.primary_email {
+            user.email_verified = false;
+        }
+        user.primary_email = v;
+    }
+    if let Some(v) = b.primary_phone {
+        if let Some(p) = &v {
+            check_phone(p)?;
+        }
+        if v != user.primary_phone {
+            user.phone_verified = false;
+        }
+        user.primary_phone = v;
+    }
+    if let Some(v) = b.name {
+        if v.as_ref().is_some_and(|n| n.chars().count() > 256) {
+            return Err(ApiError::invalid("name", "request.too_long", "name is longer than 256 characters"));
+        }
+        user.name = v;
+    }
+    if let Some(v) = b.avatar {
+        if let Some(a) = &v {
+            check_avatar(a)?;
+        }
+        user.avatar = v;
+    }
+    if let Some(v) = b.custom_data {
+        user.custom_data = Value::Object(object("customData", v)?);
+    }
+    if let Some(v) = b.profile {
+        user.profile = check_profile(v)?;
+    }
+    if let Some(v) = b.is_suspended {
+        user.is_suspended = v;
+    }
+    if user.username.is_none() && user.primary_email.is_none() && user.primary_phone.is_none() {
+        return Err(ApiError::invalid("username", "user.no_identifier", "a user keeps a username, email or phone"));
+    }
+    user.updated_at = idp.clock.now();
+    idp.repos.update_user(&user).await.map_err(user_conflict)?;
+    audit::record(&idp, &who, "user.update", "user", user.id.as_str(), json!({})).await;
+    Ok(HttpResponse::Ok().json(wire_user(&user)))
+}
+
+/// Deletes a user with their sessions, grants and tokens.
+#[utoipa::path(delete, path = "/api/users/{id}", tag = "users",
+    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn delete(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    if !idp.repos.delete_user(&UserId::from(id.as_str())).await? {
+        return Err(ApiError::not_found("user"));
+    }
+    audit::record(&idp, &who, "user.delete", "user", &id, json!({})).await;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sets a user's password (the policy applies).
+#[utoipa::path(patch, path = "/api/users/{id}/password", tag = "users", request_body = wire::SetPassword,
+    responses((status = 200, body = wire::User), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
+pub async fn set_password(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    id: web::Path<String>,
+    body: web::Json<wire::SetPassword>,
+) -> ApiResult<HttpResponse> {
+    let mut user = load(&idp, &id).await?;
+    user.password_hash = Some(hash_password(&idp, &body.password).await?);
+    user.updated_at = idp.clock.now();
+    idp.repos.update_user(&user).await?;
+    audit::record(&idp, &who, "user.password.set", "user", user.id.as_str(), json!({})).await;
+    Ok(HttpResponse::Ok().json(wire_user(&user)))
+}
+
+/// Lists a user's global roles.
+#[utoipa::path(get, path = "/api/users/{id}/roles", tag = "users",
+    responses((status = 200, body = [wire::Role]), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn list_roles(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let user = load(&idp, &id).await?;
+    let roles = idp.repos.user_roles(&user.id).await?;
+    Ok(HttpResponse::Ok().json(roles.iter().map(wire_role).collect::<Vec<_>>()))
+}
+
+/// Gives User roles to a user.
+#[utoipa::path(post, path = "/api/users/{id}/roles", tag = "users", request_body = wire::RoleIds,
+    responses((status = 201), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
+pub async fn add_roles(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    id: web::Path<String>,
+    body: web::Json<wire::RoleIds>,
+) -> ApiResult<HttpResponse> {
+    let user = load(&idp, &id).await?;
+    let roles = existing_roles(&idp, &body.role_ids, RoleType::User).await?;
+    idp.repos.add_user_roles(&user.id, &roles).await?;
+    audit::record(&idp, &who, "user.roles.add", "user", user.id.as_str(), json!({"roleIds": body.role_ids})).await;
+    Ok(HttpResponse::Created().finish())
+}
+
+/// Takes a role from a user.
+#[utoipa::path(delete, path = "/api/users/{id}/roles/{roleId}", tag = "users",
+    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn remove_role(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, role_id) = path.into_inner();
+    let user = load(&idp, &id).await?;
+    if !idp.repos.remove_user_role(&user.id, &RoleId(role_id.clone())).await? {
+        return Err(ApiError::not_found("role"));
+    }
+    audit::record(&idp, &who, "user.roles.remove", "user", user.id.as_str(), json!({"roleId": role_id})).await;
+    Ok(HttpResponse::NoContent().finish())
+}
