@@ -8,10 +8,13 @@
 mod applications;
 mod audit;
 mod auth;
+mod branding;
 mod error;
 mod keys;
 mod openapi;
+mod organizations;
 mod page;
+mod permissions;
 mod resources;
 mod roles;
 mod users;
@@ -36,11 +39,15 @@ pub fn routes(idp: web::Data<Idp>) -> impl FnOnce(&mut web::ServiceConfig) {
                     web::scope("")
                         .wrap(from_fn(auth::require_admin))
                         .configure(applications::routes)
+                        .configure(permissions::routes)
+                        .configure(branding::routes)
                         .configure(users::routes)
                         .configure(resources::routes)
                         .configure(roles::routes)
+                        .configure(organizations::routes)
                         .configure(keys::routes)
-                        .configure(audit::routes),
+                        .configure(audit::routes)
+                        .default_service(web::to(error::not_found_route)),
                 )
                 .default_service(web::to(error::not_found_route)),
         );

@@ -23,7 +23,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}/password", web::patch().to(set_password))
         .route("/users/{id}/roles", web::get().to(list_roles))
         .route("/users/{id}/roles", web::post().to(add_roles))
-        .route("/users/{id}/roles/{role_id}", web::delete().to(remove_role));
+        .route("/users/{id}/roles/{role_id}", web::delete().to(remove_role))
+        .route("/users/{id}/grants", web::get().to(list_grants))
+        .route("/users/{id}/grants/{grant_id}", web::delete().to(revoke_grant));
 }
 
 pub fn wire_user(u: &User) -> wire::User {
@@ -339,5 +341,63 @@ pub async fn remove_role(
         return Err(ApiError::not_found("role"));
     }
     audit::record(&idp, &who, "user.roles.remove", "user", user.id.as_str(), json!({"roleId": role_id})).await;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Lists what the user has granted to applications.
+#[utoipa::path(get, path = "/api/users/{id}/grants", tag = "users",
+    responses((status = 200, body = [wire::Grant]), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn list_grants(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let user = load(&idp, &id).await?;
+    let grants: Vec<wire::Grant> = idp
+        .repos
+        .list_user_grants(&user.id)
+        .await?
+        .into_iter()
+        .map(|g| {
+            let mut scopes = g.details.scopes.clone();
+            for (resource, names) in &g.details.resource_scopes {
+                scopes.extend(names.iter().map(|n| format!("{resource} {n}")));
+            }
+            wire::Grant {
+                id: g.id.to_string(),
+                application_id: g.application_id.to_string(),
+                scopes,
+                created_at: g.created_at.0,
+                updated_at: g.updated_at.0,
+                last_used_at: g.last_used_at.map(|t| t.0),
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(grants))
+}
+
+/// Revokes a grant: the app must ask for consent again, and its opaque tokens stop working.
+#[utoipa::path(delete, path = "/api/users/{id}/grants/{grantId}", tag = "users",
+    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn revoke_grant(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, grant_id) = path.into_inner();
+    let user = load(&idp, &id).await?;
+    let grant = idp
+        .repos
+        .get_grant_by_id(&latch_domain::ids::GrantId(grant_id))
+        .await?
+        .filter(|g| g.user_id == user.id)
+        .ok_or_else(|| ApiError::not_found("grant"))?;
+    idp.repos.revoke_grant_tokens(&grant.id).await?;
+    idp.repos.delete_grant(&grant.id).await?;
+    audit::record(
+        &idp,
+        &who,
+        "user.grant.revoke",
+        "user",
+        user.id.as_str(),
+        json!({"grantId": grant.id.as_str(), "applicationId": grant.application_id.as_str()}),
+    )
+    .await;
     Ok(HttpResponse::NoContent().finish())
 }

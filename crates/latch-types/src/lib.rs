@@ -190,15 +190,15 @@ wire! {
 
     /// Fields to change; absent fields stay, `null` clears.
     pub struct PatchUser {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "nullable")]
         pub username: Option<Option<String>>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "nullable")]
         pub primary_email: Option<Option<String>>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "nullable")]
         pub primary_phone: Option<Option<String>>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "nullable")]
         pub name: Option<Option<String>>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "nullable")]
         pub avatar: Option<Option<String>>,
         #[serde(default)]
         pub custom_data: Option<Value>,
@@ -314,5 +314,176 @@ wire! {
         pub created_at: i64,
         pub updated_at: i64,
         pub last_used_at: Option<i64>,
+    }
+
+    /// One permission of an application: a user-scope name or a scope id, and whether the
+    /// user may untick it on the consent screen.
+    pub struct ConsentScope {
+        pub id: String,
+        pub required: bool,
+    }
+
+    /// What a third-party application may ask for (its "permissions").
+    #[derive(Default)]
+    pub struct ConsentScopes {
+        pub user_scopes: Vec<ConsentScope>,
+        pub resource_scopes: Vec<ConsentScope>,
+        pub organization_scopes: Vec<ConsentScope>,
+        pub organization_resource_scopes: Vec<ConsentScope>,
+    }
+
+    /// Permissions to add: entries are ids (required) or `{id, required}`.
+    #[derive(Default)]
+    pub struct AddConsentScopes {
+        #[serde(default)]
+        pub user_scopes: Vec<ConsentScopeInput>,
+        #[serde(default)]
+        pub resource_scopes: Vec<ConsentScopeInput>,
+        #[serde(default)]
+        pub organization_scopes: Vec<ConsentScopeInput>,
+        #[serde(default)]
+        pub organization_resource_scopes: Vec<ConsentScopeInput>,
+    }
+
+    /// The branding of an application's consent screen.
+    #[derive(Default)]
+    pub struct SignInExperience {
+        #[serde(default)]
+        pub display_name: Option<String>,
+        #[serde(default)]
+        pub logo_url: Option<String>,
+        #[serde(default)]
+        pub dark_logo_url: Option<String>,
+        #[serde(default)]
+        pub terms_of_use_url: Option<String>,
+        #[serde(default)]
+        pub privacy_policy_url: Option<String>,
+        /// `#rrggbb`.
+        #[serde(default)]
+        pub color: Option<String>,
+    }
+}
+
+/// A permission entry as scripts write it: an id, or `{"id", "required"}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum ConsentScopeInput {
+    Id(String),
+    Entry {
+        id: String,
+        #[serde(default = "yes")]
+        required: bool,
+    },
+}
+
+/// For PATCH bodies: an absent field is `None`, an explicit `null` is `Some(None)`.
+fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl ConsentScopeInput {
+    pub fn id(&self) -> &str {
+        match self {
+            ConsentScopeInput::Id(id) | ConsentScopeInput::Entry { id, .. } => id,
+        }
+    }
+
+    pub fn required(&self) -> bool {
+        match self {
+            ConsentScopeInput::Id(_) => true,
+            ConsentScopeInput::Entry { required, .. } => *required,
+        }
+    }
+}
+
+wire! {
+    /// A group of users (a customer, a team) with roles that hold only inside it.
+    pub struct Organization {
+        pub id: String,
+        pub name: String,
+        pub description: Option<String>,
+        pub created_at: i64,
+    }
+
+    pub struct CreateOrganization {
+        pub name: String,
+        /// Absent or empty: no description.
+        #[serde(default)]
+        pub description: Option<String>,
+    }
+
+    /// Fields to change; absent fields stay, an empty `description` clears it.
+    pub struct PatchOrganization {
+        #[serde(default)]
+        pub name: Option<String>,
+        #[serde(default)]
+        pub description: Option<String>,
+    }
+
+    /// A permission that exists in every organization (`invite:member`, …); requested by its
+    /// bare name.
+    pub struct OrganizationScope {
+        pub id: String,
+        pub name: String,
+        pub description: String,
+        pub created_at: i64,
+    }
+
+    pub struct CreateOrganizationScope {
+        /// A scope token (RFC 6749 §3.3), not an OpenID Connect user scope.
+        pub name: String,
+        #[serde(default)]
+        pub description: Option<String>,
+    }
+
+    pub struct PatchOrganizationScope {
+        #[serde(default)]
+        pub name: Option<String>,
+        #[serde(default)]
+        pub description: Option<String>,
+    }
+
+    /// A role a member holds inside one organization.
+    pub struct OrganizationRole {
+        pub id: String,
+        pub name: String,
+        pub description: String,
+        pub created_at: i64,
+    }
+
+    pub struct CreateOrganizationRole {
+        pub name: String,
+        #[serde(default)]
+        pub description: Option<String>,
+        /// Organization scopes the role grants.
+        #[serde(default)]
+        pub organization_scope_ids: Option<Vec<String>>,
+        /// API resource scopes the role grants inside the organization.
+        #[serde(default)]
+        pub resource_scope_ids: Option<Vec<String>>,
+    }
+
+    pub struct PatchOrganizationRole {
+        #[serde(default)]
+        pub name: Option<String>,
+        #[serde(default)]
+        pub description: Option<String>,
+    }
+
+    pub struct OrganizationScopeIds {
+        pub organization_scope_ids: Vec<String>,
+    }
+
+    pub struct OrganizationRoleIds {
+        pub organization_role_ids: Vec<String>,
     }
 }

@@ -200,6 +200,38 @@ impl TestServer {
         }
     }
 
+    /// A bearer token for the admin API, from a fresh machine-to-machine app holding the admin
+    /// role, obtained with client_credentials like any script would.
+    pub async fn admin_token(&self) -> String {
+        let ports = latch::bootstrap::Ports {
+            repos: self.repos.as_ref(),
+            clock: self.idp.clock.as_ref(),
+            random: self.idp.random.as_ref(),
+        };
+        let name = format!("admin-robot-{}", latch_oidc::crypto::random_token(self.idp.random.as_ref(), 6));
+        let (id, secret) = latch::bootstrap::create_m2m(&ports, &name).await.expect("create-m2m");
+        let res = reqwest::Client::new()
+            .post(format!("{}/token", self.issuer))
+            .basic_auth(id.as_str(), Some(secret))
+            .form(&[("grant_type", "client_credentials"), ("resource", latch_admin::ADMIN_RESOURCE)])
+            .send()
+            .await
+            .expect("token request");
+        assert_eq!(res.status(), 200);
+        let body: serde_json::Value = res.json().await.expect("json");
+        assert_eq!(body["scope"], "all", "the admin-machine role holds the admin scope");
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    /// A client for the admin API with the admin token set.
+    pub async fn admin(&self) -> AdminClient {
+        AdminClient {
+            base: format!("{}/api", self.base),
+            token: self.admin_token().await,
+            http: reqwest::Client::new(),
+        }
+    }
+
     /// Creates a user with [`PASSWORD`].
     pub async fn user(&self, username: &str) -> User {
         let mut user = User {
@@ -253,5 +285,63 @@ impl TestServer {
         self.repos.insert_role(&role).await.expect("role");
         self.repos.add_role_scopes(&role.id, &ids).await.expect("role scopes");
         resource
+    }
+}
+
+/// Calls the admin API as a script would.
+pub struct AdminClient {
+    pub base: String,
+    pub token: String,
+    pub http: reqwest::Client,
+}
+
+/// An admin API answer: status, `Total-Number` when present, and the JSON body (or null).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub total: Option<i64>,
+    pub body: serde_json::Value,
+}
+
+impl AdminClient {
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> Answer {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path)).bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("admin call");
+        let status = res.status().as_u16();
+        let total = res.headers().get("total-number").and_then(|v| v.to_str().ok()?.parse().ok());
+        let content_type =
+            res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let text = res.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        assert!(status < 500, "no 5xx from the admin API: {status} {text}");
+        if status >= 400 {
+            assert_eq!(content_type, "application/problem+json", "errors are problem documents: {text}");
+            assert_eq!(body["status"], status, "{text}");
+            assert!(body["code"].as_str().is_some_and(|c| !c.is_empty()), "a stable code: {text}");
+        }
+        Answer { status, total, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> Answer {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: serde_json::Value) -> Answer {
+        self.call(reqwest::Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: serde_json::Value) -> Answer {
+        self.call(reqwest::Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.call(reqwest::Method::DELETE, path, None).await
     }
 }

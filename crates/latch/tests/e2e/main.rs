@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod admin_api;
+mod admin_orgs;
 mod browser;
 mod harness;
 mod health;

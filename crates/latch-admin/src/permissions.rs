@@ -1,0 +1,163 @@
+//! `/api/applications/{id}/user-consent-scopes`: what a third-party application may ask for
+//! (DESIGN.md "Third-party app rules"). Entries are user-scope names, resource scope ids,
+//! organization scope ids or organization-resource scope ids; each required or optional.
+
+use crate::applications::load;
+use crate::audit;
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use actix_web::{HttpResponse, web};
+use latch_domain::ids::{OrganizationScopeId, ScopeId};
+use latch_domain::orgs::{ConsentScope, ConsentScopeType};
+use latch_domain::scope;
+use latch_idp::Idp;
+use latch_idp::catalog::{self, Change};
+use latch_types as wire;
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/applications/{id}/user-consent-scopes", web::get().to(list))
+        .route("/applications/{id}/user-consent-scopes", web::post().to(add))
+        .route("/applications/{id}/user-consent-scopes/{scope_type}/{scope_id}", web::delete().to(remove));
+}
+
+/// The path segment naming each kind (`DELETE …/{scopeType}/{scopeId}`).
+fn type_from_path(s: &str) -> Option<ConsentScopeType> {
+    Some(match s {
+        "user-scopes" => ConsentScopeType::User,
+        "resource-scopes" => ConsentScopeType::Resource,
+        "organization-scopes" => ConsentScopeType::Organization,
+        "organization-resource-scopes" => ConsentScopeType::OrganizationResource,
+        _ => return None,
+    })
+}
+
+fn to_wire(all: &[ConsentScope]) -> wire::ConsentScopes {
+    let pick = |t: ConsentScopeType| {
+        all.iter()
+            .filter(|c| c.scope_type == t)
+            .map(|c| wire::ConsentScope { id: c.scope_ref.clone(), required: c.required })
+            .collect()
+    };
+    wire::ConsentScopes {
+        user_scopes: pick(ConsentScopeType::User),
+        resource_scopes: pick(ConsentScopeType::Resource),
+        organization_scopes: pick(ConsentScopeType::Organization),
+        organization_resource_scopes: pick(ConsentScopeType::OrganizationResource),
+    }
+}
+
+async fn third_party(idp: &Idp, id: &str) -> ApiResult<latch_domain::entities::Application> {
+    let app = load(idp, id).await?;
+    if !app.is_third_party {
+        return Err(ApiError::invalid(
+            "id",
+            "application.not_third_party",
+            "permissions apply to third-party applications only; first-party apps never show consent",
+        ));
+    }
+    Ok(app)
+}
+
+/// Lists an application's permissions.
+#[utoipa::path(get, path = "/api/applications/{id}/user-consent-scopes", tag = "applications",
+    responses((status = 200, body = wire::ConsentScopes), (status = 404, body = wire::Problem),
+        (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn list(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let app = third_party(&idp, &id).await?;
+    Ok(HttpResponse::Ok().json(to_wire(&idp.repos.list_consent_scopes(&app.id).await?)))
+}
+
+/// Adds permissions (an existing entry takes the new `required`).
+#[utoipa::path(post, path = "/api/applications/{id}/user-consent-scopes", tag = "applications",
+    request_body = wire::AddConsentScopes,
+    responses((status = 201, body = wire::ConsentScopes), (status = 404, body = wire::Problem),
+        (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn add(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    id: web::Path<String>,
+    body: web::Json<wire::AddConsentScopes>,
+) -> ApiResult<HttpResponse> {
+    let app = third_party(&idp, &id).await?;
+    let mut entries = Vec::new();
+    for (i, e) in body.user_scopes.iter().enumerate() {
+        if !scope::is_user_scope(e.id()) || e.id() == scope::OPENID {
+            return Err(ApiError::invalid(
+                &format!("userScopes[{i}]"),
+                "consent.unknown_user_scope",
+                format!("`{}` is not a user scope (profile, email, phone, address, …)", e.id()),
+            ));
+        }
+        entries.push(ConsentScope {
+            scope_type: ConsentScopeType::User,
+            scope_ref: e.id().to_owned(),
+            required: e.required(),
+        });
+    }
+    for (field, list, kind) in [
+        ("resourceScopes", &body.resource_scopes, ConsentScopeType::Resource),
+        ("organizationResourceScopes", &body.organization_resource_scopes, ConsentScopeType::OrganizationResource),
+    ] {
+        for (i, e) in list.iter().enumerate() {
+            if idp.repos.get_scope(&ScopeId::from(e.id())).await?.is_none() {
+                return Err(ApiError::invalid(
+                    &format!("{field}[{i}]"),
+                    "consent.unknown_scope",
+                    format!("no API resource scope has the id `{}`", e.id()),
+                ));
+            }
+            entries.push(ConsentScope { scope_type: kind, scope_ref: e.id().to_owned(), required: e.required() });
+        }
+    }
+    for (i, e) in body.organization_scopes.iter().enumerate() {
+        if idp.repos.get_organization_scope(&OrganizationScopeId::from(e.id())).await?.is_none() {
+            return Err(ApiError::invalid(
+                &format!("organizationScopes[{i}]"),
+                "consent.unknown_organization_scope",
+                format!("no organization scope has the id `{}`", e.id()),
+            ));
+        }
+        entries.push(ConsentScope {
+            scope_type: ConsentScopeType::Organization,
+            scope_ref: e.id().to_owned(),
+            required: e.required(),
+        });
+    }
+    idp.repos.add_consent_scopes(&app.id, &entries).await?;
+    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Application(&app.id)).await;
+    let added: Vec<_> = entries.iter().map(|e| json!({"type": e.scope_type.as_str(), "id": e.scope_ref})).collect();
+    audit::record(&idp, &who, "application.permissions.add", "application", app.id.as_str(), json!({"added": added}))
+        .await;
+    Ok(HttpResponse::Created().json(to_wire(&idp.repos.list_consent_scopes(&app.id).await?)))
+}
+
+/// Removes one permission.
+#[utoipa::path(delete, path = "/api/applications/{id}/user-consent-scopes/{scopeType}/{scopeId}", tag = "applications",
+    params(("scopeType" = String, Path, description = "user-scopes, resource-scopes, organization-scopes or organization-resource-scopes")),
+    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn remove(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    path: web::Path<(String, String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, scope_type, scope_id) = path.into_inner();
+    let app = third_party(&idp, &id).await?;
+    let Some(kind) = type_from_path(&scope_type) else {
+        return Err(ApiError::not_found("scope type"));
+    };
+    if !idp.repos.delete_consent_scope(&app.id, kind, &scope_id).await? {
+        return Err(ApiError::not_found("permission"));
+    }
+    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Application(&app.id)).await;
+    audit::record(
+        &idp,
+        &who,
+        "application.permissions.remove",
+        "application",
+        app.id.as_str(),
+        json!({"type": kind.as_str(), "id": scope_id}),
+    )
+    .await;
+    Ok(HttpResponse::NoContent().finish())
+}
