@@ -181,7 +181,9 @@ pub async fn load(idp: &Idp, id: &str) -> ApiResult<Application> {
 pub struct ListQuery {
     /// Only third-party (`true`) or only first-party (`false`) applications.
     is_third_party: Option<bool>,
+    #[param(minimum = 1)]
     page: Option<u32>,
+    #[param(minimum = 1, maximum = 100)]
     page_size: Option<u32>,
 }
 

@@ -264,7 +264,7 @@ pub async fn get(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpRe
     Ok(HttpResponse::Ok().json(wire_organization(&load(&idp, &id).await?)))
 }
 
-/// Renames or re-describes an organization; an empty `description` clears it.
+/// Renames or re-describes an organization; a `null` or empty `description` clears it.
 #[utoipa::path(patch, path = "/api/organizations/{id}", tag = "organizations", request_body = wire::PatchOrganization,
     responses((status = 200, body = wire::Organization), (status = 404, body = wire::Problem), (status = 409, body = wire::Problem),
         (status = 422, body = wire::Problem)), security(("bearer" = [])))]
@@ -281,8 +281,10 @@ pub async fn patch(
         org.name = name.trim().to_owned();
     }
     if let Some(d) = body.description {
-        check_description(&d, MAX_DESCRIPTION)?;
-        org.description = Some(d).filter(|d| !d.is_empty());
+        if let Some(text) = &d {
+            check_description(text, MAX_DESCRIPTION)?;
+        }
+        org.description = d.filter(|d| !d.is_empty());
     }
     let found = idp
         .repos

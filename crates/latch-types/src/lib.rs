@@ -421,12 +421,12 @@ wire! {
         pub description: Option<String>,
     }
 
-    /// Fields to change; absent fields stay, an empty `description` clears it.
+    /// Fields to change; absent fields stay, a `null` or empty `description` clears it.
     pub struct PatchOrganization {
         #[serde(default)]
         pub name: Option<String>,
-        #[serde(default)]
-        pub description: Option<String>,
+        #[serde(default, deserialize_with = "nullable")]
+        pub description: Option<Option<String>>,
     }
 
     /// A permission that exists in every organization (`invite:member`, …); requested by its

@@ -95,7 +95,8 @@ pub async fn run(
     let admin_role = ensure_role(p, ADMIN_ROLE, RoleType::User, "Administers Latch in the console", &scope.id).await?;
     ensure_role(p, ADMIN_MACHINE_ROLE, RoleType::MachineToMachine, "Administers Latch from scripts", &scope.id).await?;
     if p.repos.get_application(&ApplicationId::from(CONSOLE_CLIENT_ID)).await?.is_none() {
-        p.repos
+        let created = p
+            .repos
             .insert_application(&Application {
                 id: ApplicationId::from(CONSOLE_CLIENT_ID),
                 name: "Latch console".to_owned(),
@@ -107,7 +108,16 @@ pub async fn run(
                 custom: CustomClientMetadata::default(),
                 created_at: now,
             })
-            .await?;
+            .await;
+        // An operator may have deleted the console and given its name to another app: Latch
+        // still starts; the console is simply not there until the name is free.
+        match created {
+            Ok(()) => {}
+            Err(latch_domain::repo::RepoError::Conflict(what)) => {
+                tracing::warn!(%what, "the console application is missing and its name is taken; not recreating it");
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     let mut outcome = Outcome::default();
     let (_, users) = p.repos.list_users(Page { page: 1, size: 1 }).await?;

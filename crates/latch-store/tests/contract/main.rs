@@ -87,6 +87,7 @@ repo_contract!(
     users_are_found_by_exact_username_or_by_email_alone,
     resources_scopes_and_roles_can_be_updated,
     role_scopes_and_role_assignments_can_be_replaced,
+    roles_and_resources_are_read_listed_and_unlinked,
     sessions_round_trip,
     grants_are_one_per_user_and_app,
     revoking_a_grant_deletes_its_tokens,
@@ -584,4 +585,69 @@ async fn published_messages_reach_subscribers(store: Arc<dyn EphemeralStore>) {
         assert_eq!(got.as_deref(), Some("client:app1"));
     }
     assert!(tokio::time::timeout(Duration::from_millis(200), other.next()).await.is_err(), "other channels stay quiet");
+}
+
+async fn roles_and_resources_are_read_listed_and_unlinked(db: &Db) {
+    let r = Resource {
+        id: ResourceId::from("res1"),
+        name: "Photos".to_owned(),
+        indicator: "https://api.example.com".to_owned(),
+        access_token_ttl: 3600,
+        created_at: Timestamp(1),
+    };
+    db.insert_resource(&r).await.expect("resource");
+    let scope = Scope {
+        id: ScopeId::from("s1"),
+        resource_id: r.id.clone(),
+        name: "read".to_owned(),
+        description: "Read".to_owned(),
+    };
+    db.insert_scope(&scope).await.expect("scope");
+    assert_eq!(db.get_resource(&r.id).await.expect("get"), Some(r.clone()));
+    assert_eq!(db.get_scope(&scope.id).await.expect("get"), Some(scope.clone()));
+    let role = |id: &str, name: &str, t: RoleType, at: i64| Role {
+        id: RoleId::from(id),
+        name: name.to_owned(),
+        description: String::new(),
+        role_type: t,
+        created_at: Timestamp(at),
+    };
+    let (reader, robots) =
+        (role("r1", "reader", RoleType::User, 1), role("r2", "robots", RoleType::MachineToMachine, 2));
+    db.insert_role(&reader).await.expect("role");
+    db.insert_role(&robots).await.expect("role");
+    assert_eq!(db.get_role(&reader.id).await.expect("get"), Some(reader.clone()));
+    let (page, total) = db.list_roles(Page { page: 2, size: 1 }).await.expect("list");
+    assert_eq!((page, total), (vec![robots.clone()], 2));
+    db.add_role_scopes(&reader.id, std::slice::from_ref(&scope.id)).await.expect("scopes");
+    assert_eq!(db.role_scopes(&reader.id).await.expect("scopes"), vec![scope.clone()]);
+    for u in ["u1", "u2"] {
+        db.insert_user(&user(u, u, &format!("{u}@example.com"))).await.expect("user");
+        db.add_user_roles(&UserId::from(u), std::slice::from_ref(&reader.id)).await.expect("roles");
+    }
+    let (ids, total) = db.role_user_ids(&reader.id, Page { page: 1, size: 1 }).await.expect("holders");
+    assert_eq!((ids, total), (vec![UserId::from("u1")], 2));
+    assert_eq!(db.user_roles(&UserId::from("u1")).await.expect("roles"), vec![reader.clone()]);
+    let mut m2m = app("m2m", "Robot", false);
+    m2m.app_type = AppType::MachineToMachine;
+    m2m.redirect_uris.clear();
+    db.insert_application(&m2m).await.expect("app");
+    db.add_application_roles(&m2m.id, std::slice::from_ref(&robots.id)).await.expect("app roles");
+    assert_eq!(db.application_roles(&m2m.id).await.expect("roles"), vec![robots.clone()]);
+    // Unlinking answers whether there was something to unlink.
+    assert!(db.remove_user_role(&UserId::from("u1"), &reader.id).await.expect("remove"));
+    assert!(!db.remove_user_role(&UserId::from("u1"), &reader.id).await.expect("remove again"));
+    assert!(db.remove_application_role(&m2m.id, &robots.id).await.expect("remove"));
+    assert!(db.application_roles(&m2m.id).await.expect("roles").is_empty());
+    assert!(db.remove_role_scope(&reader.id, &scope.id).await.expect("remove"));
+    assert!(db.role_scopes(&reader.id).await.expect("scopes").is_empty());
+    // Deleting a scope or a resource takes the role links with it.
+    db.add_role_scopes(&reader.id, std::slice::from_ref(&scope.id)).await.expect("scopes");
+    assert!(db.delete_scope(&scope.id).await.expect("delete"));
+    assert!(db.role_scopes(&reader.id).await.expect("scopes").is_empty());
+    assert!(db.delete_resource(&r.id).await.expect("delete"));
+    assert_eq!(db.get_resource(&r.id).await.expect("get"), None);
+    assert!(db.delete_role(&reader.id).await.expect("delete"));
+    assert!(db.user_roles(&UserId::from("u2")).await.expect("roles").is_empty(), "holders lose a deleted role");
+    assert!(!db.delete_role(&reader.id).await.expect("delete again"));
 }
