@@ -86,7 +86,7 @@ impl Modify for BearerAuth {
         crate::organizations::list_role_scopes, crate::organizations::add_role_scopes,
         crate::organizations::remove_role_scope, crate::organizations::list_role_resource_scopes,
         crate::organizations::add_role_resource_scopes, crate::organizations::remove_role_resource_scope,
-        crate::keys::list, crate::audit::list,
+        crate::keys::list, crate::keys::rotate, crate::audit::list,
     ),
     tags(
         (name = "applications"), (name = "users"), (name = "resources"), (name = "roles"), (name = "organizations"),

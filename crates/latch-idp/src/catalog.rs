@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 /// The channel invalidations travel on.
 pub const CHANNEL: &str = "invalidate";
+/// The message that makes every node reload its signing keys.
+pub const KEYS_MESSAGE: &str = "keys";
 /// The longest an entry is trusted without an announcement.
 pub const TTL: Duration = Duration::from_secs(30);
 /// Entries per map before it is emptied (bounds memory against floods of unknown ids).
@@ -26,6 +28,8 @@ pub enum Change<'a> {
     Resource(&'a str),
     /// Roles or role scopes changed: every cached role-derived answer goes.
     Roles,
+    /// The signing keys were rotated: every node reloads them.
+    Keys,
     Everything,
 }
 
@@ -35,6 +39,7 @@ impl Change<'_> {
             Change::Application(id) => format!("application:{id}"),
             Change::Resource(indicator) => format!("resource:{indicator}"),
             Change::Roles => "roles".to_owned(),
+            Change::Keys => KEYS_MESSAGE.to_owned(),
             Change::Everything => "all".to_owned(),
         }
     }
@@ -136,6 +141,7 @@ impl Catalog {
                 self.m2m_scopes.retain(|_| false);
             }
             _ if message == "roles" => self.m2m_scopes.retain(|_| false),
+            _ if message == KEYS_MESSAGE => {}
             _ => {
                 self.clients.retain(|_| false);
                 self.resources.retain(|_| false);
@@ -154,12 +160,18 @@ pub async fn announce(cache: &dyn EphemeralStore, catalog: &Catalog, change: Cha
     }
 }
 
-/// Listens for announcements for as long as the process runs.
-pub async fn listen(cache: Arc<dyn EphemeralStore>, catalog: Arc<Catalog>) {
-    match cache.subscribe(CHANNEL).await {
+/// Listens for announcements for as long as the process runs: cache entries are dropped, and
+/// after a key rotation anywhere the keys are reloaded from the database.
+pub async fn listen(idp: Arc<crate::Idp>) {
+    match idp.cache.subscribe(CHANNEL).await {
         Ok(mut messages) => {
             while let Some(m) = messages.next().await {
-                catalog.apply(&m);
+                idp.catalog.apply(&m);
+                if m == KEYS_MESSAGE
+                    && let Err(e) = idp.reload_keys().await
+                {
+                    tracing::error!(error = %e, "cannot reload the signing keys after a rotation");
+                }
             }
         }
         Err(e) => tracing::warn!(error = %e, "cannot listen for changes; caches expire within their TTL"),

@@ -57,6 +57,7 @@ pub struct Idp {
     pub(crate) origins: crate::cors::Origins,
     pub catalog: Arc<crate::catalog::Catalog>,
     keys: RwLock<Arc<KeySet>>,
+    secret_key: [u8; 32],
 }
 
 /// The stores and ports an [`Idp`] is built from.
@@ -83,6 +84,7 @@ impl Idp {
             origins: crate::cors::Origins::default(),
             catalog: Arc::new(crate::catalog::Catalog::default()),
             keys: RwLock::new(Arc::new(keys)),
+            secret_key: *secret_key,
         }
     }
 
@@ -95,6 +97,46 @@ impl Idp {
     pub fn set_keys(&self, keys: KeySet) {
         let mut guard = self.keys.write().unwrap_or_else(|p| p.into_inner());
         *guard = Arc::new(keys);
+    }
+
+    /// Reads the signing keys from the database again (after a rotation on any node).
+    pub async fn reload_keys(&self) -> Result<(), KeyError> {
+        let stored = self.repos.list_signing_keys().await.map_err(|e| KeyError::Generate(e.to_string()))?;
+        self.set_keys(KeySet::load(&stored, &self.secret_key)?);
+        Ok(())
+    }
+
+    /// Rotates the signing keys: a new current key per algorithm, the old current ones become
+    /// previous (still published, so tokens they signed keep verifying), older previous keys
+    /// are dropped. Every node picks the change up through the `invalidate` channel.
+    pub async fn rotate_keys(&self) -> Result<(), KeyError> {
+        let store_err = |e: latch_domain::repo::RepoError| KeyError::Generate(e.to_string());
+        let stored = self.repos.list_signing_keys().await.map_err(store_err)?;
+        for alg in [Alg::RS256, Alg::ES256] {
+            let key = generate(
+                alg,
+                KeyId(new_id(self.random.as_ref())),
+                KeyState::Current,
+                &self.secret_key,
+                self.clock.now(),
+            )?;
+            self.repos.insert_signing_key(&key).await.map_err(store_err)?;
+            for old in stored.iter().filter(|k| k.alg == alg.as_str()) {
+                match old.state {
+                    KeyState::Current => {
+                        self.repos.set_signing_key_state(&old.kid, KeyState::Previous).await.map_err(store_err)?;
+                    }
+                    KeyState::Previous => {
+                        self.repos.delete_signing_key(&old.kid).await.map_err(store_err)?;
+                    }
+                    KeyState::Next => {}
+                }
+            }
+            tracing::info!(kid = %key.kid, alg = alg.as_str(), "rotated the signing key");
+        }
+        self.reload_keys().await?;
+        crate::catalog::announce(self.cache.as_ref(), &self.catalog, crate::catalog::Change::Keys).await;
+        Ok(())
     }
 
     pub fn token(&self, bytes: usize) -> String {

@@ -40,3 +40,16 @@ pub fn create_m2m(settings: &Settings, name: &str) -> anyhow::Result<()> {
         Ok(())
     })
 }
+
+/// `latch keys rotate`.
+pub fn rotate_keys(settings: &Settings) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
+    runtime.block_on(async {
+        let node = crate::server::open_node(settings.clone()).await?;
+        node.idp.rotate_keys().await.context("rotating the signing keys")?;
+        for k in node.repos.list_signing_keys().await? {
+            println!("{}  {}  {}", k.kid, k.alg, k.state.as_str());
+        }
+        Ok(())
+    })
+}

@@ -27,11 +27,23 @@ enum Command {
         /// The file to import.
         file: PathBuf,
     },
+    /// Signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Administration helpers for scripts.
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum KeysCommand {
+    /// New current signing keys; the old ones stay published as previous. Running nodes switch
+    /// at once when they share Redis, otherwise within their next restart.
+    Rotate,
 }
 
 #[derive(Subcommand, Debug)]
@@ -60,6 +72,7 @@ fn main() -> ExitCode {
         Command::Config => latch::commands::print_config(&settings),
         Command::Import { file } => latch::import::run_command(&settings, &file),
         Command::Admin { command: AdminCommand::CreateM2m { name } } => latch::commands::create_m2m(&settings, &name),
+        Command::Keys { command: KeysCommand::Rotate } => latch::commands::rotate_keys(&settings),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -83,7 +83,7 @@ pub async fn open_node(settings: Settings) -> anyhow::Result<Node> {
     }
     let deps = IdpDeps { repos: repos.clone(), cache: cache.clone(), clock, random, hasher };
     let idp = web::Data::new(Idp::new(idp_settings, deps, &secret, keys));
-    tokio::spawn(latch_idp::catalog::listen(cache.clone(), idp.catalog.clone()));
+    tokio::spawn(latch_idp::catalog::listen(idp.clone().into_inner()));
     Ok(Node { settings: Arc::new(settings), repos, cache, idp })
 }
 

@@ -75,3 +75,59 @@ async fn a_replaced_secret_stops_working_on_every_node_at_once() {
     assert_eq!(status, 401, "the old secret fails on B within a second, long before the cache TTL");
     assert_eq!(grant(&b, new).await, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_rotation_on_one_node_reaches_the_other_and_old_tokens_still_verify() {
+    let Some((a, b)) = TestServer::start_pair().await else { return };
+    a.user("ada").await;
+    let web = a.app("web", AppType::Traditional, false, &["https://web.example.com/callback"]).await;
+    let browser = Browser::new(&a.base);
+    let page = browser.open(&authorize_url(&a, &web, "openid")).await.page();
+    let (_, params) = browser.sign_in(&page, "ada", PASSWORD).await.client();
+    let body: Value = http()
+        .post(format!("{}/token", a.issuer))
+        .basic_auth(&web.id, web.secret.as_ref())
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", params["code"].as_str()),
+            ("redirect_uri", web.redirect_uri.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let old_token = body["id_token"].as_str().unwrap().to_owned();
+    let kid = |t: &str| josekit::jwt::decode_header(t).unwrap().claim("kid").unwrap().as_str().unwrap().to_owned();
+    let old_kid = kid(&old_token);
+    let admin = a.admin().await;
+    let rotated = admin.post("/configs/oidc/private-keys/rotate", serde_json::json!({})).await;
+    assert_eq!(rotated.status, 200);
+    let states: Vec<(String, String)> = rotated
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["id"].as_str().unwrap().to_owned(), k["state"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(states.contains(&(old_kid.clone(), "previous".to_owned())), "{states:?}");
+    // Node B reloads its keys at once: its JWKS has the new key, and still the old one.
+    let mut published = Vec::new();
+    for _ in 0..50 {
+        let jwks: Value = http().get(format!("{}/jwks", b.issuer)).send().await.unwrap().json().await.unwrap();
+        published = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect();
+        if published.len() == 4 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(published.len(), 4, "two previous and two current keys: {published:?}");
+    assert!(published.contains(&old_kid));
+    crate::oidc_flows::verify_with_jwks(&b, &old_token, "JWT").await;
+    // B now signs with the new RS256 key.
+    let robot = b.admin().await;
+    let token = &robot.token;
+    assert_ne!(kid(token), old_kid);
+    assert!(published.contains(&kid(token)));
+}
