@@ -1,19 +1,23 @@
 //! `latch import FILE`: applies a declarative TOML file of API resources (with scopes), roles,
-//! users and applications through the repositories. The whole file is validated before anything
-//! is written, and applying the same file twice changes nothing the second time.
+//! users, organization scopes, organization roles, organizations (with members) and applications
+//! (with third-party permissions and branding) through the repositories. The whole file is
+//! validated before anything is written, and applying the same file twice changes nothing the
+//! second time.
 
 use crate::config::Settings;
 use anyhow::Context;
 use latch_domain::entities::*;
 use latch_domain::ids::*;
+use latch_domain::orgs::{Branding, ConsentScope, ConsentScopeType, Organization, OrganizationRole, OrganizationScope};
 use latch_domain::redirect::validate_registered;
-use latch_domain::repo::{RepoError, Repositories};
+use latch_domain::repo::{Page, RepoError, RepoResult, Repositories};
 use latch_domain::{Clock, Random, Timestamp, scope};
 use latch_oidc::crypto;
 use latch_oidc::password::{self, PasswordError, PasswordHasher};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
+use std::future::Future;
 use std::path::Path;
 
 /// Access-token lifetime of a new resource that does not name one, seconds.
@@ -31,6 +35,17 @@ const ADDRESS_MEMBERS: &[&str] = &["formatted", "street_address", "locality", "r
 
 /// How the toml crate represents a date or time inside an untyped value.
 const TOML_DATETIME_KEY: &str = "$__toml_private_datetime";
+
+/// Longest organization, organization role and organization scope name (as in the admin API).
+const MAX_ORG_NAME: usize = 128;
+/// Longest description of an organization or an organization role (as in the admin API).
+const MAX_ORG_DESCRIPTION: usize = 2048;
+/// Longest description of an organization scope (as in the admin API).
+const MAX_ORG_SCOPE_DESCRIPTION: usize = 512;
+/// Longest branding display name (as in the admin API).
+const MAX_DISPLAY_NAME: usize = 256;
+/// Longest branding URL (as in the admin API).
+const MAX_BRANDING_URL: usize = 2048;
 
 // ---------------------------------------------------------------- the file
 
@@ -56,6 +71,12 @@ pub struct ImportFile {
     pub roles: Vec<RoleEntry>,
     #[serde(default)]
     pub users: Vec<UserEntry>,
+    #[serde(default)]
+    pub organization_scopes: Vec<OrganizationScopeEntry>,
+    #[serde(default)]
+    pub organization_roles: Vec<OrganizationRoleEntry>,
+    #[serde(default)]
+    pub organizations: Vec<OrganizationEntry>,
     #[serde(default)]
     pub applications: Vec<ApplicationEntry>,
 }
@@ -129,6 +150,128 @@ impl UserEntry {
     }
 }
 
+/// A permission that exists in every organization, keyed by `name`; requested by its bare name
+/// in `scope`, so it is a scope token (RFC 6749 §3.3) and not an OIDC user scope.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationScopeEntry {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+/// A role members hold inside an organization, keyed by `name`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationRoleEntry {
+    pub name: String,
+    pub description: Option<String>,
+    /// When present, exactly the organization scopes (by name) the role grants.
+    pub scopes: Option<Vec<String>>,
+    /// When present, exactly the API resource scopes the role grants inside an organization.
+    pub resource_scopes: Option<Vec<RoleScopeRef>>,
+}
+
+/// An organization, keyed by `name`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationEntry {
+    pub name: String,
+    /// An empty description clears the stored one.
+    pub description: Option<String>,
+    /// When present, exactly the members: stored members not listed are removed.
+    pub members: Option<Vec<MemberEntry>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberEntry {
+    /// A username, or an email address, of a user in the file or the database.
+    pub user: String,
+    /// When present, exactly the member's organization roles (by name) in this organization.
+    pub roles: Option<Vec<String>>,
+}
+
+/// What a third-party application may ask for (DESIGN.md "Third-party app rules"). When present,
+/// it is the app's whole allow-list: a kind left out allows nothing of that kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionsEntry {
+    /// OIDC user scopes (`email`, `profile`, …).
+    #[serde(default)]
+    pub user_scopes: Vec<NamedPermission>,
+    /// API resource scopes.
+    #[serde(default)]
+    pub resource_scopes: Vec<ScopePermission>,
+    /// Organization scopes, by name.
+    #[serde(default)]
+    pub organization_scopes: Vec<NamedPermission>,
+    /// API resource scopes held through organization roles.
+    #[serde(default)]
+    pub organization_resource_scopes: Vec<ScopePermission>,
+}
+
+/// A permission named by a bare name (required), or `{ id = "name", required = false }`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged, expecting = "a name, or a table like { id = \"profile\", required = false }")]
+pub enum NamedPermission {
+    Name(String),
+    Entry(NamedPermissionEntry),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedPermissionEntry {
+    pub id: String,
+    #[serde(default = "yes")]
+    pub required: bool,
+}
+
+impl NamedPermission {
+    pub fn name(&self) -> &str {
+        match self {
+            NamedPermission::Name(name) | NamedPermission::Entry(NamedPermissionEntry { id: name, .. }) => name,
+        }
+    }
+
+    /// `false`: the user may untick it on the consent screen.
+    pub fn required(&self) -> bool {
+        match self {
+            NamedPermission::Name(_) => true,
+            NamedPermission::Entry(e) => e.required,
+        }
+    }
+}
+
+/// An API resource scope an application may ask for.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopePermission {
+    /// The resource's indicator.
+    pub resource: String,
+    pub scope: String,
+    /// `false`: the user may untick it on the consent screen.
+    #[serde(default = "yes")]
+    pub required: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// How the consent screen shows an application. A field left out keeps what is stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrandingEntry {
+    pub display_name: Option<String>,
+    pub logo_url: Option<String>,
+    /// Shown in dark mode.
+    pub dark_logo_url: Option<String>,
+    pub terms_of_use_url: Option<String>,
+    pub privacy_policy_url: Option<String>,
+    /// `#rrggbb`.
+    pub color: Option<String>,
+}
+
 /// An application, keyed by `name`; `id` fixes its client id.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -147,6 +290,10 @@ pub struct ApplicationEntry {
     /// When present, exactly the app's roles (names of `MachineToMachine` roles).
     pub roles: Option<Vec<String>>,
     pub id_token_signed_response_alg: Option<String>,
+    /// When present, exactly what the app may ask for (third-party apps only).
+    pub permissions: Option<PermissionsEntry>,
+    /// The consent screen's look.
+    pub branding: Option<BrandingEntry>,
 }
 
 // ---------------------------------------------------------------- report and errors
@@ -191,6 +338,9 @@ pub struct ImportReport {
     pub scopes: Counts,
     pub roles: Counts,
     pub users: Counts,
+    pub organization_scopes: Counts,
+    pub organization_roles: Counts,
+    pub organizations: Counts,
     pub applications: Counts,
     pub clients: Vec<ClientReport>,
 }
@@ -198,9 +348,18 @@ pub struct ImportReport {
 impl ImportReport {
     /// True when the import created or updated anything.
     pub fn changed(&self) -> bool {
-        [self.resources, self.scopes, self.roles, self.users, self.applications]
-            .iter()
-            .any(|c| c.created > 0 || c.updated > 0)
+        [
+            self.resources,
+            self.scopes,
+            self.roles,
+            self.users,
+            self.organization_scopes,
+            self.organization_roles,
+            self.organizations,
+            self.applications,
+        ]
+        .iter()
+        .any(|c| c.created > 0 || c.updated > 0)
     }
 }
 
@@ -280,6 +439,45 @@ fn app_label(i: usize, a: &ApplicationEntry) -> String {
     label("applications", i, &a.name)
 }
 
+fn org_scope_label(i: usize, s: &OrganizationScopeEntry) -> String {
+    label("organization_scopes", i, &s.name)
+}
+
+fn org_role_label(i: usize, r: &OrganizationRoleEntry) -> String {
+    label("organization_roles", i, &r.name)
+}
+
+fn org_label(i: usize, o: &OrganizationEntry) -> String {
+    label("organizations", i, &o.name)
+}
+
+/// The user an organization member designates: the one of a `users` entry (which may not be
+/// stored yet), or one only the database holds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum MemberRef {
+    File(usize),
+    Stored(UserId),
+}
+
+/// Every row of a paginated list.
+async fn load_all<T, F, Fut>(mut list: F) -> RepoResult<Vec<T>>
+where
+    F: FnMut(Page) -> Fut,
+    Fut: Future<Output = RepoResult<(Vec<T>, i64)>>,
+{
+    let mut out = Vec::new();
+    let mut page = Page::ALL;
+    loop {
+        let (rows, total) = list(page).await?;
+        let last = rows.is_empty();
+        out.extend(rows);
+        if last || i64::try_from(out.len()).unwrap_or(i64::MAX) >= total {
+            return Ok(out);
+        }
+        page.page += 1;
+    }
+}
+
 /// What the database already holds for the file's entries and references, read during
 /// validation and used again when writing.
 #[derive(Default)]
@@ -292,6 +490,14 @@ struct Known {
     users: Vec<Option<User>>,
     /// The stored application each `applications` entry designates.
     apps: Vec<Option<Application>>,
+    /// Name → stored organization scope, every one, read on first use.
+    org_scopes: Option<HashMap<String, OrganizationScope>>,
+    /// Name → stored organization role, every one, read on first use.
+    org_roles: Option<HashMap<String, OrganizationRole>>,
+    /// The stored organization each `organizations` entry designates.
+    orgs: Vec<Option<Organization>>,
+    /// The user each member of each `organizations` entry designates (`None`: none found).
+    members: Vec<Vec<Option<MemberRef>>>,
 }
 
 impl Known {
@@ -319,6 +525,35 @@ impl Known {
             self.roles.insert(name.to_owned(), found);
         }
         Ok(self.roles.get(name).and_then(Option::as_ref))
+    }
+
+    async fn org_scopes(
+        &mut self,
+        repos: &dyn Repositories,
+    ) -> Result<&HashMap<String, OrganizationScope>, ImportError> {
+        if self.org_scopes.is_none() {
+            let all =
+                load_all(|page| repos.list_organization_scopes(page)).await.map_err(storage("organization_scopes"))?;
+            self.org_scopes = Some(all.into_iter().map(|s| (s.name.clone(), s)).collect());
+        }
+        Ok(self.org_scopes.get_or_insert_with(HashMap::new))
+    }
+
+    async fn org_roles(&mut self, repos: &dyn Repositories) -> Result<&HashMap<String, OrganizationRole>, ImportError> {
+        if self.org_roles.is_none() {
+            let all =
+                load_all(|page| repos.list_organization_roles(page)).await.map_err(storage("organization_roles"))?;
+            self.org_roles = Some(all.into_iter().map(|r| (r.name.clone(), r)).collect());
+        }
+        Ok(self.org_roles.get_or_insert_with(HashMap::new))
+    }
+
+    fn stored_org_scope(&self, name: &str) -> Option<&OrganizationScope> {
+        self.org_scopes.as_ref().and_then(|m| m.get(name))
+    }
+
+    fn stored_org_role(&self, name: &str) -> Option<&OrganizationRole> {
+        self.org_roles.as_ref().and_then(|m| m.get(name))
     }
 }
 
@@ -432,6 +667,68 @@ fn check_profile(problems: &mut Problems, entry: &str, profile: &serde_json::Map
                 problems.add(entry, format!("{field}.{m}"), "must be a string");
             }
         }
+    }
+}
+
+/// A name (of an organization, an organization role, a consent screen): not blank, at most `max`
+/// characters.
+fn check_name(problems: &mut Problems, entry: &str, field: &str, name: &str, max: usize) {
+    if is_blank(name) {
+        problems.add(entry, field, "must not be empty");
+    } else {
+        check_length(problems, entry, field, name, max);
+    }
+}
+
+fn check_length(problems: &mut Problems, entry: &str, field: &str, text: &str, max: usize) {
+    if text.chars().count() > max {
+        problems.add(entry, field, format!("must be at most {max} characters"));
+    }
+}
+
+/// A branding URL: absolute https, or http on localhost for development (as the admin API's
+/// `sign-in-experience`).
+fn is_branding_url(v: &str) -> bool {
+    v.len() <= MAX_BRANDING_URL
+        && url::Url::parse(v).is_ok_and(|u| {
+            u.username().is_empty()
+                && (u.scheme() == "https"
+                    || (u.scheme() == "http" && matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))))
+        })
+}
+
+/// `#rrggbb`.
+fn is_color(c: &str) -> bool {
+    c.strip_prefix('#').is_some_and(|hex| hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The same rules as `PUT /api/applications/{id}/sign-in-experience`.
+fn check_branding(problems: &mut Problems, entry: &str, b: &BrandingEntry) {
+    if let Some(name) = &b.display_name {
+        check_name(problems, entry, "branding.display_name", name, MAX_DISPLAY_NAME);
+    }
+    for (field, value) in [
+        ("logo_url", &b.logo_url),
+        ("dark_logo_url", &b.dark_logo_url),
+        ("terms_of_use_url", &b.terms_of_use_url),
+        ("privacy_policy_url", &b.privacy_policy_url),
+    ] {
+        if let Some(v) = value
+            && !is_branding_url(v)
+        {
+            problems.add(
+                entry,
+                format!("branding.{field}"),
+                format!(
+                    "`{v}` is not an absolute https URL of at most {MAX_BRANDING_URL} characters (http only for localhost)"
+                ),
+            );
+        }
+    }
+    if let Some(c) = &b.color
+        && !is_color(c)
+    {
+        problems.add(entry, "branding.color", format!("`{c}` is not a color like #3b5bdb"));
     }
 }
 
@@ -549,39 +846,246 @@ impl Validation<'_> {
                 }
             }
             self.role_types.insert(r.name.clone(), effective_role_type(r, stored.as_ref()));
-            let Some(refs) = &r.scopes else { continue };
-            let mut seen = BTreeSet::new();
-            for (i, sref) in refs.iter().enumerate() {
-                let field = format!("scopes[{i}]");
-                if !seen.insert((sref.resource.as_str(), sref.scope.as_str())) {
-                    self.p.add(entry, field, format!("scope `{}` of `{}` is listed twice", sref.scope, sref.resource));
-                    continue;
-                }
-                let in_file = self.file.resources.iter().find(|res| res.indicator == sref.resource);
-                let stored = self.known.resource(self.repos, &sref.resource).await?;
-                if in_file.is_none() && stored.is_none() {
-                    self.p.add(
-                        entry,
-                        field,
-                        format!("no resource with indicator `{}` in the file or the database", sref.resource),
-                    );
-                    continue;
-                }
-                let scope_in_file = in_file.is_some_and(|res| res.scopes.iter().any(|s| s.name == sref.scope));
-                let scope_stored = stored.is_some_and(|(_, scopes)| scopes.iter().any(|s| s.name == sref.scope));
-                if !scope_in_file && !scope_stored {
-                    self.p.add(
-                        entry,
-                        field,
-                        format!(
-                            "resource `{}` has no scope `{}` in the file or the database",
-                            sref.resource, sref.scope
-                        ),
-                    );
-                }
+            if let Some(refs) = &r.scopes {
+                let refs: Vec<(&str, &str)> = refs.iter().map(|s| (s.resource.as_str(), s.scope.as_str())).collect();
+                self.check_scope_refs(entry, "scopes", &refs).await?;
             }
         }
         Ok(())
+    }
+
+    /// Every `(indicator, scope name)` of `refs` must be distinct and name a scope of a resource
+    /// in the file or the database.
+    async fn check_scope_refs(&mut self, entry: &str, field: &str, refs: &[(&str, &str)]) -> Result<(), ImportError> {
+        let file = self.file;
+        let mut seen = BTreeSet::new();
+        for (i, &(resource, scope)) in refs.iter().enumerate() {
+            let field = format!("{field}[{i}]");
+            if !seen.insert((resource, scope)) {
+                self.p.add(entry, field, format!("scope `{scope}` of `{resource}` is listed twice"));
+                continue;
+            }
+            let in_file = file.resources.iter().find(|res| res.indicator == resource);
+            let stored = self.known.resource(self.repos, resource).await?;
+            if in_file.is_none() && stored.is_none() {
+                self.p.add(
+                    entry,
+                    field,
+                    format!("no resource with indicator `{resource}` in the file or the database"),
+                );
+                continue;
+            }
+            let scope_in_file = in_file.is_some_and(|res| res.scopes.iter().any(|s| s.name == scope));
+            let scope_stored = stored.is_some_and(|(_, scopes)| scopes.iter().any(|s| s.name == scope));
+            if !scope_in_file && !scope_stored {
+                self.p.add(
+                    entry,
+                    field,
+                    format!("resource `{resource}` has no scope `{scope}` in the file or the database"),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    async fn org_scope_exists(&mut self, name: &str) -> Result<bool, ImportError> {
+        let in_file = self.file.organization_scopes.iter().any(|s| s.name == name);
+        Ok(in_file || self.known.org_scopes(self.repos).await?.contains_key(name))
+    }
+
+    async fn org_role_exists(&mut self, name: &str) -> Result<bool, ImportError> {
+        let in_file = self.file.organization_roles.iter().any(|r| r.name == name);
+        Ok(in_file || self.known.org_roles(self.repos).await?.contains_key(name))
+    }
+
+    /// Every name of `names` (at `field`) must be a distinct organization scope of the file or
+    /// the database.
+    async fn check_org_scope_names<'n>(
+        &mut self,
+        entry: &str,
+        field: &str,
+        names: impl Iterator<Item = &'n str> + Clone,
+    ) -> Result<(), ImportError> {
+        check_unique(&mut self.p, entry, field, names.clone(), "organization scope");
+        for (j, name) in names.enumerate() {
+            if !self.org_scope_exists(name).await? {
+                self.p.add(
+                    entry,
+                    format!("{field}[{j}]"),
+                    format!("no organization scope `{name}` in the file or the database"),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    async fn organization_scopes(&mut self) -> Result<(), ImportError> {
+        let file = self.file;
+        let labels: Vec<String> =
+            file.organization_scopes.iter().enumerate().map(|(i, s)| org_scope_label(i, s)).collect();
+        check_unique_keys(
+            &mut self.p,
+            &labels,
+            &file.organization_scopes.iter().map(|s| Some(s.name.clone())).collect::<Vec<_>>(),
+            "name",
+        );
+        for (s, entry) in file.organization_scopes.iter().zip(&labels) {
+            // Requested by bare name next to the user scopes (DESIGN.md "Scopes and claims").
+            if !scope::is_valid_token(&s.name) || s.name.len() > MAX_ORG_NAME {
+                self.p.add(
+                    entry,
+                    "name",
+                    format!("`{}` is not a scope token of 1 to {MAX_ORG_NAME} characters (RFC 6749 §3.3)", s.name),
+                );
+            } else if scope::is_user_scope(&s.name) {
+                self.p.add(entry, "name", format!("`{}` is an OpenID Connect user scope", s.name));
+            }
+            if let Some(d) = &s.description {
+                check_length(&mut self.p, entry, "description", d, MAX_ORG_SCOPE_DESCRIPTION);
+            }
+        }
+        if !file.organization_scopes.is_empty() {
+            self.known.org_scopes(self.repos).await?;
+        }
+        Ok(())
+    }
+
+    async fn organization_roles(&mut self) -> Result<(), ImportError> {
+        let file = self.file;
+        let labels: Vec<String> =
+            file.organization_roles.iter().enumerate().map(|(i, r)| org_role_label(i, r)).collect();
+        check_unique_keys(
+            &mut self.p,
+            &labels,
+            &file.organization_roles.iter().map(|r| Some(r.name.clone())).collect::<Vec<_>>(),
+            "name",
+        );
+        for (r, entry) in file.organization_roles.iter().zip(&labels) {
+            check_name(&mut self.p, entry, "name", &r.name, MAX_ORG_NAME);
+            if let Some(d) = &r.description {
+                check_length(&mut self.p, entry, "description", d, MAX_ORG_DESCRIPTION);
+            }
+            if let Some(names) = &r.scopes {
+                self.check_org_scope_names(entry, "scopes", names.iter().map(String::as_str)).await?;
+            }
+            if let Some(refs) = &r.resource_scopes {
+                let refs: Vec<(&str, &str)> = refs.iter().map(|s| (s.resource.as_str(), s.scope.as_str())).collect();
+                self.check_scope_refs(entry, "resource_scopes", &refs).await?;
+            }
+        }
+        if !file.organization_roles.is_empty() {
+            self.known.org_roles(self.repos).await?;
+        }
+        Ok(())
+    }
+
+    /// The user `login` designates: a `users` entry with that username or email, else a stored
+    /// user with that username or email (the entry designating it, if there is one).
+    async fn member_ref(&mut self, entry: &str, login: &str) -> Result<Option<MemberRef>, ImportError> {
+        let users = &self.file.users;
+        let lower = login.to_lowercase();
+        let in_file = users
+            .iter()
+            .position(|u| u.username.as_deref() == Some(login))
+            .or_else(|| users.iter().position(|u| u.email.as_ref().is_some_and(|e| e.to_lowercase() == lower)));
+        if let Some(i) = in_file {
+            return Ok(Some(MemberRef::File(i)));
+        }
+        let Some(found) = self.repos.find_user_by_login(login).await.map_err(storage(entry))? else {
+            return Ok(None);
+        };
+        Ok(Some(match self.known.users.iter().position(|u| u.as_ref().is_some_and(|u| u.id == found.id)) {
+            Some(i) => MemberRef::File(i),
+            None => MemberRef::Stored(found.id),
+        }))
+    }
+
+    async fn organizations(&mut self) -> Result<(), ImportError> {
+        let file = self.file;
+        let labels: Vec<String> = file.organizations.iter().enumerate().map(|(i, o)| org_label(i, o)).collect();
+        check_unique_keys(
+            &mut self.p,
+            &labels,
+            &file.organizations.iter().map(|o| Some(o.name.clone())).collect::<Vec<_>>(),
+            "name",
+        );
+        let mut stored: HashMap<String, Organization> = HashMap::new();
+        if !file.organizations.is_empty() {
+            let repos = self.repos;
+            let all = load_all(|page| repos.list_organizations(page)).await.map_err(storage("organizations"))?;
+            stored = all.into_iter().map(|o| (o.name.clone(), o)).collect();
+        }
+        for (o, entry) in file.organizations.iter().zip(&labels) {
+            check_name(&mut self.p, entry, "name", &o.name, MAX_ORG_NAME);
+            if let Some(d) = &o.description {
+                check_length(&mut self.p, entry, "description", d, MAX_ORG_DESCRIPTION);
+            }
+            let mut refs = Vec::new();
+            let mut seen: HashMap<MemberRef, usize> = HashMap::new();
+            for (j, m) in o.members.iter().flatten().enumerate() {
+                let field = format!("members[{j}]");
+                let found = self.member_ref(entry, &m.user).await?;
+                match &found {
+                    None => self.p.add(
+                        entry,
+                        format!("{field}.user"),
+                        format!("no user `{}` in the file or the database", m.user),
+                    ),
+                    Some(r) => match seen.get(r) {
+                        Some(k) => self.p.add(
+                            entry,
+                            format!("{field}.user"),
+                            format!("`{}` is the same user as members[{k}]", m.user),
+                        ),
+                        None => {
+                            seen.insert(r.clone(), j);
+                        }
+                    },
+                }
+                refs.push(found);
+                let Some(roles) = &m.roles else { continue };
+                let roles_field = format!("{field}.roles");
+                check_unique(&mut self.p, entry, &roles_field, roles.iter().map(String::as_str), "organization role");
+                for (k, name) in roles.iter().enumerate() {
+                    if !self.org_role_exists(name).await? {
+                        self.p.add(
+                            entry,
+                            format!("{roles_field}[{k}]"),
+                            format!("no organization role `{name}` in the file or the database"),
+                        );
+                    }
+                }
+            }
+            self.known.orgs.push(stored.get(&o.name).cloned());
+            self.known.members.push(refs);
+        }
+        Ok(())
+    }
+
+    /// `permissions` of a third-party application: user scopes Latch knows (not `openid`, which
+    /// every OIDC request carries), and scopes of the file or the database.
+    async fn permissions(&mut self, entry: &str, perms: &PermissionsEntry) -> Result<(), ImportError> {
+        let field = "permissions.user_scopes";
+        check_unique(&mut self.p, entry, field, perms.user_scopes.iter().map(NamedPermission::name), "scope");
+        for (j, s) in perms.user_scopes.iter().enumerate() {
+            let name = s.name();
+            if !scope::is_user_scope(name) || name == scope::OPENID {
+                self.p.add(
+                    entry,
+                    format!("{field}[{j}]"),
+                    format!("`{name}` is not a user scope (profile, email, phone, address, …)"),
+                );
+            }
+        }
+        for (field, list) in [
+            ("permissions.resource_scopes", &perms.resource_scopes),
+            ("permissions.organization_resource_scopes", &perms.organization_resource_scopes),
+        ] {
+            let refs: Vec<(&str, &str)> = list.iter().map(|s| (s.resource.as_str(), s.scope.as_str())).collect();
+            self.check_scope_refs(entry, field, &refs).await?;
+        }
+        let names = perms.organization_scopes.iter().map(NamedPermission::name);
+        self.check_org_scope_names(entry, "permissions.organization_scopes", names).await
     }
 
     async fn users(&mut self) -> Result<(), ImportError> {
@@ -795,6 +1299,20 @@ impl Validation<'_> {
             {
                 self.p.add(entry, "id_token_signed_response_alg", format!("`{alg}` is neither RS256 nor ES256"));
             }
+            if let Some(perms) = &a.permissions {
+                if third_party {
+                    self.permissions(entry, perms).await?;
+                } else {
+                    self.p.add(
+                        entry,
+                        "permissions",
+                        "only third-party applications have permissions (set `third_party = true`); first-party apps never show consent",
+                    );
+                }
+            }
+            if let Some(b) = &a.branding {
+                check_branding(&mut self.p, entry, b);
+            }
             self.known.apps.push(stored);
         }
         Ok(())
@@ -807,6 +1325,9 @@ async fn validate(repos: &dyn Repositories, file: &ImportFile) -> Result<Known, 
     v.resources().await?;
     v.roles().await?;
     v.users().await?;
+    v.organization_scopes().await?;
+    v.organization_roles().await?;
+    v.organizations().await?;
     v.applications().await?;
     if v.p.0.is_empty() { Ok(v.known) } else { Err(ImportError::Invalid(v.p.0)) }
 }
@@ -822,15 +1343,43 @@ struct Writer<'a> {
     /// (indicator, scope name) → scope id.
     scope_ids: HashMap<(String, String), ScopeId>,
     role_ids: HashMap<String, RoleId>,
+    /// The id of the user each `users` entry designates, once written.
+    user_ids: Vec<Option<UserId>>,
+    org_scope_ids: HashMap<String, OrganizationScopeId>,
+    org_role_ids: HashMap<String, OrganizationRoleId>,
 }
 
 fn sorted<T: Ord + Clone>(items: &[T]) -> Vec<T> {
     items.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect()
 }
 
+/// What to add to `have` and what to remove from it so that it becomes `want`.
+fn diff<T: Ord + Clone>(want: &BTreeSet<T>, have: &BTreeSet<T>) -> (Vec<T>, Vec<T>) {
+    (want.difference(have).cloned().collect(), have.difference(want).cloned().collect())
+}
+
+fn missing(entry: &str, what: String) -> ImportError {
+    ImportError::Storage { entry: entry.to_owned(), error: RepoError::MissingReference(what) }
+}
+
 impl Writer<'_> {
     fn new_id(&self) -> String {
         new_id(self.random)
+    }
+
+    fn scope_id(&self, entry: &str, resource: &str, scope: &str) -> Result<ScopeId, ImportError> {
+        self.scope_ids
+            .get(&(resource.to_owned(), scope.to_owned()))
+            .cloned()
+            .ok_or_else(|| missing(entry, format!("scope `{scope}` of `{resource}`")))
+    }
+
+    fn org_scope_id(&self, entry: &str, name: &str) -> Result<OrganizationScopeId, ImportError> {
+        self.org_scope_ids.get(name).cloned().ok_or_else(|| missing(entry, format!("organization scope `{name}`")))
+    }
+
+    fn org_role_id(&self, entry: &str, name: &str) -> Result<OrganizationRoleId, ImportError> {
+        self.org_role_ids.get(name).cloned().ok_or_else(|| missing(entry, format!("organization role `{name}`")))
     }
 
     async fn resource(&mut self, i: usize, r: &ResourceEntry, known: &Known) -> Result<(), ImportError> {
@@ -921,17 +1470,8 @@ impl Writer<'_> {
         };
         self.role_ids.insert(r.name.clone(), id.clone());
         if let Some(refs) = &r.scopes {
-            let mut want = Vec::with_capacity(refs.len());
-            for s in refs {
-                let key = (s.resource.clone(), s.scope.clone());
-                let Some(scope_id) = self.scope_ids.get(&key) else {
-                    return Err(ImportError::Storage {
-                        entry,
-                        error: RepoError::MissingReference(format!("scope `{}` of `{}`", s.scope, s.resource)),
-                    });
-                };
-                want.push(scope_id.clone());
-            }
+            let want =
+                refs.iter().map(|s| self.scope_id(&entry, &s.resource, &s.scope)).collect::<Result<Vec<_>, _>>()?;
             let want = sorted(&want);
             let have = match stored {
                 Some(_) => sorted(&self.repos.role_scope_ids(&id).await.map_err(storage(&entry))?),
@@ -951,13 +1491,302 @@ impl Writer<'_> {
     fn role_ids_of(&self, entry: &str, names: &[String]) -> Result<Vec<RoleId>, ImportError> {
         names
             .iter()
-            .map(|n| {
-                self.role_ids.get(n).cloned().ok_or_else(|| ImportError::Storage {
-                    entry: entry.to_owned(),
-                    error: RepoError::MissingReference(format!("role `{n}`")),
-                })
-            })
+            .map(|n| self.role_ids.get(n).cloned().ok_or_else(|| missing(entry, format!("role `{n}`"))))
             .collect()
+    }
+
+    async fn organization_scope(
+        &mut self,
+        i: usize,
+        s: &OrganizationScopeEntry,
+        known: &Known,
+    ) -> Result<(), ImportError> {
+        let entry = org_scope_label(i, s);
+        let (id, outcome) = match known.stored_org_scope(&s.name) {
+            None => {
+                let new = OrganizationScope {
+                    id: OrganizationScopeId(self.new_id()),
+                    name: s.name.clone(),
+                    description: s.description.clone().unwrap_or_default(),
+                    created_at: self.now,
+                };
+                self.repos.insert_organization_scope(&new).await.map_err(storage(&entry))?;
+                (new.id, Outcome::Created)
+            }
+            Some(old) => match &s.description {
+                Some(d) if *d != old.description => {
+                    let want = OrganizationScope { description: d.clone(), ..old.clone() };
+                    self.repos.update_organization_scope(&want).await.map_err(storage(&entry))?;
+                    (want.id, Outcome::Updated)
+                }
+                _ => (old.id.clone(), Outcome::Unchanged),
+            },
+        };
+        self.org_scope_ids.insert(s.name.clone(), id);
+        self.report.organization_scopes.add(outcome);
+        Ok(())
+    }
+
+    async fn organization_role(
+        &mut self,
+        i: usize,
+        r: &OrganizationRoleEntry,
+        known: &Known,
+    ) -> Result<(), ImportError> {
+        let entry = org_role_label(i, r);
+        let stored = known.stored_org_role(&r.name);
+        let (id, outcome) = match stored {
+            None => {
+                let new = OrganizationRole {
+                    id: OrganizationRoleId(self.new_id()),
+                    name: r.name.clone(),
+                    description: r.description.clone().unwrap_or_default(),
+                    created_at: self.now,
+                };
+                self.repos.insert_organization_role(&new).await.map_err(storage(&entry))?;
+                (new.id, Outcome::Created)
+            }
+            Some(old) => match &r.description {
+                Some(d) if *d != old.description => {
+                    let want = OrganizationRole { description: d.clone(), ..old.clone() };
+                    self.repos.update_organization_role(&want).await.map_err(storage(&entry))?;
+                    (want.id, Outcome::Updated)
+                }
+                _ => (old.id.clone(), Outcome::Unchanged),
+            },
+        };
+        self.org_role_ids.insert(r.name.clone(), id.clone());
+        let mut changed = false;
+        if let Some(names) = &r.scopes {
+            let want = names.iter().map(|n| self.org_scope_id(&entry, n)).collect::<Result<BTreeSet<_>, _>>()?;
+            let have: BTreeSet<_> = match stored {
+                Some(_) => {
+                    self.repos.organization_role_scope_ids(&id).await.map_err(storage(&entry))?.into_iter().collect()
+                }
+                None => BTreeSet::new(),
+            };
+            let (add, remove) = diff(&want, &have);
+            if !add.is_empty() {
+                self.repos.add_organization_role_scopes(&id, &add).await.map_err(storage(&entry))?;
+            }
+            for scope in &remove {
+                self.repos.remove_organization_role_scope(&id, scope).await.map_err(storage(&entry))?;
+            }
+            changed |= !add.is_empty() || !remove.is_empty();
+        }
+        if let Some(refs) = &r.resource_scopes {
+            let want = refs
+                .iter()
+                .map(|s| self.scope_id(&entry, &s.resource, &s.scope))
+                .collect::<Result<BTreeSet<_>, _>>()?;
+            let have: BTreeSet<_> = match stored {
+                Some(_) => self
+                    .repos
+                    .organization_role_resource_scope_ids(&id)
+                    .await
+                    .map_err(storage(&entry))?
+                    .into_iter()
+                    .collect(),
+                None => BTreeSet::new(),
+            };
+            let (add, remove) = diff(&want, &have);
+            if !add.is_empty() {
+                self.repos.add_organization_role_resource_scopes(&id, &add).await.map_err(storage(&entry))?;
+            }
+            for scope in &remove {
+                self.repos.remove_organization_role_resource_scope(&id, scope).await.map_err(storage(&entry))?;
+            }
+            changed |= !add.is_empty() || !remove.is_empty();
+        }
+        self.report.organization_roles.add(if changed && outcome == Outcome::Unchanged {
+            Outcome::Updated
+        } else {
+            outcome
+        });
+        Ok(())
+    }
+
+    async fn organization(
+        &mut self,
+        i: usize,
+        o: &OrganizationEntry,
+        stored: Option<&Organization>,
+        members: &[Option<MemberRef>],
+    ) -> Result<(), ImportError> {
+        let entry = org_label(i, o);
+        // An empty description clears it, as in the admin API.
+        let description = o.description.as_ref().map(|d| Some(d.clone()).filter(|d| !d.is_empty()));
+        let (id, outcome) = match stored {
+            None => {
+                let new = Organization {
+                    id: OrganizationId(self.new_id()),
+                    name: o.name.clone(),
+                    description: description.flatten(),
+                    created_at: self.now,
+                };
+                self.repos.insert_organization(&new).await.map_err(storage(&entry))?;
+                (new.id, Outcome::Created)
+            }
+            Some(old) => {
+                let mut want = old.clone();
+                if let Some(d) = description {
+                    want.description = d;
+                }
+                if want == *old {
+                    (want.id, Outcome::Unchanged)
+                } else {
+                    self.repos.update_organization(&want).await.map_err(storage(&entry))?;
+                    (want.id, Outcome::Updated)
+                }
+            }
+        };
+        let mut changed = false;
+        if let Some(listed) = &o.members {
+            if listed.len() != members.len() {
+                return Err(missing(&entry, "a member".to_owned()));
+            }
+            let mut wanted = Vec::with_capacity(listed.len());
+            for (m, r) in listed.iter().zip(members) {
+                let user = match r {
+                    Some(MemberRef::Stored(user)) => Some(user.clone()),
+                    Some(MemberRef::File(j)) => self.user_ids.get(*j).cloned().flatten(),
+                    None => None,
+                };
+                let Some(user) = user else { return Err(missing(&entry, format!("user `{}`", m.user))) };
+                wanted.push((user, m));
+            }
+            let have: BTreeSet<UserId> = match stored {
+                Some(_) => {
+                    let repos = self.repos;
+                    load_all(|page| repos.list_organization_members(&id, page))
+                        .await
+                        .map_err(storage(&entry))?
+                        .into_iter()
+                        .collect()
+                }
+                None => BTreeSet::new(),
+            };
+            let want: BTreeSet<UserId> = wanted.iter().map(|(u, _)| u.clone()).collect();
+            let (add, remove) = diff(&want, &have);
+            for user in &remove {
+                self.repos.remove_organization_member(&id, user).await.map_err(storage(&entry))?;
+            }
+            if !add.is_empty() {
+                self.repos.add_organization_members(&id, &add, self.now).await.map_err(storage(&entry))?;
+            }
+            changed |= !add.is_empty() || !remove.is_empty();
+            for (user, m) in &wanted {
+                let Some(names) = &m.roles else { continue };
+                let have_names: BTreeSet<String> = if have.contains(user) {
+                    let roles = self.repos.organization_member_roles(&id, user).await.map_err(storage(&entry))?;
+                    roles.into_iter().map(|r| r.name).collect()
+                } else {
+                    BTreeSet::new()
+                };
+                if names.iter().cloned().collect::<BTreeSet<_>>() != have_names {
+                    let ids = names.iter().map(|n| self.org_role_id(&entry, n)).collect::<Result<Vec<_>, _>>()?;
+                    self.repos.set_organization_member_roles(&id, user, &ids).await.map_err(storage(&entry))?;
+                    changed = true;
+                }
+            }
+        }
+        self.report.organizations.add(if changed && outcome == Outcome::Unchanged {
+            Outcome::Updated
+        } else {
+            outcome
+        });
+        Ok(())
+    }
+
+    /// The allow-list `perms` describes, keyed by kind and reference.
+    fn consent_scopes(
+        &self,
+        entry: &str,
+        perms: &PermissionsEntry,
+    ) -> Result<BTreeMap<(ConsentScopeType, String), bool>, ImportError> {
+        let mut out = BTreeMap::new();
+        for s in &perms.user_scopes {
+            out.insert((ConsentScopeType::User, s.name().to_owned()), s.required());
+        }
+        for s in &perms.resource_scopes {
+            out.insert((ConsentScopeType::Resource, self.scope_id(entry, &s.resource, &s.scope)?.0), s.required);
+        }
+        for s in &perms.organization_scopes {
+            out.insert((ConsentScopeType::Organization, self.org_scope_id(entry, s.name())?.0), s.required());
+        }
+        for s in &perms.organization_resource_scopes {
+            let id = self.scope_id(entry, &s.resource, &s.scope)?.0;
+            out.insert((ConsentScopeType::OrganizationResource, id), s.required);
+        }
+        Ok(out)
+    }
+
+    /// Makes the app's permissions exactly `perms`; true when anything changed.
+    async fn permissions(
+        &mut self,
+        entry: &str,
+        app: &ApplicationId,
+        stored: bool,
+        perms: &PermissionsEntry,
+    ) -> Result<bool, ImportError> {
+        let want = self.consent_scopes(entry, perms)?;
+        let have: BTreeMap<(ConsentScopeType, String), bool> = if stored {
+            let list = self.repos.list_consent_scopes(app).await.map_err(storage(entry))?;
+            list.into_iter().map(|c| ((c.scope_type, c.scope_ref), c.required)).collect()
+        } else {
+            BTreeMap::new()
+        };
+        let remove: Vec<&(ConsentScopeType, String)> = have.keys().filter(|k| !want.contains_key(*k)).collect();
+        let add: Vec<ConsentScope> = want
+            .iter()
+            .filter(|(k, required)| have.get(*k) != Some(*required))
+            .map(|((scope_type, scope_ref), required)| ConsentScope {
+                scope_type: *scope_type,
+                scope_ref: scope_ref.clone(),
+                required: *required,
+            })
+            .collect();
+        for (scope_type, scope_ref) in &remove {
+            self.repos.delete_consent_scope(app, *scope_type, scope_ref).await.map_err(storage(entry))?;
+        }
+        if !add.is_empty() {
+            self.repos.add_consent_scopes(app, &add).await.map_err(storage(entry))?;
+        }
+        Ok(!add.is_empty() || !remove.is_empty())
+    }
+
+    /// Sets the fields `b` names, keeping the others; true when anything changed.
+    async fn branding(
+        &mut self,
+        entry: &str,
+        app: &ApplicationId,
+        stored: bool,
+        b: &BrandingEntry,
+    ) -> Result<bool, ImportError> {
+        let old = if stored { self.repos.get_branding(app).await.map_err(storage(entry))? } else { None };
+        let mut want = old.clone().unwrap_or_else(|| Branding {
+            application_id: app.clone(),
+            updated_at: self.now,
+            ..Branding::default()
+        });
+        for (field, value) in [
+            (&mut want.display_name, &b.display_name),
+            (&mut want.logo_url, &b.logo_url),
+            (&mut want.dark_logo_url, &b.dark_logo_url),
+            (&mut want.terms_of_use_url, &b.terms_of_use_url),
+            (&mut want.privacy_policy_url, &b.privacy_policy_url),
+            (&mut want.color, &b.color),
+        ] {
+            if value.is_some() {
+                field.clone_from(value);
+            }
+        }
+        if old.as_ref() == Some(&want) {
+            return Ok(false);
+        }
+        want.updated_at = self.now;
+        self.repos.put_branding(&want).await.map_err(storage(entry))?;
+        Ok(true)
     }
 
     async fn user(&mut self, i: usize, u: &UserEntry, stored: Option<&User>) -> Result<(), ImportError> {
@@ -1029,6 +1858,9 @@ impl Writer<'_> {
                     outcome = Outcome::Updated;
                 }
             }
+        }
+        if let Some(slot) = self.user_ids.get_mut(i) {
+            *slot = Some(want.id.clone());
         }
         self.report.users.add(outcome);
         Ok(())
@@ -1116,6 +1948,12 @@ impl Writer<'_> {
                 changed = true;
             }
         }
+        if let Some(perms) = &a.permissions {
+            changed |= self.permissions(&entry, &want.id, stored.is_some(), perms).await?;
+        }
+        if let Some(b) = &a.branding {
+            changed |= self.branding(&entry, &want.id, stored.is_some(), b).await?;
+        }
         if changed && outcome == Outcome::Unchanged {
             outcome = Outcome::Updated;
         }
@@ -1143,6 +1981,9 @@ pub async fn apply(
         report: ImportReport::default(),
         scope_ids: HashMap::new(),
         role_ids: HashMap::new(),
+        user_ids: vec![None; file.users.len()],
+        org_scope_ids: HashMap::new(),
+        org_role_ids: HashMap::new(),
     };
     for (indicator, stored) in &known.resources {
         if let Some((_, scopes)) = stored {
@@ -1159,11 +2000,26 @@ pub async fn apply(
     for (i, r) in file.resources.iter().enumerate() {
         w.resource(i, r, &known).await?;
     }
+    for s in known.org_scopes.iter().flat_map(HashMap::values) {
+        w.org_scope_ids.insert(s.name.clone(), s.id.clone());
+    }
+    for r in known.org_roles.iter().flat_map(HashMap::values) {
+        w.org_role_ids.insert(r.name.clone(), r.id.clone());
+    }
     for (i, r) in file.roles.iter().enumerate() {
         w.role(i, r, &known).await?;
     }
+    for (i, s) in file.organization_scopes.iter().enumerate() {
+        w.organization_scope(i, s, &known).await?;
+    }
+    for (i, r) in file.organization_roles.iter().enumerate() {
+        w.organization_role(i, r, &known).await?;
+    }
     for (i, (u, stored)) in file.users.iter().zip(&known.users).enumerate() {
         w.user(i, u, stored.as_ref()).await?;
+    }
+    for (i, ((o, stored), members)) in file.organizations.iter().zip(&known.orgs).zip(&known.members).enumerate() {
+        w.organization(i, o, stored.as_ref(), members).await?;
     }
     for (i, (a, stored)) in file.applications.iter().zip(&known.apps).enumerate() {
         w.application(i, a, stored.as_ref()).await?;
