@@ -17,6 +17,7 @@ mod page;
 mod permissions;
 mod resources;
 mod roles;
+mod sessions;
 mod users;
 
 pub use auth::{ADMIN_RESOURCE, ADMIN_SCOPE};
@@ -42,6 +43,7 @@ pub fn routes(idp: web::Data<Idp>) -> impl FnOnce(&mut web::ServiceConfig) {
                         .configure(permissions::routes)
                         .configure(branding::routes)
                         .configure(users::routes)
+                        .configure(sessions::routes)
                         .configure(resources::routes)
                         .configure(roles::routes)
                         .configure(organizations::routes)

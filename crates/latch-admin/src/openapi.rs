@@ -69,6 +69,7 @@ impl Modify for BearerAuth {
         crate::users::list, crate::users::create, crate::users::get, crate::users::patch, crate::users::delete,
         crate::users::set_password, crate::users::list_roles, crate::users::add_roles, crate::users::remove_role,
         crate::users::list_grants, crate::users::revoke_grant,
+        crate::sessions::list, crate::sessions::delete_all, crate::sessions::delete_one,
         crate::resources::list, crate::resources::create, crate::resources::get, crate::resources::patch,
         crate::resources::delete, crate::resources::list_scopes, crate::resources::create_scope,
         crate::resources::delete_scope,

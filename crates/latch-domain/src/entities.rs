@@ -206,6 +206,9 @@ pub struct RefreshTokenRecord {
     pub application_id: ApplicationId,
     pub user_id: UserId,
     pub scope: String,
+    /// Resource indicator → the scope names granted for it: what the token may mint JWT access
+    /// tokens for (RFC 8707 §2.2).
+    pub resources: BTreeMap<String, Vec<String>>,
     pub auth_time: Timestamp,
     pub issued_at: Timestamp,
     pub expires_at: Timestamp,

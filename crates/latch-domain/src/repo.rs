@@ -130,6 +130,10 @@ pub trait SessionRepo: Send + Sync {
     async fn get_session(&self, id: &SessionId) -> RepoResult<Option<Session>>;
     async fn touch_session(&self, id: &SessionId, at: Timestamp) -> RepoResult<()>;
     async fn delete_session(&self, id: &SessionId) -> RepoResult<bool>;
+    /// The sessions of `user`, newest first.
+    async fn list_user_sessions(&self, user: &UserId) -> RepoResult<Vec<Session>>;
+    /// Deletes every session of `user` ("sign out everywhere"); returns how many.
+    async fn delete_user_sessions(&self, user: &UserId) -> RepoResult<u64>;
 }
 
 #[async_trait]
@@ -147,6 +151,15 @@ pub trait TokenRepo: Send + Sync {
     /// Deletes every opaque access and refresh token issued under `grant`; returns how many.
     async fn revoke_grant_tokens(&self, grant: &GrantId) -> RepoResult<u64>;
     async fn delete_access_token(&self, token_hash: &str) -> RepoResult<bool>;
+    /// Deletes the opaque access tokens issued under `grant` (its refresh tokens stay).
+    async fn delete_grant_access_tokens(&self, grant: &GrantId) -> RepoResult<u64>;
+    async fn insert_refresh_token(&self, token: &RefreshTokenRecord) -> RepoResult<()>;
+    async fn get_refresh_token(&self, token_hash: &str) -> RepoResult<Option<RefreshTokenRecord>>;
+    /// Marks the token rotated out at `at`, atomically: `true` only for the one caller that
+    /// changed it from unconsumed to consumed (RFC 9700 §4.14.2), so of many concurrent uses
+    /// exactly one wins.
+    async fn consume_refresh_token(&self, token_hash: &str, at: Timestamp) -> RepoResult<bool>;
+    async fn delete_refresh_token(&self, token_hash: &str) -> RepoResult<bool>;
 }
 
 #[async_trait]

@@ -11,8 +11,7 @@ use crate::state::Idp;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_domain::entities::{Application, Grant, Session, User};
-use latch_domain::ids::{ApplicationId, GrantId, SessionId, new_id};
-use latch_domain::scope;
+use latch_domain::ids::{ApplicationId, GrantId, OrganizationId, SessionId, new_id};
 use latch_oidc::authorize::AuthRequest;
 use latch_oidc::code::CodeRecord;
 use latch_oidc::{ErrorCode, consent, crypto};
@@ -30,7 +29,7 @@ pub struct Interaction {
     pub session_id: Option<SessionId>,
 }
 
-fn interaction_key(id: &str) -> String {
+pub(crate) fn interaction_key(id: &str) -> String {
     format!("interaction:{id}")
 }
 
@@ -39,17 +38,26 @@ pub fn code_key(code: &str) -> String {
 }
 
 /// Constant-time comparison for CSRF tokens.
-fn ct_eq(a: &str, b: &str) -> bool {
+pub(crate) fn ct_eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
-/// The signed-in session of this browser and its user, when valid.
+/// How often a session's `last_active_at` is written, at most (seconds).
+const TOUCH_INTERVAL_SECS: i64 = 60;
+
+/// The signed-in session of this browser and its user, when valid: neither past its lifetime
+/// nor idle for `session.idle_timeout`.
 pub async fn current_session(idp: &Idp, req: &HttpRequest) -> Result<Option<(Session, User)>, IdpError> {
     let Some(token) = cookies::read(idp, req, cookies::SESSION) else { return Ok(None) };
     let id = SessionId(crypto::token_hash(&token));
     let Some(session) = idp.repos.get_session(&id).await.page_unavailable()? else { return Ok(None) };
-    if session.expires_at <= idp.clock.now() {
+    let now = idp.clock.now();
+    if session.expires_at <= now || now.0 - session.last_active_at.0 >= idp.settings.session_idle_timeout {
         return Ok(None);
+    }
+    // Activity is written at most once a minute, so busy sessions do not write on every request.
+    if now.0 - session.last_active_at.0 >= TOUCH_INTERVAL_SECS {
+        idp.repos.touch_session(&session.id, now).await.page_unavailable()?;
     }
     let Some(user) = idp.repos.get_user(&session.user_id).await.page_unavailable()? else { return Ok(None) };
     if user.is_suspended {
@@ -58,14 +66,14 @@ pub async fn current_session(idp: &Idp, req: &HttpRequest) -> Result<Option<(Ses
     Ok(Some((session, user)))
 }
 
-async fn save_interaction(idp: &Idp, i: &Interaction) -> Result<(), IdpError> {
+pub(crate) async fn save_interaction(idp: &Idp, i: &Interaction) -> Result<(), IdpError> {
     let json = serde_json::to_string(i).map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: false })?;
     let ttl = Duration::from_secs(u64::try_from(idp.settings.interaction_ttl).unwrap_or(3600));
     idp.cache.put(&interaction_key(&i.id), &json, ttl).await.page_unavailable()
 }
 
 /// Loads the interaction a form or link names, checking it belongs to this browser.
-async fn load_interaction(idp: &Idp, req: &HttpRequest, id: &str) -> Result<Interaction, IdpError> {
+pub(crate) async fn load_interaction(idp: &Idp, req: &HttpRequest, id: &str) -> Result<Interaction, IdpError> {
     let bound = cookies::read(idp, req, &cookies::interaction(id));
     if bound.as_deref() != Some(id) {
         return Err(IdpError::expired_interaction());
@@ -76,7 +84,7 @@ async fn load_interaction(idp: &Idp, req: &HttpRequest, id: &str) -> Result<Inte
     serde_json::from_str(&json).map_err(|_| IdpError::expired_interaction())
 }
 
-fn see_other(location: &str) -> actix_web::HttpResponseBuilder {
+pub(crate) fn see_other(location: &str) -> actix_web::HttpResponseBuilder {
     let mut b = HttpResponse::SeeOther();
     b.insert_header((header::LOCATION, location)).insert_header((header::CACHE_CONTROL, "no-store"));
     b
@@ -100,8 +108,9 @@ pub async fn proceed(
     session: Session,
     interaction: Option<Interaction>,
 ) -> Result<HttpResponse, IdpError> {
+    let plan = crate::consent::build_plan(idp, app, &request, &user).await?;
     let grant = idp.repos.get_grant(&user.id, &app.id).await.page_unavailable()?;
-    if consent::needs_consent(app, &request, grant.as_ref().map(|g| &g.details)) {
+    if consent::needs_consent(app.is_third_party, &request, &plan, grant.as_ref().map(|g| &g.details)) {
         if request.prompt.none {
             return Err(redirect_error(
                 &request,
@@ -132,29 +141,32 @@ pub async fn proceed(
     if let Some(i) = &interaction {
         let _ = idp.cache.delete(&interaction_key(&i.id)).await;
     }
-    issue_code(idp, app, &request, &user, &session, grant, interaction.as_ref().map(|i| i.id.as_str())).await
+    // A third-party app gets what the remembered grant covers; a first-party app what it asked
+    // for (narrowed by roles), remembered as its grant.
+    let (effective, organizations) = match (&grant, app.is_third_party) {
+        (Some(g), true) => (plan.within(&g.details), None),
+        _ => (plan.clone(), None),
+    };
+    let finished = interaction.as_ref().map(|i| i.id.as_str());
+    issue_code(idp, app, &request, &user, &session, grant, &effective, organizations, finished).await
 }
 
-/// The scopes a code carries: known user scopes, plus resource scope names when resources were
-/// requested (narrowed to what the user's roles hold at the token endpoint). Unknown scopes
-/// are ignored (OpenID Connect Core §3.1.2.1).
-fn grantable(request: &AuthRequest) -> Vec<String> {
-    request.scopes.iter().filter(|s| scope::is_user_scope(s) || !request.resources.is_empty()).cloned().collect()
-}
-
-/// Records the grant and answers the client with a fresh code.
-async fn issue_code(
+/// Records the grant (what was there plus `approved`) and answers the client with a fresh
+/// code carrying what the grant now covers of this request.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn issue_code(
     idp: &Idp,
     app: &Application,
     request: &AuthRequest,
     user: &User,
     session: &Session,
     existing: Option<Grant>,
+    approved: &consent::Plan,
+    organizations: Option<&[OrganizationId]>,
     finished_interaction: Option<&str>,
 ) -> Result<HttpResponse, IdpError> {
     let now = idp.clock.now();
-    let scopes = grantable(request);
-    let details = consent::merge_grant(existing.as_ref().map(|g| &g.details), &scopes);
+    let details = consent::merge_grant(existing.as_ref().map(|g| &g.details), approved, organizations);
     let grant = match existing {
         Some(g) => Grant { details, updated_at: now, last_used_at: Some(now), ..g },
         None => Grant {
@@ -175,8 +187,14 @@ async fn issue_code(
         user_id: user.id.clone(),
         session_id: session.id.clone(),
         grant_id: grant.id.clone(),
-        scopes,
+        scopes: approved.all_names(),
         resources: request.resources.clone(),
+        resource_scopes: approved
+            .resource
+            .iter()
+            .map(|(ind, items)| (ind.clone(), items.iter().map(|i| i.name.clone()).collect()))
+            .collect(),
+        organizations: grant.details.organizations.clone(),
         nonce: request.nonce.clone(),
         code_challenge: request.code_challenge.clone(),
         auth_time: session.auth_time,
@@ -203,7 +221,7 @@ async fn issue_code(
 
 #[derive(Deserialize)]
 pub struct InteractionQuery {
-    interaction: String,
+    pub interaction: String,
 }
 
 pub async fn sign_in_page(idp: web::Data<Idp>, req: HttpRequest, q: web::Query<InteractionQuery>) -> HttpResponse {
@@ -221,7 +239,7 @@ pub async fn sign_in_page(idp: web::Data<Idp>, req: HttpRequest, q: web::Query<I
     result.unwrap_or_else(|e| errors::respond(&idp, e))
 }
 
-async fn app_of(idp: &Idp, id: &ApplicationId) -> Result<Application, IdpError> {
+pub(crate) async fn app_of(idp: &Idp, id: &ApplicationId) -> Result<Application, IdpError> {
     idp.repos.get_application(id).await.page_unavailable()?.ok_or_else(IdpError::expired_interaction)
 }
 
@@ -299,107 +317,15 @@ async fn sign_in(idp: &Idp, req: &HttpRequest, form: SignInForm) -> Result<HttpR
     idp.repos.insert_session(&session).await.page_unavailable()?;
     tracing::info!(user = %user.id, "signed in");
     let request = interaction.request.clone();
-    let mut res = proceed(idp, &app, request, user, session, Some(interaction)).await?;
+    // The user is signed in whatever the request's fate: an error back to the client still
+    // carries the session cookie.
+    let mut res = match proceed(idp, &app, request, user, session, Some(interaction)).await {
+        Ok(r) => r,
+        Err(e) => errors::respond(idp, e),
+    };
     let cookie = cookies::make(idp, cookies::SESSION, token, idp.settings.session_ttl);
     if let Ok(c) = cookie.to_string().parse() {
         res.headers_mut().append(header::SET_COOKIE, c);
     }
     Ok(res)
-}
-
-// ---------------------------------------------------------------- consent
-
-/// Words for a user scope on the consent screen.
-fn describe(scope: &str) -> Option<&'static str> {
-    Some(match scope {
-        "profile" => "See your name, username and profile picture",
-        "email" => "See your email address",
-        "phone" => "See your phone number",
-        "address" => "See your postal address",
-        "custom_data" => "See additional data stored on your account",
-        "identities" => "See the accounts linked to your sign-in",
-        "roles" => "See your roles",
-        scope::OFFLINE_ACCESS => "Keep access while you are away",
-        scope::ORGANIZATIONS => "See the organizations you share with it",
-        scope::ORGANIZATION_ROLES => "See your roles in those organizations",
-        _ => return None,
-    })
-}
-
-async fn session_of(idp: &Idp, i: &Interaction) -> Result<(Session, User), IdpError> {
-    let Some(id) = &i.session_id else { return Err(IdpError::expired_interaction()) };
-    let session = idp.repos.get_session(id).await.page_unavailable()?.ok_or_else(IdpError::expired_interaction)?;
-    if session.expires_at <= idp.clock.now() {
-        return Err(IdpError::expired_interaction());
-    }
-    let user =
-        idp.repos.get_user(&session.user_id).await.page_unavailable()?.ok_or_else(IdpError::expired_interaction)?;
-    Ok((session, user))
-}
-
-fn origin_of(uri: &str) -> String {
-    match url::Url::parse(uri) {
-        Ok(u) if u.host_str().is_some() => u.origin().ascii_serialization(),
-        Ok(u) => format!("{}:", u.scheme()),
-        Err(_) => uri.to_owned(),
-    }
-}
-
-pub async fn consent_page(idp: web::Data<Idp>, req: HttpRequest, q: web::Query<InteractionQuery>) -> HttpResponse {
-    let result = async {
-        let i = load_interaction(&idp, &req, &q.interaction).await?;
-        let app = app_of(&idp, &i.request.client_id).await?;
-        let (_, user) = session_of(&idp, &i).await?;
-        let permissions: Vec<pages::Permission> = i
-            .request
-            .scopes
-            .iter()
-            .filter_map(|s| describe(s).map(|label| pages::Permission { scope: s.clone(), label: label.to_owned() }))
-            .collect();
-        let user_label = user.primary_email.clone().or(user.username.clone()).unwrap_or_else(|| user.id.to_string());
-        Ok(pages::consent(
-            &idp.settings.public_url,
-            &pages::Consent {
-                interaction: &i.id,
-                csrf: &i.csrf,
-                app_name: &app.name,
-                user_label: &user_label,
-                permissions: &permissions,
-                redirect_origin: &origin_of(&i.request.redirect_uri),
-            },
-        ))
-    }
-    .await;
-    result.unwrap_or_else(|e| errors::respond(&idp, e))
-}
-
-#[derive(Deserialize)]
-pub struct ConsentForm {
-    interaction: String,
-    csrf: String,
-    decision: String,
-}
-
-pub async fn consent_submit(idp: web::Data<Idp>, req: HttpRequest, form: web::Form<ConsentForm>) -> HttpResponse {
-    let result = async {
-        let i = load_interaction(&idp, &req, &form.interaction).await?;
-        if !ct_eq(&form.csrf, &i.csrf) {
-            return Err(IdpError::expired_interaction());
-        }
-        let app = app_of(&idp, &i.request.client_id).await?;
-        let (session, user) = session_of(&idp, &i).await?;
-        let _ = idp.cache.delete(&interaction_key(&i.id)).await;
-        match form.decision.as_str() {
-            "authorize" => {
-                let grant = idp.repos.get_grant(&user.id, &app.id).await.page_unavailable()?;
-                issue_code(&idp, &app, &i.request, &user, &session, grant, Some(&i.id)).await
-            }
-            "cancel" => {
-                Err(redirect_error(&i.request, ErrorCode::AccessDenied, "the user cancelled the authorization"))
-            }
-            _ => Err(IdpError::page(StatusCode::BAD_REQUEST, "Unknown choice", "Choose Authorize or Cancel.")),
-        }
-    }
-    .await;
-    result.unwrap_or_else(|e| errors::respond(&idp, e))
 }

@@ -2,15 +2,21 @@
 //! (sign-in, consent). Handlers extract, call the engine and the stores, and map the result;
 //! `errors.rs` is the one place engine errors become HTTP responses.
 
+mod account;
 mod authorize;
 pub mod catalog;
+mod consent;
 mod cookies;
 mod cors;
 mod discovery;
 mod errors;
 mod flow;
+mod introspection;
+mod logout;
+mod i18n;
 mod pages;
 mod ratelimit;
+mod revocation;
 mod state;
 mod token;
 mod userinfo;
@@ -33,10 +39,18 @@ pub fn routes(idp: web::Data<Idp>) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/oidc/auth", web::post().to(authorize::authorize))
             .service(cors_resource("/oidc/token").post(token::token))
             .service(cors_resource("/oidc/me").get(userinfo::userinfo).post(userinfo::userinfo))
+            .service(cors_resource("/oidc/token/revocation").post(revocation::revoke))
+            .service(cors_resource("/oidc/token/introspection").post(introspection::introspect))
+            .route("/oidc/session/end", web::get().to(logout::end_session))
+            .route("/oidc/session/end", web::post().to(logout::end_session))
+            .route("/oidc/session/end/confirm", web::post().to(logout::confirm))
             .route("/sign-in", web::get().to(flow::sign_in_page))
             .route("/sign-in", web::post().to(flow::sign_in_submit))
-            .route("/consent", web::get().to(flow::consent_page))
-            .route("/consent", web::post().to(flow::consent_submit))
+            .route("/consent", web::get().to(consent::consent_page))
+            .route("/consent", web::post().to(consent::consent_submit))
+            .route("/console/preview/consent", web::get().to(consent::preview))
+            .route("/account/apps", web::get().to(account::apps))
+            .route("/account/apps/revoke", web::post().to(account::revoke))
             .route("/assets/latch.css", web::get().to(pages::stylesheet));
     }
 }

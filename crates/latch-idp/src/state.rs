@@ -20,6 +20,8 @@ pub struct IdpSettings {
     pub code_ttl: i64,
     pub interaction_ttl: i64,
     pub session_ttl: i64,
+    /// A session unused this long (seconds) is no longer accepted.
+    pub session_idle_timeout: i64,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
 }

@@ -1,4 +1,4 @@
-//! `/oidc/token` (RFC 6749 §3.2): `authorization_code` and `client_credentials`.
+//! `/oidc/token` (RFC 6749 §3.2): `authorization_code`, `refresh_token` and `client_credentials`.
 
 use crate::errors::{self, IdpError, JsonUnavailable};
 use crate::flow;
@@ -6,12 +6,14 @@ use crate::ratelimit;
 use crate::state::Idp;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use latch_domain::entities::{AccessTokenRecord, AppType, Application, Resource, User};
-use latch_domain::scope;
+use latch_domain::entities::{AccessTokenRecord, AppType, Application, RefreshTokenRecord, Resource, User};
+use latch_domain::ids::{GrantId, UserId};
+use latch_domain::{Timestamp, scope};
 use latch_oidc::client_auth::{self, ClientAuthError};
 use latch_oidc::code::{CodeRecord, RedeemedCode};
 use latch_oidc::keys::Alg;
 use latch_oidc::params::Params;
+use latch_oidc::refresh::{self, Usable};
 use latch_oidc::tokens::{self, AccessTokenInput, IdTokenInput};
 use latch_oidc::{ErrorCode, OAuthError, crypto};
 use serde_json::{Map, Value, json};
@@ -65,6 +67,7 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
     let body = match params.get("grant_type") {
         None => return Err(oauth(OAuthError::invalid_request("parameter `grant_type` is missing"))),
         Some("authorization_code") => authorization_code(idp, &app, &params).await?,
+        Some("refresh_token") => refresh_token(idp, &app, &params).await?,
         Some("client_credentials") => client_credentials(idp, &app, &params).await?,
         Some(other) => {
             return Err(oauth(OAuthError::new(
@@ -131,6 +134,9 @@ async fn authorization_code(idp: &Idp, app: &Application, params: &Params) -> Re
             if let Some(h) = &prev.access_token_hash {
                 idp.repos.delete_access_token(h).await.json_unavailable()?;
             }
+            if let Some(h) = &prev.refresh_token_hash {
+                idp.repos.delete_refresh_token(h).await.json_unavailable()?;
+            }
         }
         return Err(oauth(OAuthError::invalid_grant("the code is invalid, expired or already used")));
     };
@@ -143,11 +149,13 @@ async fn authorization_code(idp: &Idp, app: &Application, params: &Params) -> Re
         Some(u) if !u.is_suspended => u,
         _ => return Err(oauth(OAuthError::invalid_grant("the user of this code no longer exists"))),
     };
-    // offline_access stays in the grant but is not echoed until refresh tokens are issued.
-    let user_scopes: Vec<String> = record
+    let user_scopes: Vec<String> = record.scopes.iter().filter(|s| scope::is_user_scope(s)).cloned().collect();
+    // The opaque token's scopes: user and organization scopes. API scopes live in the JWT
+    // access token of their resource.
+    let identity_scopes: Vec<String> = record
         .scopes
         .iter()
-        .filter(|s| scope::is_user_scope(s) && s.as_str() != scope::OFFLINE_ACCESS)
+        .filter(|s| scope::is_user_scope(s) || !record.resource_scopes.values().any(|names| names.contains(s)))
         .cloned()
         .collect();
     let mut body = Map::new();
@@ -164,7 +172,9 @@ async fn authorization_code(idp: &Idp, app: &Application, params: &Params) -> Re
                 .json_unavailable()?
                 .ok_or_else(|| oauth(OAuthError::invalid_target("unknown resource")))?;
             let held = idp.repos.user_resource_scopes(&user.id, &resource.id).await.json_unavailable()?;
-            let scopes: Vec<String> = record.scopes.iter().filter(|s| held.contains(s)).cloned().collect();
+            // What the grant gave for this resource, still held by the user's roles now.
+            let granted = record.resource_scopes.get(indicator).unwrap_or(&record.scopes);
+            let scopes: Vec<String> = granted.iter().filter(|s| held.contains(s)).cloned().collect();
             let at = jwt_access_token(idp, app, &resource, Some(&user), &scopes, Some(record.auth_time))?;
             (at, resource.access_token_ttl, scopes)
         }
@@ -178,14 +188,14 @@ async fn authorization_code(idp: &Idp, app: &Application, params: &Params) -> Re
                     application_id: app.id.clone(),
                     user_id: Some(user.id.clone()),
                     grant_id: Some(record.grant_id.clone()),
-                    scope: user_scopes.join(" "),
+                    scope: identity_scopes.join(" "),
                     issued_at: now,
                     expires_at: now.plus_secs(ttl),
                 })
                 .await
                 .json_unavailable()?;
             opaque_hash = Some(hash);
-            (at, ttl, user_scopes.clone())
+            (at, ttl, identity_scopes.clone())
         }
     };
     if record.scopes.iter().any(|s| s == scope::OPENID) {
@@ -194,7 +204,11 @@ async fn authorization_code(idp: &Idp, app: &Application, params: &Params) -> Re
         } else {
             Vec::new()
         };
-        let claims = tokens::user_claims(&user, &user_scopes, &roles);
+        let mut claims = tokens::user_claims(&user, &user_scopes, &roles);
+        if user_scopes.iter().any(|s| s == scope::ORGANIZATIONS || s == scope::ORGANIZATION_ROLES) {
+            let org_roles = idp.repos.user_organization_role_names(&user.id).await.json_unavailable()?;
+            tokens::add_organization_claims(&mut claims, &user_scopes, &record.organizations, &org_roles);
+        }
         let alg = app.custom.id_token_signed_response_alg.as_deref().and_then(Alg::parse).unwrap_or(Alg::RS256);
         let claims = tokens::id_token_claims(
             &IdTokenInput {
@@ -210,7 +224,28 @@ async fn authorization_code(idp: &Idp, app: &Application, params: &Params) -> Re
         );
         body.insert("id_token".into(), json!(sign(idp, alg, "JWT", claims)?));
     }
-    let redeemed = RedeemedCode { grant_id: record.grant_id.clone(), access_token_hash: opaque_hash };
+    let refresh_hash = match refresh::issues_refresh_token(app, &record.scopes) {
+        true => {
+            let (token, hash) = issue_refresh_token(
+                idp,
+                app,
+                &record.grant_id,
+                &user.id,
+                &user_scopes,
+                &code_resources(&record),
+                record.auth_time,
+            )
+            .await?;
+            body.insert("refresh_token".into(), json!(token));
+            Some(hash)
+        }
+        false => None,
+    };
+    let redeemed = RedeemedCode {
+        grant_id: record.grant_id.clone(),
+        access_token_hash: opaque_hash,
+        refresh_token_hash: refresh_hash,
+    };
     if let Ok(json) = serde_json::to_string(&redeemed) {
         // Remembered a while past the code's own life, so a late replay still revokes.
         let _ = idp.cache.put(&redeemed_key(code), &json, Duration::from_secs(600)).await;
@@ -257,4 +292,188 @@ async fn client_credentials(idp: &Idp, app: &Application, params: &Params) -> Re
         "expires_in": resource.access_token_ttl,
         "scope": granted.join(" "),
     }))
+}
+
+// ---------------------------------------------------------------- refresh tokens
+
+/// What a code's authorization lets a refresh token mint resource tokens for: the grant's
+/// resource scopes when the code carries them, otherwise each named resource with the code's
+/// scopes (narrowed to the user's roles at each use).
+fn code_resources(record: &CodeRecord) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut out = record.resource_scopes.clone();
+    for r in &record.resources {
+        out.entry(r.clone()).or_insert_with(|| record.scopes.clone());
+    }
+    out
+}
+
+/// Issues a refresh token bound to `grant` (DESIGN.md "Tokens": opaque, stored hashed), living
+/// the app's `refreshTokenTtlInDays`. Returns the token and its hash.
+async fn issue_refresh_token(
+    idp: &Idp,
+    app: &Application,
+    grant: &GrantId,
+    user: &UserId,
+    scopes: &[String],
+    resources: &std::collections::BTreeMap<String, Vec<String>>,
+    auth_time: Timestamp,
+) -> Result<(String, String), IdpError> {
+    let token = idp.token(32);
+    let hash = crypto::token_hash(&token);
+    let now = idp.clock.now();
+    idp.repos
+        .insert_refresh_token(&RefreshTokenRecord {
+            token_hash: hash.clone(),
+            grant_id: grant.clone(),
+            application_id: app.id.clone(),
+            user_id: user.clone(),
+            scope: scopes.join(" "),
+            resources: resources.clone(),
+            auth_time,
+            issued_at: now,
+            expires_at: now.plus_secs(refresh::ttl_secs(app)),
+            consumed_at: None,
+        })
+        .await
+        .json_unavailable()?;
+    Ok((token, hash))
+}
+
+fn refresh_invalid() -> IdpError {
+    oauth(OAuthError::invalid_grant("the refresh token is invalid, expired or revoked"))
+}
+
+/// RFC 6749 §6: a refresh, with rotation and reuse detection (RFC 9700 §4.14.2), down-scoping
+/// (`scope`), an RFC 8707 `resource` for a JWT access token, and a new ID token when `openid`
+/// was granted (OpenID Connect Core §12.2: same `sub` and `auth_time`, no `nonce`).
+async fn refresh_token(idp: &Idp, app: &Application, params: &Params) -> Result<Value, IdpError> {
+    let presented = params
+        .get("refresh_token")
+        .ok_or_else(|| oauth(OAuthError::invalid_request("parameter `refresh_token` is missing")))?;
+    let hash = crypto::token_hash(presented);
+    let record = idp.repos.get_refresh_token(&hash).await.json_unavailable()?.ok_or_else(refresh_invalid)?;
+    let now = idp.clock.now();
+    if refresh::check(&record, app.id.as_str(), now).map_err(oauth)? == Usable::Replayed {
+        return Err(replayed(idp, &record.grant_id).await);
+    }
+    let user = match idp.repos.get_user(&record.user_id).await.json_unavailable()? {
+        Some(u) if !u.is_suspended => u,
+        _ => return Err(refresh_invalid()),
+    };
+    let carried = scope::split(&record.scope);
+    let requested = params.get("scope");
+    let (access_token, expires_in, granted) = match single_resource(params)? {
+        Some(indicator) => {
+            let resource = idp
+                .catalog
+                .resource(idp.repos.as_ref(), indicator)
+                .await
+                .json_unavailable()?
+                .ok_or_else(|| oauth(OAuthError::invalid_target("unknown resource")))?;
+            let held = idp.repos.user_resource_scopes(&user.id, &resource.id).await.json_unavailable()?;
+            let scopes = refresh::resource_scopes(&record, indicator, requested, &held).map_err(oauth)?;
+            let at = jwt_access_token(idp, app, &resource, Some(&user), &scopes, Some(record.auth_time))?;
+            (at, resource.access_token_ttl, scopes)
+        }
+        None => {
+            let scopes = refresh::down_scope(&carried, requested).map_err(oauth)?;
+            let at = idp.token(32);
+            let ttl = idp.settings.access_token_ttl;
+            idp.repos
+                .insert_access_token(&AccessTokenRecord {
+                    token_hash: crypto::token_hash(&at),
+                    application_id: app.id.clone(),
+                    user_id: Some(user.id.clone()),
+                    grant_id: Some(record.grant_id.clone()),
+                    scope: scopes.join(" "),
+                    issued_at: now,
+                    expires_at: now.plus_secs(ttl),
+                })
+                .await
+                .json_unavailable()?;
+            (at, ttl, scopes)
+        }
+    };
+    let mut body = Map::new();
+    if refresh::rotates(app) {
+        // RFC 6749 §6: the new token keeps the scope of the old one. It is stored before the
+        // old one is consumed, so a losing concurrent use revokes it along with the rest.
+        let (token, _) =
+            issue_refresh_token(idp, app, &record.grant_id, &user.id, &carried, &record.resources, record.auth_time)
+                .await?;
+        if !idp.repos.consume_refresh_token(&hash, now).await.json_unavailable()? {
+            return Err(replayed(idp, &record.grant_id).await);
+        }
+        body.insert("refresh_token".into(), json!(token));
+    }
+    // The ID token releases the user scopes of this refresh (all the token carries, or the
+    // requested ones).
+    let id_scopes: Vec<String> = match requested {
+        None => carried.clone(),
+        Some(r) => {
+            let r = scope::split(r);
+            carried.iter().filter(|s| r.contains(s)).cloned().collect()
+        }
+    };
+    if id_scopes.iter().any(|s| s == scope::OPENID) {
+        let id_token = refreshed_id_token(idp, app, &user, &record, &id_scopes, &access_token).await?;
+        body.insert("id_token".into(), json!(id_token));
+    }
+    body.insert("access_token".into(), json!(access_token));
+    body.insert("token_type".into(), json!("Bearer"));
+    body.insert("expires_in".into(), json!(expires_in));
+    body.insert("scope".into(), json!(granted.join(" ")));
+    Ok(Value::Object(body))
+}
+
+/// A rotated-out refresh token came back: whoever holds the family may be an attacker, so
+/// every refresh and opaque access token of the grant goes (RFC 9700 §4.14.2).
+async fn replayed(idp: &Idp, grant: &GrantId) -> IdpError {
+    tracing::warn!(%grant, "refresh token reused; revoking the grant's tokens");
+    if let Err(e) = idp.repos.revoke_grant_tokens(grant).await {
+        return IdpError::Unavailable { detail: e.to_string(), json: true };
+    }
+    oauth(OAuthError::invalid_grant("the refresh token was already used; the authorization is revoked"))
+}
+
+/// The ID token of a refresh (OpenID Connect Core §12.2): the original `auth_time`, no `nonce`.
+async fn refreshed_id_token(
+    idp: &Idp,
+    app: &Application,
+    user: &User,
+    record: &RefreshTokenRecord,
+    scopes: &[String],
+    access_token: &str,
+) -> Result<String, IdpError> {
+    let roles = if scopes.iter().any(|s| s == "roles") {
+        idp.repos.user_role_names(&user.id).await.json_unavailable()?
+    } else {
+        Vec::new()
+    };
+    let mut claims = tokens::user_claims(user, scopes, &roles);
+    if scopes.iter().any(|s| s == scope::ORGANIZATIONS || s == scope::ORGANIZATION_ROLES) {
+        let shared = idp
+            .repos
+            .get_grant_by_id(&record.grant_id)
+            .await
+            .json_unavailable()?
+            .map(|g| g.details.organizations)
+            .unwrap_or_default();
+        let org_roles = idp.repos.user_organization_role_names(&user.id).await.json_unavailable()?;
+        tokens::add_organization_claims(&mut claims, scopes, &shared, &org_roles);
+    }
+    let alg = app.custom.id_token_signed_response_alg.as_deref().and_then(Alg::parse).unwrap_or(Alg::RS256);
+    let claims = tokens::id_token_claims(
+        &IdTokenInput {
+            issuer: &idp.settings.issuer,
+            client_id: app.id.as_str(),
+            auth_time: record.auth_time,
+            nonce: None,
+            access_token: Some(access_token),
+            now: idp.clock.now(),
+            ttl: app.custom.id_token_ttl.unwrap_or(idp.settings.id_token_ttl),
+        },
+        claims,
+    );
+    sign(idp, alg, "JWT", claims)
 }

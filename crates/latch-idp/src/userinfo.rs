@@ -75,7 +75,17 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
     } else {
         Vec::new()
     };
+    let mut claims = tokens::user_claims(&user, &scopes, &roles);
+    if scopes.iter().any(|s| s == scope::ORGANIZATIONS || s == scope::ORGANIZATION_ROLES) {
+        let shared = match &record.grant_id {
+            Some(g) => idp.repos.get_grant_by_id(g).await.json_unavailable()?.map(|g| g.details.organizations),
+            None => None,
+        }
+        .unwrap_or_default();
+        let org_roles = idp.repos.user_organization_role_names(&user.id).await.json_unavailable()?;
+        tokens::add_organization_claims(&mut claims, &scopes, &shared, &org_roles);
+    }
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(tokens::user_claims(&user, &scopes, &roles)))
+        .json(claims))
 }

@@ -19,6 +19,12 @@ pub struct CodeRecord {
     /// Granted scope tokens (user scopes and resource scope names).
     pub scopes: Vec<String>,
     pub resources: Vec<String>,
+    /// Resource indicator → the scope names granted for it.
+    #[serde(default)]
+    pub resource_scopes: std::collections::BTreeMap<String, Vec<String>>,
+    /// Organizations the user shared with the application.
+    #[serde(default)]
+    pub organizations: Vec<latch_domain::ids::OrganizationId>,
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
     pub auth_time: Timestamp,
@@ -32,6 +38,8 @@ pub struct CodeRecord {
 pub struct RedeemedCode {
     pub grant_id: GrantId,
     pub access_token_hash: Option<String>,
+    #[serde(default)]
+    pub refresh_token_hash: Option<String>,
 }
 
 /// Checks a token request against the code it presents.
@@ -86,6 +94,8 @@ mod tests {
             grant_id: GrantId::from("g1"),
             scopes: vec!["openid".into()],
             resources: vec![],
+            resource_scopes: Default::default(),
+            organizations: vec![],
             nonce: Some("n".into()),
             code_challenge: challenge.map(str::to_owned),
             auth_time: Timestamp(100),

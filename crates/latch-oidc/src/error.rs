@@ -41,6 +41,8 @@ pub enum ErrorCode {
     RequestNotSupported,
     /// OpenID Connect Core §3.1.2.6
     RequestUriNotSupported,
+    /// RFC 7009 §2.2.1
+    UnsupportedTokenType,
     /// Too many failed attempts (RFC 6585 §4); answered as 429 with `Retry-After`.
     SlowDown,
 }
@@ -66,6 +68,7 @@ impl ErrorCode {
             ErrorCode::InsufficientScope => "insufficient_scope",
             ErrorCode::RequestNotSupported => "request_not_supported",
             ErrorCode::RequestUriNotSupported => "request_uri_not_supported",
+            ErrorCode::UnsupportedTokenType => "unsupported_token_type",
             ErrorCode::SlowDown => "slow_down",
         }
     }

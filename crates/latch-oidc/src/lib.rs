@@ -10,10 +10,13 @@ pub mod consent;
 pub mod crypto;
 pub mod discovery;
 pub mod error;
+pub mod introspect;
 pub mod keys;
+pub mod logout;
 pub mod params;
 pub mod password;
 pub mod pkce;
+pub mod refresh;
 pub mod tokens;
 
 pub use error::{AuthorizeError, ErrorCode, OAuthError, ResponseMode};

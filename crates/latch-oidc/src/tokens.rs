@@ -67,6 +67,26 @@ pub fn user_claims(user: &User, scopes: &[String], roles: &[String]) -> Map<Stri
     out
 }
 
+/// The `organizations` and `organization_roles` claims (DESIGN.md "Scopes and claims"): only
+/// organizations the user shared with the application, only when their scope was granted.
+/// `roles` are `(organization id, role name)` pairs of the user.
+pub fn add_organization_claims(
+    claims: &mut Map<String, Value>,
+    scopes: &[String],
+    shared: &[latch_domain::ids::OrganizationId],
+    roles: &[(latch_domain::ids::OrganizationId, String)],
+) {
+    let has = |s: &str| scopes.iter().any(|g| g == s);
+    if has(scope::ORGANIZATIONS) {
+        claims.insert("organizations".into(), json!(shared.iter().map(|o| o.as_str()).collect::<Vec<_>>()));
+    }
+    if has(scope::ORGANIZATION_ROLES) {
+        let pairs: Vec<String> =
+            roles.iter().filter(|(o, _)| shared.contains(o)).map(|(o, r)| format!("{}:{r}", o.as_str())).collect();
+        claims.insert("organization_roles".into(), json!(pairs));
+    }
+}
+
 /// The inputs of an ID token.
 #[derive(Clone, Debug)]
 pub struct IdTokenInput<'a> {
@@ -140,6 +160,26 @@ mod tests {
     fn at_hash_matches_the_openid_example() {
         // OpenID Connect Core, Appendix A.3 example access token and at_hash.
         assert_eq!(at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"), "77QmUPtjPfzWtF2AnpK9RQ");
+    }
+
+    #[test]
+    fn organization_claims_list_shared_organizations_only() {
+        use latch_domain::ids::OrganizationId;
+        let shared = [OrganizationId::from("o1")];
+        let roles =
+            [(OrganizationId::from("o1"), "admin".to_owned()), (OrganizationId::from("o2"), "member".to_owned())];
+        let mut c = Map::new();
+        add_organization_claims(
+            &mut c,
+            &[scope::ORGANIZATIONS.into(), scope::ORGANIZATION_ROLES.into()],
+            &shared,
+            &roles,
+        );
+        assert_eq!(c["organizations"], json!(["o1"]));
+        assert_eq!(c["organization_roles"], json!(["o1:admin"]));
+        let mut none = Map::new();
+        add_organization_claims(&mut none, &["openid".into()], &shared, &roles);
+        assert!(none.is_empty());
     }
 
     #[test]

@@ -967,6 +967,45 @@ impl SessionRepo for Db {
         let id = id.0.clone();
         self.run(move |conn| Ok(diesel::delete(sessions::table.find(id)).execute(conn)? > 0)).await
     }
+
+    async fn list_user_sessions(&self, user: &UserId) -> RepoResult<Vec<Session>> {
+        let user = user.0.clone();
+        self.run(move |conn| {
+            let rows: Vec<(String, String, i64, i64, i64, i64)> = sessions::table
+                .filter(sessions::user_id.eq(user))
+                .order((sessions::created_at.desc(), sessions::id.asc()))
+                .select((
+                    sessions::id,
+                    sessions::user_id,
+                    sessions::auth_time,
+                    sessions::created_at,
+                    sessions::last_active_at,
+                    sessions::expires_at,
+                ))
+                .load(conn)?;
+            Ok(rows
+                .into_iter()
+                .map(|(id, user, auth, created, active, exp)| Session {
+                    id: SessionId(id),
+                    user_id: UserId(user),
+                    auth_time: Timestamp(auth),
+                    created_at: Timestamp(created),
+                    last_active_at: Timestamp(active),
+                    expires_at: Timestamp(exp),
+                })
+                .collect())
+        })
+        .await
+    }
+
+    async fn delete_user_sessions(&self, user: &UserId) -> RepoResult<u64> {
+        let user = user.0.clone();
+        self.run(move |conn| {
+            let n = diesel::delete(sessions::table.filter(sessions::user_id.eq(user))).execute(conn)?;
+            Ok(u64::try_from(n).unwrap_or(u64::MAX))
+        })
+        .await
+    }
 }
 
 // ---------------------------------------------------------------- grants
@@ -1108,6 +1147,97 @@ impl TokenRepo for Db {
     async fn delete_access_token(&self, token_hash: &str) -> RepoResult<bool> {
         let h = token_hash.to_owned();
         self.run(move |conn| Ok(diesel::delete(access_tokens::table.find(h)).execute(conn)? > 0)).await
+    }
+
+    async fn delete_grant_access_tokens(&self, grant: &GrantId) -> RepoResult<u64> {
+        let g = grant.0.clone();
+        self.run(move |conn| {
+            let n = diesel::delete(access_tokens::table.filter(access_tokens::grant_id.eq(g))).execute(conn)?;
+            Ok(u64::try_from(n).unwrap_or(u64::MAX))
+        })
+        .await
+    }
+
+    async fn insert_refresh_token(&self, t: &RefreshTokenRecord) -> RepoResult<()> {
+        let t = t.clone();
+        self.run(move |conn| {
+            diesel::insert_into(refresh_tokens::table)
+                .values((
+                    refresh_tokens::token_hash.eq(t.token_hash),
+                    refresh_tokens::grant_id.eq(t.grant_id.0),
+                    refresh_tokens::application_id.eq(t.application_id.0),
+                    refresh_tokens::user_id.eq(t.user_id.0),
+                    refresh_tokens::scope.eq(t.scope),
+                    refresh_tokens::resources.eq(json_text(&t.resources)),
+                    refresh_tokens::auth_time.eq(t.auth_time.0),
+                    refresh_tokens::issued_at.eq(t.issued_at.0),
+                    refresh_tokens::expires_at.eq(t.expires_at.0),
+                    refresh_tokens::consumed_at.eq(t.consumed_at.map(|c| c.0)),
+                ))
+                .execute(conn)
+                .map(|_| ())
+        })
+        .await
+    }
+
+    async fn get_refresh_token(&self, token_hash: &str) -> RepoResult<Option<RefreshTokenRecord>> {
+        let h = token_hash.to_owned();
+        self.run(move |conn| {
+            type Row = (String, String, String, String, String, String, i64, i64, i64, Option<i64>);
+            let row: Option<Row> = refresh_tokens::table
+                .find(h)
+                .select((
+                    refresh_tokens::token_hash,
+                    refresh_tokens::grant_id,
+                    refresh_tokens::application_id,
+                    refresh_tokens::user_id,
+                    refresh_tokens::scope,
+                    refresh_tokens::resources,
+                    refresh_tokens::auth_time,
+                    refresh_tokens::issued_at,
+                    refresh_tokens::expires_at,
+                    refresh_tokens::consumed_at,
+                ))
+                .first(conn)
+                .optional()?;
+            Ok(row.map(|(token_hash, grant, app, user, scope, resources, auth, iat, exp, consumed)| {
+                RefreshTokenRecord {
+                    token_hash,
+                    grant_id: GrantId(grant),
+                    application_id: ApplicationId(app),
+                    user_id: UserId(user),
+                    scope,
+                    resources: serde_json::from_str(&resources).unwrap_or_default(),
+                    auth_time: Timestamp(auth),
+                    issued_at: Timestamp(iat),
+                    expires_at: Timestamp(exp),
+                    consumed_at: consumed.map(Timestamp),
+                }
+            }))
+        })
+        .await
+    }
+
+    async fn consume_refresh_token(&self, token_hash: &str, at: Timestamp) -> RepoResult<bool> {
+        let h = token_hash.to_owned();
+        self.run(move |conn| {
+            // One conditional UPDATE: the database decides the single winner (row lock on
+            // Postgres, the write lock on SQLite); a loser sees `consumed_at` set and changes 0 rows.
+            let changed = diesel::update(
+                refresh_tokens::table
+                    .filter(refresh_tokens::token_hash.eq(h))
+                    .filter(refresh_tokens::consumed_at.is_null()),
+            )
+            .set(refresh_tokens::consumed_at.eq(Some(at.0)))
+            .execute(conn)?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn delete_refresh_token(&self, token_hash: &str) -> RepoResult<bool> {
+        let h = token_hash.to_owned();
+        self.run(move |conn| Ok(diesel::delete(refresh_tokens::table.find(h)).execute(conn)? > 0)).await
     }
 }
 

@@ -217,6 +217,7 @@ diesel::table! {
         issued_at -> BigInt,
         expires_at -> BigInt,
         consumed_at -> Nullable<BigInt>,
+        resources -> Text,
     }
 }
 

@@ -487,3 +487,18 @@ wire! {
         pub organization_role_ids: Vec<String>,
     }
 }
+
+wire! {
+    /// A signed-in browser session of a user. Deleting it signs that browser out on every node.
+    pub struct UserSession {
+        /// The session's id (the hash of its cookie, never the cookie itself).
+        pub id: String,
+        /// When the user signed in (epoch seconds).
+        pub auth_time: i64,
+        pub created_at: i64,
+        /// Last use, recorded at most once a minute.
+        pub last_active_at: i64,
+        /// End of the session's absolute lifetime.
+        pub expires_at: i64,
+    }
+}

@@ -100,6 +100,8 @@ pub struct TokenConfig {
 pub struct SessionConfig {
     /// Absolute lifetime of a sign-in session, seconds.
     pub ttl: i64,
+    /// A session unused this long, seconds, is no longer accepted (sign in again).
+    pub idle_timeout: i64,
 }
 
 impl Default for Config {
@@ -115,7 +117,7 @@ impl Default for Config {
             log: LogConfig { format: LogFormat::Pretty, level: "info".to_owned() },
             password_hash: PasswordHashConfig { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 },
             tokens: TokenConfig { access_token_ttl: 3600, id_token_ttl: 3600, code_ttl: 60, interaction_ttl: 3600 },
-            session: SessionConfig { ttl: 14 * 24 * 3600 },
+            session: SessionConfig { ttl: 14 * 24 * 3600, idle_timeout: 3 * 24 * 3600 },
             shutdown_timeout_secs: 30,
             workers: 0,
             trust_forwarded_for: false,
@@ -274,6 +276,7 @@ pub fn validate(config: Config) -> anyhow::Result<Settings> {
         ("tokens.code_ttl", config.tokens.code_ttl),
         ("tokens.interaction_ttl", config.tokens.interaction_ttl),
         ("session.ttl", config.session.ttl),
+        ("session.idle_timeout", config.session.idle_timeout),
     ] {
         if v <= 0 {
             return Err(key_err(key, "a positive number of seconds", &v.to_string()));

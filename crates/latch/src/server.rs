@@ -61,6 +61,7 @@ pub async fn open_node(settings: Settings) -> anyhow::Result<Node> {
         code_ttl: settings.raw.tokens.code_ttl,
         interaction_ttl: settings.raw.tokens.interaction_ttl,
         session_ttl: settings.raw.session.ttl,
+        session_idle_timeout: settings.raw.session.idle_timeout,
         trust_forwarded_for: settings.raw.trust_forwarded_for,
     };
     let ports = crate::bootstrap::Ports { repos: repos.as_ref(), clock: clock.as_ref(), random: random.as_ref() };

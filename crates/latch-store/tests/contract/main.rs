@@ -91,6 +91,9 @@ repo_contract!(
     sessions_round_trip,
     grants_are_one_per_user_and_app,
     revoking_a_grant_deletes_its_tokens,
+    refresh_tokens_round_trip_and_are_consumed_once,
+    concurrent_consumers_of_one_refresh_token_have_exactly_one_winner,
+    a_users_sessions_are_listed_and_deleted_together,
     signing_keys_change_state,
     audit_log_lists_newest_first,
 );
@@ -480,6 +483,101 @@ async fn revoking_a_grant_deletes_its_tokens(db: &Db) {
     assert!(db.get_access_token("h2").await.expect("get").is_some(), "other tokens stay");
     assert!(db.delete_access_token("h2").await.expect("delete"));
     assert!(db.delete_grant(&GrantId::from("g1")).await.expect("delete grant"));
+}
+
+fn refresh(hash: &str, grant: &str) -> RefreshTokenRecord {
+    RefreshTokenRecord {
+        token_hash: hash.to_owned(),
+        grant_id: GrantId::from(grant),
+        application_id: ApplicationId::from("app1"),
+        user_id: UserId::from("u1"),
+        scope: "openid offline_access read".to_owned(),
+        resources: [("https://api.example.com".to_owned(), vec!["read".to_owned()])].into(),
+        auth_time: Timestamp(10),
+        issued_at: Timestamp(20),
+        expires_at: Timestamp(20 + 14 * 86_400),
+        consumed_at: None,
+    }
+}
+
+async fn refresh_tokens_round_trip_and_are_consumed_once(db: &Db) {
+    db.insert_user(&user("u1", "ada", "ada@example.com")).await.expect("user");
+    db.insert_application(&app("app1", "First", false)).await.expect("app");
+    db.save_grant(&grant("g1", &["openid", "offline_access"])).await.expect("grant");
+    db.insert_refresh_token(&refresh("r1", "g1")).await.expect("insert");
+    db.insert_refresh_token(&refresh("r2", "g1")).await.expect("insert");
+    assert_eq!(db.get_refresh_token("r1").await.expect("get"), Some(refresh("r1", "g1")));
+    assert_eq!(db.get_refresh_token("nope").await.expect("get"), None);
+    assert!(db.consume_refresh_token("r1", Timestamp(30)).await.expect("consume"));
+    assert!(!db.consume_refresh_token("r1", Timestamp(31)).await.expect("consume again"), "only once");
+    assert!(!db.consume_refresh_token("nope", Timestamp(31)).await.expect("unknown"));
+    let consumed = db.get_refresh_token("r1").await.expect("get").expect("kept after consumption");
+    assert_eq!(consumed.consumed_at, Some(Timestamp(30)), "kept so a replay can be recognised");
+    let at = AccessTokenRecord {
+        token_hash: "a1".to_owned(),
+        application_id: ApplicationId::from("app1"),
+        user_id: Some(UserId::from("u1")),
+        grant_id: Some(GrantId::from("g1")),
+        scope: "openid".to_owned(),
+        issued_at: Timestamp(20),
+        expires_at: Timestamp(3620),
+    };
+    db.insert_access_token(&at).await.expect("access token");
+    assert_eq!(db.delete_grant_access_tokens(&GrantId::from("g1")).await.expect("delete"), 1);
+    assert!(db.get_refresh_token("r2").await.expect("get").is_some(), "refresh tokens stay");
+    assert!(db.delete_refresh_token("r2").await.expect("delete"));
+    assert!(!db.delete_refresh_token("r2").await.expect("delete again"));
+    db.insert_access_token(&at).await.expect("access token");
+    assert_eq!(db.revoke_grant_tokens(&GrantId::from("g1")).await.expect("revoke"), 2, "r1 and a1");
+    assert_eq!(db.get_refresh_token("r1").await.expect("get"), None);
+}
+
+async fn concurrent_consumers_of_one_refresh_token_have_exactly_one_winner(db: &Db) {
+    db.insert_user(&user("u1", "ada", "ada@example.com")).await.expect("user");
+    db.insert_application(&app("app1", "First", false)).await.expect("app");
+    db.save_grant(&grant("g1", &["openid", "offline_access"])).await.expect("grant");
+    for round in 0..3 {
+        let hash = format!("race{round}");
+        db.insert_refresh_token(&refresh(&hash, "g1")).await.expect("insert");
+        let barrier = Arc::new(tokio::sync::Barrier::new(16));
+        let consumers: Vec<_> = (0..16)
+            .map(|i| {
+                let (db, hash, barrier) = (db.clone(), hash.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    db.consume_refresh_token(&hash, Timestamp(100 + i)).await.expect("consume")
+                })
+            })
+            .collect();
+        let mut winners = 0;
+        for c in consumers {
+            if c.await.expect("join") {
+                winners += 1;
+            }
+        }
+        assert_eq!(winners, 1, "round {round}: exactly one consumer wins");
+    }
+}
+
+async fn a_users_sessions_are_listed_and_deleted_together(db: &Db) {
+    db.insert_user(&user("u1", "ada", "ada@example.com")).await.expect("user");
+    db.insert_user(&user("u2", "bob", "bob@example.com")).await.expect("user");
+    let session = |id: &str, user: &str, at: i64| Session {
+        id: SessionId::from(id),
+        user_id: UserId::from(user),
+        auth_time: Timestamp(at),
+        created_at: Timestamp(at),
+        last_active_at: Timestamp(at),
+        expires_at: Timestamp(at + 1000),
+    };
+    db.insert_session(&session("s1", "u1", 10)).await.expect("insert");
+    db.insert_session(&session("s2", "u1", 20)).await.expect("insert");
+    db.insert_session(&session("s3", "u2", 30)).await.expect("insert");
+    let listed = db.list_user_sessions(&UserId::from("u1")).await.expect("list");
+    assert_eq!(listed, vec![session("s2", "u1", 20), session("s1", "u1", 10)], "newest first, own only");
+    assert_eq!(db.delete_user_sessions(&UserId::from("u1")).await.expect("delete"), 2);
+    assert!(db.list_user_sessions(&UserId::from("u1")).await.expect("list").is_empty());
+    assert!(db.get_session(&SessionId::from("s3")).await.expect("get").is_some(), "other users keep theirs");
 }
 
 async fn signing_keys_change_state(db: &Db) {

@@ -177,6 +177,20 @@ impl TestServer {
             created_at: Timestamp(1_700_000_000),
         };
         self.repos.insert_application(&app).await.expect("insert app");
+        if third_party {
+            // Test third-party apps may ask for every user scope unless a test narrows that.
+            let all: Vec<latch_domain::orgs::ConsentScope> = latch_domain::scope::USER_SCOPES
+                .iter()
+                .map(|(s, _)| *s)
+                .filter(|s| *s != latch_domain::scope::OPENID && *s != latch_domain::scope::OFFLINE_ACCESS)
+                .map(|s| latch_domain::orgs::ConsentScope {
+                    scope_type: latch_domain::orgs::ConsentScopeType::User,
+                    scope_ref: s.to_owned(),
+                    required: true,
+                })
+                .collect();
+            self.repos.add_consent_scopes(&app.id, &all).await.expect("permissions");
+        }
         let secret = if app_type.is_confidential() {
             let value = format!("secret-of-{id}-0123456789abcdefghijklmnopqrstuv");
             self.repos

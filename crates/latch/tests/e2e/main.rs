@@ -6,9 +6,11 @@
 mod admin_api;
 mod admin_orgs;
 mod browser;
+mod consent_screen;
 mod harness;
 mod health;
 mod import_file;
+mod lifecycle;
 mod multinode;
 mod oidc_flows;
 mod security;

@@ -243,7 +243,7 @@ async fn third_party_app_asks_for_consent_and_remembers_it(server: &TestServer) 
     let text = consent.text();
     assert!(text.contains("App partner"), "{text}");
     assert!(text.contains("ada@example.com"));
-    assert!(text.contains("See your email address"));
+    assert!(text.contains("Your email address"));
     assert!(text.contains("https://partner.example.com"));
     assert!(consent.headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
     let (_, params) = browser.consent(&consent, true).await.client();
@@ -255,7 +255,7 @@ async fn third_party_app_asks_for_consent_and_remembers_it(server: &TestServer) 
     let wider = authorize_url(server, &client, "openid email profile");
     let page = browser.open(&wider).await.page();
     assert!(page.url.contains("/consent"));
-    assert!(page.text().contains("See your name"));
+    assert!(page.text().contains("Your name"));
     // prompt=consent always asks.
     let forced = format!("{url}&prompt=consent");
     assert!(browser.open(&forced).await.page().url.contains("/consent"));

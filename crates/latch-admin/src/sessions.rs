@@ -1,0 +1,89 @@
+//! `/api/users/{id}/sessions`: a user's signed-in browser sessions, listed and ended one by one
+//! or all at once ("sign out everywhere").
+
+use crate::audit;
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use actix_web::{HttpResponse, web};
+use latch_domain::entities::{Session, User};
+use latch_domain::ids::{SessionId, UserId};
+use latch_idp::Idp;
+use latch_types as wire;
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/users/{id}/sessions", web::get().to(list))
+        .route("/users/{id}/sessions", web::delete().to(delete_all))
+        .route("/users/{id}/sessions/{session_id}", web::delete().to(delete_one));
+}
+
+async fn load(idp: &Idp, id: &str) -> ApiResult<User> {
+    idp.repos.get_user(&UserId::from(id)).await?.ok_or_else(|| ApiError::not_found("user"))
+}
+
+fn wire_session(s: &Session) -> wire::UserSession {
+    wire::UserSession {
+        id: s.id.to_string(),
+        auth_time: s.auth_time.0,
+        created_at: s.created_at.0,
+        last_active_at: s.last_active_at.0,
+        expires_at: s.expires_at.0,
+    }
+}
+
+/// Lists the user's sessions that have not expired, newest first.
+#[utoipa::path(get, path = "/api/users/{id}/sessions", tag = "users",
+    responses((status = 200, body = [wire::UserSession]), (status = 404, body = wire::Problem)),
+    security(("bearer" = [])))]
+pub async fn list(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let user = load(&idp, &id).await?;
+    let now = idp.clock.now();
+    let sessions: Vec<wire::UserSession> =
+        idp.repos.list_user_sessions(&user.id).await?.iter().filter(|s| s.expires_at > now).map(wire_session).collect();
+    Ok(HttpResponse::Ok().json(sessions))
+}
+
+/// Ends every session of the user ("sign out everywhere"): each browser must sign in again.
+/// Refresh tokens are not affected; revoke grants for that.
+#[utoipa::path(delete, path = "/api/users/{id}/sessions", tag = "users",
+    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn delete_all(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let user = load(&idp, &id).await?;
+    let ended = idp.repos.delete_user_sessions(&user.id).await?;
+    audit::record(&idp, &who, "user.sessions.delete", "user", user.id.as_str(), json!({"ended": ended})).await;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Ends one session of the user.
+#[utoipa::path(delete, path = "/api/users/{id}/sessions/{sessionId}", tag = "users",
+    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn delete_one(
+    idp: web::Data<Idp>,
+    who: web::ReqData<Principal>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, session_id) = path.into_inner();
+    let user = load(&idp, &id).await?;
+    let session_id = SessionId(session_id);
+    let session = idp
+        .repos
+        .get_session(&session_id)
+        .await?
+        .filter(|s| s.user_id == user.id)
+        .ok_or_else(|| ApiError::not_found("session"))?;
+    idp.repos.delete_session(&session.id).await?;
+    audit::record(
+        &idp,
+        &who,
+        "user.session.delete",
+        "user",
+        user.id.as_str(),
+        json!({"sessionId": session.id.as_str()}),
+    )
+    .await;
+    Ok(HttpResponse::NoContent().finish())
+}

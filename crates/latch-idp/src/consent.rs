@@ -1,0 +1,344 @@
+//! The consent screen (DESIGN.md "Third-party app rules"): what the app may ask for
+//! (permissions), what the user holds (roles, organization roles), the branded page, the
+//! user's choice (granular: optional items can be unticked; organizations picked), "Not you?",
+//! and the console's preview drawn by the same renderer.
+
+use crate::authorize::redirect_error;
+use crate::cookies;
+use crate::errors::{self, IdpError, JsonUnavailable};
+use crate::flow::{self, Interaction};
+use crate::i18n::{self, Lang};
+use crate::pages;
+use crate::state::Idp;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use latch_domain::entities::{Application, Session, User};
+use latch_domain::ids::{ApplicationId, OrganizationId, OrganizationScopeId, ScopeId};
+use latch_domain::orgs::{Branding, ConsentScopeType};
+use latch_domain::scope;
+use latch_oidc::ErrorCode;
+use latch_oidc::authorize::AuthRequest;
+use latch_oidc::consent::{self, Held, Permitted, Plan};
+use serde::Deserialize;
+
+/// The application's permissions resolved to names (`None` for first-party apps).
+async fn permitted(idp: &Idp, app: &Application) -> Result<Option<Permitted>, IdpError> {
+    if !app.is_third_party {
+        return Ok(None);
+    }
+    let mut p = Permitted::default();
+    for c in idp.repos.list_consent_scopes(&app.id).await.page_unavailable()? {
+        match c.scope_type {
+            ConsentScopeType::User => {
+                p.user.insert(c.scope_ref, c.required);
+            }
+            ConsentScopeType::Resource => {
+                if let Some(s) = idp.repos.get_scope(&ScopeId(c.scope_ref)).await.page_unavailable()?
+                    && let Some(r) = idp.repos.get_resource(&s.resource_id).await.page_unavailable()?
+                {
+                    p.resource.entry(r.indicator).or_default().insert(s.name, c.required);
+                }
+            }
+            ConsentScopeType::Organization => {
+                if let Some(s) =
+                    idp.repos.get_organization_scope(&OrganizationScopeId(c.scope_ref)).await.page_unavailable()?
+                {
+                    p.organization.insert(s.name, c.required);
+                }
+            }
+            // Organization-resource scopes travel in organization tokens (refresh grant).
+            ConsentScopeType::OrganizationResource => {}
+        }
+    }
+    Ok(Some(p))
+}
+
+/// What the user holds, for the resources and organizations this request is about.
+async fn held(idp: &Idp, request: &AuthRequest, user: &User) -> Result<Held, IdpError> {
+    let mut h = Held::default();
+    for indicator in &request.resources {
+        if let Some(r) = idp.catalog.resource(idp.repos.as_ref(), indicator).await.page_unavailable()? {
+            h.resource
+                .insert(indicator.clone(), idp.repos.user_resource_scopes(&user.id, &r.id).await.page_unavailable()?);
+        }
+    }
+    if request.scopes.iter().any(|s| s == scope::ORGANIZATIONS) {
+        for (org, _) in idp.repos.user_organizations(&user.id).await.page_unavailable()? {
+            for s in idp.repos.user_organization_scopes(&user.id, &org).await.page_unavailable()? {
+                if !h.organization.contains(&s) {
+                    h.organization.push(s);
+                }
+            }
+        }
+    }
+    Ok(h)
+}
+
+/// Requested ∩ permitted ∩ held; a user scope the app may not ask for is `invalid_scope`.
+pub async fn build_plan(idp: &Idp, app: &Application, request: &AuthRequest, user: &User) -> Result<Plan, IdpError> {
+    let permitted = permitted(idp, app).await?;
+    let held = held(idp, request, user).await?;
+    consent::plan(request, permitted.as_ref(), &held).map_err(|e| redirect_error(request, e.code, &e.description))
+}
+
+/// What the screen asks about: only what the grant does not cover yet (DESIGN.md: "a later
+/// request re-prompts only for scopes not yet granted"), everything on `prompt=consent`.
+async fn shown(
+    idp: &Idp,
+    app: &Application,
+    request: &AuthRequest,
+    user: &User,
+    plan: &Plan,
+) -> Result<Plan, IdpError> {
+    if request.prompt.consent {
+        return Ok(plan.clone());
+    }
+    Ok(match idp.repos.get_grant(&user.id, &app.id).await.page_unavailable()? {
+        Some(g) => plan.missing(&g.details),
+        None => plan.clone(),
+    })
+}
+
+fn origin_of(uri: &str) -> String {
+    match url::Url::parse(uri) {
+        Ok(u) if u.host_str().is_some() => u.origin().ascii_serialization(),
+        Ok(u) => format!("{}:", u.scheme()),
+        Err(_) => uri.to_owned(),
+    }
+}
+
+fn lang_of(req: &HttpRequest, request: &AuthRequest) -> Lang {
+    let accept = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    Lang::choose(&request.ui_locales, accept)
+}
+
+/// Who looks at the consent screen: how to name them and the organizations they may share.
+struct Viewer {
+    label: String,
+    organizations: Vec<(OrganizationId, String)>,
+}
+
+/// Everything the consent page shows, gathered from the stores.
+async fn view_model(
+    idp: &Idp,
+    lang: Lang,
+    app: &Application,
+    branding: Option<Branding>,
+    plan: &Plan,
+    viewer: Viewer,
+    redirect_uri: &str,
+) -> Result<pages::ConsentView, IdpError> {
+    let Viewer { label: user_label, organizations } = viewer;
+    let line = |name: &str, label: String, required: bool| pages::Line { scope: name.to_owned(), label, required };
+    let user_lines = plan
+        .user
+        .iter()
+        .filter_map(|i| i18n::user_scope(lang, &i.name).map(|l| line(&i.name, l.to_owned(), i.required)))
+        .collect();
+    let mut resources = Vec::new();
+    for (indicator, items) in &plan.resource {
+        let Some(r) = idp.catalog.resource(idp.repos.as_ref(), indicator).await.page_unavailable()? else { continue };
+        let described = idp.repos.list_scopes(&r.id).await.page_unavailable()?;
+        let lines = items
+            .iter()
+            .map(|i| {
+                let d = described.iter().find(|s| s.name == i.name).map(|s| s.description.clone()).unwrap_or_default();
+                line(&i.name, if d.is_empty() { i.name.clone() } else { d }, i.required)
+            })
+            .collect();
+        resources.push((r.name.clone(), lines));
+    }
+    let mut org_lines = Vec::new();
+    if !plan.organization.is_empty() {
+        let (all, _) = idp.repos.list_organization_scopes(latch_domain::repo::Page::ALL).await.page_unavailable()?;
+        for i in &plan.organization {
+            let d = all.iter().find(|s| s.name == i.name).map(|s| s.description.clone()).unwrap_or_default();
+            org_lines.push(line(&i.name, if d.is_empty() { i.name.clone() } else { d }, i.required));
+        }
+    }
+    let b = branding.unwrap_or_default();
+    Ok(pages::ConsentView {
+        lang,
+        app_name: b.display_name.clone().unwrap_or_else(|| app.name.clone()),
+        logo_url: b.logo_url,
+        dark_logo_url: b.dark_logo_url,
+        terms_url: b.terms_of_use_url,
+        privacy_url: b.privacy_policy_url,
+        user_label,
+        user_lines,
+        resources,
+        org_lines,
+        organizations: if plan.user.iter().any(|i| i.name == scope::ORGANIZATIONS) {
+            organizations.into_iter().map(|(id, name)| (id.0, name)).collect()
+        } else {
+            Vec::new()
+        },
+        redirect_origin: origin_of(redirect_uri),
+    })
+}
+
+async fn session_of(idp: &Idp, i: &Interaction) -> Result<(Session, User), IdpError> {
+    let Some(id) = &i.session_id else { return Err(IdpError::expired_interaction()) };
+    let session = idp.repos.get_session(id).await.page_unavailable()?.ok_or_else(IdpError::expired_interaction)?;
+    if session.expires_at <= idp.clock.now() {
+        return Err(IdpError::expired_interaction());
+    }
+    let user =
+        idp.repos.get_user(&session.user_id).await.page_unavailable()?.ok_or_else(IdpError::expired_interaction)?;
+    Ok((session, user))
+}
+
+fn user_label(user: &User) -> String {
+    user.primary_email.clone().or(user.username.clone()).unwrap_or_else(|| user.id.to_string())
+}
+
+pub async fn consent_page(
+    idp: web::Data<Idp>,
+    req: HttpRequest,
+    q: web::Query<flow::InteractionQuery>,
+) -> HttpResponse {
+    let result = async {
+        let i = flow::load_interaction(&idp, &req, &q.interaction).await?;
+        let app = flow::app_of(&idp, &i.request.client_id).await?;
+        let (_, user) = session_of(&idp, &i).await?;
+        let full = build_plan(&idp, &app, &i.request, &user).await?;
+        let plan = shown(&idp, &app, &i.request, &user, &full).await?;
+        let branding = idp.repos.get_branding(&app.id).await.page_unavailable()?;
+        let orgs = idp.repos.user_organizations(&user.id).await.page_unavailable()?;
+        let lang = lang_of(&req, &i.request);
+        let viewer = Viewer { label: user_label(&user), organizations: orgs };
+        let view = view_model(&idp, lang, &app, branding, &plan, viewer, &i.request.redirect_uri).await?;
+        Ok(pages::consent(&idp.settings.public_url, &view, Some((&i.id, &i.csrf)), None))
+    }
+    .await;
+    result.unwrap_or_else(|e| errors::respond(&idp, e))
+}
+
+/// The form's fields: `interaction`, `csrf`, `decision`, and repeated `scope` (ticked optional
+/// items) and `organization` (organizations to share).
+fn form_fields(body: &[u8]) -> Result<Vec<(String, String)>, IdpError> {
+    let text = std::str::from_utf8(body).map_err(|_| IdpError::expired_interaction())?;
+    serde_urlencoded::from_str(text).map_err(|_| IdpError::expired_interaction())
+}
+
+pub async fn consent_submit(idp: web::Data<Idp>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    submit(&idp, &req, &body).await.unwrap_or_else(|e| errors::respond(&idp, e))
+}
+
+async fn submit(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
+    let fields = form_fields(body)?;
+    let one = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
+    let many = |k: &str| fields.iter().filter(|(n, _)| n == k).map(|(_, v)| v.clone()).collect::<Vec<_>>();
+    let i = flow::load_interaction(idp, req, one("interaction")).await?;
+    if !flow::ct_eq(one("csrf"), &i.csrf) {
+        return Err(IdpError::expired_interaction());
+    }
+    let app = flow::app_of(idp, &i.request.client_id).await?;
+    let (session, user) = session_of(idp, &i).await?;
+    match one("decision") {
+        "authorize" => {
+            let _ = idp.cache.delete(&flow::interaction_key(&i.id)).await;
+            let plan = build_plan(idp, &app, &i.request, &user).await?;
+            let asked = shown(idp, &app, &i.request, &user, &plan).await?;
+            let chosen = asked.chosen(&many("scope"));
+            // The organization picker was on the screen only when organizations were asked about.
+            let orgs = if asked.user.iter().any(|x| x.name == scope::ORGANIZATIONS) {
+                let mine = idp.repos.user_organizations(&user.id).await.page_unavailable()?;
+                let picked: Vec<OrganizationId> = many("organization")
+                    .into_iter()
+                    .filter(|o| mine.iter().any(|(id, _)| id.as_str() == o))
+                    .map(OrganizationId)
+                    .collect();
+                Some(picked)
+            } else {
+                None
+            };
+            let existing = idp.repos.get_grant(&user.id, &app.id).await.page_unavailable()?;
+            let merged = consent::merge_grant(existing.as_ref().map(|g| &g.details), &chosen, orgs.as_deref());
+            let effective = plan.within(&merged);
+            flow::issue_code(idp, &app, &i.request, &user, &session, existing, &effective, orgs.as_deref(), Some(&i.id))
+                .await
+        }
+        "cancel" => {
+            let _ = idp.cache.delete(&flow::interaction_key(&i.id)).await;
+            Err(redirect_error(&i.request, ErrorCode::AccessDenied, "the user cancelled the authorization"))
+        }
+        // "Not you?": sign out and start the same request again at the sign-in page.
+        "switch" => {
+            idp.repos.delete_session(&session.id).await.page_unavailable()?;
+            let _ = idp.cache.delete(&flow::interaction_key(&i.id)).await;
+            let mut res = flow::start_sign_in(idp, &app, i.request.clone()).await?;
+            if let Ok(c) = cookies::clear(idp, cookies::SESSION).to_string().parse() {
+                res.headers_mut().append(header::SET_COOKIE, c);
+            }
+            Ok(res)
+        }
+        _ => Err(IdpError::page(StatusCode::BAD_REQUEST, "Unknown choice", "Choose Authorize or Cancel.")),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewQuery {
+    app: String,
+    display_name: Option<String>,
+    logo_url: Option<String>,
+    dark_logo_url: Option<String>,
+    terms_of_use_url: Option<String>,
+    privacy_policy_url: Option<String>,
+    lang: Option<String>,
+}
+
+/// The console's live preview: the real renderer, the app's permissions, draft branding from
+/// the query and a sample user. Framable by the console's own origin only; it has no form.
+pub async fn preview(idp: web::Data<Idp>, q: web::Query<PreviewQuery>) -> HttpResponse {
+    let result = async {
+        let app =
+            idp.repos.get_application(&ApplicationId::from(q.app.as_str())).await.page_unavailable()?.ok_or_else(
+                || IdpError::page(StatusCode::NOT_FOUND, "Unknown application", "No application has this id."),
+            )?;
+        let permitted = permitted(&idp, &app).await?.unwrap_or_default();
+        // The sample user holds everything the app may ask for.
+        let mut scopes: Vec<String> = vec![scope::OPENID.to_owned()];
+        scopes.extend(permitted.user.keys().cloned());
+        let mut held = Held::default();
+        for (indicator, names) in &permitted.resource {
+            scopes.extend(names.keys().cloned());
+            held.resource.insert(indicator.clone(), names.keys().cloned().collect());
+        }
+        held.organization = permitted.organization.keys().cloned().collect();
+        scopes.extend(permitted.organization.keys().cloned());
+        let request = AuthRequest {
+            client_id: app.id.clone(),
+            redirect_uri: app.redirect_uris.first().cloned().unwrap_or_default(),
+            response_mode: latch_oidc::ResponseMode::Query,
+            scopes,
+            state: None,
+            nonce: None,
+            code_challenge: None,
+            prompt: Default::default(),
+            max_age: None,
+            login_hint: None,
+            ui_locales: q.lang.iter().cloned().collect(),
+            resources: permitted.resource.keys().cloned().collect(),
+        };
+        let plan = consent::plan(&request, Some(&permitted), &held).unwrap_or_default();
+        let draft = Branding {
+            application_id: app.id.clone(),
+            display_name: q.display_name.clone(),
+            logo_url: q.logo_url.clone(),
+            dark_logo_url: q.dark_logo_url.clone(),
+            terms_of_use_url: q.terms_of_use_url.clone(),
+            privacy_policy_url: q.privacy_policy_url.clone(),
+            color: None,
+            updated_at: idp.clock.now(),
+        };
+        let sample = vec![(OrganizationId::from("sample"), "Sample organization".to_owned())];
+        let lang = Lang::choose(&request.ui_locales, None);
+        let viewer = Viewer { label: "sam.sample@example.com".to_owned(), organizations: sample };
+        let view = view_model(&idp, lang, &app, Some(draft), &plan, viewer, &request.redirect_uri).await?;
+        Ok(pages::consent(&idp.settings.public_url, &view, None, Some(&idp.settings.public_url)))
+    }
+    .await;
+    result.unwrap_or_else(|e| errors::respond(&idp, e))
+}
