@@ -7,7 +7,8 @@ use crate::state::Idp;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_domain::entities::{AccessTokenRecord, AppType, Application, RefreshTokenRecord, Resource, User};
-use latch_domain::ids::{GrantId, UserId};
+use latch_domain::ids::{GrantId, OrganizationId, UserId};
+use latch_domain::orgs::ConsentScopeType;
 use latch_domain::{Timestamp, scope};
 use latch_oidc::client_auth::{self, ClientAuthError};
 use latch_oidc::code::{CodeRecord, RedeemedCode};
@@ -362,7 +363,12 @@ async fn refresh_token(idp: &Idp, app: &Application, params: &Params) -> Result<
     };
     let carried = scope::split(&record.scope);
     let requested = params.get("scope");
+    let organization = params.get("organization_id");
     let (access_token, expires_in, granted) = match single_resource(params)? {
+        _ if organization.is_some() => {
+            let org = OrganizationId::from(organization.unwrap_or_default());
+            organization_token(idp, app, &record, &user, &carried, &org, single_resource(params)?, requested).await?
+        }
         Some(indicator) => {
             let resource = idp
                 .catalog
@@ -415,7 +421,7 @@ async fn refresh_token(idp: &Idp, app: &Application, params: &Params) -> Result<
             carried.iter().filter(|s| r.contains(s)).cloned().collect()
         }
     };
-    if id_scopes.iter().any(|s| s == scope::OPENID) {
+    if organization.is_none() && id_scopes.iter().any(|s| s == scope::OPENID) {
         let id_token = refreshed_id_token(idp, app, &user, &record, &id_scopes, &access_token).await?;
         body.insert("id_token".into(), json!(id_token));
     }
@@ -476,4 +482,98 @@ async fn refreshed_id_token(
         claims,
     );
     sign(idp, alg, "JWT", claims)
+}
+
+/// An organization token (DESIGN.md "Third-party app rules"): `refresh_token` +
+/// `organization_id` gives a JWT for that organization (`aud = urn:latch:organization:<id>`) with
+/// the requested ∩ the user's organization-role scopes ∩ the app's permitted organization
+/// scopes; with `resource` as well, `aud` is the resource and the scopes come from the user's
+/// organization roles' resource scopes ∩ the app's organization-resource permissions. The
+/// user must be a member and have shared the organization with the app.
+#[allow(clippy::too_many_arguments)]
+async fn organization_token(
+    idp: &Idp,
+    app: &Application,
+    record: &RefreshTokenRecord,
+    user: &User,
+    carried: &[String],
+    org: &OrganizationId,
+    resource: Option<&str>,
+    requested: Option<&str>,
+) -> Result<(String, i64, Vec<String>), IdpError> {
+    let refused = |d: &str| oauth(OAuthError::invalid_grant(d));
+    if !carried.iter().any(|s| s == scope::ORGANIZATIONS) {
+        return Err(refused("this authorization does not include organizations"));
+    }
+    let shared = idp
+        .repos
+        .get_grant_by_id(&record.grant_id)
+        .await
+        .json_unavailable()?
+        .is_some_and(|g| g.details.organizations.contains(org));
+    if !shared || !idp.repos.is_organization_member(org, &user.id).await.json_unavailable()? {
+        return Err(refused("the user has not shared this organization with the application, or is not a member"));
+    }
+    // What the app may ask for (third-party apps: their permissions; first-party: anything).
+    let permits =
+        if app.is_third_party { Some(idp.repos.list_consent_scopes(&app.id).await.json_unavailable()?) } else { None };
+    let wanted = requested.map(scope::split);
+    let keep = |name: &String, allowed: &dyn Fn(&str) -> bool| {
+        allowed(name) && wanted.as_ref().is_none_or(|w| w.contains(name))
+    };
+    let (audience, ttl, scopes) = match resource {
+        None => {
+            let held = idp.repos.user_organization_scopes(&user.id, org).await.json_unavailable()?;
+            let mut permitted_names = Vec::new();
+            if let Some(list) = &permits {
+                for c in list.iter().filter(|c| c.scope_type == ConsentScopeType::Organization) {
+                    if let Some(s) =
+                        idp.repos.get_organization_scope(&c.scope_ref.as_str().into()).await.json_unavailable()?
+                    {
+                        permitted_names.push(s.name);
+                    }
+                }
+            }
+            let allowed = |n: &str| permits.is_none() || permitted_names.iter().any(|p| p == n);
+            let scopes: Vec<String> = held.into_iter().filter(|n| keep(n, &allowed)).collect();
+            (format!("urn:latch:organization:{org}"), idp.settings.access_token_ttl, scopes)
+        }
+        Some(indicator) => {
+            let res = idp
+                .catalog
+                .resource(idp.repos.as_ref(), indicator)
+                .await
+                .json_unavailable()?
+                .ok_or_else(|| oauth(OAuthError::invalid_target("unknown resource")))?;
+            let held = idp.repos.user_organization_resource_scopes(&user.id, org, &res.id).await.json_unavailable()?;
+            let mut permitted_names = Vec::new();
+            if let Some(list) = &permits {
+                for c in list.iter().filter(|c| c.scope_type == ConsentScopeType::OrganizationResource) {
+                    if let Some(s) = idp.repos.get_scope(&c.scope_ref.as_str().into()).await.json_unavailable()?
+                        && s.resource_id == res.id
+                    {
+                        permitted_names.push(s.name);
+                    }
+                }
+            }
+            let allowed = |n: &str| permits.is_none() || permitted_names.iter().any(|p| p == n);
+            let scopes: Vec<String> = held.into_iter().filter(|n| keep(n, &allowed)).collect();
+            (res.indicator.clone(), res.access_token_ttl, scopes)
+        }
+    };
+    let jti = idp.token(16);
+    let mut claims = tokens::access_token_claims(&AccessTokenInput {
+        issuer: &idp.settings.issuer,
+        audience: &audience,
+        client_id: app.id.as_str(),
+        subject: Some(user.id.as_str()),
+        scopes: &scopes,
+        jti: &jti,
+        now: idp.clock.now(),
+        ttl,
+        auth_time: Some(record.auth_time),
+    });
+    claims.insert("organization_id".into(), json!(org.as_str()));
+    let at = sign(idp, Alg::RS256, tokens::AT_JWT_TYP, claims)?;
+    Ok((at, ttl, scopes))
 }

@@ -85,7 +85,5 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
         let org_roles = idp.repos.user_organization_role_names(&user.id).await.json_unavailable()?;
         tokens::add_organization_claims(&mut claims, &scopes, &shared, &org_roles);
     }
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(claims))
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(claims))
 }

@@ -297,7 +297,7 @@ async fn organizations_are_picked_and_only_shared_ones_reach_the_tokens(server: 
     let url = authorize_url(
         server,
         &client,
-        "openid urn:latch:scope:organizations urn:latch:scope:organization_roles invite",
+        "openid offline_access urn:latch:scope:organizations urn:latch:scope:organization_roles invite",
     );
     let page = consent_page(&browser, &url, "ada").await;
     let text = page.text();
@@ -334,6 +334,27 @@ async fn organizations_are_picked_and_only_shared_ones_reach_the_tokens(server: 
     assert_eq!(me["organizations"], serde_json::json!(["org-a"]));
     let grant = server.repos.get_grant(&ada.id, &"partner".into()).await.unwrap().unwrap();
     assert_eq!(grant.details.organizations, [OrganizationId::from("org-a")]);
+    // Organization tokens: granted for the shared organization, refused for the other.
+    let refresh = body["refresh_token"].as_str().unwrap().to_owned();
+    let org_token = |refresh: String, org: &'static str| {
+        let req = http()
+            .post(format!("{}/token", server.issuer))
+            .basic_auth(&client.id, client.secret.as_ref())
+            .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh.as_str()), ("organization_id", org)]);
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, org_body) = org_token(refresh, "org-a").await;
+    assert_eq!(status, 200, "{org_body}");
+    let claims = verify_with_jwks(server, org_body["access_token"].as_str().unwrap(), "at+jwt").await;
+    assert_eq!(claims["aud"], "urn:latch:organization:org-a");
+    assert_eq!(claims["scope"], "invite");
+    assert_eq!(claims["organization_id"], "org-a");
+    let next = org_body["refresh_token"].as_str().unwrap().to_owned();
+    let (status, refused) = org_token(next, "org-b").await;
+    assert_eq!((status, refused["error"].as_str()), (400, Some("invalid_grant")), "org-b was not shared");
 }
 
 async fn not_you_signs_out_and_restarts_the_same_request(server: &TestServer) {
@@ -369,10 +390,11 @@ async fn connected_apps_lists_grants_and_revoking_kills_their_tokens(server: &Te
     let browser = Browser::new(&server.base);
     let anonymous = Browser::new(&server.base).open(&server.url("/account/apps")).await.page();
     assert_eq!(anonymous.status, 401);
-    let page = consent_page(&browser, &authorize_url(server, &client, "openid email"), "ada").await;
+    let page = consent_page(&browser, &authorize_url(server, &client, "openid email offline_access"), "ada").await;
     let (_, params) = browser.consent(&page, true).await.client();
     let body = exchange(server, &client, &params["code"], None).await;
     let at = body["access_token"].as_str().unwrap().to_owned();
+    let refresh = body["refresh_token"].as_str().expect("offline_access gives a refresh token").to_owned();
     let apps = browser.open(&server.url("/account/apps")).await.page();
     let text = apps.text();
     assert!(text.contains("App partner") && text.contains("Your email address") && text.contains("Revoke"), "{text}");
@@ -381,6 +403,14 @@ async fn connected_apps_lists_grants_and_revoking_kills_their_tokens(server: &Te
     assert!(!step.text().contains("App partner"), "the row is gone");
     let me = http().get(format!("{}/me", server.issuer)).bearer_auth(at).send().await.unwrap();
     assert_eq!(me.status(), 401, "the grant's access tokens died with it");
+    let res = http()
+        .post(format!("{}/token", server.issuer))
+        .basic_auth(&client.id, client.secret.as_ref())
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400, "and so did its refresh tokens");
     assert!(browser.open(&authorize_url(server, &client, "openid email")).await.page().url.contains("/consent"));
     // A forged form is refused.
     let res = browser
