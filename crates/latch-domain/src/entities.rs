@@ -252,6 +252,8 @@ pub struct SigningKey {
     pub private_jwe: String,
     pub public_jwk: String,
     pub created_at: Timestamp,
+    /// When the key stopped signing (became previous); it verifies for a grace period after.
+    pub retired_at: Option<Timestamp>,
 }
 
 /// One line of the audit log: who changed what, when.

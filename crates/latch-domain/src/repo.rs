@@ -167,6 +167,8 @@ pub trait KeyRepo: Send + Sync {
     async fn list_signing_keys(&self) -> RepoResult<Vec<SigningKey>>;
     async fn insert_signing_key(&self, key: &SigningKey) -> RepoResult<()>;
     async fn set_signing_key_state(&self, kid: &KeyId, state: KeyState) -> RepoResult<bool>;
+    /// Marks a key previous as of `at` (it stops signing and starts its grace period).
+    async fn retire_signing_key(&self, kid: &KeyId, at: Timestamp) -> RepoResult<bool>;
     async fn delete_signing_key(&self, kid: &KeyId) -> RepoResult<bool>;
 }
 

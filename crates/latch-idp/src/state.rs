@@ -5,7 +5,7 @@ use latch_domain::ephemeral::EphemeralStore;
 use latch_domain::ids::{KeyId, new_id};
 use latch_domain::repo::Repositories;
 use latch_domain::{Clock, Random};
-use latch_oidc::keys::{Alg, KeyError, KeySet, generate};
+use latch_oidc::keys::{self, Alg, KeyError, KeySet, generate};
 use latch_oidc::password::PasswordHasher;
 use std::sync::{Arc, RwLock};
 
@@ -22,6 +22,10 @@ pub struct IdpSettings {
     pub session_ttl: i64,
     /// A session unused this long (seconds) is no longer accepted.
     pub session_idle_timeout: i64,
+    /// Seconds a previous signing key keeps verifying after a rotation.
+    pub key_grace_period: i64,
+    /// Seconds between automatic rotations; 0 turns the schedule off.
+    pub key_rotation_interval: i64,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
 }
@@ -101,44 +105,65 @@ impl Idp {
         *guard = Arc::new(keys);
     }
 
-    /// Reads the signing keys from the database again (after a rotation on any node).
+    /// Reads the signing keys from the database again (after a rotation on any node), leaving
+    /// out previous keys past their grace period.
     pub async fn reload_keys(&self) -> Result<(), KeyError> {
         let stored = self.repos.list_signing_keys().await.map_err(|e| KeyError::Generate(e.to_string()))?;
-        self.set_keys(KeySet::load(&stored, &self.secret_key)?);
+        let keys = KeySet::load_at(&stored, &self.secret_key, self.clock.now(), self.settings.key_grace_period)?;
+        self.set_keys(keys);
         Ok(())
     }
 
-    /// Rotates the signing keys: a new current key per algorithm, the old current ones become
-    /// previous (still published, so tokens they signed keep verifying), older previous keys
-    /// are dropped. Every node picks the change up through the `invalidate` channel.
+    /// Rotates the signing keys (`keys::plan_rotation`): next keys become current, current
+    /// keys become previous and verify for the grace period, new next keys are published ahead
+    /// of use. Every node picks the change up through the `invalidate` channel.
     pub async fn rotate_keys(&self) -> Result<(), KeyError> {
         let store_err = |e: latch_domain::repo::RepoError| KeyError::Generate(e.to_string());
         let stored = self.repos.list_signing_keys().await.map_err(store_err)?;
-        for alg in [Alg::RS256, Alg::ES256] {
-            let key = generate(
-                alg,
-                KeyId(new_id(self.random.as_ref())),
-                KeyState::Current,
-                &self.secret_key,
-                self.clock.now(),
-            )?;
+        let plan = keys::plan_rotation(&stored);
+        let now = self.clock.now();
+        for alg in &plan.generate_current {
+            let key = generate(*alg, KeyId(new_id(self.random.as_ref())), KeyState::Current, &self.secret_key, now)?;
             self.repos.insert_signing_key(&key).await.map_err(store_err)?;
-            for old in stored.iter().filter(|k| k.alg == alg.as_str()) {
-                match old.state {
-                    KeyState::Current => {
-                        self.repos.set_signing_key_state(&old.kid, KeyState::Previous).await.map_err(store_err)?;
-                    }
-                    KeyState::Previous => {
-                        self.repos.delete_signing_key(&old.kid).await.map_err(store_err)?;
-                    }
-                    KeyState::Next => {}
-                }
-            }
-            tracing::info!(kid = %key.kid, alg = alg.as_str(), "rotated the signing key");
         }
+        for kid in &plan.promote {
+            self.repos.set_signing_key_state(kid, KeyState::Current).await.map_err(store_err)?;
+        }
+        for kid in &plan.retire {
+            self.repos.retire_signing_key(kid, now).await.map_err(store_err)?;
+        }
+        for alg in &plan.generate_next {
+            let key = generate(*alg, KeyId(new_id(self.random.as_ref())), KeyState::Next, &self.secret_key, now)?;
+            self.repos.insert_signing_key(&key).await.map_err(store_err)?;
+        }
+        tracing::info!(promoted = plan.promote.len(), retired = plan.retire.len(), "rotated the signing keys");
         self.reload_keys().await?;
         crate::catalog::announce(self.cache.as_ref(), &self.catalog, crate::catalog::Change::Keys).await;
         Ok(())
+    }
+
+    /// Periodic upkeep: deletes previous keys past their grace period, rotates on schedule
+    /// (one node per interval, decided through the ephemeral store), and reloads the keys.
+    pub async fn maintain_keys(&self) -> Result<(), KeyError> {
+        let store_err = |e: latch_domain::repo::RepoError| KeyError::Generate(e.to_string());
+        let now = self.clock.now();
+        let stored = self.repos.list_signing_keys().await.map_err(store_err)?;
+        for k in stored.iter().filter(|k| keys::expired(k, now, self.settings.key_grace_period)) {
+            self.repos.delete_signing_key(&k.kid).await.map_err(store_err)?;
+            tracing::info!(kid = %k.kid, "deleted a signing key past its grace period");
+        }
+        let interval = self.settings.key_rotation_interval;
+        let newest_current = stored.iter().filter(|k| k.state == KeyState::Current).map(|k| k.created_at).max();
+        let due = interval > 0 && newest_current.is_some_and(|t| t.plus_secs(interval) <= now);
+        if due {
+            let window = now.0 / interval.max(1);
+            let ttl = std::time::Duration::from_secs(u64::try_from(interval).unwrap_or(u64::MAX).min(86_400 * 366));
+            let first = self.cache.incr(&format!("keys:rotation:{window}"), ttl).await.map(|n| n == 1).unwrap_or(false);
+            if first {
+                return self.rotate_keys().await;
+            }
+        }
+        self.reload_keys().await
     }
 
     pub fn token(&self, bytes: usize) -> String {
@@ -146,23 +171,25 @@ impl Idp {
     }
 }
 
-/// Loads the signing keys, generating a current RS256 and ES256 key on first start.
+/// Loads the signing keys, generating a current and a next RS256 and ES256 key on first start
+/// (the next keys are published ahead, so relying parties know them before they sign).
 pub async fn ensure_signing_keys(
     repos: &dyn Repositories,
     secret_key: &[u8; 32],
     clock: &dyn Clock,
     random: &dyn Random,
+    grace: i64,
 ) -> Result<KeySet, KeyError> {
     let mut stored = repos.list_signing_keys().await.map_err(|e| KeyError::Generate(e.to_string()))?;
     for alg in [Alg::RS256, Alg::ES256] {
-        let has_current = stored.iter().any(|k| k.alg == alg.as_str() && k.state == KeyState::Current);
-        if !has_current {
-            let kid = KeyId(new_id(random));
-            let key = generate(alg, kid, KeyState::Current, secret_key, clock.now())?;
-            repos.insert_signing_key(&key).await.map_err(|e| KeyError::Generate(e.to_string()))?;
-            tracing::info!(kid = %key.kid, alg = alg.as_str(), "generated a signing key");
-            stored.push(key);
+        for state in [KeyState::Current, KeyState::Next] {
+            if !stored.iter().any(|k| k.alg == alg.as_str() && k.state == state) {
+                let key = generate(alg, KeyId(new_id(random)), state, secret_key, clock.now())?;
+                repos.insert_signing_key(&key).await.map_err(|e| KeyError::Generate(e.to_string()))?;
+                tracing::info!(kid = %key.kid, alg = alg.as_str(), state = state.as_str(), "generated a signing key");
+                stored.push(key);
+            }
         }
     }
-    KeySet::load(&stored, secret_key)
+    KeySet::load_at(&stored, secret_key, clock.now(), grace)
 }

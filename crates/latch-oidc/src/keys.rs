@@ -79,7 +79,45 @@ pub fn generate(
     let encrypter = Dir.encrypter_from_bytes(secret_key).map_err(gen_err)?;
     let private_jwe = jwe::serialize_compact(&private_json, &header, &encrypter).map_err(gen_err)?;
     let public_jwk = serde_json::to_string(public.as_ref()).map_err(|e| KeyError::Generate(e.to_string()))?;
-    Ok(SigningKey { kid, alg: alg.as_str().to_owned(), state, private_jwe, public_jwk, created_at: now })
+    Ok(SigningKey {
+        kid,
+        alg: alg.as_str().to_owned(),
+        state,
+        private_jwe,
+        public_jwk,
+        created_at: now,
+        retired_at: None,
+    })
+}
+
+/// A previous key past its grace period.
+pub fn expired(key: &SigningKey, now: Timestamp, grace: i64) -> bool {
+    key.state == KeyState::Previous && key.retired_at.is_some_and(|r| r.plus_secs(grace) <= now)
+}
+
+/// What a rotation does, per algorithm: the next key (generated ahead and already published)
+/// becomes current, the current key becomes previous and starts its grace period, and a new
+/// next key is generated. Without a next key, a new current key is generated directly.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Rotation {
+    pub promote: Vec<KeyId>,
+    pub retire: Vec<KeyId>,
+    pub generate_current: Vec<Alg>,
+    pub generate_next: Vec<Alg>,
+}
+
+pub fn plan_rotation(stored: &[SigningKey]) -> Rotation {
+    let mut r = Rotation::default();
+    for alg in [Alg::RS256, Alg::ES256] {
+        let of = |state: KeyState| stored.iter().filter(move |k| k.alg == alg.as_str() && k.state == state);
+        match of(KeyState::Next).max_by_key(|k| k.created_at) {
+            Some(next) => r.promote.push(next.kid.clone()),
+            None => r.generate_current.push(alg),
+        }
+        r.retire.extend(of(KeyState::Current).map(|k| k.kid.clone()));
+        r.generate_next.push(alg);
+    }
+    r
 }
 
 /// One loaded key: able to verify, and to sign when it is current.
@@ -142,6 +180,18 @@ impl KeySet {
     pub fn load(stored: &[SigningKey], secret_key: &[u8; 32]) -> Result<KeySet, KeyError> {
         let keys = stored.iter().map(|k| load_one(k, secret_key)).collect::<Result<Vec<_>, _>>()?;
         Ok(KeySet { keys })
+    }
+
+    /// Loads the keys still in use at `now`: previous keys only within `grace` seconds of their
+    /// retirement (after that, tokens they signed no longer verify and the JWKS drops them).
+    pub fn load_at(
+        stored: &[SigningKey],
+        secret_key: &[u8; 32],
+        now: Timestamp,
+        grace: i64,
+    ) -> Result<KeySet, KeyError> {
+        let live: Vec<SigningKey> = stored.iter().filter(|k| !expired(k, now, grace)).cloned().collect();
+        KeySet::load(&live, secret_key)
     }
 
     /// The newest current key of `alg`.
@@ -217,6 +267,41 @@ mod tests {
             assert!(set.verify(&tampered).is_none());
         }
         assert!(matches!(KeySet::load(&[rs], &[0; 32]), Err(KeyError::Decrypt(_))), "wrong secret key fails loudly");
+    }
+
+    fn stored(kid: &str, alg: Alg, state: KeyState, retired_at: Option<i64>) -> SigningKey {
+        SigningKey {
+            kid: KeyId::from(kid),
+            alg: alg.as_str().to_owned(),
+            state,
+            private_jwe: String::new(),
+            public_jwk: String::new(),
+            created_at: Timestamp(1),
+            retired_at: retired_at.map(Timestamp),
+        }
+    }
+
+    #[test]
+    fn rotation_promotes_next_retires_current_and_prepares_a_new_next() {
+        let keys = [
+            stored("rs-cur", Alg::RS256, KeyState::Current, None),
+            stored("rs-next", Alg::RS256, KeyState::Next, None),
+            stored("es-cur", Alg::ES256, KeyState::Current, None),
+            stored("rs-old", Alg::RS256, KeyState::Previous, Some(10)),
+        ];
+        let r = plan_rotation(&keys);
+        assert_eq!(r.promote, [KeyId::from("rs-next")]);
+        assert_eq!(r.retire, [KeyId::from("rs-cur"), KeyId::from("es-cur")]);
+        assert_eq!(r.generate_current, [Alg::ES256], "ES256 had no next key");
+        assert_eq!(r.generate_next, [Alg::RS256, Alg::ES256]);
+    }
+
+    #[test]
+    fn previous_keys_expire_after_their_grace_period() {
+        let old = stored("old", Alg::RS256, KeyState::Previous, Some(100));
+        assert!(!expired(&old, Timestamp(150), 60));
+        assert!(expired(&old, Timestamp(160), 60));
+        assert!(!expired(&stored("cur", Alg::RS256, KeyState::Current, None), Timestamp(10_000), 60));
     }
 
     /// The JWKS shape: which members each key publishes (values vary per key).

@@ -1247,7 +1247,7 @@ impl TokenRepo for Db {
 impl KeyRepo for Db {
     async fn list_signing_keys(&self) -> RepoResult<Vec<SigningKey>> {
         self.run(move |conn| {
-            let rows: Vec<(String, String, String, String, String, i64)> = signing_keys::table
+            let rows: Vec<(String, String, String, String, String, i64, Option<i64>)> = signing_keys::table
                 .order((signing_keys::created_at, signing_keys::kid))
                 .select((
                     signing_keys::kid,
@@ -1256,17 +1256,19 @@ impl KeyRepo for Db {
                     signing_keys::private_jwe,
                     signing_keys::public_jwk,
                     signing_keys::created_at,
+                    signing_keys::retired_at,
                 ))
                 .load(conn)?;
             Ok(rows
                 .into_iter()
-                .map(|(kid, alg, state, private_jwe, public_jwk, created)| SigningKey {
+                .map(|(kid, alg, state, private_jwe, public_jwk, created, retired)| SigningKey {
                     kid: KeyId(kid),
                     alg,
                     state: KeyState::parse(&state).unwrap_or(KeyState::Previous),
                     private_jwe,
                     public_jwk,
                     created_at: Timestamp(created),
+                    retired_at: retired.map(Timestamp),
                 })
                 .collect())
         })
@@ -1284,6 +1286,7 @@ impl KeyRepo for Db {
                     signing_keys::private_jwe.eq(k.private_jwe),
                     signing_keys::public_jwk.eq(k.public_jwk),
                     signing_keys::created_at.eq(k.created_at.0),
+                    signing_keys::retired_at.eq(k.retired_at.map(|t| t.0)),
                 ))
                 .execute(conn)
                 .map(|_| ())
@@ -1298,6 +1301,17 @@ impl KeyRepo for Db {
                 .set(signing_keys::state.eq(state.as_str()))
                 .execute(conn)?
                 > 0)
+        })
+        .await
+    }
+
+    async fn retire_signing_key(&self, kid: &KeyId, at: Timestamp) -> RepoResult<bool> {
+        let kid = kid.0.clone();
+        self.run(move |conn| {
+            let n = diesel::update(signing_keys::table.find(kid))
+                .set((signing_keys::state.eq(KeyState::Previous.as_str()), signing_keys::retired_at.eq(Some(at.0))))
+                .execute(conn)?;
+            Ok(n > 0)
         })
         .await
     }

@@ -229,6 +229,7 @@ diesel::table! {
         private_jwe -> Text,
         public_jwk -> Text,
         created_at -> BigInt,
+        retired_at -> Nullable<BigInt>,
     }
 }
 

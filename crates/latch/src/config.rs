@@ -31,6 +31,7 @@ pub struct Config {
     pub password_hash: PasswordHashConfig,
     pub tokens: TokenConfig,
     pub session: SessionConfig,
+    pub keys: KeysConfig,
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     pub shutdown_timeout_secs: u64,
     /// HTTP worker threads; 0 means one per core.
@@ -97,6 +98,15 @@ pub struct TokenConfig {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct KeysConfig {
+    /// Days between automatic signing-key rotations; 0 rotates only on request.
+    pub rotation_days: i64,
+    /// Seconds a previous key keeps verifying after a rotation (longer than any token lifetime).
+    pub grace_period: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SessionConfig {
     /// Absolute lifetime of a sign-in session, seconds.
     pub ttl: i64,
@@ -117,6 +127,7 @@ impl Default for Config {
             log: LogConfig { format: LogFormat::Pretty, level: "info".to_owned() },
             password_hash: PasswordHashConfig { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 },
             tokens: TokenConfig { access_token_ttl: 3600, id_token_ttl: 3600, code_ttl: 60, interaction_ttl: 3600 },
+            keys: KeysConfig { rotation_days: 90, grace_period: 2 * 24 * 3600 },
             session: SessionConfig { ttl: 14 * 24 * 3600, idle_timeout: 3 * 24 * 3600 },
             shutdown_timeout_secs: 30,
             workers: 0,
@@ -158,6 +169,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "password_hash",
     "tokens",
     "session",
+    "keys",
     "shutdown_timeout_secs",
     "workers",
     "trust_forwarded_for",
@@ -276,11 +288,19 @@ pub fn validate(config: Config) -> anyhow::Result<Settings> {
         ("tokens.code_ttl", config.tokens.code_ttl),
         ("tokens.interaction_ttl", config.tokens.interaction_ttl),
         ("session.ttl", config.session.ttl),
+        ("keys.grace_period", config.keys.grace_period),
         ("session.idle_timeout", config.session.idle_timeout),
     ] {
         if v <= 0 {
             return Err(key_err(key, "a positive number of seconds", &v.to_string()));
         }
+    }
+    if config.keys.rotation_days < 0 {
+        return Err(key_err(
+            "keys.rotation_days",
+            "0 (no schedule) or a number of days",
+            &config.keys.rotation_days.to_string(),
+        ));
     }
     tracing_subscriber::EnvFilter::try_new(&config.log.level).with_context(|| {
         format!("invalid configuration: key `log.level` must be a tracing filter; got `{}`", config.log.level)

@@ -30,6 +30,11 @@ pub struct Node {
 
 /// Opens the durable and ephemeral stores named by the settings.
 pub async fn open_node(settings: Settings) -> anyhow::Result<Node> {
+    open_node_with_clock(settings, Arc::new(SystemClock)).await
+}
+
+/// [`open_node`] with a given clock (tests move time forward).
+pub async fn open_node_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Node> {
     let (url, pool) = (settings.database_url.clone(), settings.raw.database.pool_size);
     let db = tokio::task::spawn_blocking(move || latch_store::Db::open(&url, pool))
         .await
@@ -39,9 +44,9 @@ pub async fn open_node(settings: Settings) -> anyhow::Result<Node> {
         .context("opening the cache")?;
     let repos: Arc<dyn Repositories> = Arc::new(db);
     let secret = crate::secrets::secret_key(&settings)?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let random: Arc<dyn Random> = Arc::new(OsRandom);
-    let keys = latch_idp::ensure_signing_keys(repos.as_ref(), &secret, clock.as_ref(), random.as_ref())
+    let grace = settings.raw.keys.grace_period;
+    let keys = latch_idp::ensure_signing_keys(repos.as_ref(), &secret, clock.as_ref(), random.as_ref(), grace)
         .await
         .context("loading the signing keys")?;
     let ph = &settings.raw.password_hash;
@@ -63,6 +68,8 @@ pub async fn open_node(settings: Settings) -> anyhow::Result<Node> {
         session_ttl: settings.raw.session.ttl,
         session_idle_timeout: settings.raw.session.idle_timeout,
         trust_forwarded_for: settings.raw.trust_forwarded_for,
+        key_grace_period: grace,
+        key_rotation_interval: settings.raw.keys.rotation_days.saturating_mul(86_400),
     };
     let ports = crate::bootstrap::Ports { repos: repos.as_ref(), clock: clock.as_ref(), random: random.as_ref() };
     let outcome = crate::bootstrap::run(&ports, &settings.public_url, settings.raw.admin_password.as_deref(), &hasher)
@@ -85,6 +92,17 @@ pub async fn open_node(settings: Settings) -> anyhow::Result<Node> {
     let deps = IdpDeps { repos: repos.clone(), cache: cache.clone(), clock, random, hasher };
     let idp = web::Data::new(Idp::new(idp_settings, deps, &secret, keys));
     tokio::spawn(latch_idp::catalog::listen(idp.clone().into_inner()));
+    // Key upkeep: expired previous keys go, the schedule rotates, other nodes' changes load.
+    let upkeep = idp.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = upkeep.maintain_keys().await {
+                tracing::warn!(error = %e, "signing-key upkeep failed; retrying in a minute");
+            }
+        }
+    });
     Ok(Node { settings: Arc::new(settings), repos, cache, idp })
 }
 

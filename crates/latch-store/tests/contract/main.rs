@@ -588,10 +588,14 @@ async fn signing_keys_change_state(db: &Db) {
         private_jwe: "jwe".to_owned(),
         public_jwk: "{}".to_owned(),
         created_at: Timestamp(1),
+        retired_at: None,
     };
     db.insert_signing_key(&k).await.expect("insert");
     assert!(db.set_signing_key_state(&k.kid, KeyState::Current).await.expect("state"));
     assert_eq!(db.list_signing_keys().await.expect("list")[0].state, KeyState::Current);
+    assert!(db.retire_signing_key(&k.kid, Timestamp(50)).await.expect("retire"));
+    let listed = db.list_signing_keys().await.expect("list");
+    assert_eq!((listed[0].state, listed[0].retired_at), (KeyState::Previous, Some(Timestamp(50))));
     assert!(db.delete_signing_key(&k.kid).await.expect("delete"));
     assert!(db.list_signing_keys().await.expect("list").is_empty());
 }

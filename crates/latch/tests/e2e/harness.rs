@@ -24,6 +24,8 @@ pub struct TestServer {
     pub repos: Arc<dyn Repositories>,
     pub hasher: PasswordHasher,
     pub idp: actix_web::web::Data<latch_idp::Idp>,
+    /// The server's clock: real time plus an offset tests can move forward.
+    pub clock: Arc<TestClock>,
     _db: Arc<TestDb>,
     _data: tempfile::TempDir,
     handle: actix_web::dev::ServerHandle,
@@ -87,7 +89,8 @@ impl TestServer {
         config.shutdown_timeout_secs = 1;
         tweak(&mut config);
         let settings = latch::config::validate(config).expect("valid test config");
-        let node = latch::server::open_node(settings).await.expect("open node");
+        let clock = Arc::new(TestClock::default());
+        let node = latch::server::open_node_with_clock(settings, clock.clone()).await.expect("open node");
         let repos = node.repos.clone();
         let hasher = node.idp.hasher.clone();
         let idp = node.idp.clone();
@@ -95,7 +98,7 @@ impl TestServer {
         let server = latch::server::build_server(node, listener).expect("server");
         let handle = server.handle();
         tokio::spawn(server);
-        TestServer { base: format!("http://{addr}"), issuer, repos, hasher, idp, _db: db, _data: data, handle }
+        TestServer { base: format!("http://{addr}"), issuer, repos, hasher, idp, clock, _db: db, _data: data, handle }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -357,5 +360,24 @@ impl AdminClient {
 
     pub async fn delete(&self, path: &str) -> Answer {
         self.call(reqwest::Method::DELETE, path, None).await
+    }
+}
+
+/// Real time plus an adjustable offset, so a test can jump past a grace period.
+#[derive(Default)]
+pub struct TestClock {
+    offset: std::sync::atomic::AtomicI64,
+}
+
+impl TestClock {
+    pub fn advance(&self, secs: i64) {
+        self.offset.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl latch_domain::Clock for TestClock {
+    fn now(&self) -> Timestamp {
+        let real = latch_domain::Clock::now(&latch_store::SystemClock);
+        Timestamp(real.0 + self.offset.load(std::sync::atomic::Ordering::SeqCst))
     }
 }

@@ -117,12 +117,12 @@ async fn a_key_rotation_on_one_node_reaches_the_other_and_old_tokens_still_verif
     for _ in 0..50 {
         let jwks: Value = http().get(format!("{}/jwks", b.issuer)).send().await.unwrap().json().await.unwrap();
         published = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect();
-        if published.len() == 4 {
+        if published.len() == 6 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert_eq!(published.len(), 4, "two previous and two current keys: {published:?}");
+    assert_eq!(published.len(), 6, "previous, current and next keys of both algorithms: {published:?}");
     assert!(published.contains(&old_kid));
     crate::oidc_flows::verify_with_jwks(&b, &old_token, "JWT").await;
     // B now signs with the new RS256 key.
@@ -130,4 +130,62 @@ async fn a_key_rotation_on_one_node_reaches_the_other_and_old_tokens_still_verif
     let token = &robot.token;
     assert_ne!(kid(token), old_kid);
     assert!(published.contains(&kid(token)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_signed_before_a_rotation_verifies_until_the_grace_period_ends() {
+    let server = TestServer::start(crate::harness::Backends::Embedded).await.expect("server");
+    let admin = server.admin().await;
+    let old_token = admin.token.clone();
+    let kid = |t: &str| josekit::jwt::decode_header(t).unwrap().claim("kid").unwrap().as_str().unwrap().to_owned();
+    let jwks_kids = || async {
+        let jwks: Value = http().get(format!("{}/jwks", server.issuer)).send().await.unwrap().json().await.unwrap();
+        jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    let next_before: Vec<String> = server
+        .repos
+        .list_signing_keys()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|k| k.state == latch_domain::entities::KeyState::Next)
+        .map(|k| k.kid.0)
+        .collect();
+    assert_eq!(next_before.len(), 2, "next keys are published ahead of use");
+    assert_eq!(admin.post("/configs/oidc/private-keys/rotate", serde_json::json!({})).await.status, 200);
+    // The next key became current: new tokens are signed with a key relying parties already had.
+    let fresh = server.admin_token().await;
+    assert!(next_before.contains(&kid(&fresh)), "the new current key is the former next key");
+    // Within the grace period the old key is published and old tokens work.
+    assert!(jwks_kids().await.contains(&kid(&old_token)));
+    assert_eq!(admin.get("/applications").await.status, 200, "an admin token signed before the rotation still works");
+    // Past the grace period (2 days by default) the key is gone: tokens it signed fail.
+    server.clock.advance(2 * 24 * 3600 + 1);
+    server.idp.maintain_keys().await.unwrap();
+    assert!(!jwks_kids().await.contains(&kid(&old_token)));
+    let res = http().get(server.url("/api/applications")).bearer_auth(&old_token).send().await.unwrap();
+    assert_eq!(res.status(), 401, "the old key no longer verifies");
+    let listed = server.repos.list_signing_keys().await.unwrap();
+    assert!(listed.iter().all(|k| k.kid.0 != kid(&old_token)), "and it is deleted from the store");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_rotate_on_schedule() {
+    let server = TestServer::start_with(crate::harness::Backends::Embedded, |c| c.keys.rotation_days = 30)
+        .await
+        .expect("server");
+    let current = |keys: &[latch_domain::entities::SigningKey]| {
+        keys.iter()
+            .filter(|k| k.state == latch_domain::entities::KeyState::Current)
+            .map(|k| k.kid.0.clone())
+            .collect::<Vec<_>>()
+    };
+    let before = current(&server.repos.list_signing_keys().await.unwrap());
+    server.idp.maintain_keys().await.unwrap();
+    assert_eq!(current(&server.repos.list_signing_keys().await.unwrap()), before, "not due yet");
+    server.clock.advance(30 * 24 * 3600);
+    server.idp.maintain_keys().await.unwrap();
+    let after = current(&server.repos.list_signing_keys().await.unwrap());
+    assert_eq!(after.len(), 2);
+    assert!(after.iter().all(|k| !before.contains(k)), "rotated after 30 days");
 }
