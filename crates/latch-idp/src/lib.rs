@@ -5,6 +5,7 @@
 mod account;
 mod authorize;
 pub mod catalog;
+mod claims;
 mod consent;
 mod cookies;
 mod cors;

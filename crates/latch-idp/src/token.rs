@@ -1,5 +1,6 @@
 //! `/oidc/token` (RFC 6749 §3.2): `authorization_code`, `refresh_token` and `client_credentials`.
 
+use crate::claims;
 use crate::errors::{self, IdpError, JsonUnavailable};
 use crate::flow;
 use crate::ratelimit;
@@ -15,7 +16,7 @@ use latch_oidc::code::{CodeRecord, RedeemedCode};
 use latch_oidc::keys::Alg;
 use latch_oidc::params::Params;
 use latch_oidc::refresh::{self, Usable};
-use latch_oidc::tokens::{self, AccessTokenInput, IdTokenInput};
+use latch_oidc::tokens::{self, AccessTokenInput};
 use latch_oidc::{ErrorCode, OAuthError, crypto};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
@@ -200,30 +201,13 @@ async fn authorization_code(idp: &Idp, app: &Application, params: &Params) -> Re
         }
     };
     if record.scopes.iter().any(|s| s == scope::OPENID) {
-        let roles = if user_scopes.iter().any(|s| s == "roles") {
-            idp.repos.user_role_names(&user.id).await.json_unavailable()?
-        } else {
-            Vec::new()
+        let facts = claims::IdTokenFacts {
+            shared: &record.organizations,
+            auth_time: record.auth_time,
+            nonce: record.nonce.as_deref(),
+            access_token: &access_token,
         };
-        let mut claims = tokens::user_claims(&user, &user_scopes, &roles);
-        if user_scopes.iter().any(|s| s == scope::ORGANIZATIONS || s == scope::ORGANIZATION_ROLES) {
-            let org_roles = idp.repos.user_organization_role_names(&user.id).await.json_unavailable()?;
-            tokens::add_organization_claims(&mut claims, &user_scopes, &record.organizations, &org_roles);
-        }
-        let alg = app.custom.id_token_signed_response_alg.as_deref().and_then(Alg::parse).unwrap_or(Alg::RS256);
-        let claims = tokens::id_token_claims(
-            &IdTokenInput {
-                issuer: &idp.settings.issuer,
-                client_id: app.id.as_str(),
-                auth_time: record.auth_time,
-                nonce: record.nonce.as_deref(),
-                access_token: Some(&access_token),
-                now,
-                ttl: app.custom.id_token_ttl.unwrap_or(idp.settings.id_token_ttl),
-            },
-            claims,
-        );
-        body.insert("id_token".into(), json!(sign(idp, alg, "JWT", claims)?));
+        body.insert("id_token".into(), json!(claims::id_token(idp, app, &user, &user_scopes, facts).await?));
     }
     let refresh_hash = match refresh::issues_refresh_token(app, &record.scopes) {
         true => {
@@ -451,37 +435,12 @@ async fn refreshed_id_token(
     scopes: &[String],
     access_token: &str,
 ) -> Result<String, IdpError> {
-    let roles = if scopes.iter().any(|s| s == "roles") {
-        idp.repos.user_role_names(&user.id).await.json_unavailable()?
-    } else {
-        Vec::new()
+    let shared = match idp.repos.get_grant_by_id(&record.grant_id).await.json_unavailable()? {
+        Some(g) => g.details.organizations,
+        None => Vec::new(),
     };
-    let mut claims = tokens::user_claims(user, scopes, &roles);
-    if scopes.iter().any(|s| s == scope::ORGANIZATIONS || s == scope::ORGANIZATION_ROLES) {
-        let shared = idp
-            .repos
-            .get_grant_by_id(&record.grant_id)
-            .await
-            .json_unavailable()?
-            .map(|g| g.details.organizations)
-            .unwrap_or_default();
-        let org_roles = idp.repos.user_organization_role_names(&user.id).await.json_unavailable()?;
-        tokens::add_organization_claims(&mut claims, scopes, &shared, &org_roles);
-    }
-    let alg = app.custom.id_token_signed_response_alg.as_deref().and_then(Alg::parse).unwrap_or(Alg::RS256);
-    let claims = tokens::id_token_claims(
-        &IdTokenInput {
-            issuer: &idp.settings.issuer,
-            client_id: app.id.as_str(),
-            auth_time: record.auth_time,
-            nonce: None,
-            access_token: Some(access_token),
-            now: idp.clock.now(),
-            ttl: app.custom.id_token_ttl.unwrap_or(idp.settings.id_token_ttl),
-        },
-        claims,
-    );
-    sign(idp, alg, "JWT", claims)
+    let facts = claims::IdTokenFacts { shared: &shared, auth_time: record.auth_time, nonce: None, access_token };
+    claims::id_token(idp, app, user, scopes, facts).await
 }
 
 /// An organization token (DESIGN.md "Third-party app rules"): `refresh_token` +

@@ -7,7 +7,7 @@ use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_domain::scope;
 use latch_oidc::params::Params;
-use latch_oidc::{ErrorCode, OAuthError, crypto, tokens};
+use latch_oidc::{ErrorCode, OAuthError, crypto};
 
 pub async fn userinfo(idp: web::Data<Idp>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     match run(&idp, &req, &body).await {
@@ -70,20 +70,12 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
         Some(u) if !u.is_suspended => u,
         _ => return Err(invalid("the user no longer exists")),
     };
-    let roles = if scopes.iter().any(|s| s == "roles") {
-        idp.repos.user_role_names(&user.id).await.json_unavailable()?
-    } else {
-        Vec::new()
-    };
-    let mut claims = tokens::user_claims(&user, &scopes, &roles);
-    if scopes.iter().any(|s| s == scope::ORGANIZATIONS || s == scope::ORGANIZATION_ROLES) {
-        let shared = match &record.grant_id {
-            Some(g) => idp.repos.get_grant_by_id(g).await.json_unavailable()?.map(|g| g.details.organizations),
-            None => None,
+    let shared = match &record.grant_id {
+        Some(g) if scopes.iter().any(|s| s == scope::ORGANIZATIONS || s == scope::ORGANIZATION_ROLES) => {
+            idp.repos.get_grant_by_id(g).await.json_unavailable()?.map(|g| g.details.organizations).unwrap_or_default()
         }
-        .unwrap_or_default();
-        let org_roles = idp.repos.user_organization_role_names(&user.id).await.json_unavailable()?;
-        tokens::add_organization_claims(&mut claims, &scopes, &shared, &org_roles);
-    }
+        _ => Vec::new(),
+    };
+    let claims = crate::claims::user_claims(idp, &user, &scopes, &shared).await?;
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(claims))
 }
