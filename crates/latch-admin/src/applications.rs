@@ -345,15 +345,19 @@ fn secret_to_wire(s: &AppSecret, value: Option<String>) -> wire::Secret {
 }
 
 /// Lists an application's secrets (never their values).
-#[utoipa::path(get, path = "/api/applications/{id}/secrets", tag = "applications",
-    responses((status = 200, body = [wire::Secret]), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
+#[utoipa::path(get, path = "/api/applications/{id}/secrets", tag = "applications", params(PageQuery),
+    responses((status = 200, body = [wire::Secret], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
-pub async fn list_secrets(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn list_secrets(
+    idp: web::Data<Idp>,
+    id: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
     let app = load(&idp, &id).await?;
     confidential(&app)?;
     let secrets = idp.repos.list_secrets(&app.id).await?;
     let out: Vec<wire::Secret> = secrets.iter().map(|s| secret_to_wire(s, None)).collect();
-    Ok(HttpResponse::Ok().json(out))
+    Ok(page::slice(&out, q.page()?))
 }
 
 /// Adds a named secret; its value is in this response only.
@@ -427,14 +431,18 @@ fn m2m(app: &Application) -> ApiResult<()> {
 }
 
 /// Lists the roles of a machine-to-machine application.
-#[utoipa::path(get, path = "/api/applications/{id}/roles", tag = "applications",
-    responses((status = 200, body = [wire::Role]), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
+#[utoipa::path(get, path = "/api/applications/{id}/roles", tag = "applications", params(PageQuery),
+    responses((status = 200, body = [wire::Role], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
-pub async fn list_roles(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn list_roles(
+    idp: web::Data<Idp>,
+    id: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
     let app = load(&idp, &id).await?;
     m2m(&app)?;
     let roles: Vec<wire::Role> = idp.repos.application_roles(&app.id).await?.iter().map(wire_role).collect();
-    Ok(HttpResponse::Ok().json(roles))
+    Ok(page::slice(&roles, q.page()?))
 }
 
 /// Gives MachineToMachine roles to a machine-to-machine application.

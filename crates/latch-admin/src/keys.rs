@@ -3,6 +3,7 @@
 use crate::audit;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
+use crate::page::{self, PageQuery};
 use actix_web::{HttpResponse, web};
 use latch_idp::Idp;
 use latch_types as wire;
@@ -12,11 +13,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/configs/oidc/private-keys/rotate", web::post().to(rotate));
 }
 
-/// Lists the signing keys: id, algorithm, state. Private material never leaves the server.
-#[utoipa::path(get, path = "/api/configs/oidc/private-keys", tag = "keys",
-    responses((status = 200, body = [wire::PrivateKey])), security(("bearer" = [])))]
-pub async fn list(idp: web::Data<Idp>) -> ApiResult<HttpResponse> {
-    let keys: Vec<wire::PrivateKey> = idp
+/// The keys as the API shows them.
+async fn all(idp: &Idp) -> ApiResult<Vec<wire::PrivateKey>> {
+    Ok(idp
         .repos
         .list_signing_keys()
         .await?
@@ -27,12 +26,20 @@ pub async fn list(idp: web::Data<Idp>) -> ApiResult<HttpResponse> {
             state: k.state.as_str().to_owned(),
             created_at: k.created_at.0,
         })
-        .collect();
-    Ok(HttpResponse::Ok().json(keys))
+        .collect())
 }
 
-/// Rotates the signing keys: new current keys; the old ones stay published as previous, so
-/// tokens they signed keep verifying. Every node switches at once.
+/// Lists the signing keys: id, algorithm, state (`next`, `current`, `previous`). Private
+/// material never leaves the server.
+#[utoipa::path(get, path = "/api/configs/oidc/private-keys", tag = "keys", params(PageQuery),
+    responses((status = 200, body = [wire::PrivateKey], headers(("Total-Number" = i64)))), security(("bearer" = [])))]
+pub async fn list(idp: web::Data<Idp>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+    Ok(page::slice(&all(&idp).await?, q.page()?))
+}
+
+/// Rotates the signing keys: next keys become current, the current ones stay published as
+/// previous for the grace period (tokens they signed keep verifying), new next keys are
+/// published. Every node switches at once. Answers with all keys.
 #[utoipa::path(post, path = "/api/configs/oidc/private-keys/rotate", tag = "keys",
     responses((status = 200, body = [wire::PrivateKey])), security(("bearer" = [])))]
 pub async fn rotate(idp: web::Data<Idp>, who: web::ReqData<Principal>) -> ApiResult<HttpResponse> {
@@ -45,5 +52,5 @@ pub async fn rotate(idp: web::Data<Idp>, who: web::ReqData<Principal>) -> ApiRes
         )
     })?;
     audit::record(&idp, &who, "keys.rotate", "keys", "oidc", serde_json::json!({})).await;
-    list(idp).await
+    Ok(HttpResponse::Ok().json(all(&idp).await?))
 }

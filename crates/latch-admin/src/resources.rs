@@ -173,12 +173,16 @@ pub async fn delete(
 }
 
 /// Lists a resource's scopes.
-#[utoipa::path(get, path = "/api/resources/{id}/scopes", tag = "resources",
-    responses((status = 200, body = [wire::Scope]), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
-pub async fn list_scopes(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/resources/{id}/scopes", tag = "resources", params(PageQuery),
+    responses((status = 200, body = [wire::Scope], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn list_scopes(
+    idp: web::Data<Idp>,
+    id: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
     let resource = load(&idp, &id).await?;
     let scopes = idp.repos.list_scopes(&resource.id).await?;
-    Ok(HttpResponse::Ok().json(scopes.iter().map(wire_scope).collect::<Vec<_>>()))
+    Ok(page::slice(&scopes.iter().map(wire_scope).collect::<Vec<_>>(), q.page()?))
 }
 
 /// Adds a scope to a resource.

@@ -177,12 +177,16 @@ pub async fn delete(
 }
 
 /// Lists the scopes a role grants.
-#[utoipa::path(get, path = "/api/roles/{id}/scopes", tag = "roles",
-    responses((status = 200, body = [wire::Scope]), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
-pub async fn list_scopes(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/roles/{id}/scopes", tag = "roles", params(PageQuery),
+    responses((status = 200, body = [wire::Scope], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn list_scopes(
+    idp: web::Data<Idp>,
+    id: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
     let role = load(&idp, &id).await?;
     let scopes = idp.repos.role_scopes(&role.id).await?;
-    Ok(HttpResponse::Ok().json(scopes.iter().map(wire_scope).collect::<Vec<_>>()))
+    Ok(page::slice(&scopes.iter().map(wire_scope).collect::<Vec<_>>(), q.page()?))
 }
 
 /// Adds scopes to a role.

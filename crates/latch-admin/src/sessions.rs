@@ -4,6 +4,7 @@
 use crate::audit;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
+use crate::page::{self, PageQuery};
 use actix_web::{HttpResponse, web};
 use latch_domain::entities::{Session, User};
 use latch_domain::ids::{SessionId, UserId};
@@ -32,15 +33,15 @@ fn wire_session(s: &Session) -> wire::UserSession {
 }
 
 /// Lists the user's sessions that have not expired, newest first.
-#[utoipa::path(get, path = "/api/users/{id}/sessions", tag = "users",
-    responses((status = 200, body = [wire::UserSession]), (status = 404, body = wire::Problem)),
+#[utoipa::path(get, path = "/api/users/{id}/sessions", tag = "users", params(PageQuery),
+    responses((status = 200, body = [wire::UserSession], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)),
     security(("bearer" = [])))]
-pub async fn list(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn list(idp: web::Data<Idp>, id: web::Path<String>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let user = load(&idp, &id).await?;
     let now = idp.clock.now();
     let sessions: Vec<wire::UserSession> =
         idp.repos.list_user_sessions(&user.id).await?.iter().filter(|s| s.expires_at > now).map(wire_session).collect();
-    Ok(HttpResponse::Ok().json(sessions))
+    Ok(page::slice(&sessions, q.page()?))
 }
 
 /// Ends every session of the user ("sign out everywhere"): each browser must sign in again.

@@ -302,12 +302,16 @@ pub async fn set_password(
 }
 
 /// Lists a user's global roles.
-#[utoipa::path(get, path = "/api/users/{id}/roles", tag = "users",
-    responses((status = 200, body = [wire::Role]), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
-pub async fn list_roles(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/users/{id}/roles", tag = "users", params(PageQuery),
+    responses((status = 200, body = [wire::Role], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn list_roles(
+    idp: web::Data<Idp>,
+    id: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
     let user = load(&idp, &id).await?;
     let roles = idp.repos.user_roles(&user.id).await?;
-    Ok(HttpResponse::Ok().json(roles.iter().map(wire_role).collect::<Vec<_>>()))
+    Ok(page::slice(&roles.iter().map(wire_role).collect::<Vec<_>>(), q.page()?))
 }
 
 /// Gives User roles to a user.
@@ -345,9 +349,13 @@ pub async fn remove_role(
 }
 
 /// Lists what the user has granted to applications.
-#[utoipa::path(get, path = "/api/users/{id}/grants", tag = "users",
-    responses((status = 200, body = [wire::Grant]), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
-pub async fn list_grants(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/users/{id}/grants", tag = "users", params(PageQuery),
+    responses((status = 200, body = [wire::Grant], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+pub async fn list_grants(
+    idp: web::Data<Idp>,
+    id: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
     let user = load(&idp, &id).await?;
     let grants: Vec<wire::Grant> = idp
         .repos
@@ -369,7 +377,7 @@ pub async fn list_grants(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResul
             }
         })
         .collect();
-    Ok(HttpResponse::Ok().json(grants))
+    Ok(page::slice(&grants, q.page()?))
 }
 
 /// Revokes a grant: the app must ask for consent again, and its opaque tokens stop working.

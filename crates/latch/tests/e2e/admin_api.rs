@@ -172,6 +172,8 @@ async fn secrets_are_shown_once_and_deleted_secrets_fail_at_the_token_endpoint(s
     let listed = admin.get(&format!("/applications/{id}/secrets")).await;
     assert_eq!(listed.body.as_array().unwrap().len(), 2);
     assert!(listed.body.as_array().unwrap().iter().all(|s| s.get("value").is_none()), "values are never listed");
+    let paged = admin.get(&format!("/applications/{id}/secrets?pageSize=1&page=2")).await;
+    assert_eq!((paged.total, paged.body.as_array().unwrap().len()), (Some(2), 1), "sub-collections page too");
     assert_eq!(admin.post(&format!("/applications/{id}/secrets"), json!({"name": "ci"})).await.status, 409);
     assert_eq!(
         admin.post(&format!("/applications/{id}/secrets"), json!({"name": "old", "expiresAt": 1})).await.status,
