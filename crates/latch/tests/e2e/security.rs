@@ -370,6 +370,19 @@ async fn prompt_login_and_max_age_force_a_new_sign_in(server: &TestServer) {
     }
     let (_, params) = browser.open(&format!("{}&max_age=3600", authorize_url(server, &web, "openid"))).await.client();
     assert!(params.contains_key("code"), "a recent sign-in satisfies max_age");
+    // The forced sign-in is a new authentication: auth_time moves forward.
+    let web_ref = &web;
+    let auth_time = |code: String| async move {
+        let (_, body) = exchange(server, web_ref, &code, &[]).await;
+        let claims = crate::oidc_flows::verify_with_jwks(server, body["id_token"].as_str().unwrap(), "JWT").await;
+        claims["auth_time"].as_i64().unwrap()
+    };
+    let before = auth_time(params["code"].clone()).await;
+    server.clock.advance(5);
+    let page = browser.open(&format!("{}&prompt=login", authorize_url(server, &web, "openid"))).await.page();
+    let (_, params) = browser.sign_in(&page, "ada", PASSWORD).await.client();
+    let after = auth_time(params["code"].clone()).await;
+    assert!(after >= before + 5, "auth_time updated by the new sign-in: {before} → {after}");
 }
 
 async fn token_endpoint_failures_are_rate_limited_per_ip(server: &TestServer) {
