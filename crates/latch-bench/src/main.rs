@@ -180,6 +180,15 @@ fn location(res: &reqwest::Response) -> anyhow::Result<String> {
     Ok(res.headers().get("location").context("no location")?.to_str()?.to_owned())
 }
 
+/// Latch's own redirects are absolute (built from `public_url`); resolve relative ones too.
+fn own(base: &str, location: &str) -> String {
+    if location.starts_with("http://") || location.starts_with("https://") {
+        location.to_owned()
+    } else {
+        format!("{base}{location}")
+    }
+}
+
 fn hidden(html: &str, name: &str) -> anyhow::Result<String> {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).context("hidden field")? + marker.len();
@@ -214,7 +223,7 @@ async fn exchange(http: &reqwest::Client, base: &str, callback: &str) -> anyhow:
 async fn full_flow(base: &str) -> anyhow::Result<()> {
     let b = browser();
     let next = sign_in(&b, base, "&prompt=consent").await?;
-    if !next.starts_with("/consent") {
+    if !next.contains("/consent") {
         bail!("expected the consent page, got {next}");
     }
     let callback = authorize(&b, base, &next).await?;
@@ -224,7 +233,7 @@ async fn full_flow(base: &str) -> anyhow::Result<()> {
 /// Opens the authorization URL in browser `b` and signs in; returns where Latch sends it next.
 async fn sign_in(b: &reqwest::Client, base: &str, extra: &str) -> anyhow::Result<String> {
     let res = b.get(auth_url(base, extra)).send().await?;
-    let page = b.get(format!("{base}{}", location(&res)?)).send().await?.text().await?;
+    let page = b.get(own(base, &location(&res)?)).send().await?.text().await?;
     let form = [
         ("interaction", hidden(&page, "interaction")?),
         ("csrf", hidden(&page, "csrf")?),
@@ -237,7 +246,7 @@ async fn sign_in(b: &reqwest::Client, base: &str, extra: &str) -> anyhow::Result
 
 /// Presses Authorize on the consent page at `consent_url`; returns the callback URL.
 async fn authorize(b: &reqwest::Client, base: &str, consent_url: &str) -> anyhow::Result<String> {
-    let page = b.get(format!("{base}{consent_url}")).send().await?.text().await?;
+    let page = b.get(own(base, consent_url)).send().await?.text().await?;
     let form = [
         ("interaction", hidden(&page, "interaction")?),
         ("csrf", hidden(&page, "csrf")?),
@@ -343,7 +352,7 @@ async fn main() -> anyhow::Result<()> {
     for _ in 0..a.concurrency {
         let br = browser();
         let next = sign_in(&br, &base, "").await?;
-        if next.starts_with("/consent") {
+        if next.contains("/consent") {
             authorize(&br, &base, &next).await?;
         }
         browsers.push(br);
