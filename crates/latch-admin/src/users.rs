@@ -117,9 +117,10 @@ async fn hash_password(idp: &Idp, password: &str) -> ApiResult<String> {
         .map_err(|e| ApiError::invalid("password", "user.weak_password", e.to_string()))?;
     let (hasher, password) = (idp.hasher.clone(), password.to_owned());
     let salt = latch_oidc::crypto::random_16(idp.random.as_ref());
-    web::block(move || hasher.hash(&password, &salt))
+    idp.hash_pool
+        .run(move || hasher.hash(&password, &salt))
         .await
-        .map_err(|e| ApiError::from(RepoError::Unavailable(e.to_string())))?
+        .ok_or_else(|| ApiError::from(RepoError::Unavailable("the hashing pool stopped".to_owned())))?
         .map_err(|e| ApiError::from(RepoError::Unavailable(e.to_string())))
 }
 

@@ -342,9 +342,10 @@ async fn main() -> anyhow::Result<()> {
     })
     .await;
     println!(
-        "client_credentials grants/s {cc_rate:>10.0}   p50 {:.2} ms  p99 {:.2} ms",
+        "client_credentials grants/s {cc_rate:>10.0}   p50 {:.2} ms  p99 {:.2} ms   (peak RSS so far {:.1} MiB)",
         percentile(&cc_lat, 0.5),
-        percentile(&cc_lat, 0.99)
+        percentile(&cc_lat, 0.99),
+        rss_kib(pid, "VmHWM:") as f64 / 1024.0
     );
 
     // SSO: each task has its own signed-in browser with consent remembered.
@@ -365,9 +366,10 @@ async fn main() -> anyhow::Result<()> {
     })
     .await;
     println!(
-        "SSO flows/s                 {sso_rate:>10.0}   p50 {:.2} ms  p99 {:.2} ms",
+        "SSO flows/s                 {sso_rate:>10.0}   p50 {:.2} ms  p99 {:.2} ms   (peak RSS so far {:.1} MiB)",
         percentile(&sso_lat, 0.5),
-        percentile(&sso_lat, 0.99)
+        percentile(&sso_lat, 0.99),
+        rss_kib(pid, "VmHWM:") as f64 / 1024.0
     );
 
     let b = base.clone();

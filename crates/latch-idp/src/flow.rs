@@ -291,9 +291,11 @@ async fn sign_in(idp: &Idp, req: &HttpRequest, form: SignInForm) -> Result<HttpR
     // on this worker are not held up behind it.
     let (hasher, password) = (idp.hasher.clone(), form.password.clone());
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    let ok = web::block(move || hasher.verify(&password, stored.as_deref()))
+    let ok = idp
+        .hash_pool
+        .run(move || hasher.verify(&password, stored.as_deref()))
         .await
-        .map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: false })?;
+        .ok_or_else(|| IdpError::Unavailable { detail: "the hashing pool stopped".to_owned(), json: false })?;
     let user = match user {
         Some(u) if ok && gate == AccountGate::Open && !u.is_suspended => u,
         _ => {

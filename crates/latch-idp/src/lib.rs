@@ -12,6 +12,7 @@ mod cors;
 mod discovery;
 mod errors;
 mod flow;
+pub mod hashing;
 mod i18n;
 mod introspection;
 mod logout;

@@ -62,6 +62,8 @@ pub struct Idp {
     pub(crate) cookie_key: actix_web::cookie::Key,
     pub(crate) origins: crate::cors::Origins,
     pub catalog: Arc<crate::catalog::Catalog>,
+    /// Where password hashes are computed (see `hashing.rs`).
+    pub hash_pool: crate::hashing::HashPool,
     keys: RwLock<Arc<KeySet>>,
     secret_key: [u8; 32],
 }
@@ -89,6 +91,9 @@ impl Idp {
             cookie_key,
             origins: crate::cors::Origins::default(),
             catalog: Arc::new(crate::catalog::Catalog::default()),
+            hash_pool: crate::hashing::HashPool::new(
+                std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            ),
             keys: RwLock::new(Arc::new(keys)),
             secret_key: *secret_key,
         }
