@@ -56,6 +56,7 @@ fn custom_from(c: wire::CustomClientMetadata) -> CustomClientMetadata {
         rotate_refresh_token: c.rotate_refresh_token,
         always_issue_refresh_token: c.always_issue_refresh_token,
         id_token_signed_response_alg: c.id_token_signed_response_alg,
+        is_resource_server: c.is_resource_server,
     }
 }
 
@@ -67,6 +68,7 @@ fn custom_to(c: &CustomClientMetadata) -> wire::CustomClientMetadata {
         rotate_refresh_token: c.rotate_refresh_token,
         always_issue_refresh_token: c.always_issue_refresh_token,
         id_token_signed_response_alg: c.id_token_signed_response_alg.clone(),
+        is_resource_server: c.is_resource_server,
     }
 }
 

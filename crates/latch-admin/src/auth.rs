@@ -1,5 +1,7 @@
 //! Who may call the admin API: a bearer JWT access token (RFC 9068) issued by this Latch for the
-//! admin resource with scope `all`. Missing or invalid → 401; valid without the scope → 403.
+//! admin resource with scope `all`, to the console (for a person holding the admin role) or to a
+//! machine-to-machine app holding it (`latch_idp::admin_access`). Missing, invalid or of a
+//! caller that is gone → 401; valid without the right → 403.
 
 use crate::error::ApiError;
 use actix_web::body::MessageBody;
@@ -7,13 +9,12 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
+use latch_domain::repo::RepoError;
 use latch_idp::Idp;
-use serde_json::Value;
+use latch_idp::admin_access::{self, AdminDenied};
+use latch_oidc::bearer::AdminCaller;
 
-/// The resource indicator of the admin API.
-pub const ADMIN_RESOURCE: &str = "urn:latch:api:admin";
-/// The scope that grants everything.
-pub const ADMIN_SCOPE: &str = "all";
+pub use latch_domain::admin::{ADMIN_RESOURCE, ADMIN_SCOPE};
 
 /// The caller, for the audit log.
 #[derive(Clone, Debug)]
@@ -27,37 +28,16 @@ fn bearer(req: &ServiceRequest) -> Option<&str> {
     (h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ")).then(|| h[7..].trim())
 }
 
-fn audience_is_admin(aud: Option<&Value>) -> bool {
-    match aud {
-        Some(Value::String(a)) => a == ADMIN_RESOURCE,
-        Some(Value::Array(list)) => list.iter().any(|a| a.as_str() == Some(ADMIN_RESOURCE)),
-        _ => false,
+/// Checks the token and who it speaks for, against what is stored now (a removed admin role or
+/// a suspension takes effect at the next request).
+pub async fn authenticate(idp: &Idp, token: &str) -> Result<Principal, ApiError> {
+    match admin_access::authorize_admin(idp, token).await {
+        Ok(AdminCaller::Person(user)) => Ok(Principal { actor: format!("user:{user}") }),
+        Ok(AdminCaller::Machine(app)) => Ok(Principal { actor: format!("application:{app}") }),
+        Err(AdminDenied::Unauthenticated(why)) => Err(ApiError::unauthorized(why)),
+        Err(AdminDenied::Forbidden(why)) => Err(ApiError::forbidden(why)),
+        Err(AdminDenied::Unavailable(detail)) => Err(RepoError::Unavailable(detail).into()),
     }
-}
-
-/// Checks the token and who it speaks for.
-pub fn authenticate(idp: &Idp, token: &str) -> Result<Principal, ApiError> {
-    let invalid = || ApiError::unauthorized("the access token is invalid or expired");
-    let (claims, typ) = idp.keys().verify(token).ok_or_else(invalid)?;
-    if typ.as_deref() != Some(latch_oidc::tokens::AT_JWT_TYP) {
-        return Err(invalid());
-    }
-    let now = idp.clock.now().0;
-    let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
-    if exp <= now || claims.get("iss").and_then(Value::as_str) != Some(idp.settings.issuer.as_str()) {
-        return Err(invalid());
-    }
-    if !audience_is_admin(claims.get("aud")) {
-        return Err(ApiError::unauthorized("the access token is not for the admin API"));
-    }
-    let scopes = claims.get("scope").and_then(Value::as_str).unwrap_or("");
-    if !scopes.split(' ').any(|s| s == ADMIN_SCOPE) {
-        return Err(ApiError::forbidden("the access token lacks the `all` scope of the admin API"));
-    }
-    let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
-    let client = claims.get("client_id").and_then(Value::as_str).unwrap_or("");
-    let actor = if sub == client { format!("application:{client}") } else { format!("user:{sub}") };
-    Ok(Principal { actor })
 }
 
 pub async fn require_admin(
@@ -70,7 +50,7 @@ pub async fn require_admin(
     let Some(token) = bearer(&req) else {
         return Err(ApiError::unauthorized("an `Authorization: Bearer` access token is required").into());
     };
-    let principal = authenticate(&idp, token)?;
+    let principal = authenticate(&idp, token).await?;
     req.extensions_mut().insert(principal);
     next.call(req).await
 }

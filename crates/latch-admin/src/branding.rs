@@ -26,22 +26,6 @@ fn to_wire(b: &Branding) -> wire::SignInExperience {
     }
 }
 
-/// Absolute https URLs up to 2048 characters; `http://localhost` for development.
-fn check_url(field: &str, v: &Option<String>) -> ApiResult<()> {
-    let Some(v) = v else { return Ok(()) };
-    let ok = v.len() <= 2048
-        && url::Url::parse(v).is_ok_and(|u| {
-            u.username().is_empty()
-                && (u.scheme() == "https"
-                    || (u.scheme() == "http" && matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))))
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(field, "branding.invalid_url", "an absolute https URL (http only for localhost)"))
-    }
-}
-
 /// Reads the branding; 404 until it is set.
 #[utoipa::path(get, path = "/api/applications/{id}/sign-in-experience", tag = "applications",
     responses((status = 200, body = wire::SignInExperience), (status = 404, body = wire::Problem)),
@@ -65,18 +49,6 @@ pub async fn put(
 ) -> ApiResult<HttpResponse> {
     let app = load(&idp, &id).await?;
     let b = body.into_inner();
-    if let Some(name) = &b.display_name {
-        crate::applications::check_name("displayName", name, 256)?;
-    }
-    check_url("logoUrl", &b.logo_url)?;
-    check_url("darkLogoUrl", &b.dark_logo_url)?;
-    check_url("termsOfUseUrl", &b.terms_of_use_url)?;
-    check_url("privacyPolicyUrl", &b.privacy_policy_url)?;
-    if let Some(c) = &b.color
-        && !(c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|x| x.is_ascii_hexdigit()))
-    {
-        return Err(ApiError::invalid("color", "branding.invalid_color", "a color like #3b5bdb"));
-    }
     let branding = Branding {
         application_id: app.id.clone(),
         display_name: b.display_name,
@@ -87,6 +59,7 @@ pub async fn put(
         color: b.color,
         updated_at: idp.clock.now(),
     };
+    branding.validate().map_err(|e| ApiError::invalid(e.field, e.code, e.message))?;
     idp.repos.put_branding(&branding).await?;
     audit::record(&idp, &who, "application.branding.set", "application", app.id.as_str(), json!({})).await;
     Ok(HttpResponse::Ok().json(to_wire(&branding)))

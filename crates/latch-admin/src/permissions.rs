@@ -9,7 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use actix_web::{HttpResponse, web};
 use latch_domain::ids::{OrganizationScopeId, ScopeId};
 use latch_domain::orgs::{ConsentScope, ConsentScopeType};
-use latch_domain::scope;
+use latch_domain::{admin, scope};
 use latch_idp::Idp;
 use latch_idp::catalog::{self, Change};
 use latch_types as wire;
@@ -100,11 +100,20 @@ pub async fn add(
         ("organizationResourceScopes", &body.organization_resource_scopes, ConsentScopeType::OrganizationResource),
     ] {
         for (i, e) in list.iter().enumerate() {
-            if idp.repos.get_scope(&ScopeId::from(e.id())).await?.is_none() {
+            let Some(found) = idp.repos.get_scope(&ScopeId::from(e.id())).await? else {
                 return Err(ApiError::invalid(
                     &format!("{field}[{i}]"),
                     "consent.unknown_scope",
                     format!("no API resource scope has the id `{}`", e.id()),
+                ));
+            };
+            // DESIGN.md "Scopes are per resource": the admin API is never a third-party permission.
+            if idp.repos.get_resource(&found.resource_id).await?.is_some_and(|r| admin::is_admin_resource(&r.indicator))
+            {
+                return Err(ApiError::invalid(
+                    &format!("{field}[{i}]"),
+                    "consent.admin_scope",
+                    "the admin API's scopes can never be permitted to a third-party application",
                 ));
             }
             entries.push(ConsentScope { scope_type: kind, scope_ref: e.id().to_owned(), required: e.required() });

@@ -52,6 +52,9 @@ pub struct CustomClientMetadata {
     pub always_issue_refresh_token: Option<bool>,
     /// `RS256` (default) or `ES256`.
     pub id_token_signed_response_alg: Option<String>,
+    /// A confidential app that serves APIs and may introspect tokens of any client (RFC 7662
+    /// §4); other clients are answered only about their own tokens.
+    pub is_resource_server: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -164,13 +167,20 @@ pub struct Session {
     pub expires_at: Timestamp,
 }
 
-/// What a user has allowed one application, remembered across sessions.
+/// What a user has allowed one application, remembered across sessions. API scopes are kept
+/// per resource, never by bare name (DESIGN.md "Scopes are per resource").
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct GrantDetails {
-    /// OIDC user scopes and organization scopes granted (`openid`, `email`, …).
+    /// OIDC user scopes granted (`openid`, `email`, …, and the organization markers).
     pub scopes: Vec<String>,
     /// Resource indicator → granted scope names of that resource.
     pub resource_scopes: BTreeMap<String, Vec<String>>,
+    /// Organization scopes granted (`invite:member`, …).
+    pub organization_scopes: Vec<String>,
+    /// Resource indicator → granted scope names of that resource held through organization
+    /// roles (they reach organization tokens only).
+    pub organization_resource_scopes: BTreeMap<String, Vec<String>>,
     /// Organizations the user shared with the application.
     pub organizations: Vec<OrganizationId>,
 }
@@ -193,6 +203,9 @@ pub struct AccessTokenRecord {
     pub application_id: ApplicationId,
     pub user_id: Option<UserId>,
     pub grant_id: Option<GrantId>,
+    /// The token family (one authorization code's exchange and its refreshes), when minted
+    /// for a user: revoked whole when the code is replayed (RFC 6749 §4.1.2).
+    pub family: Option<String>,
     pub scope: String,
     pub issued_at: Timestamp,
     pub expires_at: Timestamp,
@@ -205,6 +218,8 @@ pub struct RefreshTokenRecord {
     pub grant_id: GrantId,
     pub application_id: ApplicationId,
     pub user_id: UserId,
+    /// The token family: the code exchange that started it and every rotation since share it.
+    pub family: String,
     pub scope: String,
     /// Resource indicator → the scope names granted for it: what the token may mint JWT access
     /// tokens for (RFC 8707 §2.2).

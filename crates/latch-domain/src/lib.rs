@@ -4,6 +4,7 @@
 //! Architecture invariant: this crate does no I/O, reads no clock and no OS randomness, and
 //! depends on no HTTP, SQL or async runtime crate (`cargo xtask deps` checks it).
 
+pub mod admin;
 pub mod clock;
 pub mod entities;
 pub mod ephemeral;

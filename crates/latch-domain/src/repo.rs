@@ -150,6 +150,9 @@ pub trait TokenRepo: Send + Sync {
     async fn get_access_token(&self, token_hash: &str) -> RepoResult<Option<AccessTokenRecord>>;
     /// Deletes every opaque access and refresh token issued under `grant`; returns how many.
     async fn revoke_grant_tokens(&self, grant: &GrantId) -> RepoResult<u64>;
+    /// Deletes every refresh and opaque access token of a token family; an empty family
+    /// names nothing.
+    async fn revoke_token_family(&self, family: &str) -> RepoResult<u64>;
     async fn delete_access_token(&self, token_hash: &str) -> RepoResult<bool>;
     /// Deletes the opaque access tokens issued under `grant` (its refresh tokens stay).
     async fn delete_grant_access_tokens(&self, grant: &GrantId) -> RepoResult<u64>;

@@ -3,6 +3,7 @@
 //! user's choice (granular: optional items can be unticked; organizations picked), "Not you?",
 //! and the console's preview drawn by the same renderer.
 
+use crate::admin_access::{self, AdminDenied};
 use crate::authorize::redirect_error;
 use crate::cookies;
 use crate::errors::{self, IdpError, JsonUnavailable};
@@ -46,8 +47,15 @@ async fn permitted(idp: &Idp, app: &Application) -> Result<Option<Permitted>, Id
                     p.organization.insert(s.name, c.required);
                 }
             }
-            // Organization-resource scopes travel in organization tokens (refresh grant).
-            ConsentScopeType::OrganizationResource => {}
+            // Organization-resource scopes travel in organization tokens (refresh grant), but
+            // are shown and granted here like the rest.
+            ConsentScopeType::OrganizationResource => {
+                if let Some(s) = idp.repos.get_scope(&ScopeId(c.scope_ref)).await.page_unavailable()?
+                    && let Some(r) = idp.repos.get_resource(&s.resource_id).await.page_unavailable()?
+                {
+                    p.organization_resource.entry(r.indicator).or_default().insert(s.name, c.required);
+                }
+            }
         }
     }
     Ok(Some(p))
@@ -56,18 +64,29 @@ async fn permitted(idp: &Idp, app: &Application) -> Result<Option<Permitted>, Id
 /// What the user holds, for the resources and organizations this request is about.
 async fn held(idp: &Idp, request: &AuthRequest, user: &User) -> Result<Held, IdpError> {
     let mut h = Held::default();
+    let wants_orgs = request.scopes.iter().any(|s| s == scope::ORGANIZATIONS);
+    let orgs = if wants_orgs { idp.repos.user_organizations(&user.id).await.page_unavailable()? } else { Vec::new() };
     for indicator in &request.resources {
         if let Some(r) = idp.catalog.resource(idp.repos.as_ref(), indicator).await.page_unavailable()? {
             h.resource
                 .insert(indicator.clone(), idp.repos.user_resource_scopes(&user.id, &r.id).await.page_unavailable()?);
+            let mut via_orgs: Vec<String> = Vec::new();
+            for (org, _) in &orgs {
+                for s in idp.repos.user_organization_resource_scopes(&user.id, org, &r.id).await.page_unavailable()? {
+                    if !via_orgs.contains(&s) {
+                        via_orgs.push(s);
+                    }
+                }
+            }
+            if !via_orgs.is_empty() {
+                h.organization_resource.insert(indicator.clone(), via_orgs);
+            }
         }
     }
-    if request.scopes.iter().any(|s| s == scope::ORGANIZATIONS) {
-        for (org, _) in idp.repos.user_organizations(&user.id).await.page_unavailable()? {
-            for s in idp.repos.user_organization_scopes(&user.id, &org).await.page_unavailable()? {
-                if !h.organization.contains(&s) {
-                    h.organization.push(s);
-                }
+    for (org, _) in &orgs {
+        for s in idp.repos.user_organization_scopes(&user.id, org).await.page_unavailable()? {
+            if !h.organization.contains(&s) {
+                h.organization.push(s);
             }
         }
     }
@@ -129,31 +148,36 @@ async fn view_model(
     redirect_uri: &str,
 ) -> Result<pages::ConsentView, IdpError> {
     let Viewer { label: user_label, organizations } = viewer;
-    let line = |name: &str, label: String, required: bool| pages::Line { scope: name.to_owned(), label, required };
-    let user_lines = plan
-        .user
-        .iter()
-        .filter_map(|i| i18n::user_scope(lang, &i.name).map(|l| line(&i.name, l.to_owned(), i.required)))
-        .collect();
-    let mut resources = Vec::new();
-    for (indicator, items) in &plan.resource {
-        let Some(r) = idp.catalog.resource(idp.repos.as_ref(), indicator).await.page_unavailable()? else { continue };
-        let described = idp.repos.list_scopes(&r.id).await.page_unavailable()?;
-        let lines = items
-            .iter()
-            .map(|i| {
-                let d = described.iter().find(|s| s.name == i.name).map(|s| s.description.clone()).unwrap_or_default();
-                line(&i.name, if d.is_empty() { i.name.clone() } else { d }, i.required)
-            })
-            .collect();
-        resources.push((r.name.clone(), lines));
+    let line = |i: &consent::Item, label: String| pages::Line {
+        scope: i.name.clone(),
+        key: i.key.clone(),
+        label,
+        required: i.required,
+    };
+    let described = |i: &consent::Item, d: Option<&str>| {
+        let d = d.unwrap_or_default();
+        line(i, if d.is_empty() { i.name.clone() } else { d.to_owned() })
+    };
+    let user_lines =
+        plan.user.iter().filter_map(|i| i18n::user_scope(lang, &i.name).map(|l| line(i, l.to_owned()))).collect();
+    let mut groups: [Vec<(String, Vec<pages::Line>)>; 2] = [Vec::new(), Vec::new()];
+    for (group, plan_group) in groups.iter_mut().zip([&plan.resource, &plan.organization_resource]) {
+        for (indicator, items) in plan_group {
+            let Some(r) = idp.catalog.resource(idp.repos.as_ref(), indicator).await.page_unavailable()? else {
+                continue;
+            };
+            let scopes = idp.repos.list_scopes(&r.id).await.page_unavailable()?;
+            let find = |name: &str| scopes.iter().find(|s| s.name == name).map(|s| s.description.as_str());
+            group.push((r.name.clone(), items.iter().map(|i| described(i, find(&i.name))).collect()));
+        }
     }
+    let [resources, org_resources] = groups;
     let mut org_lines = Vec::new();
     if !plan.organization.is_empty() {
         let (all, _) = idp.repos.list_organization_scopes(latch_domain::repo::Page::ALL).await.page_unavailable()?;
         for i in &plan.organization {
-            let d = all.iter().find(|s| s.name == i.name).map(|s| s.description.clone()).unwrap_or_default();
-            org_lines.push(line(&i.name, if d.is_empty() { i.name.clone() } else { d }, i.required));
+            let d = all.iter().find(|s| s.name == i.name).map(|s| s.description.as_str());
+            org_lines.push(described(i, d));
         }
     }
     let b = branding.unwrap_or_default();
@@ -168,6 +192,7 @@ async fn view_model(
         user_lines,
         resources,
         org_lines,
+        org_resources,
         organizations: if plan.user.iter().any(|i| i.name == scope::ORGANIZATIONS) {
             organizations.into_iter().map(|(id, name)| (id.0, name)).collect()
         } else {
@@ -287,58 +312,93 @@ pub struct PreviewQuery {
     terms_of_use_url: Option<String>,
     privacy_policy_url: Option<String>,
     lang: Option<String>,
+    /// RFC 6750 §2.2: the token in a form body, for a console form aimed at the preview frame.
+    #[serde(rename = "access_token")]
+    access_token: Option<String>,
 }
 
-/// The console's live preview: the real renderer, the app's permissions, draft branding from
-/// the query and a sample user. Framable by the console's own origin only; it has no form.
-pub async fn preview(idp: web::Data<Idp>, q: web::Query<PreviewQuery>) -> HttpResponse {
-    let result = async {
-        let app =
-            idp.repos.get_application(&ApplicationId::from(q.app.as_str())).await.page_unavailable()?.ok_or_else(
-                || IdpError::page(StatusCode::NOT_FOUND, "Unknown application", "No application has this id."),
-            )?;
-        let permitted = permitted(&idp, &app).await?.unwrap_or_default();
-        // The sample user holds everything the app may ask for.
-        let mut scopes: Vec<String> = vec![scope::OPENID.to_owned()];
-        scopes.extend(permitted.user.keys().cloned());
-        let mut held = Held::default();
-        for (indicator, names) in &permitted.resource {
-            scopes.extend(names.keys().cloned());
-            held.resource.insert(indicator.clone(), names.keys().cloned().collect());
+/// The console's live preview: the real renderer, the app's permissions, draft branding and a
+/// sample user. Only for administrators (an admin bearer token in the `Authorization` header,
+/// or in the form body of a POST, RFC 6750 §2.1–2.2); draft branding obeys the same rules as
+/// the stored one. Framable by the console's own origin only; it has no form.
+pub async fn preview(idp: web::Data<Idp>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    preview_page(&idp, &req, &body).await.unwrap_or_else(|e| errors::respond(&idp, e))
+}
+
+fn bearer_header(req: &HttpRequest) -> Option<&str> {
+    let h = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    (h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ")).then(|| h[7..].trim())
+}
+
+async fn preview_page(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
+    let bad = |m: &str| IdpError::page(StatusCode::BAD_REQUEST, "Invalid preview", m.to_owned());
+    let source = if req.method() == actix_web::http::Method::POST {
+        std::str::from_utf8(body).map_err(|_| bad("The form is not UTF-8."))?
+    } else {
+        req.query_string()
+    };
+    let q: PreviewQuery = serde_urlencoded::from_str(source).map_err(|_| bad("The preview needs `app`."))?;
+    let token = bearer_header(req).or(q.access_token.as_deref()).ok_or_else(|| {
+        IdpError::page(StatusCode::UNAUTHORIZED, "Sign in to the console", "The preview is for administrators.")
+    })?;
+    match admin_access::authorize_admin(idp, token).await {
+        Ok(_) => {}
+        Err(AdminDenied::Unauthenticated(why)) => {
+            return Err(IdpError::page(StatusCode::UNAUTHORIZED, "Sign in to the console", why));
         }
-        held.organization = permitted.organization.keys().cloned().collect();
-        scopes.extend(permitted.organization.keys().cloned());
-        let request = AuthRequest {
-            client_id: app.id.clone(),
-            redirect_uri: app.redirect_uris.first().cloned().unwrap_or_default(),
-            response_mode: latch_oidc::ResponseMode::Query,
-            scopes,
-            state: None,
-            nonce: None,
-            code_challenge: None,
-            prompt: Default::default(),
-            max_age: None,
-            login_hint: None,
-            ui_locales: q.lang.iter().cloned().collect(),
-            resources: permitted.resource.keys().cloned().collect(),
-        };
-        let plan = consent::plan(&request, Some(&permitted), &held).unwrap_or_default();
-        let draft = Branding {
-            application_id: app.id.clone(),
-            display_name: q.display_name.clone(),
-            logo_url: q.logo_url.clone(),
-            dark_logo_url: q.dark_logo_url.clone(),
-            terms_of_use_url: q.terms_of_use_url.clone(),
-            privacy_policy_url: q.privacy_policy_url.clone(),
-            color: None,
-            updated_at: idp.clock.now(),
-        };
-        let sample = vec![(OrganizationId::from("sample"), "Sample organization".to_owned())];
-        let lang = Lang::choose(&request.ui_locales, None);
-        let viewer = Viewer { label: "sam.sample@example.com".to_owned(), organizations: sample };
-        let view = view_model(&idp, lang, &app, Some(draft), &plan, viewer, &request.redirect_uri).await?;
-        Ok(pages::consent(&idp.settings.public_url, &view, None, Some(&idp.settings.public_url)))
+        Err(AdminDenied::Forbidden(why)) => return Err(IdpError::page(StatusCode::FORBIDDEN, "Not allowed", why)),
+        Err(AdminDenied::Unavailable(detail)) => return Err(IdpError::Unavailable { detail, json: false }),
     }
-    .await;
-    result.unwrap_or_else(|e| errors::respond(&idp, e))
+    let app =
+        idp.repos.get_application(&ApplicationId::from(q.app.as_str())).await.page_unavailable()?.ok_or_else(|| {
+            IdpError::page(StatusCode::NOT_FOUND, "Unknown application", "No application has this id.")
+        })?;
+    let draft = Branding {
+        application_id: app.id.clone(),
+        display_name: q.display_name.clone(),
+        logo_url: q.logo_url.clone(),
+        dark_logo_url: q.dark_logo_url.clone(),
+        terms_of_use_url: q.terms_of_use_url.clone(),
+        privacy_policy_url: q.privacy_policy_url.clone(),
+        color: None,
+        updated_at: idp.clock.now(),
+    };
+    draft.validate().map_err(|e| bad(&format!("{}: {}", e.field, e.message)))?;
+    let permitted = permitted(idp, &app).await?.unwrap_or_default();
+    // The sample user holds everything the app may ask for.
+    let mut scopes: Vec<String> = vec![scope::OPENID.to_owned()];
+    scopes.extend(permitted.user.keys().cloned());
+    let mut held = Held::default();
+    for (indicator, names) in &permitted.resource {
+        scopes.extend(names.keys().cloned());
+        held.resource.insert(indicator.clone(), names.keys().cloned().collect());
+    }
+    for (indicator, names) in &permitted.organization_resource {
+        scopes.extend(names.keys().cloned());
+        held.organization_resource.insert(indicator.clone(), names.keys().cloned().collect());
+    }
+    held.organization = permitted.organization.keys().cloned().collect();
+    scopes.extend(permitted.organization.keys().cloned());
+    let mut resources: Vec<String> = permitted.resource.keys().cloned().collect();
+    resources.extend(permitted.organization_resource.keys().filter(|r| !permitted.resource.contains_key(*r)).cloned());
+    let request = AuthRequest {
+        client_id: app.id.clone(),
+        redirect_uri: app.redirect_uris.first().cloned().unwrap_or_default(),
+        response_mode: latch_oidc::ResponseMode::Query,
+        scopes,
+        state: None,
+        nonce: None,
+        code_challenge: None,
+        prompt: Default::default(),
+        max_age: None,
+        login_hint: None,
+        ui_locales: q.lang.iter().cloned().collect(),
+        resources,
+    };
+    let plan = consent::plan(&request, Some(&permitted), &held).unwrap_or_default();
+    let sample = vec![(OrganizationId::from("sample"), "Sample organization".to_owned())];
+    let lang = Lang::choose(&request.ui_locales, None);
+    let viewer = Viewer { label: "sam.sample@example.com".to_owned(), organizations: sample };
+    let view = view_model(idp, lang, &app, Some(draft), &plan, viewer, &request.redirect_uri).await?;
+    Ok(pages::consent(&idp.settings.public_url, &view, None, Some(&idp.settings.public_url)))
 }

@@ -187,13 +187,10 @@ pub(crate) async fn issue_code(
         user_id: user.id.clone(),
         session_id: session.id.clone(),
         grant_id: grant.id.clone(),
-        scopes: approved.all_names(),
+        scopes: approved.user_names(),
+        organization_scopes: approved.organization_names(),
         resources: request.resources.clone(),
-        resource_scopes: approved
-            .resource
-            .iter()
-            .map(|(ind, items)| (ind.clone(), items.iter().map(|i| i.name.clone()).collect()))
-            .collect(),
+        resource_scopes: approved.resource_names(),
         organizations: grant.details.organizations.clone(),
         nonce: request.nonce.clone(),
         code_challenge: request.code_challenge.clone(),

@@ -38,11 +38,13 @@ async fn lookup(idp: &Idp, token: &str, hint: Option<&str>) -> Result<Value, Idp
 }
 
 async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
-    let (_, params) = authenticated(idp, req, body, "introspection", true).await?;
+    let (caller, params) = authenticated(idp, req, body, "introspection", true).await?;
     let token = params
         .get("token")
         .ok_or_else(|| IdpError::OAuth(OAuthError::invalid_request("parameter `token` is missing")))?;
     let answer = lookup(idp, token, params.get("token_type_hint")).await?;
+    let resource_server = caller.custom.is_resource_server == Some(true);
+    let answer = introspect::for_caller(answer, caller.id.as_str(), resource_server);
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))

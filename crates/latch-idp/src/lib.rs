@@ -3,6 +3,7 @@
 //! `errors.rs` is the one place engine errors become HTTP responses.
 
 mod account;
+pub mod admin_access;
 mod authorize;
 pub mod catalog;
 mod claims;
@@ -51,6 +52,7 @@ pub fn routes(idp: web::Data<Idp>) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/consent", web::get().to(consent::consent_page))
             .route("/consent", web::post().to(consent::consent_submit))
             .route("/console/preview/consent", web::get().to(consent::preview))
+            .route("/console/preview/consent", web::post().to(consent::preview))
             .route("/account/apps", web::get().to(account::apps))
             .route("/account/apps/revoke", web::post().to(account::revoke))
             .route("/assets/latch.css", web::get().to(pages::stylesheet));

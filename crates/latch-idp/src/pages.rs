@@ -103,9 +103,11 @@ pub fn sign_in(base: &str, status: StatusCode, v: &SignIn<'_>) -> HttpResponse {
     page(status, layout(base, "Sign in", &main), None)
 }
 
-/// One line of the consent screen: a scope in words; optional lines carry a checkbox.
+/// One line of the consent screen: a scope in words; optional lines carry a checkbox whose
+/// value is the item's choice key (per resource, so `read` of one API is not another's).
 pub struct Line {
     pub scope: String,
+    pub key: String,
     pub label: String,
     pub required: bool,
 }
@@ -123,6 +125,8 @@ pub struct ConsentView {
     /// One group per API resource: its name and its lines.
     pub resources: Vec<(String, Vec<Line>)>,
     pub org_lines: Vec<Line>,
+    /// API resource scopes held through organization roles: one group per resource.
+    pub org_resources: Vec<(String, Vec<Line>)>,
     /// The organizations the user may share (id, name), when organizations are asked for.
     pub organizations: Vec<(String, String)>,
     pub redirect_origin: String,
@@ -136,9 +140,10 @@ fn lines_html(lang: Lang, lines: &[Line]) -> String {
                 format!("<li data-scope=\"{}\">{}</li>\n", attr(&l.scope), text(&l.label))
             } else {
                 format!(
-                    "<li data-scope=\"{s}\"><label><input type=\"checkbox\" name=\"scope\" value=\"{s}\" checked> \
+                    "<li data-scope=\"{s}\"><label><input type=\"checkbox\" name=\"scope\" value=\"{k}\" checked> \
                      {label} <span class=\"optional\">({optional})</span></label></li>\n",
                     s = attr(&l.scope),
+                    k = attr(&l.key),
                     label = text(&l.label),
                     optional = t(lang, Text::Optional),
                 )
@@ -178,7 +183,7 @@ pub fn consent(base: &str, v: &ConsentView, form: Option<(&str, &str)>, frame_or
             lines_html(lang, lines)
         ));
     }
-    if !v.org_lines.is_empty() || !v.organizations.is_empty() {
+    if !v.org_lines.is_empty() || !v.org_resources.is_empty() || !v.organizations.is_empty() {
         let picker: String = v
             .organizations
             .iter()
@@ -195,8 +200,15 @@ pub fn consent(base: &str, v: &ConsentView, form: Option<(&str, &str)>, frame_or
         } else {
             format!("<p>{}</p>\n<ul class=\"organizations\">\n{picker}</ul>\n", t(lang, Text::ShareOrganizations))
         };
+        let org_resources: String = v
+            .org_resources
+            .iter()
+            .map(|(name, lines)| {
+                format!("<h3>{}</h3>\n<ul class=\"permissions\">\n{}</ul>\n", text(name), lines_html(lang, lines))
+            })
+            .collect();
         sections.push_str(&format!(
-            "<section class=\"organizations\"><h2>{}</h2>\n<ul class=\"permissions\">\n{}</ul>\n{picker}</section>\n",
+            "<section class=\"organizations\"><h2>{}</h2>\n<ul class=\"permissions\">\n{}</ul>\n{org_resources}{picker}</section>\n",
             t(lang, Text::OrganizationsSection),
             lines_html(lang, &v.org_lines)
         ));

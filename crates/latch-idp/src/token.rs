@@ -16,9 +16,11 @@ use latch_oidc::code::{CodeRecord, RedeemedCode};
 use latch_oidc::keys::Alg;
 use latch_oidc::params::Params;
 use latch_oidc::refresh::{self, Usable};
+use latch_oidc::token_scopes::{self, OrganizationTokenInput};
 use latch_oidc::tokens::{self, AccessTokenInput};
 use latch_oidc::{ErrorCode, OAuthError, crypto};
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub async fn token(idp: web::Data<Idp>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
@@ -128,17 +130,13 @@ fn jwt_access_token(
 async fn authorization_code(idp: &Idp, app: &Application, params: &Params) -> Result<Value, IdpError> {
     let code = params.get("code").ok_or_else(|| oauth(OAuthError::invalid_request("parameter `code` is missing")))?;
     let Some(json) = idp.cache.take(&flow::code_key(code)).await.json_unavailable()? else {
-        // RFC 6749 §4.1.2: a code used twice revokes what its first use issued.
-        if let Some(prev) = idp.cache.take(&redeemed_key(code)).await.json_unavailable()?
+        // RFC 6749 §4.1.2: a code used twice revokes every token issued from it, including
+        // those rotated since.
+        if let Some(prev) = idp.cache.get(&redeemed_key(code)).await.json_unavailable()?
             && let Ok(prev) = serde_json::from_str::<RedeemedCode>(&prev)
         {
-            tracing::warn!(grant = %prev.grant_id, "authorization code replayed; revoking its tokens");
-            if let Some(h) = &prev.access_token_hash {
-                idp.repos.delete_access_token(h).await.json_unavailable()?;
-            }
-            if let Some(h) = &prev.refresh_token_hash {
-                idp.repos.delete_refresh_token(h).await.json_unavailable()?;
-            }
+            tracing::warn!(grant = %prev.grant_id, "authorization code replayed; revoking its token family");
+            idp.repos.revoke_token_family(&prev.family).await.json_unavailable()?;
         }
         return Err(oauth(OAuthError::invalid_grant("the code is invalid, expired or already used")));
     };
@@ -151,22 +149,18 @@ async fn authorization_code(idp: &Idp, app: &Application, params: &Params) -> Re
         Some(u) if !u.is_suspended => u,
         _ => return Err(oauth(OAuthError::invalid_grant("the user of this code no longer exists"))),
     };
-    let user_scopes: Vec<String> = record.scopes.iter().filter(|s| scope::is_user_scope(s)).cloned().collect();
-    // The opaque token's scopes: user and organization scopes. API scopes live in the JWT
-    // access token of their resource.
-    let identity_scopes: Vec<String> = record
-        .scopes
-        .iter()
-        .filter(|s| scope::is_user_scope(s) || !record.resource_scopes.values().any(|names| names.contains(s)))
-        .cloned()
-        .collect();
+    // One family for everything this exchange and its refreshes issue; remembered before any
+    // token exists, so a replay racing this exchange still finds it.
+    let family = crypto::token_hash(code);
+    let redeemed = RedeemedCode { grant_id: record.grant_id.clone(), family: family.clone() };
+    if let Ok(json) = serde_json::to_string(&redeemed) {
+        // Remembered a while past the code's own life, so a late replay still revokes.
+        let _ = idp.cache.put(&redeemed_key(code), &json, Duration::from_secs(600)).await;
+    }
+    let identity_scopes = token_scopes::code_identity_scopes(&record);
     let mut body = Map::new();
-    let mut opaque_hash = None;
     let (access_token, expires_in, granted) = match single_resource(params)? {
         Some(indicator) => {
-            if !record.resources.iter().any(|r| r == indicator) {
-                return Err(oauth(OAuthError::invalid_target("this resource was not part of the authorization")));
-            }
             let resource = idp
                 .catalog
                 .resource(idp.repos.as_ref(), indicator)
@@ -174,29 +168,26 @@ async fn authorization_code(idp: &Idp, app: &Application, params: &Params) -> Re
                 .json_unavailable()?
                 .ok_or_else(|| oauth(OAuthError::invalid_target("unknown resource")))?;
             let held = idp.repos.user_resource_scopes(&user.id, &resource.id).await.json_unavailable()?;
-            // What the grant gave for this resource, still held by the user's roles now.
-            let granted = record.resource_scopes.get(indicator).unwrap_or(&record.scopes);
-            let scopes: Vec<String> = granted.iter().filter(|s| held.contains(s)).cloned().collect();
+            let scopes = token_scopes::code_resource_scopes(&record, indicator, &held).map_err(oauth)?;
             let at = jwt_access_token(idp, app, &resource, Some(&user), &scopes, Some(record.auth_time))?;
             (at, resource.access_token_ttl, scopes)
         }
         None => {
             let at = idp.token(32);
-            let hash = crypto::token_hash(&at);
             let ttl = idp.settings.access_token_ttl;
             idp.repos
                 .insert_access_token(&AccessTokenRecord {
-                    token_hash: hash.clone(),
+                    token_hash: crypto::token_hash(&at),
                     application_id: app.id.clone(),
                     user_id: Some(user.id.clone()),
                     grant_id: Some(record.grant_id.clone()),
+                    family: Some(family.clone()),
                     scope: identity_scopes.join(" "),
                     issued_at: now,
                     expires_at: now.plus_secs(ttl),
                 })
                 .await
                 .json_unavailable()?;
-            opaque_hash = Some(hash);
             (at, ttl, identity_scopes.clone())
         }
     };
@@ -207,33 +198,18 @@ async fn authorization_code(idp: &Idp, app: &Application, params: &Params) -> Re
             nonce: record.nonce.as_deref(),
             access_token: &access_token,
         };
-        body.insert("id_token".into(), json!(claims::id_token(idp, app, &user, &user_scopes, facts).await?));
+        body.insert("id_token".into(), json!(claims::id_token(idp, app, &user, &record.scopes, facts).await?));
     }
-    let refresh_hash = match refresh::issues_refresh_token(app, &record.scopes) {
-        true => {
-            let (token, hash) = issue_refresh_token(
-                idp,
-                app,
-                &record.grant_id,
-                &user.id,
-                &user_scopes,
-                &code_resources(&record),
-                record.auth_time,
-            )
-            .await?;
-            body.insert("refresh_token".into(), json!(token));
-            Some(hash)
-        }
-        false => None,
-    };
-    let redeemed = RedeemedCode {
-        grant_id: record.grant_id.clone(),
-        access_token_hash: opaque_hash,
-        refresh_token_hash: refresh_hash,
-    };
-    if let Ok(json) = serde_json::to_string(&redeemed) {
-        // Remembered a while past the code's own life, so a late replay still revokes.
-        let _ = idp.cache.put(&redeemed_key(code), &json, Duration::from_secs(600)).await;
+    if refresh::issues_refresh_token(app, &record.scopes) {
+        let issued = NewRefresh {
+            grant: &record.grant_id,
+            family: &family,
+            user: &user.id,
+            scopes: &record.scopes,
+            resources: &token_scopes::code_refresh_resources(&record),
+            auth_time: record.auth_time,
+        };
+        body.insert("refresh_token".into(), json!(issue_refresh_token(idp, app, issued).await?));
     }
     body.insert("access_token".into(), json!(access_token));
     body.insert("token_type".into(), json!("Bearer"));
@@ -260,16 +236,8 @@ async fn client_credentials(idp: &Idp, app: &Application, params: &Params) -> Re
         .json_unavailable()?
         .ok_or_else(|| oauth(OAuthError::invalid_target(format!("unknown resource `{indicator}`"))))?;
     let allowed = idp.catalog.m2m_scopes(idp.repos.as_ref(), &app.id, &resource.id).await.json_unavailable()?;
-    let granted: Vec<String> = match params.get("scope") {
-        None => allowed.to_vec(),
-        Some(s) => {
-            let requested = scope::split(s);
-            if let Some(bad) = requested.iter().find(|t| !scope::is_valid_token(t)) {
-                return Err(oauth(OAuthError::invalid_scope(format!("`{bad}` is not a valid scope token"))));
-            }
-            requested.into_iter().filter(|r| allowed.contains(r)).collect()
-        }
-    };
+    let granted =
+        token_scopes::client_credentials_scopes(&resource.indicator, &allowed, params.get("scope")).map_err(oauth)?;
     let at = jwt_access_token(idp, app, &resource, None, &granted, None)?;
     Ok(json!({
         "access_token": at,
@@ -281,47 +249,40 @@ async fn client_credentials(idp: &Idp, app: &Application, params: &Params) -> Re
 
 // ---------------------------------------------------------------- refresh tokens
 
-/// What a code's authorization lets a refresh token mint resource tokens for: the grant's
-/// resource scopes when the code carries them, otherwise each named resource with the code's
-/// scopes (narrowed to the user's roles at each use).
-fn code_resources(record: &CodeRecord) -> std::collections::BTreeMap<String, Vec<String>> {
-    let mut out = record.resource_scopes.clone();
-    for r in &record.resources {
-        out.entry(r.clone()).or_insert_with(|| record.scopes.clone());
-    }
-    out
+/// A refresh token about to be issued: what it is bound to.
+struct NewRefresh<'a> {
+    grant: &'a GrantId,
+    family: &'a str,
+    user: &'a UserId,
+    /// User scopes it carries.
+    scopes: &'a [String],
+    /// Resource indicator → the scopes it may mint JWT access tokens with.
+    resources: &'a BTreeMap<String, Vec<String>>,
+    auth_time: Timestamp,
 }
 
-/// Issues a refresh token bound to `grant` (DESIGN.md "Tokens": opaque, stored hashed), living
-/// the app's `refreshTokenTtlInDays`. Returns the token and its hash.
-async fn issue_refresh_token(
-    idp: &Idp,
-    app: &Application,
-    grant: &GrantId,
-    user: &UserId,
-    scopes: &[String],
-    resources: &std::collections::BTreeMap<String, Vec<String>>,
-    auth_time: Timestamp,
-) -> Result<(String, String), IdpError> {
+/// Issues a refresh token (DESIGN.md "Tokens": opaque, stored hashed), living the app's
+/// `refreshTokenTtlInDays`. Returns the token.
+async fn issue_refresh_token(idp: &Idp, app: &Application, new: NewRefresh<'_>) -> Result<String, IdpError> {
     let token = idp.token(32);
-    let hash = crypto::token_hash(&token);
     let now = idp.clock.now();
     idp.repos
         .insert_refresh_token(&RefreshTokenRecord {
-            token_hash: hash.clone(),
-            grant_id: grant.clone(),
+            token_hash: crypto::token_hash(&token),
+            grant_id: new.grant.clone(),
             application_id: app.id.clone(),
-            user_id: user.clone(),
-            scope: scopes.join(" "),
-            resources: resources.clone(),
-            auth_time,
+            user_id: new.user.clone(),
+            family: new.family.to_owned(),
+            scope: new.scopes.join(" "),
+            resources: new.resources.clone(),
+            auth_time: new.auth_time,
             issued_at: now,
             expires_at: now.plus_secs(refresh::ttl_secs(app)),
             consumed_at: None,
         })
         .await
         .json_unavailable()?;
-    Ok((token, hash))
+    Ok(token)
 }
 
 fn refresh_invalid() -> IdpError {
@@ -375,6 +336,7 @@ async fn refresh_token(idp: &Idp, app: &Application, params: &Params) -> Result<
                     application_id: app.id.clone(),
                     user_id: Some(user.id.clone()),
                     grant_id: Some(record.grant_id.clone()),
+                    family: Some(record.family.clone()),
                     scope: scopes.join(" "),
                     issued_at: now,
                     expires_at: now.plus_secs(ttl),
@@ -388,9 +350,19 @@ async fn refresh_token(idp: &Idp, app: &Application, params: &Params) -> Result<
     if refresh::rotates(app) {
         // RFC 6749 §6: the new token keeps the scope of the old one. It is stored before the
         // old one is consumed, so a losing concurrent use revokes it along with the rest.
-        let (token, _) =
-            issue_refresh_token(idp, app, &record.grant_id, &user.id, &carried, &record.resources, record.auth_time)
-                .await?;
+        let token = issue_refresh_token(
+            idp,
+            app,
+            NewRefresh {
+                grant: &record.grant_id,
+                family: &record.family,
+                user: &user.id,
+                scopes: &carried,
+                resources: &record.resources,
+                auth_time: record.auth_time,
+            },
+        )
+        .await?;
         if !idp.repos.consume_refresh_token(&hash, now).await.json_unavailable()? {
             return Err(replayed(idp, &record.grant_id).await);
         }
@@ -444,11 +416,11 @@ async fn refreshed_id_token(
 }
 
 /// An organization token (DESIGN.md "Third-party app rules"): `refresh_token` +
-/// `organization_id` gives a JWT for that organization (`aud = urn:latch:organization:<id>`) with
-/// the requested ∩ the user's organization-role scopes ∩ the app's permitted organization
-/// scopes; with `resource` as well, `aud` is the resource and the scopes come from the user's
-/// organization roles' resource scopes ∩ the app's organization-resource permissions. The
-/// user must be a member and have shared the organization with the app.
+/// `organization_id` gives a JWT for that organization (`aud = urn:latch:organization:<id>`);
+/// with `resource` as well, `aud` is the resource. The scopes are decided by
+/// [`token_scopes::organization_token_scopes`]: held in the organization ∩ recorded by the
+/// grant (what the consent screen showed and the user kept) ∩ permitted ∩ requested. The user
+/// must be a member and have shared the organization with the app.
 #[allow(clippy::too_many_arguments)]
 async fn organization_token(
     idp: &Idp,
@@ -464,38 +436,31 @@ async fn organization_token(
     if !carried.iter().any(|s| s == scope::ORGANIZATIONS) {
         return Err(refused("this authorization does not include organizations"));
     }
-    let shared = idp
-        .repos
-        .get_grant_by_id(&record.grant_id)
-        .await
-        .json_unavailable()?
-        .is_some_and(|g| g.details.organizations.contains(org));
-    if !shared || !idp.repos.is_organization_member(org, &user.id).await.json_unavailable()? {
+    let grant = idp.repos.get_grant_by_id(&record.grant_id).await.json_unavailable()?;
+    let Some(grant) = grant.filter(|g| g.details.organizations.contains(org)) else {
+        return Err(refused("the user has not shared this organization with the application, or is not a member"));
+    };
+    if !idp.repos.is_organization_member(org, &user.id).await.json_unavailable()? {
         return Err(refused("the user has not shared this organization with the application, or is not a member"));
     }
     // What the app may ask for (third-party apps: their permissions; first-party: anything).
     let permits =
         if app.is_third_party { Some(idp.repos.list_consent_scopes(&app.id).await.json_unavailable()?) } else { None };
-    let wanted = requested.map(scope::split);
-    let keep = |name: &String, allowed: &dyn Fn(&str) -> bool| {
-        allowed(name) && wanted.as_ref().is_none_or(|w| w.contains(name))
-    };
-    let (audience, ttl, scopes) = match resource {
+    let mut permitted: Option<Vec<String>> = permits.as_ref().map(|_| Vec::new());
+    let (audience, ttl, held, granted) = match resource {
         None => {
-            let held = idp.repos.user_organization_scopes(&user.id, org).await.json_unavailable()?;
-            let mut permitted_names = Vec::new();
-            if let Some(list) = &permits {
+            if let (Some(list), Some(names)) = (&permits, permitted.as_mut()) {
                 for c in list.iter().filter(|c| c.scope_type == ConsentScopeType::Organization) {
                     if let Some(s) =
                         idp.repos.get_organization_scope(&c.scope_ref.as_str().into()).await.json_unavailable()?
                     {
-                        permitted_names.push(s.name);
+                        names.push(s.name);
                     }
                 }
             }
-            let allowed = |n: &str| permits.is_none() || permitted_names.iter().any(|p| p == n);
-            let scopes: Vec<String> = held.into_iter().filter(|n| keep(n, &allowed)).collect();
-            (format!("urn:latch:organization:{org}"), idp.settings.access_token_ttl, scopes)
+            let held = idp.repos.user_organization_scopes(&user.id, org).await.json_unavailable()?;
+            let audience = format!("urn:latch:organization:{org}");
+            (audience, idp.settings.access_token_ttl, held, grant.details.organization_scopes.clone())
         }
         Some(indicator) => {
             let res = idp
@@ -504,22 +469,28 @@ async fn organization_token(
                 .await
                 .json_unavailable()?
                 .ok_or_else(|| oauth(OAuthError::invalid_target("unknown resource")))?;
-            let held = idp.repos.user_organization_resource_scopes(&user.id, org, &res.id).await.json_unavailable()?;
-            let mut permitted_names = Vec::new();
-            if let Some(list) = &permits {
+            if let (Some(list), Some(names)) = (&permits, permitted.as_mut()) {
                 for c in list.iter().filter(|c| c.scope_type == ConsentScopeType::OrganizationResource) {
                     if let Some(s) = idp.repos.get_scope(&c.scope_ref.as_str().into()).await.json_unavailable()?
                         && s.resource_id == res.id
                     {
-                        permitted_names.push(s.name);
+                        names.push(s.name);
                     }
                 }
             }
-            let allowed = |n: &str| permits.is_none() || permitted_names.iter().any(|p| p == n);
-            let scopes: Vec<String> = held.into_iter().filter(|n| keep(n, &allowed)).collect();
-            (res.indicator.clone(), res.access_token_ttl, scopes)
+            let held = idp.repos.user_organization_resource_scopes(&user.id, org, &res.id).await.json_unavailable()?;
+            let granted = grant.details.organization_resource_scopes.get(indicator).cloned().unwrap_or_default();
+            (res.indicator.clone(), res.access_token_ttl, held, granted)
         }
     };
+    let scopes = token_scopes::organization_token_scopes(OrganizationTokenInput {
+        held: &held,
+        granted: &granted,
+        permitted: permitted.as_deref(),
+        requested,
+        resource,
+    })
+    .map_err(oauth)?;
     let jti = idp.token(16);
     let mut claims = tokens::access_token_claims(&AccessTokenInput {
         issuer: &idp.settings.issuer,

@@ -16,10 +16,15 @@ pub struct CodeRecord {
     pub user_id: UserId,
     pub session_id: SessionId,
     pub grant_id: GrantId,
-    /// Granted scope tokens (user scopes and resource scope names).
+    /// Granted user scopes (`openid`, `email`, …, the organization markers).
     pub scopes: Vec<String>,
+    /// Granted organization scopes.
+    #[serde(default)]
+    pub organization_scopes: Vec<String>,
+    /// The resource indicators the authorization request named (RFC 8707 §2.1).
     pub resources: Vec<String>,
-    /// Resource indicator → the scope names granted for it.
+    /// Resource indicator → the scope names granted for it. A resource absent here was
+    /// granted nothing (DESIGN.md "Scopes are per resource").
     #[serde(default)]
     pub resource_scopes: std::collections::BTreeMap<String, Vec<String>>,
     /// Organizations the user shared with the application.
@@ -37,9 +42,9 @@ pub struct CodeRecord {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RedeemedCode {
     pub grant_id: GrantId,
-    pub access_token_hash: Option<String>,
-    #[serde(default)]
-    pub refresh_token_hash: Option<String>,
+    /// The token family the exchange started: every refresh token rotated from it and every
+    /// opaque access token minted along the way carries it.
+    pub family: String,
 }
 
 /// Checks a token request against the code it presents.
@@ -93,6 +98,7 @@ mod tests {
             session_id: SessionId::from("s1"),
             grant_id: GrantId::from("g1"),
             scopes: vec!["openid".into()],
+            organization_scopes: vec![],
             resources: vec![],
             resource_scopes: Default::default(),
             organizations: vec![],

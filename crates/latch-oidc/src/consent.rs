@@ -6,7 +6,7 @@ use crate::authorize::AuthRequest;
 use crate::error::OAuthError;
 use latch_domain::entities::GrantDetails;
 use latch_domain::ids::OrganizationId;
-use latch_domain::scope;
+use latch_domain::{admin, scope};
 use std::collections::BTreeMap;
 
 /// What the application is allowed to ask for (its "permissions"), resolved to names.
@@ -19,6 +19,9 @@ pub struct Permitted {
     pub resource: BTreeMap<String, BTreeMap<String, bool>>,
     /// Organization scope name → required.
     pub organization: BTreeMap<String, bool>,
+    /// Resource indicator → (scope name → required), for scopes the user holds through
+    /// organization roles (they reach organization tokens only).
+    pub organization_resource: BTreeMap<String, BTreeMap<String, bool>>,
 }
 
 /// What the user holds through roles (RBAC).
@@ -28,6 +31,9 @@ pub struct Held {
     pub resource: BTreeMap<String, Vec<String>>,
     /// Organization scope names held through organization roles in at least one organization.
     pub organization: Vec<String>,
+    /// Resource indicator → scope names held through organization roles in at least one
+    /// organization.
+    pub organization_resource: BTreeMap<String, Vec<String>>,
 }
 
 /// One line of the consent screen.
@@ -36,6 +42,25 @@ pub struct Item {
     pub name: String,
     /// Optional items may be unticked by the user (granular consent).
     pub required: bool,
+    /// What identifies the item in the user's choice: the bare name for user scopes, the
+    /// (kind, resource, name) triple for the others, so `read` of one API is never `read` of
+    /// another (DESIGN.md "Scopes are per resource").
+    pub key: String,
+}
+
+/// The choice key of a resource scope.
+pub fn resource_key(indicator: &str, name: &str) -> String {
+    format!("resource {indicator} {name}")
+}
+
+/// The choice key of an organization scope.
+pub fn organization_key(name: &str) -> String {
+    format!("organization {name}")
+}
+
+/// The choice key of an organization-resource scope.
+pub fn organization_resource_key(indicator: &str, name: &str) -> String {
+    format!("organization-resource {indicator} {name}")
 }
 
 /// What this request may obtain: requested ∩ permitted ∩ held.
@@ -47,6 +72,8 @@ pub struct Plan {
     pub resource: BTreeMap<String, Vec<Item>>,
     /// Organization scopes.
     pub organization: Vec<Item>,
+    /// Resource indicator → its scopes held through organization roles.
+    pub organization_resource: BTreeMap<String, Vec<Item>>,
 }
 
 /// Scopes that need no permission: `openid` (identity) and `offline_access` (DESIGN.md:
@@ -55,13 +82,32 @@ fn always_permitted(s: &str) -> bool {
     s == scope::OPENID || s == scope::OFFLINE_ACCESS
 }
 
+/// Whether a scope named in `permitted` (or anything, for a first-party app) may be asked for,
+/// and if so whether it is required.
+fn allowed(permitted: Option<&BTreeMap<String, bool>>, first_party: bool, name: &str) -> Option<bool> {
+    if first_party { Some(true) } else { permitted.and_then(|m| m.get(name)).copied() }
+}
+
 /// Works out what `request` may obtain. A user scope a third-party app is not permitted is an
 /// `invalid_scope` error; resource and organization scopes it is not permitted, or the user
-/// does not hold, are dropped silently.
+/// does not hold, are dropped silently. Scopes are matched per resource: a name permitted or
+/// held for one API says nothing about another. The admin API is never part of the plan of
+/// another app than the console.
 pub fn plan(request: &AuthRequest, permitted: Option<&Permitted>, held: &Held) -> Result<Plan, OAuthError> {
     let mut out = Plan::default();
     let wants_orgs = request.scopes.iter().any(|s| s == scope::ORGANIZATIONS);
+    let first_party = permitted.is_none();
+    let resources: Vec<&String> = request
+        .resources
+        .iter()
+        .filter(|r| !admin::is_admin_resource(r) || admin::may_request_admin_resource(request.client_id.as_str()))
+        .collect();
+    let mut seen: Vec<&str> = Vec::new();
     for s in &request.scopes {
+        if seen.contains(&s.as_str()) {
+            continue;
+        }
+        seen.push(s);
         if scope::is_user_scope(s) {
             let required = match permitted {
                 None => true,
@@ -70,125 +116,142 @@ pub fn plan(request: &AuthRequest, permitted: Option<&Permitted>, held: &Held) -
                     OAuthError::invalid_scope(format!("this application is not permitted to ask for `{s}`"))
                 })?,
             };
-            out.user.push(Item { name: s.clone(), required });
+            out.user.push(Item { name: s.clone(), required, key: s.clone() });
             continue;
         }
-        // A resource scope: of each requested resource that has it, held and permitted.
-        for indicator in &request.resources {
+        for indicator in &resources {
+            let indicator: &str = indicator;
+            // A resource scope: held through global roles and permitted for this resource.
             let holds = held.resource.get(indicator).is_some_and(|names| names.contains(s));
-            let allowed = match permitted {
-                None => Some(true),
-                Some(p) => p.resource.get(indicator).and_then(|m| m.get(s)).copied(),
-            };
-            if let (true, Some(required)) = (holds, allowed) {
-                out.resource.entry(indicator.clone()).or_default().push(Item { name: s.clone(), required });
+            if let (true, Some(required)) =
+                (holds, allowed(permitted.and_then(|p| p.resource.get(indicator)), first_party, s))
+            {
+                let item = Item { name: s.clone(), required, key: resource_key(indicator, s) };
+                out.resource.entry(indicator.to_owned()).or_default().push(item);
+            }
+            // The same resource's scope held through organization roles, when organizations
+            // are asked for.
+            let org_holds = held.organization_resource.get(indicator).is_some_and(|names| names.contains(s));
+            let org_allowed = allowed(permitted.and_then(|p| p.organization_resource.get(indicator)), first_party, s);
+            if let (true, true, Some(required)) = (wants_orgs, org_holds, org_allowed) {
+                let item = Item { name: s.clone(), required, key: organization_resource_key(indicator, s) };
+                out.organization_resource.entry(indicator.to_owned()).or_default().push(item);
             }
         }
         // An organization scope, when organizations are asked for.
-        if wants_orgs && held.organization.contains(s) {
-            let allowed = match permitted {
-                None => Some(true),
-                Some(p) => p.organization.get(s).copied(),
-            };
-            if let Some(required) = allowed {
-                out.organization.push(Item { name: s.clone(), required });
-            }
+        if wants_orgs
+            && held.organization.contains(s)
+            && let Some(required) = allowed(permitted.map(|p| &p.organization), first_party, s)
+        {
+            out.organization.push(Item { name: s.clone(), required, key: organization_key(s) });
         }
     }
     Ok(out)
 }
 
+type Group = BTreeMap<String, Vec<Item>>;
+
+/// The items of `group` that `keep(indicator, item)` accepts; resources left empty are dropped.
+fn filter_group(group: &Group, keep: impl Fn(&str, &Item) -> bool) -> Group {
+    group
+        .iter()
+        .map(|(ind, items)| (ind.clone(), items.iter().filter(|i| keep(ind, i)).cloned().collect::<Vec<_>>()))
+        .filter(|(_, items)| !items.is_empty())
+        .collect()
+}
+
+fn in_map(map: &BTreeMap<String, Vec<String>>, indicator: &str, name: &str) -> bool {
+    map.get(indicator).is_some_and(|g| g.iter().any(|n| n == name))
+}
+
 impl Plan {
-    /// Every scope token of the plan, for a code or a token response.
-    pub fn all_names(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.user.iter().map(|i| i.name.clone()).collect();
-        out.extend(self.organization.iter().map(|i| i.name.clone()));
-        for items in self.resource.values() {
-            for i in items {
-                if !out.contains(&i.name) {
-                    out.push(i.name.clone());
-                }
-            }
+    /// User scope names of the plan (what an ID token and userinfo release).
+    pub fn user_names(&self) -> Vec<String> {
+        self.user.iter().map(|i| i.name.clone()).collect()
+    }
+
+    /// Organization scope names of the plan.
+    pub fn organization_names(&self) -> Vec<String> {
+        self.organization.iter().map(|i| i.name.clone()).collect()
+    }
+
+    /// Resource indicator → scope names of the plan.
+    pub fn resource_names(&self) -> BTreeMap<String, Vec<String>> {
+        self.resource.iter().map(|(ind, items)| (ind.clone(), items.iter().map(|i| i.name.clone()).collect())).collect()
+    }
+
+    /// Whether `grant` holds `item` of this plan's group `kind`.
+    fn granted(grant: &GrantDetails, kind: Kind, indicator: &str, item: &Item) -> bool {
+        match kind {
+            Kind::User => item.name == scope::OPENID || grant.scopes.contains(&item.name),
+            Kind::Organization => grant.organization_scopes.contains(&item.name),
+            Kind::Resource => in_map(&grant.resource_scopes, indicator, &item.name),
+            Kind::OrganizationResource => in_map(&grant.organization_resource_scopes, indicator, &item.name),
         }
-        out
+    }
+
+    /// The plan with only the items `keep(kind, indicator, item)` accepts.
+    fn retain(&self, keep: impl Fn(Kind, &str, &Item) -> bool) -> Plan {
+        Plan {
+            user: self.user.iter().filter(|i| keep(Kind::User, "", i)).cloned().collect(),
+            organization: self.organization.iter().filter(|i| keep(Kind::Organization, "", i)).cloned().collect(),
+            resource: filter_group(&self.resource, |ind, i| keep(Kind::Resource, ind, i)),
+            organization_resource: filter_group(&self.organization_resource, |ind, i| {
+                keep(Kind::OrganizationResource, ind, i)
+            }),
+        }
+    }
+
+    fn is_empty_but_openid(&self) -> bool {
+        self.user.iter().all(|i| i.name == scope::OPENID)
+            && self.organization.is_empty()
+            && self.resource.is_empty()
+            && self.organization_resource.is_empty()
     }
 
     /// True when every item of the plan is already in `grant` (so no screen is needed).
     pub fn covered_by(&self, grant: &GrantDetails) -> bool {
-        let user_ok = self.user.iter().filter(|i| i.name != scope::OPENID).all(|i| grant.scopes.contains(&i.name));
-        let org_ok = self.organization.iter().all(|i| grant.scopes.contains(&i.name));
-        let res_ok = self.resource.iter().all(|(indicator, items)| {
-            items.iter().all(|i| grant.resource_scopes.get(indicator).is_some_and(|g| g.contains(&i.name)))
-        });
-        user_ok && org_ok && res_ok
+        self.missing(grant).is_empty_but_openid()
     }
 
     /// The part of the plan `grant` covers (what a remembered consent yields).
     pub fn within(&self, grant: &GrantDetails) -> Plan {
-        Plan {
-            user: self
-                .user
-                .iter()
-                .filter(|i| i.name == scope::OPENID || grant.scopes.contains(&i.name))
-                .cloned()
-                .collect(),
-            organization: self.organization.iter().filter(|i| grant.scopes.contains(&i.name)).cloned().collect(),
-            resource: self
-                .resource
-                .iter()
-                .map(|(ind, items)| {
-                    let granted = grant.resource_scopes.get(ind);
-                    (
-                        ind.clone(),
-                        items.iter().filter(|i| granted.is_some_and(|g| g.contains(&i.name))).cloned().collect(),
-                    )
-                })
-                .filter(|(_, items): &(String, Vec<Item>)| !items.is_empty())
-                .collect(),
-        }
+        self.retain(|kind, ind, i| Self::granted(grant, kind, ind, i))
     }
 
     /// The items `grant` does not cover yet: what a later consent screen asks about.
     pub fn missing(&self, grant: &GrantDetails) -> Plan {
-        let new = |i: &&Item| i.name != scope::OPENID && !grant.scopes.contains(&i.name);
-        Plan {
-            user: self.user.iter().filter(new).cloned().collect(),
-            organization: self.organization.iter().filter(new).cloned().collect(),
-            resource: self
-                .resource
-                .iter()
-                .map(|(ind, items)| {
-                    let granted = grant.resource_scopes.get(ind);
-                    (
-                        ind.clone(),
-                        items.iter().filter(|i| !granted.is_some_and(|g| g.contains(&i.name))).cloned().collect(),
-                    )
-                })
-                .filter(|(_, items): &(String, Vec<Item>)| !items.is_empty())
-                .collect(),
-        }
+        self.retain(|kind, ind, i| i.name != scope::OPENID && !Self::granted(grant, kind, ind, i))
     }
 
-    /// The plan after the user's choice: required items always, optional ones only if ticked.
+    /// The plan after the user's choice: required items always, optional ones only if their
+    /// key was ticked.
     pub fn chosen(&self, ticked: &[String]) -> Plan {
-        let keep = |i: &&Item| i.required || ticked.contains(&i.name);
-        Plan {
-            user: self.user.iter().filter(keep).cloned().collect(),
-            organization: self.organization.iter().filter(keep).cloned().collect(),
-            resource: self
-                .resource
-                .iter()
-                .map(|(ind, items)| (ind.clone(), items.iter().filter(keep).cloned().collect()))
-                .filter(|(_, items): &(String, Vec<Item>)| !items.is_empty())
-                .collect(),
-        }
+        self.retain(|_, _, i| i.required || ticked.contains(&i.key))
     }
+}
+
+/// The four groups of a plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    User,
+    Resource,
+    Organization,
+    OrganizationResource,
 }
 
 /// A third-party app shows the consent screen the first time, whenever it asks for something
 /// not granted yet, and on `prompt=consent`. First-party apps never do.
 pub fn needs_consent(third_party: bool, request: &AuthRequest, plan: &Plan, granted: Option<&GrantDetails>) -> bool {
     third_party && (request.prompt.consent || granted.is_none_or(|g| !plan.covered_by(g)))
+}
+
+fn add_names(list: &mut Vec<String>, items: &[Item]) {
+    for i in items {
+        if !list.contains(&i.name) {
+            list.push(i.name.clone());
+        }
+    }
 }
 
 /// The grant after the user approved `chosen`: what was there plus what was approved, and the
@@ -199,18 +262,13 @@ pub fn merge_grant(
     organizations: Option<&[OrganizationId]>,
 ) -> GrantDetails {
     let mut details = existing.cloned().unwrap_or_default();
-    for i in chosen.user.iter().chain(&chosen.organization) {
-        if !details.scopes.contains(&i.name) {
-            details.scopes.push(i.name.clone());
-        }
-    }
+    add_names(&mut details.scopes, &chosen.user);
+    add_names(&mut details.organization_scopes, &chosen.organization);
     for (indicator, items) in &chosen.resource {
-        let entry = details.resource_scopes.entry(indicator.clone()).or_default();
-        for i in items {
-            if !entry.contains(&i.name) {
-                entry.push(i.name.clone());
-            }
-        }
+        add_names(details.resource_scopes.entry(indicator.clone()).or_default(), items);
+    }
+    for (indicator, items) in &chosen.organization_resource {
+        add_names(details.organization_resource_scopes.entry(indicator.clone()).or_default(), items);
     }
     if let Some(orgs) = organizations {
         details.organizations = orgs.to_vec();

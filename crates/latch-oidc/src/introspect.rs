@@ -12,6 +12,19 @@ pub fn inactive() -> Value {
     json!({ "active": false })
 }
 
+/// What the caller may learn (RFC 7662 §2.2, §4: the server "MAY respond differently to
+/// different protected resources" and must not help token scanning): an active token's details
+/// go only to the client it was issued to, or to a client the operator marked as a resource
+/// server; anyone else hears `{"active": false}`.
+pub fn for_caller(answer: Value, caller: &str, caller_is_resource_server: bool) -> Value {
+    let own = answer.get("client_id").and_then(Value::as_str) == Some(caller);
+    if answer.get("active") == Some(&Value::Bool(true)) && (own || caller_is_resource_server) {
+        answer
+    } else {
+        inactive()
+    }
+}
+
 /// A stored refresh token: active while neither rotated out nor expired.
 pub fn refresh_token(record: &RefreshTokenRecord, now: Timestamp) -> Value {
     if record.consumed_at.is_some() || now >= record.expires_at {
@@ -81,6 +94,7 @@ mod tests {
             grant_id: GrantId::from("g"),
             application_id: ApplicationId::from("c1"),
             user_id: UserId::from("u1"),
+            family: "f".into(),
             scope: "openid offline_access".into(),
             resources: Default::default(),
             auth_time: Timestamp(1),
@@ -101,6 +115,7 @@ mod tests {
             application_id: ApplicationId::from("c1"),
             user_id: Some(UserId::from("u1")),
             grant_id: None,
+            family: None,
             scope: "openid email".into(),
             issued_at: Timestamp(10),
             expires_at: Timestamp(70),
@@ -130,6 +145,21 @@ mod tests {
         ];
         for (name, typ, issuer, now) in cases {
             assert_eq!(jwt_access_token(&claims, typ, issuer, Timestamp(now)), inactive(), "{name}");
+        }
+    }
+
+    #[test]
+    fn only_the_tokens_own_client_or_a_resource_server_learns_about_it() {
+        let active = json!({"active": true, "client_id": "c1", "sub": "u1", "scope": "read"});
+        let cases = [
+            ("its own client", active.clone(), "c1", false, active.clone()),
+            ("another client", active.clone(), "c2", false, inactive()),
+            ("a designated resource server", active.clone(), "rs", true, active.clone()),
+            ("inactive stays inactive", inactive(), "c1", true, inactive()),
+            ("no client id: only a resource server", json!({"active": true}), "c1", false, inactive()),
+        ];
+        for (name, answer, caller, rs, expected) in cases {
+            assert_eq!(for_caller(answer, caller, rs), expected, "{name}");
         }
     }
 }

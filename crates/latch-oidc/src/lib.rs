@@ -4,6 +4,7 @@
 //! stored records come in as arguments. Errors carry RFC error names and no status codes.
 
 pub mod authorize;
+pub mod bearer;
 pub mod client_auth;
 pub mod code;
 pub mod consent;
@@ -17,6 +18,7 @@ pub mod params;
 pub mod password;
 pub mod pkce;
 pub mod refresh;
+pub mod token_scopes;
 pub mod tokens;
 
 pub use error::{AuthorizeError, ErrorCode, OAuthError, ResponseMode};

@@ -78,7 +78,7 @@ pub fn down_scope(granted: &[String], requested: Option<&str>) -> Result<Vec<Str
 /// The scopes of a JWT access token minted on refresh for resource `indicator` (RFC 8707 §2.2):
 /// those granted for it (narrowed by a `scope` parameter, which may name nothing the token
 /// does not carry) that the user's roles still `held`. A resource the authorization did not
-/// name is `invalid_target`.
+/// grant is `invalid_target`; one with nothing left is `invalid_scope`.
 pub fn resource_scopes(
     record: &RefreshTokenRecord,
     indicator: &str,
@@ -92,7 +92,12 @@ pub fn resource_scopes(
     let mut carried = scope::split(&record.scope);
     carried.extend(granted.iter().cloned());
     let wanted = down_scope(&carried, requested)?;
-    Ok(granted.iter().filter(|s| wanted.contains(s) && held.contains(s)).cloned().collect())
+    let scopes: Vec<String> = granted.iter().filter(|s| wanted.contains(s) && held.contains(s)).cloned().collect();
+    if scopes.is_empty() {
+        // DESIGN.md "Scopes are per resource": never an audience with an empty scope.
+        return Err(OAuthError::invalid_scope(format!("nothing granted for `{indicator}` is left to issue")));
+    }
+    Ok(scopes)
 }
 
 #[cfg(test)]
@@ -159,6 +164,7 @@ mod tests {
             grant_id: GrantId::from("g"),
             application_id: ApplicationId::from("c1"),
             user_id: UserId::from("u"),
+            family: "f".into(),
             scope: "openid offline_access".into(),
             resources: Default::default(),
             auth_time: Timestamp(1),
@@ -183,6 +189,7 @@ mod tests {
             grant_id: GrantId::from("g"),
             application_id: ApplicationId::from("c1"),
             user_id: UserId::from("u"),
+            family: "f".into(),
             scope: "openid offline_access".into(),
             resources: [("https://api".to_owned(), strings(&["read", "write"]))].into(),
             auth_time: Timestamp(1),
@@ -193,13 +200,15 @@ mod tests {
         let held = strings(&["read", "write", "admin"]);
         let only_read = strings(&["read"]);
         type Case<'a> = (&'a str, &'a str, Option<&'a str>, &'a [String], Result<Vec<String>, ErrorCode>);
-        let cases: [Case<'_>; 6] = [
+        let nothing: Vec<String> = vec![];
+        let cases: [Case<'_>; 7] = [
+            ("roles gone entirely", "https://api", None, &nothing, Err(ErrorCode::InvalidScope)),
             ("everything granted", "https://api", None, &held, Ok(strings(&["read", "write"]))),
             ("down-scoped", "https://api", Some("openid read"), &held, Ok(strings(&["read"]))),
             ("roles shrank", "https://api", None, &only_read, Ok(strings(&["read"]))),
             ("held but never granted", "https://api", Some("admin"), &held, Err(ErrorCode::InvalidScope)),
             ("another resource", "https://other", None, &held, Err(ErrorCode::InvalidTarget)),
-            ("user scopes only", "https://api", Some("openid"), &held, Ok(vec![])),
+            ("user scopes only", "https://api", Some("openid"), &held, Err(ErrorCode::InvalidScope)),
         ];
         for (name, indicator, requested, held, expected) in cases {
             assert_eq!(resource_scopes(&record, indicator, requested, held).map_err(|e| e.code), expected, "{name}");

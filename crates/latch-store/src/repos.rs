@@ -1098,6 +1098,7 @@ impl TokenRepo for Db {
                     access_tokens::scope.eq(t.scope),
                     access_tokens::issued_at.eq(t.issued_at.0),
                     access_tokens::expires_at.eq(t.expires_at.0),
+                    access_tokens::family_id.eq(t.family),
                 ))
                 .execute(conn)
                 .map(|_| ())
@@ -1108,24 +1109,27 @@ impl TokenRepo for Db {
     async fn get_access_token(&self, token_hash: &str) -> RepoResult<Option<AccessTokenRecord>> {
         let h = token_hash.to_owned();
         self.run(move |conn| {
-            let row: Option<(String, String, Option<String>, Option<String>, String, i64, i64)> = access_tokens::table
+            type Row = (String, String, Option<String>, Option<String>, Option<String>, String, i64, i64);
+            let row: Option<Row> = access_tokens::table
                 .find(h)
                 .select((
                     access_tokens::token_hash,
                     access_tokens::application_id,
                     access_tokens::user_id,
                     access_tokens::grant_id,
+                    access_tokens::family_id,
                     access_tokens::scope,
                     access_tokens::issued_at,
                     access_tokens::expires_at,
                 ))
                 .first(conn)
                 .optional()?;
-            Ok(row.map(|(token_hash, app, user, grant, scope, iat, exp)| AccessTokenRecord {
+            Ok(row.map(|(token_hash, app, user, grant, family, scope, iat, exp)| AccessTokenRecord {
                 token_hash,
                 application_id: ApplicationId(app),
                 user_id: user.map(UserId),
                 grant_id: grant.map(GrantId),
+                family,
                 scope,
                 issued_at: Timestamp(iat),
                 expires_at: Timestamp(exp),
@@ -1139,6 +1143,19 @@ impl TokenRepo for Db {
         self.tx(move |conn| {
             let a = diesel::delete(access_tokens::table.filter(access_tokens::grant_id.eq(&g))).execute(conn)?;
             let r = diesel::delete(refresh_tokens::table.filter(refresh_tokens::grant_id.eq(&g))).execute(conn)?;
+            Ok(u64::try_from(a + r).unwrap_or(u64::MAX))
+        })
+        .await
+    }
+
+    async fn revoke_token_family(&self, family: &str) -> RepoResult<u64> {
+        let f = family.to_owned();
+        self.tx(move |conn| {
+            if f.is_empty() {
+                return Ok(0);
+            }
+            let a = diesel::delete(access_tokens::table.filter(access_tokens::family_id.eq(&f))).execute(conn)?;
+            let r = diesel::delete(refresh_tokens::table.filter(refresh_tokens::family_id.eq(&f))).execute(conn)?;
             Ok(u64::try_from(a + r).unwrap_or(u64::MAX))
         })
         .await
@@ -1173,6 +1190,7 @@ impl TokenRepo for Db {
                     refresh_tokens::issued_at.eq(t.issued_at.0),
                     refresh_tokens::expires_at.eq(t.expires_at.0),
                     refresh_tokens::consumed_at.eq(t.consumed_at.map(|c| c.0)),
+                    refresh_tokens::family_id.eq(t.family),
                 ))
                 .execute(conn)
                 .map(|_| ())
@@ -1183,7 +1201,7 @@ impl TokenRepo for Db {
     async fn get_refresh_token(&self, token_hash: &str) -> RepoResult<Option<RefreshTokenRecord>> {
         let h = token_hash.to_owned();
         self.run(move |conn| {
-            type Row = (String, String, String, String, String, String, i64, i64, i64, Option<i64>);
+            type Row = (String, String, String, String, String, String, String, i64, i64, i64, Option<i64>);
             let row: Option<Row> = refresh_tokens::table
                 .find(h)
                 .select((
@@ -1191,6 +1209,7 @@ impl TokenRepo for Db {
                     refresh_tokens::grant_id,
                     refresh_tokens::application_id,
                     refresh_tokens::user_id,
+                    refresh_tokens::family_id,
                     refresh_tokens::scope,
                     refresh_tokens::resources,
                     refresh_tokens::auth_time,
@@ -1200,12 +1219,13 @@ impl TokenRepo for Db {
                 ))
                 .first(conn)
                 .optional()?;
-            Ok(row.map(|(token_hash, grant, app, user, scope, resources, auth, iat, exp, consumed)| {
+            Ok(row.map(|(token_hash, grant, app, user, family, scope, resources, auth, iat, exp, consumed)| {
                 RefreshTokenRecord {
                     token_hash,
                     grant_id: GrantId(grant),
                     application_id: ApplicationId(app),
                     user_id: UserId(user),
+                    family,
                     scope,
                     resources: serde_json::from_str(&resources).unwrap_or_default(),
                     auth_time: Timestamp(auth),

@@ -203,6 +203,7 @@ diesel::table! {
         scope -> Text,
         issued_at -> BigInt,
         expires_at -> BigInt,
+        family_id -> Nullable<Text>,
     }
 }
 
@@ -218,6 +219,7 @@ diesel::table! {
         expires_at -> BigInt,
         consumed_at -> Nullable<BigInt>,
         resources -> Text,
+        family_id -> Text,
     }
 }
 

@@ -87,6 +87,10 @@ wire! {
         /// `RS256` (default) or `ES256`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub id_token_signed_response_alg: Option<String>,
+        /// A confidential app that serves APIs: it may introspect tokens issued to any client
+        /// (RFC 7662 §4). Other clients learn only about their own tokens.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub is_resource_server: Option<bool>,
     }
 
     pub struct Application {

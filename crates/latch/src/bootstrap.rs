@@ -14,8 +14,7 @@ use latch_oidc::password::PasswordHasher;
 pub const ADMIN_ROLE: &str = "admin";
 /// Role for machine-to-machine apps that administer Latch (scripts).
 pub const ADMIN_MACHINE_ROLE: &str = "admin-machine";
-/// Client id of the console application.
-pub const CONSOLE_CLIENT_ID: &str = "console";
+pub use latch_domain::admin::CONSOLE_CLIENT_ID;
 /// Username of the first admin user.
 pub const FIRST_ADMIN: &str = "admin";
 

@@ -1081,6 +1081,12 @@ impl Validation<'_> {
             ("permissions.resource_scopes", &perms.resource_scopes),
             ("permissions.organization_resource_scopes", &perms.organization_resource_scopes),
         ] {
+            for (j, s) in list.iter().enumerate() {
+                if latch_domain::admin::is_admin_resource(&s.resource) {
+                    let why = "the admin API's scopes can never be permitted to a third-party application";
+                    self.p.add(entry, format!("{field}[{j}]"), why);
+                }
+            }
             let refs: Vec<(&str, &str)> = list.iter().map(|s| (s.resource.as_str(), s.scope.as_str())).collect();
             self.check_scope_refs(entry, field, &refs).await?;
         }

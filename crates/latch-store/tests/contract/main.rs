@@ -92,6 +92,7 @@ repo_contract!(
     grants_are_one_per_user_and_app,
     revoking_a_grant_deletes_its_tokens,
     refresh_tokens_round_trip_and_are_consumed_once,
+    revoking_a_token_family_deletes_its_tokens_and_nothing_else,
     concurrent_consumers_of_one_refresh_token_have_exactly_one_winner,
     a_users_sessions_are_listed_and_deleted_together,
     signing_keys_change_state,
@@ -471,6 +472,7 @@ async fn revoking_a_grant_deletes_its_tokens(db: &Db) {
         application_id: ApplicationId::from("app1"),
         user_id: Some(UserId::from("u1")),
         grant_id: g.map(GrantId::from),
+        family: None,
         scope: "openid".to_owned(),
         issued_at: Timestamp(1),
         expires_at: Timestamp(3601),
@@ -491,6 +493,7 @@ fn refresh(hash: &str, grant: &str) -> RefreshTokenRecord {
         grant_id: GrantId::from(grant),
         application_id: ApplicationId::from("app1"),
         user_id: UserId::from("u1"),
+        family: format!("family-of-{grant}"),
         scope: "openid offline_access read".to_owned(),
         resources: [("https://api.example.com".to_owned(), vec!["read".to_owned()])].into(),
         auth_time: Timestamp(10),
@@ -518,6 +521,7 @@ async fn refresh_tokens_round_trip_and_are_consumed_once(db: &Db) {
         application_id: ApplicationId::from("app1"),
         user_id: Some(UserId::from("u1")),
         grant_id: Some(GrantId::from("g1")),
+        family: None,
         scope: "openid".to_owned(),
         issued_at: Timestamp(20),
         expires_at: Timestamp(3620),
@@ -530,6 +534,40 @@ async fn refresh_tokens_round_trip_and_are_consumed_once(db: &Db) {
     db.insert_access_token(&at).await.expect("access token");
     assert_eq!(db.revoke_grant_tokens(&GrantId::from("g1")).await.expect("revoke"), 2, "r1 and a1");
     assert_eq!(db.get_refresh_token("r1").await.expect("get"), None);
+}
+
+async fn revoking_a_token_family_deletes_its_tokens_and_nothing_else(db: &Db) {
+    db.insert_user(&user("u1", "ada", "ada@example.com")).await.expect("user");
+    db.insert_application(&app("app1", "First", false)).await.expect("app");
+    db.save_grant(&grant("g1", &["openid", "offline_access"])).await.expect("grant");
+    let member = |hash: &str, family: &str| RefreshTokenRecord { family: family.to_owned(), ..refresh(hash, "g1") };
+    db.insert_refresh_token(&member("r1", "fa")).await.expect("insert");
+    db.insert_refresh_token(&member("r2", "fa")).await.expect("insert");
+    db.insert_refresh_token(&member("r3", "fb")).await.expect("insert");
+    let at = |hash: &str, family: Option<&str>| AccessTokenRecord {
+        token_hash: hash.to_owned(),
+        application_id: ApplicationId::from("app1"),
+        user_id: Some(UserId::from("u1")),
+        grant_id: Some(GrantId::from("g1")),
+        family: family.map(str::to_owned),
+        scope: "openid".to_owned(),
+        issued_at: Timestamp(20),
+        expires_at: Timestamp(3620),
+    };
+    db.insert_access_token(&at("a1", Some("fa"))).await.expect("insert");
+    db.insert_access_token(&at("a2", Some("fb"))).await.expect("insert");
+    db.insert_access_token(&at("a3", None)).await.expect("insert");
+    assert_eq!(db.get_access_token("a1").await.expect("get"), Some(at("a1", Some("fa"))), "the family round-trips");
+    assert_eq!(db.get_refresh_token("r1").await.expect("get").map(|r| r.family), Some("fa".to_owned()));
+    assert_eq!(db.revoke_token_family("").await.expect("revoke"), 0, "an empty family names nothing");
+    assert_eq!(db.revoke_token_family("fa").await.expect("revoke"), 3, "r1, r2 and a1");
+    for gone in ["r1", "r2"] {
+        assert_eq!(db.get_refresh_token(gone).await.expect("get"), None);
+    }
+    assert_eq!(db.get_access_token("a1").await.expect("get"), None);
+    assert!(db.get_refresh_token("r3").await.expect("get").is_some(), "another family stays");
+    assert!(db.get_access_token("a2").await.expect("get").is_some());
+    assert!(db.get_access_token("a3").await.expect("get").is_some());
 }
 
 async fn concurrent_consumers_of_one_refresh_token_have_exactly_one_winner(db: &Db) {

@@ -43,10 +43,33 @@ async fn the_admin_api_demands_an_admin_token(server: &TestServer) {
             .form(&[("grant_type", "client_credentials"), ("resource", resource)]);
         async move { req.send().await.unwrap().json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned() }
     };
+    server.repos.add_application_roles(&"robot".into(), &["other-role".into()]).await.unwrap();
     let other = token("https://api.example.com").await;
     let res = http().get(server.url("/api/applications")).bearer_auth(other).send().await.unwrap();
     assert_eq!(res.status(), 401);
-    // An admin-API token without the `all` scope (the robot holds no admin role) is forbidden.
+    // An admin-API token without the `all` scope (the robot holds only a narrower scope of the
+    // admin API, no admin role) is forbidden.
+    let admin_api = server.repos.get_resource_by_indicator("urn:latch:api:admin").await.unwrap().unwrap();
+    let audit = latch_domain::entities::Scope {
+        id: "admin-audit".into(),
+        resource_id: admin_api.id,
+        name: "audit".into(),
+        description: "Read the audit log".into(),
+    };
+    server.repos.insert_scope(&audit).await.unwrap();
+    server
+        .repos
+        .insert_role(&latch_domain::entities::Role {
+            id: "auditor".into(),
+            name: "auditor".into(),
+            description: String::new(),
+            role_type: latch_domain::entities::RoleType::MachineToMachine,
+            created_at: latch_domain::Timestamp(1_700_000_000),
+        })
+        .await
+        .unwrap();
+    server.repos.add_role_scopes(&"auditor".into(), &["admin-audit".into()]).await.unwrap();
+    server.repos.add_application_roles(&"robot".into(), &["auditor".into()]).await.unwrap();
     let scopeless = token("urn:latch:api:admin").await;
     let res = http().get(server.url("/api/applications")).bearer_auth(scopeless).send().await.unwrap();
     assert_eq!(res.status(), 403);
@@ -156,6 +179,8 @@ async fn secrets_are_shown_once_and_deleted_secrets_fail_at_the_token_endpoint(s
         .await;
     let robot = admin.post("/applications", json!({"name": "Robot", "type": "MachineToMachine"})).await;
     let id = robot.body["id"].as_str().unwrap().to_owned();
+    let roles = admin.post(&format!("/applications/{id}/roles"), json!({"roleIds": ["robot-role"]})).await;
+    assert_eq!(roles.status, 201, "{:?}", roles.body);
     let first = robot.body["secret"].as_str().unwrap().to_owned();
     let grant = |secret: String| {
         let req = http()

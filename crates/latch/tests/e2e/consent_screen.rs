@@ -126,14 +126,27 @@ async fn users_see_and_get_only_resource_scopes_their_roles_hold(server: &TestSe
     assert_eq!(claims["scope"], "read:photos");
     assert_eq!(claims["sub"], ada.id.as_str());
     assert_eq!(claims["client_id"], "partner");
-    // Bob holds no role: the screen does not show the scope and the token does not carry it.
+    // Bob holds no role: the screen does not show the scope and no token for the API is issued
+    // (DESIGN.md "Scopes are per resource": never an audience with an empty scope).
     let other = Browser::new(&server.base);
     let page = consent_page(&other, &url, "bob").await;
     assert_eq!(scopes_on(&page), ["email"]);
     let (_, params) = other.consent(&page, true).await.client();
-    let body = exchange(server, &client, &params["code"], Some(API)).await;
-    let claims = verify_with_jwks(server, body["access_token"].as_str().unwrap(), "at+jwt").await;
-    assert_eq!(claims["scope"], "");
+    let res = http()
+        .post(format!("{}/token", server.issuer))
+        .basic_auth(&client.id, client.secret.as_ref())
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", params["code"].as_str()),
+            ("redirect_uri", client.redirect_uri.as_str()),
+            ("resource", API),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_scope", "{body}");
     // An unknown resource is invalid_target.
     let bad = format!("{}&resource=https%3A%2F%2Fnope.example.com", authorize_url(server, &client, "openid"));
     let (_, params) = browser.open(&bad).await.client();
@@ -425,11 +438,13 @@ async fn connected_apps_lists_grants_and_revoking_kills_their_tokens(server: &Te
 
 async fn the_console_preview_uses_the_same_renderer_and_may_be_framed_by_the_console_only(server: &TestServer) {
     let client = partner(server, &[("email", true), ("profile", false)], &[]).await;
+    let token = server.admin_token().await;
     let res = http()
         .get(server.url(&format!(
             "/console/preview/consent?app={}&displayName=Draft%20Name&logoUrl=https%3A%2F%2Fcdn.example.com%2Flogo.png",
             client.id
         )))
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap();
@@ -441,6 +456,6 @@ async fn the_console_preview_uses_the_same_renderer_and_may_be_framed_by_the_con
     assert!(html.contains("Draft Name") && html.contains("https://cdn.example.com/logo.png"));
     assert!(html.contains("Your email address") && html.contains("sam.sample@example.com"));
     assert!(!html.contains("<form"), "the preview cannot be submitted");
-    let missing = http().get(server.url("/console/preview/consent?app=nope")).send().await.unwrap();
+    let missing = http().get(server.url("/console/preview/consent?app=nope")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(missing.status(), 404);
 }

@@ -107,8 +107,11 @@ async fn userinfo_status(server: &TestServer, access_token: &str) -> u16 {
 }
 
 /// A resource server: a machine-to-machine app that introspects.
+/// A machine-to-machine app the operator marked as a resource server: it may introspect tokens
+/// issued to other clients (RFC 7662 §4).
 async fn resource_server(server: &TestServer) -> TestClient {
-    server.app("rs", AppType::MachineToMachine, false, &[]).await
+    let custom = CustomClientMetadata { is_resource_server: Some(true), ..Default::default() };
+    server.app_with("rs", AppType::MachineToMachine, false, &[], custom).await
 }
 
 async fn introspect(server: &TestServer, rs: &TestClient, token: &str) -> Value {

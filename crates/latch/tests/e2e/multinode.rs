@@ -40,6 +40,7 @@ async fn a_replaced_secret_stops_working_on_every_node_at_once() {
     let robot = a.app("robot", AppType::MachineToMachine, false, &[]).await;
     a.resource("https://api.example.com", &["read"], "robot-role", latch_domain::entities::RoleType::MachineToMachine)
         .await;
+    a.repos.add_application_roles(&"robot".into(), &["robot-role".into()]).await.unwrap();
     let grant = |server: &TestServer, secret: String| {
         let req = http()
             .post(format!("{}/token", server.issuer))
