@@ -181,6 +181,68 @@ mod tests {
         }
     }
 
+    /// Security review, issue 9 item 9: strings that parse, but not to themselves, or that hide
+    /// a dot segment or userinfo. Refused for every app type (DESIGN.md security rules).
+    #[test]
+    fn non_canonical_uris_are_refused_for_every_app_type() {
+        let cases: &[&str] = &[
+            r"https://rp.example/x\..\cb",
+            "https://rp.example/x/..%2fcb",
+            "https://rp.example/x/..%2Fcb",
+            "https://rp.example/x%5c..%5ccb",
+            "https://rp.example/x/%2e%2e/cb",
+            "https://rp.example/x/.%2e/cb",
+            "https://rp.example/x/%2e./cb",
+            "https://rp.example/%2E/cb",
+            "https://rp.example/a/./cb",
+            "https://rp.example/a/../cb",
+            "https://rp.example/a/..",
+            "https://@rp.example/cb",
+            "https://:@rp.example/cb",
+            "https://user:pw@rp.example/cb",
+            "https:rp.example/cb",
+            "https:/rp.example/cb",
+            "https:\\\\rp.example/cb",
+            "https://RP.example/cb",
+            "https://rp.example:443/cb",
+            "https://rp.example",
+            "https://rp.example/cb#",
+            "https://rp.example/cb#frag",
+            "https://*.rp.example/cb",
+            "https://rp.example/c b",
+            "https://rp.example/cb?x=1 2",
+            "http://127.0.0.1:80/cb",
+            "http://127.1/cb",
+            "com.example.app:/x/../cb",
+            "com.example.app:/x/%2e%2e/cb",
+            "com.example.app://@host/cb",
+        ];
+        for app_type in [AppType::Traditional, AppType::Spa, AppType::Native] {
+            for uri in cases {
+                assert!(validate_registered(app_type, uri).is_err(), "{app_type:?} accepted {uri}");
+            }
+        }
+    }
+
+    /// RFC 8252 §7.3, §8.3: loopback IP literals on any port, never `localhost`, for native apps.
+    #[test]
+    fn native_loopback_means_an_ip_literal() {
+        for (uri, ok) in [
+            ("http://127.0.0.1/cb", true),
+            ("http://127.0.0.1:8080/cb", true),
+            ("http://[::1]/cb", true),
+            ("http://[::1]:8080/cb", true),
+            ("com.example.app:/cb", true),
+            ("http://localhost/cb", false),
+            ("http://localhost:8080/cb", false),
+            ("http://LOCALHOST/cb", false),
+        ] {
+            assert_eq!(validate_registered(AppType::Native, uri).is_ok(), ok, "{uri}");
+        }
+        // Web apps may still use localhost while developing.
+        assert!(validate_registered(AppType::Spa, "http://localhost:3000/cb").is_ok());
+    }
+
     #[test]
     fn request_matching_is_exact_except_native_loopback_port() {
         let web = vec!["https://app.example.com/callback".to_owned()];
