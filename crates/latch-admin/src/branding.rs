@@ -5,6 +5,7 @@ use crate::audit;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use actix_web::{HttpResponse, web};
+use latch_domain::fields;
 use latch_domain::orgs::Branding;
 use latch_idp::Idp;
 use latch_types as wire;
@@ -26,20 +27,10 @@ fn to_wire(b: &Branding) -> wire::SignInExperience {
     }
 }
 
-/// Absolute https URLs up to 2048 characters; `http://localhost` for development.
+/// `latch_domain::fields::web_url`: absolute https, http only for localhost.
 fn check_url(field: &str, v: &Option<String>) -> ApiResult<()> {
     let Some(v) = v else { return Ok(()) };
-    let ok = v.len() <= 2048
-        && url::Url::parse(v).is_ok_and(|u| {
-            u.username().is_empty()
-                && (u.scheme() == "https"
-                    || (u.scheme() == "http" && matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))))
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(field, "branding.invalid_url", "an absolute https URL (http only for localhost)"))
-    }
+    fields::web_url(v).map_err(|e| ApiError::invalid(field, "branding.invalid_url", e.to_string()))
 }
 
 /// Reads the branding; 404 until it is set.
@@ -66,16 +57,14 @@ pub async fn put(
     let app = load(&idp, &id).await?;
     let b = body.into_inner();
     if let Some(name) = &b.display_name {
-        crate::applications::check_name("displayName", name, 256)?;
+        crate::applications::check_name("displayName", name, fields::MAX_DISPLAY_NAME)?;
     }
     check_url("logoUrl", &b.logo_url)?;
     check_url("darkLogoUrl", &b.dark_logo_url)?;
     check_url("termsOfUseUrl", &b.terms_of_use_url)?;
     check_url("privacyPolicyUrl", &b.privacy_policy_url)?;
-    if let Some(c) = &b.color
-        && !(c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|x| x.is_ascii_hexdigit()))
-    {
-        return Err(ApiError::invalid("color", "branding.invalid_color", "a color like #3b5bdb"));
+    if let Some(c) = &b.color {
+        fields::color(c).map_err(|e| ApiError::invalid("color", "branding.invalid_color", e.to_string()))?;
     }
     let branding = Branding {
         application_id: app.id.clone(),

@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod entities;
 pub mod ephemeral;
+pub mod fields;
 pub mod ids;
 pub mod orgs;
 pub mod redirect;

@@ -86,7 +86,8 @@ async fn no_write_path_creates_a_username_that_looks_like_an_email(server: &Test
     for (field, wire, bad) in [("email", "primaryEmail", "not-an-email"), ("phone", "primaryPhone", "+12")] {
         let api = admin.post("/users", json!({"username": "erin", wire: bad})).await;
         assert_eq!((api.status, api.body["field"].as_str()), (422, Some(wire)), "{bad:?}: {:?}", api.body);
-        let found = problems(import_file(server, &format!("[[users]]\nusername = \"erin\"\n{field} = {bad:?}\n")).await);
+        let found =
+            problems(import_file(server, &format!("[[users]]\nusername = \"erin\"\n{field} = {bad:?}\n")).await);
         assert!(found.iter().any(|p| p.contains(&format!(": {field}:"))), "{bad:?}: {found:#?}");
     }
 }
@@ -159,7 +160,10 @@ async fn an_email_identifier_signs_in_the_email_owner_never_a_username(server: &
         "the username `bob@example.com` is never looked up"
     );
     assert_eq!(signed_in_as(server, "bob", BOB_PASSWORD).await.as_deref(), Some(bob.id.as_str()));
-    assert_eq!(signed_in_as(server, "mallory@example.com", MALLORY_PASSWORD).await.as_deref(), Some(mallory.id.as_str()));
+    assert_eq!(
+        signed_in_as(server, "mallory@example.com", MALLORY_PASSWORD).await.as_deref(),
+        Some(mallory.id.as_str())
+    );
 }
 
 // ---------------------------------------------------------------- item 9
@@ -222,16 +226,23 @@ async fn the_admin_api_refuses_non_canonical_redirect_uris(server: &TestServer) 
     assert_eq!(ok.status, 201, "loopback IP literals and private-use schemes: {:?}", ok.body);
     let id = ok.body["id"].as_str().expect("id");
     let res = admin
-        .patch(&format!("/applications/{id}"), json!({"oidcClientMetadata": {"redirectUris": ["http://localhost:9000/cb"]}}))
+        .patch(
+            &format!("/applications/{id}"),
+            json!({"oidcClientMetadata": {"redirectUris": ["http://localhost:9000/cb"]}}),
+        )
         .await;
     assert_eq!((res.status, res.body["field"].as_str()), (422, Some("oidcClientMetadata.redirectUris[0]")));
 }
 
 async fn import_refuses_non_canonical_redirect_uris(server: &TestServer) {
-    for (app_type, uri) in NON_CANONICAL.iter().map(|u| ("SPA", *u)).chain(NATIVE_REFUSED.iter().map(|u| ("Native", *u))) {
+    for (app_type, uri) in
+        NON_CANONICAL.iter().map(|u| ("SPA", *u)).chain(NATIVE_REFUSED.iter().map(|u| ("Native", *u)))
+    {
         for field in ["redirect_uris", "post_logout_redirect_uris"] {
             // TOML literal strings keep backslashes as they are.
-            let text = format!("[[applications]]\nname = \"Bad\"\ntype = \"{app_type}\"\n{field} = ['https://rp.example/ok', '{uri}']\n");
+            let text = format!(
+                "[[applications]]\nname = \"Bad\"\ntype = \"{app_type}\"\n{field} = ['https://rp.example/ok', '{uri}']\n"
+            );
             let found = problems(import_file(server, &text).await);
             assert!(
                 found.iter().any(|p| p.starts_with(&format!("applications[0] (Bad): {field}[1]:"))),
@@ -274,7 +285,8 @@ async fn the_redirect_goes_to_exactly_the_registered_string(server: &TestServer)
     assert!(location.starts_with(&format!("{registered}&error=unsupported_response_type")), "{location}");
     // A native app's loopback redirect keeps the port the app asked for (RFC 8252 §7.3).
     server.app("native", AppType::Native, false, &["http://127.0.0.1/callback"]).await;
-    let res = http().get(auth_url(server, "native", "http://127.0.0.1:51004/callback", "token")).send().await.expect("auth");
+    let res =
+        http().get(auth_url(server, "native", "http://127.0.0.1:51004/callback", "token")).send().await.expect("auth");
     let location = res.headers().get("location").expect("an error redirect").to_str().expect("ascii").to_owned();
     assert!(location.starts_with("http://127.0.0.1:51004/callback?error="), "{location}");
 }
@@ -311,7 +323,7 @@ impl Served {
         let listen = format!("127.0.0.1:{port}");
         let base = format!("http://{listen}");
         let data = data_dir.to_str().expect("utf-8 path");
-        let mut cmd = latch_command(
+        let cmd = latch_command(
             dir,
             &[],
             &[
