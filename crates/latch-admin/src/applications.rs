@@ -92,14 +92,10 @@ pub fn to_wire(app: &Application, secret: Option<String>) -> wire::Application {
 /// Most URIs of one kind an application may register.
 const MAX_URIS: usize = 50;
 
+/// A name (`latch_domain::fields::text`): not blank, at most `max` characters.
 pub fn check_name(field: &str, name: &str, max: usize) -> ApiResult<()> {
-    if name.trim().is_empty() {
-        return Err(ApiError::invalid(field, "request.empty", format!("{field} must not be empty")));
-    }
-    if name.chars().count() > max {
-        return Err(ApiError::invalid(field, "request.too_long", format!("{field} is longer than {max} characters")));
-    }
-    Ok(())
+    latch_domain::fields::text(name, max)
+        .map_err(|e| ApiError::invalid(field, crate::users::text_code(&e), format!("{field} {e}")))
 }
 
 /// Checks the URIs and settings of an application of `app_type` (DESIGN.md security rules).

@@ -7,9 +7,9 @@ use crate::page::{self, PageQuery};
 use crate::roles::{existing_roles, wire_role};
 use actix_web::{HttpResponse, web};
 use latch_domain::entities::{RoleType, User};
+use latch_domain::fields::{self, FieldError};
 use latch_domain::ids::{RoleId, UserId, new_id};
 use latch_domain::repo::RepoError;
-use latch_domain::scope;
 use latch_idp::Idp;
 use latch_types as wire;
 use serde_json::{Map, Value, json};
@@ -45,35 +45,35 @@ pub fn wire_user(u: &User) -> wire::User {
     }
 }
 
+/// A domain field rule's verdict as a 422 naming the field (`latch_domain::fields`, the rules
+/// `latch import` and bootstrap apply too).
+fn rule(field: &'static str, code: &'static str) -> impl FnOnce(FieldError) -> ApiError {
+    move |e| ApiError::invalid(field, code, e.to_string())
+}
+
 fn check_username(v: &str) -> ApiResult<()> {
-    let ok = (1..=128).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::invalid("username", "user.invalid_username", "1 to 128 letters, digits, `_`, `.` or `-`"))
-    }
+    fields::username(v).map_err(rule("username", "user.invalid_username"))
 }
 
 fn check_email(v: &str) -> ApiResult<()> {
-    let ok = v.len() <= 254
-        && !v.chars().any(char::is_whitespace)
-        && v.split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.contains('@'));
-    if ok { Ok(()) } else { Err(ApiError::invalid("primaryEmail", "user.invalid_email", "not an email address")) }
+    fields::email(v).map_err(rule("primaryEmail", "user.invalid_email"))
 }
 
 fn check_phone(v: &str) -> ApiResult<()> {
-    let digits = v.strip_prefix('+').unwrap_or("");
-    if (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid("primaryPhone", "user.invalid_phone", "an E.164 number such as +15551234567"))
-    }
+    fields::phone(v).map_err(rule("primaryPhone", "user.invalid_phone"))
 }
 
 fn check_avatar(v: &str) -> ApiResult<()> {
-    let ok = v.len() <= 2048 && url::Url::parse(v).is_ok_and(|u| matches!(u.scheme(), "https" | "http"));
-    if ok { Ok(()) } else { Err(ApiError::invalid("avatar", "user.invalid_avatar", "an absolute http(s) URL")) }
+    fields::web_url(v).map_err(rule("avatar", "user.invalid_avatar"))
+}
+
+fn check_name(v: &str) -> ApiResult<()> {
+    fields::display_name(v).map_err(|e| ApiError::invalid("name", text_code(&e), format!("name {e}")))
+}
+
+/// The admin API's stable codes for [`fields::text`] verdicts.
+pub fn text_code(e: &FieldError) -> &'static str {
+    if *e == FieldError::Empty { "request.empty" } else { "request.too_long" }
 }
 
 fn object(field: &str, v: Value) -> ApiResult<Map<String, Value>> {
@@ -85,12 +85,9 @@ fn object(field: &str, v: Value) -> ApiResult<Map<String, Value>> {
 
 fn check_profile(v: Value) -> ApiResult<Map<String, Value>> {
     let m = object("profile", v)?;
-    if let Some(bad) = m.keys().find(|k| !scope::is_profile_claim(k)) {
-        return Err(ApiError::invalid(
-            &format!("profile.{bad}"),
-            "user.unknown_claim",
-            "not a standard profile claim (given_name, family_name, locale, address, …)",
-        ));
+    if let Some((path, e)) = fields::profile(&m).into_iter().next() {
+        let code = if e == FieldError::UnknownClaim { "user.unknown_claim" } else { "user.invalid_claim" };
+        return Err(ApiError::invalid(&format!("profile.{path}"), code, e.to_string()));
     }
     Ok(m)
 }
@@ -113,8 +110,7 @@ fn user_conflict(e: RepoError) -> ApiError {
 }
 
 async fn hash_password(idp: &Idp, password: &str) -> ApiResult<String> {
-    latch_oidc::password::check_policy(password)
-        .map_err(|e| ApiError::invalid("password", "user.weak_password", e.to_string()))?;
+    fields::password(password).map_err(rule("password", "user.weak_password"))?;
     let (hasher, password) = (idp.hasher.clone(), password.to_owned());
     let salt = latch_oidc::crypto::random_16(idp.random.as_ref());
     idp.hash_pool
@@ -165,8 +161,8 @@ pub async fn create(
     if let Some(v) = &b.avatar {
         check_avatar(v)?;
     }
-    if b.name.as_ref().is_some_and(|n| n.chars().count() > 256) {
-        return Err(ApiError::invalid("name", "request.too_long", "name is longer than 256 characters"));
+    if let Some(v) = &b.name {
+        check_name(v)?;
     }
     let custom_data = Value::Object(object("customData", b.custom_data.unwrap_or(json!({})))?);
     let profile = check_profile(b.profile.unwrap_or(json!({})))?;
@@ -240,8 +236,8 @@ pub async fn patch(
         user.primary_phone = v;
     }
     if let Some(v) = b.name {
-        if v.as_ref().is_some_and(|n| n.chars().count() > 256) {
-            return Err(ApiError::invalid("name", "request.too_long", "name is longer than 256 characters"));
+        if let Some(n) = &v {
+            check_name(n)?;
         }
         user.name = v;
     }

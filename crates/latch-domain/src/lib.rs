@@ -8,6 +8,7 @@ pub mod admin;
 pub mod clock;
 pub mod entities;
 pub mod ephemeral;
+pub mod fields;
 pub mod ids;
 pub mod orgs;
 pub mod redirect;

@@ -3,6 +3,7 @@
 
 use crate::clock::Timestamp;
 use crate::entities::Grant;
+use crate::fields::{self, FieldError};
 use crate::ids::*;
 use crate::repo::{Page, RepoResult};
 use async_trait::async_trait;
@@ -204,39 +205,19 @@ pub struct Branding {
 pub struct BrandingError {
     pub field: &'static str,
     pub code: &'static str,
-    pub message: &'static str,
-}
-
-/// Absolute https URLs up to 2048 characters without userinfo; `http` only for localhost.
-fn is_branding_url(v: &str) -> bool {
-    v.len() <= 2048
-        && url::Url::parse(v).is_ok_and(|u| {
-            u.username().is_empty()
-                && u.password().is_none()
-                && (u.scheme() == "https"
-                    || (u.scheme() == "http" && matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))))
-        })
+    pub message: String,
 }
 
 impl Branding {
-    /// The rules every branding obeys, stored or drafted for the console's preview: a display
-    /// name of 1 to 256 characters, https URLs (never `javascript:` or `data:`), a `#rrggbb` color.
+    /// The rules every branding obeys, stored or drafted for the console's preview
+    /// (`crate::fields`): a display name, https URLs (never `javascript:` or `data:`), a color.
     pub fn validate(&self) -> Result<(), BrandingError> {
         if let Some(name) = &self.display_name {
-            if name.trim().is_empty() {
-                return Err(BrandingError {
-                    field: "displayName",
-                    code: "request.empty",
-                    message: "displayName must not be empty",
-                });
-            }
-            if name.chars().count() > 256 {
-                return Err(BrandingError {
-                    field: "displayName",
-                    code: "request.too_long",
-                    message: "displayName is longer than 256 characters",
-                });
-            }
+            fields::display_name(name).map_err(|e| BrandingError {
+                field: "displayName",
+                code: if e == FieldError::Empty { "request.empty" } else { "request.too_long" },
+                message: format!("displayName {e}"),
+            })?;
         }
         for (field, v) in [
             ("logoUrl", &self.logo_url),
@@ -244,22 +225,20 @@ impl Branding {
             ("termsOfUseUrl", &self.terms_of_use_url),
             ("privacyPolicyUrl", &self.privacy_policy_url),
         ] {
-            if v.as_deref().is_some_and(|v| !is_branding_url(v)) {
-                return Err(BrandingError {
+            if let Some(v) = v {
+                fields::web_url(v).map_err(|e| BrandingError {
                     field,
                     code: "branding.invalid_url",
-                    message: "an absolute https URL (http only for localhost)",
-                });
+                    message: e.to_string(),
+                })?;
             }
         }
-        if let Some(c) = &self.color
-            && !(c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|x| x.is_ascii_hexdigit()))
-        {
-            return Err(BrandingError {
+        if let Some(c) = &self.color {
+            fields::color(c).map_err(|e| BrandingError {
                 field: "color",
                 code: "branding.invalid_color",
-                message: "a color like #3b5bdb",
-            });
+                message: e.to_string(),
+            })?;
         }
         Ok(())
     }

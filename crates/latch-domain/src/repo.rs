@@ -56,7 +56,8 @@ pub trait UserRepo: Send + Sync {
     async fn insert_user(&self, user: &User) -> RepoResult<()>;
     async fn update_user(&self, user: &User) -> RepoResult<bool>;
     async fn get_user(&self, id: &UserId) -> RepoResult<Option<User>>;
-    /// Finds a user by username (exact) or primary email (case-insensitive).
+    /// Finds the user a sign-in identifier designates, read by `fields::Identifier::parse`: with
+    /// an `@` by primary email (case-insensitive), otherwise by username (exact); never both.
     async fn find_user_by_login(&self, identifier: &str) -> RepoResult<Option<User>>;
     /// Finds a user by username only (exact).
     async fn find_user_by_username(&self, username: &str) -> RepoResult<Option<User>>;

@@ -46,7 +46,9 @@ pub async fn authorize_admin(idp: &Idp, token: &str) -> Result<AdminCaller, Admi
             match idp.repos.get_user(user).await.map_err(unavailable)? {
                 Some(u) if !u.is_suspended => {}
                 _ => {
-                    return Err(AdminDenied::Unauthenticated("the user of this token no longer exists or is suspended"));
+                    return Err(AdminDenied::Unauthenticated(
+                        "the user of this token no longer exists or is suspended",
+                    ));
                 }
             }
             idp.repos.user_resource_scopes(user, &admin_api.id).await.map_err(unavailable)?

@@ -204,19 +204,11 @@ pub fn redirect_to_client(
     match mode {
         ResponseMode::FormPost => pages::form_post(idp, redirect_uri, &params),
         ResponseMode::Query => {
-            let mut url = match url::Url::parse(redirect_uri) {
-                Ok(u) => u,
-                Err(_) => {
-                    return pages::error_page(
-                        &idp.settings.public_url,
-                        StatusCode::BAD_REQUEST,
-                        "Invalid redirect",
-                        "The redirect URI is invalid.",
-                    );
-                }
-            };
-            url.query_pairs_mut().extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
-            no_store(HttpResponse::SeeOther()).insert_header((header::LOCATION, url.as_str())).finish()
+            // Exactly the matched string plus the parameters (RFC 6749 §3.1.2), never a
+            // re-serialised parse that could point somewhere else.
+            let location =
+                latch_domain::redirect::with_query(redirect_uri, params.iter().map(|(k, v)| (*k, v.as_str())));
+            no_store(HttpResponse::SeeOther()).insert_header((header::LOCATION, location)).finish()
         }
     }
 }

@@ -77,10 +77,10 @@ pub fn validate(params: &Params, app: Option<&Application>) -> Result<AuthReques
     let Some(requested_uri) = params.get("redirect_uri") else {
         return Err(no_redirect(ErrorCode::InvalidRequest, "parameter `redirect_uri` is missing"));
     };
-    if redirect::match_redirect(app.app_type, &app.redirect_uris, requested_uri).is_none() {
+    // The string the browser will be sent to: exactly what matched (RFC 9700 §4.1.3).
+    let Some(redirect_uri) = redirect::match_redirect(app.app_type, &app.redirect_uris, requested_uri) else {
         return Err(no_redirect(ErrorCode::InvalidRequest, "redirect_uri is not registered for this application"));
-    }
-    let redirect_uri = requested_uri.to_owned();
+    };
 
     // From here on the redirect URI is trusted: errors go back to the client.
     let state = params.get("state").map(str::to_owned);

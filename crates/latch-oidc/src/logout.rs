@@ -82,14 +82,12 @@ impl LogoutRequest {
     pub fn redirect(&self, app: Option<&Application>) -> Option<String> {
         let uri = self.post_logout_redirect_uri.as_deref()?;
         let app = app.filter(|a| Some(a.id.as_str()) == self.client())?;
-        if !app.post_logout_redirect_uris.iter().any(|r| r == uri) {
+        if !app.post_logout_redirect_uris.iter().any(|r| r == uri) || !latch_domain::redirect::is_canonical(uri) {
             return None;
         }
-        let mut url = url::Url::parse(uri).ok()?;
-        if let Some(s) = &self.state {
-            url.query_pairs_mut().append_pair("state", s);
-        }
-        Some(url.to_string())
+        // The registered string itself, never a re-serialised parse of it.
+        let state = self.state.as_deref().map(|s| ("state", s));
+        Some(latch_domain::redirect::with_query(uri, state))
     }
 
     /// Whether the request can be tied to the signed-in user `user_id`: only a verified hint

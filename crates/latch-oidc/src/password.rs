@@ -1,41 +1,15 @@
-//! Password hashing (argon2id) and the password policy (NIST SP 800-63B §5.1.1.2).
+//! Password hashing (argon2id). The password policy (NIST SP 800-63B §5.1.1.2) is a field rule:
+//! `latch_domain::fields::password`.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
-/// Passwords refused whatever their length: the most common ones (SP 800-63B asks verifiers to
-/// check against lists of commonly-used or compromised values).
-const COMMON_PASSWORDS: &str = include_str!("common-passwords.txt");
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordError {
-    #[error("the password must be at least 8 characters long")]
-    TooShort,
-    #[error("the password must be at most 256 characters long")]
-    TooLong,
-    #[error("this password is too common; choose another")]
-    TooCommon,
     #[error("argon2 parameters are invalid: {0}")]
     Params(String),
     #[error("hashing failed: {0}")]
     Hash(String),
-}
-
-/// Checks a new password against the policy: 8 to 256 characters, no composition rules, not one
-/// of the most common passwords.
-pub fn check_policy(password: &str) -> Result<(), PasswordError> {
-    let len = password.chars().count();
-    if len < 8 {
-        return Err(PasswordError::TooShort);
-    }
-    if len > 256 {
-        return Err(PasswordError::TooLong);
-    }
-    let lower = password.to_lowercase();
-    if COMMON_PASSWORDS.lines().any(|p| p == lower) {
-        return Err(PasswordError::TooCommon);
-    }
-    Ok(())
 }
 
 /// argon2id with configured cost. Verification uses the parameters stored in each hash, so
@@ -103,21 +77,6 @@ mod tests {
 
     fn hasher() -> PasswordHasher {
         PasswordHasher::new(64, 1, 1, &[7; 16], &[9; 16]).expect("hasher")
-    }
-
-    #[test]
-    fn policy_follows_nist() {
-        assert_eq!(check_policy("short"), Err(PasswordError::TooShort));
-        assert_eq!(check_policy(&"x".repeat(257)), Err(PasswordError::TooLong));
-        assert_eq!(check_policy("password"), Err(PasswordError::TooCommon));
-        assert_eq!(check_policy("Password1"), Err(PasswordError::TooCommon), "case does not help");
-        assert_eq!(check_policy("correct horse battery staple"), Ok(()));
-        assert_eq!(check_policy("ünïcödé€"), Ok(()), "no composition rules");
-        assert_eq!(
-            check_policy("ünïcödé"),
-            Err(PasswordError::TooShort),
-            "7 characters, 11 bytes: length counts characters"
-        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Connection pool over either backend, migrations, and the blocking-to-async bridge.
 
+use crate::private_files;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -42,6 +43,8 @@ pub enum StoreError {
     BadUrl(String),
     #[error("cannot create the directory for the SQLite database {0}: {1}")]
     Directory(PathBuf, std::io::Error),
+    #[error("cannot create or restrict the SQLite database file {0}: {1}")]
+    File(PathBuf, std::io::Error),
     #[error("cannot connect to the database: {0}")]
     Connect(String),
     #[error("migrations failed: {0}")]
@@ -120,10 +123,14 @@ impl Db {
     pub fn connect(url: &str, pool_size: u32) -> Result<Db, StoreError> {
         let (backend, target) = parse_url(url)?;
         if backend == Backend::Sqlite && target != ":memory:" {
+            // The database holds users' personal data and password hashes: its directory is
+            // 0700 and the file (with its -wal and -shm, which SQLite creates with the file's
+            // mode) 0600, whatever the umask.
             let path = PathBuf::from(&target);
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| StoreError::Directory(dir.to_owned(), e))?;
+                private_files::create_private_dir(dir).map_err(|e| StoreError::Directory(dir.to_owned(), e))?;
             }
+            private_files::restrict_database_file(&path).map_err(|e| StoreError::File(path.clone(), e))?;
         }
         let pool = Pool::builder()
             .max_size(pool_size.max(1))

@@ -5,6 +5,7 @@
 
 mod db;
 mod ephemeral;
+pub mod private_files;
 mod repos;
 mod repos_orgs;
 mod schema;

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use latch_domain::Timestamp;
 use latch_domain::entities::*;
+use latch_domain::fields::Identifier;
 use latch_domain::ids::*;
 use latch_domain::repo::*;
 use std::collections::BTreeSet;
@@ -309,21 +310,12 @@ impl UserRepo for Db {
     }
 
     async fn find_user_by_login(&self, identifier: &str) -> RepoResult<Option<User>> {
-        let ident = identifier.to_owned();
-        self.run(move |conn| {
-            let by_name =
-                users::table.filter(users::username.eq(&ident)).select(UserRow::as_select()).first(conn).optional()?;
-            if let Some(row) = by_name {
-                return Ok(Some(User::from(row)));
-            }
-            Ok(users::table
-                .filter(lower(users::primary_email).eq(lower(Some(ident.as_str()))))
-                .select(UserRow::as_select())
-                .first(conn)
-                .optional()?
-                .map(User::from))
-        })
-        .await
+        // One reading per identifier (security review, issue 9 item 8): a username can never
+        // stand in for someone else's email, even one stored before usernames lost `@`.
+        match Identifier::parse(identifier) {
+            Identifier::Email(email) => self.find_user_by_email(email).await,
+            Identifier::Username(name) => self.find_user_by_username(name).await,
+        }
     }
 
     async fn find_user_by_username(&self, username: &str) -> RepoResult<Option<User>> {

@@ -4,7 +4,9 @@
 use anyhow::Context;
 use latch_admin::{ADMIN_RESOURCE, ADMIN_SCOPE};
 use latch_domain::entities::*;
+use latch_domain::fields;
 use latch_domain::ids::*;
+use latch_domain::redirect;
 use latch_domain::repo::{Page, Repositories};
 use latch_domain::{Clock, Random};
 use latch_oidc::crypto;
@@ -94,6 +96,12 @@ pub async fn run(
     let admin_role = ensure_role(p, ADMIN_ROLE, RoleType::User, "Administers Latch in the console", &scope.id).await?;
     ensure_role(p, ADMIN_MACHINE_ROLE, RoleType::MachineToMachine, "Administers Latch from scripts", &scope.id).await?;
     if p.repos.get_application(&ApplicationId::from(CONSOLE_CLIENT_ID)).await?.is_none() {
+        // The rules every registered URI follows (canonical form, DESIGN.md security rules).
+        let (redirect, post_logout) = (format!("{public_url}/console/callback"), format!("{public_url}/console"));
+        for uri in [&redirect, &post_logout] {
+            redirect::validate_registered(AppType::Spa, uri)
+                .with_context(|| format!("public_url `{public_url}` gives the console an unusable redirect URI"))?;
+        }
         let created = p
             .repos
             .insert_application(&Application {
@@ -102,8 +110,8 @@ pub async fn run(
                 description: Some("The operator console".to_owned()),
                 app_type: AppType::Spa,
                 is_third_party: false,
-                redirect_uris: vec![format!("{public_url}/console/callback")],
-                post_logout_redirect_uris: vec![format!("{public_url}/console")],
+                redirect_uris: vec![redirect],
+                post_logout_redirect_uris: vec![post_logout],
                 custom: CustomClientMetadata::default(),
                 created_at: now,
             })
@@ -125,6 +133,9 @@ pub async fn run(
             Some(pw) => (pw.to_owned(), false),
             None => (crypto::random_token(p.random, 18), true),
         };
+        // The same field rules as the admin API and `latch import`.
+        fields::username(FIRST_ADMIN).context("the first admin's username")?;
+        fields::password(&password).context("admin_password (LATCH_ADMIN_PASSWORD)")?;
         let hash = hasher.hash(&password, &crypto::random_16(p.random)).context("hashing the admin password")?;
         let user = User {
             id: UserId(new_id(p.random)),
@@ -152,6 +163,7 @@ pub async fn create_m2m(p: &Ports<'_>, name: &str) -> anyhow::Result<(Applicatio
         .get_role_by_name(ADMIN_MACHINE_ROLE)
         .await?
         .context("the admin-machine role is missing; start Latch once to bootstrap it")?;
+    fields::display_name(name).with_context(|| format!("the application name `{name}`"))?;
     if p.repos.find_application_by_name(name).await?.is_some() {
         anyhow::bail!("an application named `{name}` already exists");
     }

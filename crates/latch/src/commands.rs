@@ -1,6 +1,6 @@
 //! One-shot commands: `latch migrate`, `latch config`.
 
-use crate::config::Settings;
+use crate::config::{Settings, mask_credentials};
 use anyhow::Context;
 
 pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
@@ -11,18 +11,28 @@ pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
 }
 
 pub fn print_config(settings: &Settings) -> anyhow::Result<()> {
+    print!("{}", render_config(settings)?);
+    Ok(())
+}
+
+/// The effective configuration as TOML with every credential masked: `secret_key`,
+/// `admin_password`, and the password in the database and cache URLs.
+pub fn render_config(settings: &Settings) -> anyhow::Result<String> {
     let mut raw = settings.raw.clone();
     for secret in [&mut raw.admin_password, &mut raw.secret_key] {
         if secret.is_some() {
             *secret = Some("(hidden)".to_owned());
         }
     }
-    println!("{}", toml::to_string_pretty(&raw).context("rendering configuration")?);
-    println!(
-        "# derived: public_url = {:?}, issuer = {:?}, database = {:?}",
-        settings.public_url, settings.issuer, settings.database_url
-    );
-    Ok(())
+    raw.database.url = raw.database.url.as_deref().map(mask_credentials);
+    raw.cache.url = mask_credentials(&raw.cache.url);
+    Ok(format!(
+        "{}\n# derived: public_url = {:?}, issuer = {:?}, database = {:?}\n",
+        toml::to_string_pretty(&raw).context("rendering configuration")?,
+        settings.public_url,
+        settings.issuer,
+        mask_credentials(&settings.database_url)
+    ))
 }
 
 /// `latch admin create-m2m --name NAME`.

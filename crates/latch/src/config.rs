@@ -221,6 +221,31 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
     validate(config)
 }
 
+/// `url` with its password (the part of the user information after `:`, RFC 3986 §3.2.1, and a
+/// `password=` query parameter as libpq reads it) replaced by `***`, for output.
+pub fn mask_credentials(url: &str) -> String {
+    let mut out = url.to_owned();
+    if let Some(start) = out.find("://").map(|i| i + 3) {
+        let authority_end = out[start..].find(['/', '?', '#']).map_or(out.len(), |i| start + i);
+        if let Some(at) = out[start..authority_end].rfind('@').map(|i| start + i)
+            && let Some(colon) = out[start..at].find(':').map(|i| start + i)
+        {
+            out.replace_range(colon + 1..at, "***");
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let masked: Vec<String> = out[q + 1..]
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out = format!("{}?{}", &out[..q], masked.join("&"));
+    }
+    out
+}
+
 fn key_err(key: &str, expected: &str, got: &str) -> anyhow::Error {
     anyhow::anyhow!("invalid configuration: key `{key}` must be {expected}; got `{got}`")
 }
@@ -247,14 +272,18 @@ pub fn validate(config: Config) -> anyhow::Result<Settings> {
     };
     let postgres = database_url.starts_with("postgres://") || database_url.starts_with("postgresql://");
     if database_url.contains("://") && !postgres && !database_url.starts_with("sqlite://") {
-        return Err(key_err("database.url", "postgres://…, sqlite://… or a file path", &database_url));
+        return Err(key_err(
+            "database.url",
+            "postgres://…, sqlite://… or a file path",
+            &mask_credentials(&database_url),
+        ));
     }
     if config.database.pool_size == 0 || config.database.pool_size > 1000 {
         return Err(key_err("database.pool_size", "between 1 and 1000", &config.database.pool_size.to_string()));
     }
     let cache = &config.cache.url;
     if !(cache == "memory://" || cache.starts_with("redis://") || cache.starts_with("rediss://")) {
-        return Err(key_err("cache.url", "memory:// or redis://…", cache));
+        return Err(key_err("cache.url", "memory:// or redis://…", &mask_credentials(cache)));
     }
     if let Some(key) = &config.secret_key {
         let bytes = base64::engine::general_purpose::STANDARD
@@ -269,10 +298,8 @@ pub fn validate(config: Config) -> anyhow::Result<Settings> {
              share one (generate it with `openssl rand -base64 32`)"
         );
     }
-    if let Some(pw) = &config.admin_password
-        && !(8..=256).contains(&pw.chars().count())
-    {
-        return Err(key_err("admin_password", "8 to 256 characters", "(hidden)"));
+    if let Some(Err(e)) = config.admin_password.as_deref().map(latch_domain::fields::password) {
+        return Err(key_err("admin_password", &format!("a password the policy accepts ({e})"), "(hidden)"));
     }
     let ph = &config.password_hash;
     if ph.memory_kib < 8 * ph.parallelism.max(1) || ph.iterations == 0 || ph.parallelism == 0 {
@@ -333,12 +360,12 @@ mod tests {
         Jail::expect_with(|jail| {
             jail.create_file("latch.toml", "listen = \"0.0.0.0:9000\"\n[database]\npool_size = 3\n")?;
             jail.set_env("LATCH_DATABASE__POOL_SIZE", "7");
-            jail.set_env("LATCH_ADMIN_PASSWORD", "12345678");
+            jail.set_env("LATCH_ADMIN_PASSWORD", "20240917");
             jail.set_env("LATCH_TEST_DATABASE_URL", "postgres://ignored");
             let s = load(None).expect("loads");
             assert_eq!(s.raw.listen.port(), 9000);
             assert_eq!(s.raw.database.pool_size, 7);
-            assert_eq!(s.raw.admin_password.as_deref(), Some("12345678"), "numeric env values stay strings");
+            assert_eq!(s.raw.admin_password.as_deref(), Some("20240917"), "numeric env values stay strings");
             Ok(())
         });
     }
@@ -362,6 +389,23 @@ mod tests {
                 assert!(err.contains(key), "{var}={value}: {err}");
                 Ok(())
             });
+        }
+    }
+
+    #[test]
+    fn credentials_are_masked_for_output() {
+        let cases = [
+            ("postgres://u:hunter2@h/db", "postgres://u:***@h/db"),
+            ("postgres://u:p%40ss:w@h:5432/db?sslmode=require", "postgres://u:***@h:5432/db?sslmode=require"),
+            ("redis://:hunter3@cache:6379/0", "redis://:***@cache:6379/0"),
+            ("postgres://u@h/db?password=hunter2&sslmode=require", "postgres://u@h/db?password=***&sslmode=require"),
+            ("postgres://h/db", "postgres://h/db"),
+            ("./data/latch.db", "./data/latch.db"),
+            ("memory://", "memory://"),
+            ("redis://cache:6379/0?x=a@b:c", "redis://cache:6379/0?x=a@b:c"),
+        ];
+        for (url, want) in cases {
+            assert_eq!(mask_credentials(url), want, "{url}");
         }
     }
 

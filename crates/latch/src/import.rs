@@ -7,13 +7,14 @@
 use crate::config::Settings;
 use anyhow::Context;
 use latch_domain::entities::*;
+use latch_domain::fields::{self, Identifier};
 use latch_domain::ids::*;
 use latch_domain::orgs::{Branding, ConsentScope, ConsentScopeType, Organization, OrganizationRole, OrganizationScope};
 use latch_domain::redirect::validate_registered;
 use latch_domain::repo::{Page, RepoError, RepoResult, Repositories};
 use latch_domain::{Clock, Random, Timestamp, scope};
 use latch_oidc::crypto;
-use latch_oidc::password::{self, PasswordError, PasswordHasher};
+use latch_oidc::password::{PasswordError, PasswordHasher};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -30,9 +31,6 @@ pub const IMPORT_SECRET_NAME: &str = "import";
 /// (`openssl rand -hex 32` prints 64 characters).
 pub const MIN_SECRET_LEN: usize = 32;
 
-/// Members of the `address` claim (OpenID Connect Core §5.1.1).
-const ADDRESS_MEMBERS: &[&str] = &["formatted", "street_address", "locality", "region", "postal_code", "country"];
-
 /// How the toml crate represents a date or time inside an untyped value.
 const TOML_DATETIME_KEY: &str = "$__toml_private_datetime";
 
@@ -42,10 +40,6 @@ const MAX_ORG_NAME: usize = 128;
 const MAX_ORG_DESCRIPTION: usize = 2048;
 /// Longest description of an organization scope (as in the admin API).
 const MAX_ORG_SCOPE_DESCRIPTION: usize = 512;
-/// Longest branding display name (as in the admin API).
-const MAX_DISPLAY_NAME: usize = 256;
-/// Longest branding URL (as in the admin API).
-const MAX_BRANDING_URL: usize = 2048;
 
 // ---------------------------------------------------------------- the file
 
@@ -570,27 +564,6 @@ fn is_blank(s: &str) -> bool {
     s.trim().is_empty()
 }
 
-/// A plausible address: one `@` between a non-empty local part and a domain, no whitespace.
-fn is_email(s: &str) -> bool {
-    match s.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && !domain.is_empty()
-                && !domain.contains('@')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && s.len() <= 254
-                && !s.chars().any(|c| c.is_whitespace() || c.is_control())
-        }
-        None => false,
-    }
-}
-
-/// E.164: `+` and 2 to 15 digits.
-fn is_e164(s: &str) -> bool {
-    s.strip_prefix('+').is_some_and(|d| (2..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
-}
-
 /// A fixed client id: 1 to 64 letters, digits, `-`, `_` or `.`, safe in URLs and form bodies.
 fn is_client_id(s: &str) -> bool {
     (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
@@ -641,42 +614,11 @@ fn check_unique_keys(problems: &mut Problems, labels: &[String], keys: &[Option<
     }
 }
 
-/// `profile` holds standard claims only: strings, and `address` as a table of strings
-/// (OpenID Connect Core §5.1, §5.1.1).
-fn check_profile(problems: &mut Problems, entry: &str, profile: &serde_json::Map<String, serde_json::Value>) {
-    for (key, value) in profile {
-        let field = format!("profile.{key}");
-        if !scope::is_profile_claim(key) {
-            problems.add(entry, field, "not a standard profile claim (given_name, family_name, locale, address, …)");
-            continue;
-        }
-        if key != "address" {
-            if !value.is_string() {
-                problems.add(entry, field, "must be a string");
-            }
-            continue;
-        }
-        let Some(members) = value.as_object() else {
-            problems.add(entry, field, "must be a table");
-            continue;
-        };
-        for (m, v) in members {
-            if !ADDRESS_MEMBERS.contains(&m.as_str()) {
-                problems.add(entry, format!("{field}.{m}"), "not a member of the address claim");
-            } else if !v.is_string() {
-                problems.add(entry, format!("{field}.{m}"), "must be a string");
-            }
-        }
-    }
-}
-
 /// A name (of an organization, an organization role, a consent screen): not blank, at most `max`
 /// characters.
 fn check_name(problems: &mut Problems, entry: &str, field: &str, name: &str, max: usize) {
-    if is_blank(name) {
-        problems.add(entry, field, "must not be empty");
-    } else {
-        check_length(problems, entry, field, name, max);
+    if let Err(e) = fields::text(name, max) {
+        problems.add(entry, field, e.to_string());
     }
 }
 
@@ -686,26 +628,10 @@ fn check_length(problems: &mut Problems, entry: &str, field: &str, text: &str, m
     }
 }
 
-/// A branding URL: absolute https, or http on localhost for development (as the admin API's
-/// `sign-in-experience`).
-fn is_branding_url(v: &str) -> bool {
-    v.len() <= MAX_BRANDING_URL
-        && url::Url::parse(v).is_ok_and(|u| {
-            u.username().is_empty()
-                && (u.scheme() == "https"
-                    || (u.scheme() == "http" && matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))))
-        })
-}
-
-/// `#rrggbb`.
-fn is_color(c: &str) -> bool {
-    c.strip_prefix('#').is_some_and(|hex| hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
 /// The same rules as `PUT /api/applications/{id}/sign-in-experience`.
 fn check_branding(problems: &mut Problems, entry: &str, b: &BrandingEntry) {
     if let Some(name) = &b.display_name {
-        check_name(problems, entry, "branding.display_name", name, MAX_DISPLAY_NAME);
+        check_name(problems, entry, "branding.display_name", name, fields::MAX_DISPLAY_NAME);
     }
     for (field, value) in [
         ("logo_url", &b.logo_url),
@@ -713,22 +639,12 @@ fn check_branding(problems: &mut Problems, entry: &str, b: &BrandingEntry) {
         ("terms_of_use_url", &b.terms_of_use_url),
         ("privacy_policy_url", &b.privacy_policy_url),
     ] {
-        if let Some(v) = value
-            && !is_branding_url(v)
-        {
-            problems.add(
-                entry,
-                format!("branding.{field}"),
-                format!(
-                    "`{v}` is not an absolute https URL of at most {MAX_BRANDING_URL} characters (http only for localhost)"
-                ),
-            );
+        if let Some(Err(e)) = value.as_deref().map(fields::web_url) {
+            problems.add(entry, format!("branding.{field}"), e.to_string());
         }
     }
-    if let Some(c) = &b.color
-        && !is_color(c)
-    {
-        problems.add(entry, "branding.color", format!("`{c}` is not a color like #3b5bdb"));
+    if let Some(Err(e)) = b.color.as_deref().map(fields::color) {
+        problems.add(entry, "branding.color", e.to_string());
     }
 }
 
@@ -983,11 +899,13 @@ impl Validation<'_> {
     /// user with that username or email (the entry designating it, if there is one).
     async fn member_ref(&mut self, entry: &str, login: &str) -> Result<Option<MemberRef>, ImportError> {
         let users = &self.file.users;
-        let lower = login.to_lowercase();
-        let in_file = users
-            .iter()
-            .position(|u| u.username.as_deref() == Some(login))
-            .or_else(|| users.iter().position(|u| u.email.as_ref().is_some_and(|e| e.to_lowercase() == lower)));
+        // Read as sign-in reads it: an email when it has `@`, else a username.
+        let in_file = match Identifier::parse(login) {
+            Identifier::Email(email) => {
+                users.iter().position(|u| u.email.as_ref().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+            }
+            Identifier::Username(name) => users.iter().position(|u| u.username.as_deref() == Some(name)),
+        };
         if let Some(i) = in_file {
             return Ok(Some(MemberRef::File(i)));
         }
@@ -1119,33 +1037,21 @@ impl Validation<'_> {
             if u.username.is_none() && u.email.is_none() {
                 self.p.add(entry, "", "needs a `username` or an `email` to be found by");
             }
-            if let Some(name) = &u.username
-                && (is_blank(name) || name.chars().any(char::is_whitespace))
-            {
-                self.p.add(entry, "username", "must be non-empty and contain no whitespace");
+            // The rules of the admin API (latch_domain::fields), field by field.
+            let rules = [
+                ("username", u.username.as_deref().map(fields::username)),
+                ("email", u.email.as_deref().map(fields::email)),
+                ("phone", u.phone.as_deref().map(fields::phone)),
+                ("name", u.name.as_deref().map(fields::display_name)),
+                ("password", u.password.as_ref().map(|pw| fields::password(&pw.0))),
+            ];
+            for (field, verdict) in rules {
+                if let Some(Err(e)) = verdict {
+                    self.p.add(entry, field, e.to_string());
+                }
             }
-            if let Some(email) = &u.email
-                && !is_email(email)
-            {
-                self.p.add(entry, "email", format!("`{email}` is not an email address"));
-            }
-            if let Some(phone) = &u.phone
-                && !is_e164(phone)
-            {
-                self.p.add(entry, "phone", format!("`{phone}` is not in E.164 form (`+` and up to 15 digits)"));
-            }
-            if let Some(name) = &u.name
-                && is_blank(name)
-            {
-                self.p.add(entry, "name", "must not be empty");
-            }
-            if let Some(pw) = &u.password
-                && let Err(e) = password::check_policy(&pw.0)
-            {
-                self.p.add(entry, "password", e.to_string());
-            }
-            if let Some(profile) = &u.profile {
-                check_profile(&mut self.p, entry, profile);
+            for (path, e) in u.profile.as_ref().map(fields::profile).unwrap_or_default() {
+                self.p.add(entry, format!("profile.{path}"), e.to_string());
             }
             if let Some(data) = &u.custom_data
                 && let Some(path) = find_datetime(&serde_json::Value::Object(data.clone()), "custom_data")
@@ -1200,9 +1106,7 @@ impl Validation<'_> {
         );
         let mut claimed_apps: HashMap<ApplicationId, usize> = HashMap::new();
         for (i, (a, entry)) in self.file.applications.iter().zip(&labels).enumerate() {
-            if is_blank(&a.name) {
-                self.p.add(entry, "name", "must not be empty");
-            }
+            check_name(&mut self.p, entry, "name", &a.name, fields::MAX_DISPLAY_NAME);
             if let Some(id) = &a.id
                 && !is_client_id(id)
             {

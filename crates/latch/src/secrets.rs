@@ -42,7 +42,7 @@ pub fn secret_key(settings: &Settings) -> anyhow::Result<[u8; 32]> {
 
 fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        latch_store::private_files::create_private_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     #[cfg(unix)]
     {
@@ -51,7 +51,7 @@ fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .mode(0o600)
+            .mode(latch_store::private_files::FILE_MODE)
             .open(path)
             .with_context(|| format!("creating {}", path.display()))?;
         f.write_all(content.as_bytes()).with_context(|| format!("writing {}", path.display()))?;

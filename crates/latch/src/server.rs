@@ -129,7 +129,7 @@ pub fn build_server(node: Node, listener: TcpListener) -> anyhow::Result<Server>
                     Ok(res)
                 }
             })
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<crate::telemetry::PathOnlySpans>::new())
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
             .configure(latch_idp::routes(idp.clone()))

@@ -223,6 +223,12 @@ async fn users_are_found_by_username_or_email_case_insensitively(db: &Db) {
     assert_eq!(db.find_user_by_login("ada").await.expect("find"), Some(u.clone()));
     assert_eq!(db.find_user_by_login("ada@example.COM").await.expect("find"), Some(u.clone()));
     assert_eq!(db.find_user_by_login("ADA").await.expect("find"), None, "usernames are exact");
+    // An identifier with `@` is an email only: a username that looks like Ada's email (stored
+    // before the field rules refused it) never answers for her.
+    let impostor = user("u2", "ada@example.com", "mallory@example.com");
+    db.insert_user(&impostor).await.expect("insert");
+    assert_eq!(db.find_user_by_login("ada@example.com").await.expect("find"), Some(u.clone()));
+    assert_eq!(db.find_user_by_login("mallory@example.com").await.expect("find"), Some(impostor));
     assert_eq!(db.get_user(&u.id).await.expect("get"), Some(u));
 }
 

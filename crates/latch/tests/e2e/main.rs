@@ -13,5 +13,6 @@ mod import_file;
 mod lifecycle;
 mod multinode;
 mod oidc_flows;
+mod review_input;
 mod review_scopes;
 mod security;
