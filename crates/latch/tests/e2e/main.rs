@@ -13,4 +13,5 @@ mod import_file;
 mod lifecycle;
 mod multinode;
 mod oidc_flows;
+mod review_limits;
 mod security;
