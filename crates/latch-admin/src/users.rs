@@ -116,7 +116,7 @@ async fn hash_password(idp: &Idp, password: &str) -> ApiResult<String> {
     idp.hash_pool
         .run(move || hasher.hash(&password, &salt))
         .await
-        .ok_or_else(|| ApiError::from(RepoError::Unavailable("the hashing pool stopped".to_owned())))?
+        .map_err(|e| ApiError::from(RepoError::Unavailable(e.to_string())))?
         .map_err(|e| ApiError::from(RepoError::Unavailable(e.to_string())))
 }
 

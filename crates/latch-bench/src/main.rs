@@ -76,6 +76,9 @@ async fn start(latch: &PathBuf) -> anyhow::Result<Server> {
         c.env("LATCH_DATA_DIR", dir.path())
             .env("LATCH_LISTEN", format!("127.0.0.1:{port}"))
             .env("LATCH_LOG__LEVEL", "warn")
+            // Every simulated user comes from 127.0.0.1: lift the per-address limit on new
+            // sign-ins, which a real deployment keeps.
+            .env("LATCH_LIMITS__INTERACTIONS_PER_IP", "1000000000")
             .env_remove("RUST_LOG");
     };
     let mut import = Command::new(latch);

@@ -23,6 +23,10 @@ pub trait EphemeralStore: Send + Sync {
     /// Adds one to the counter under `key` and returns the new count. The first increment
     /// starts the counter's `ttl` window; later ones do not extend it.
     async fn incr(&self, key: &str, ttl: Duration) -> EphemeralResult<u64>;
+    /// Takes one off a live counter (never below zero) and returns what is left; a missing or
+    /// expired counter stays missing and answers 0. The window is unchanged. Rate limits count
+    /// an attempt before checking it and give it back when it turns out to be legitimate.
+    async fn decr(&self, key: &str) -> EphemeralResult<u64>;
     /// Sends `message` to every subscriber of `channel`, on every node.
     async fn publish(&self, channel: &str, message: &str) -> EphemeralResult<()>;
     /// Messages published on `channel` from now on. The stream survives reconnections.

@@ -63,6 +63,6 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
         _ if request.prompt.none => {
             Err(redirect_error(&request, ErrorCode::LoginRequired, "the user is not signed in"))
         }
-        _ => flow::start_sign_in(idp, &app, request).await,
+        _ => flow::start_sign_in(idp, req, &app, request).await,
     }
 }

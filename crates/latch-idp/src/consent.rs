@@ -292,7 +292,7 @@ async fn submit(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpRespons
         "switch" => {
             idp.repos.delete_session(&session.id).await.page_unavailable()?;
             let _ = idp.cache.delete(&flow::interaction_key(&i.id)).await;
-            let mut res = flow::start_sign_in(idp, &app, i.request.clone()).await?;
+            let mut res = flow::start_sign_in(idp, req, &app, i.request.clone()).await?;
             if let Ok(c) = cookies::clear(idp, cookies::SESSION).to_string().parse() {
                 res.headers_mut().append(header::SET_COOKIE, c);
             }

@@ -27,6 +27,8 @@ pub enum IdpError {
     Page { status: StatusCode, title: &'static str, message: String },
     /// Too many failures; retry after that many seconds.
     RateLimited { retry_after: u64, json: bool },
+    /// Too many passwords are waiting to be checked: 503 "try again in a moment".
+    Busy,
     /// A store failed. Not the user's fault: 503, never a panic.
     Unavailable { detail: String, json: bool },
 }
@@ -169,11 +171,22 @@ pub fn respond(idp: &Idp, err: IdpError) -> HttpResponse {
                     &idp.settings.public_url,
                     StatusCode::TOO_MANY_REQUESTS,
                     "Too many attempts",
-                    "There were too many failed sign-in attempts from your network. Wait a few minutes and try again.",
+                    "There were too many sign-in attempts from your network. Wait a few minutes and try again.",
                 );
                 page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
                 page
             }
+        }
+        IdpError::Busy => {
+            tracing::warn!("password-hashing queue full; asked the user to retry");
+            let mut page = pages::error_page(
+                &idp.settings.public_url,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Too busy right now",
+                "Latch is checking too many sign-ins at once. Wait a moment and try again.",
+            );
+            page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(2u32));
+            page
         }
         IdpError::Unavailable { detail, json } => {
             tracing::error!(%detail, "store unavailable");

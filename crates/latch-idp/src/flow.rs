@@ -5,8 +5,9 @@
 use crate::authorize::redirect_error;
 use crate::cookies;
 use crate::errors::{self, IdpError, JsonUnavailable};
+use crate::hashing::PoolError;
 use crate::pages;
-use crate::ratelimit::{self, AccountGate};
+use crate::ratelimit::{self, Account, AccountGate};
 use crate::state::Idp;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -66,9 +67,11 @@ pub async fn current_session(idp: &Idp, req: &HttpRequest) -> Result<Option<(Ses
     Ok(Some((session, user)))
 }
 
-pub(crate) async fn save_interaction(idp: &Idp, i: &Interaction) -> Result<(), IdpError> {
+/// Stores `i` for `ttl_secs`: [`IdpSettings::sign_in_ttl`](crate::IdpSettings) while it waits
+/// for the sign-in form, `interaction_ttl` once the user has signed in.
+pub(crate) async fn save_interaction(idp: &Idp, i: &Interaction, ttl_secs: i64) -> Result<(), IdpError> {
     let json = serde_json::to_string(i).map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: false })?;
-    let ttl = Duration::from_secs(u64::try_from(idp.settings.interaction_ttl).unwrap_or(3600));
+    let ttl = Duration::from_secs(u64::try_from(ttl_secs).unwrap_or(3600).max(1));
     idp.cache.put(&interaction_key(&i.id), &json, ttl).await.page_unavailable()
 }
 
@@ -90,12 +93,20 @@ pub(crate) fn see_other(location: &str) -> actix_web::HttpResponseBuilder {
     b
 }
 
-/// Keeps the request and sends the browser to the sign-in page.
-pub async fn start_sign_in(idp: &Idp, _app: &Application, request: AuthRequest) -> Result<HttpResponse, IdpError> {
+/// Keeps the request and sends the browser to the sign-in page. Anyone can get here without
+/// credentials, so each address may start only so many (`ratelimit::count_interaction`) and
+/// the interaction lives only `sign_in_ttl` until someone signs in with it.
+pub async fn start_sign_in(
+    idp: &Idp,
+    req: &HttpRequest,
+    _app: &Application,
+    request: AuthRequest,
+) -> Result<HttpResponse, IdpError> {
+    ratelimit::count_interaction(idp, &ratelimit::client_ip(idp, req)).await?;
     let interaction = Interaction { id: idp.token(32), csrf: idp.token(32), request, session_id: None };
-    save_interaction(idp, &interaction).await?;
-    let cookie =
-        cookies::make(idp, cookies::interaction(&interaction.id), interaction.id.clone(), idp.settings.interaction_ttl);
+    let ttl = idp.settings.sign_in_ttl.min(idp.settings.interaction_ttl);
+    save_interaction(idp, &interaction, ttl).await?;
+    let cookie = cookies::make(idp, cookies::interaction(&interaction.id), interaction.id.clone(), ttl);
     Ok(see_other(&idp.settings.own(&format!("/sign-in?interaction={}", interaction.id))).cookie(cookie).finish())
 }
 
@@ -127,7 +138,8 @@ pub async fn proceed(
                 Interaction { id: idp.token(32), csrf: idp.token(32), request, session_id: Some(session.id.clone()) }
             }
         };
-        save_interaction(idp, &interaction).await?;
+        // Signed in now: the interaction may wait the full lifetime for the consent decision.
+        save_interaction(idp, &interaction, idp.settings.interaction_ttl).await?;
         let cookie = cookies::make(
             idp,
             cookies::interaction(&interaction.id),
@@ -250,6 +262,9 @@ pub struct SignInForm {
     password: String,
 }
 
+/// The rate-limit scope of sign-in attempts.
+const SIGN_IN: &str = "sign-in";
+
 /// The one message for every failed sign-in: it never says which part was wrong.
 const WRONG_CREDENTIALS: &str = "The username, email or password is incorrect.";
 
@@ -264,7 +279,6 @@ async fn sign_in(idp: &Idp, req: &HttpRequest, form: SignInForm) -> Result<HttpR
     }
     let app = app_of(idp, &interaction.request.client_id).await?;
     let ip = ratelimit::client_ip(idp, req);
-    ratelimit::check_ip(idp, "sign-in", &ip, false).await?;
     let identifier = form.identifier.trim().to_owned();
     let fail = |status| {
         pages::sign_in(
@@ -282,27 +296,41 @@ async fn sign_in(idp: &Idp, req: &HttpRequest, form: SignInForm) -> Result<HttpR
     if identifier.is_empty() || form.password.is_empty() || identifier.len() > 256 || form.password.len() > 1024 {
         return Ok(fail(StatusCode::UNPROCESSABLE_ENTITY));
     }
-    let gate = ratelimit::account_gate(idp, &identifier).await?;
+    // Counted before the password is checked (RFC 6749 §10.10), against the address and then
+    // against the account the identifier resolves to, so a burst cannot outrun the limits.
+    ratelimit::count_ip(idp, SIGN_IN, &ip, false).await?;
     let user = idp.repos.find_user_by_login(&identifier).await.page_unavailable()?;
+    let account = match &user {
+        Some(u) => Account::User(&u.id),
+        None => Account::Unknown(&identifier),
+    };
+    if ratelimit::count_account(idp, account).await? == AccountGate::Locked {
+        tracing::info!(locked = true, "sign-in refused");
+        return Ok(fail(StatusCode::UNAUTHORIZED));
+    }
     // argon2id takes tens of milliseconds of CPU: off the async workers, so other requests
     // on this worker are not held up behind it.
     let (hasher, password) = (idp.hasher.clone(), form.password.clone());
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    let ok = idp
-        .hash_pool
-        .run(move || hasher.verify(&password, stored.as_deref()))
-        .await
-        .ok_or_else(|| IdpError::Unavailable { detail: "the hashing pool stopped".to_owned(), json: false })?;
-    let user = match user {
-        Some(u) if ok && gate == AccountGate::Open && !u.is_suspended => u,
+    let ok = match idp.hash_pool.run(move || hasher.verify(&password, stored.as_deref())).await {
+        Ok(ok) => ok,
+        Err(PoolError::Busy) => {
+            // Never checked: not a failure of this user or address.
+            ratelimit::uncount_account(idp, account).await;
+            ratelimit::forgive_ip(idp, SIGN_IN, &ip).await;
+            return Err(IdpError::Busy);
+        }
+        Err(e @ PoolError::Stopped) => return Err(IdpError::Unavailable { detail: e.to_string(), json: false }),
+    };
+    let user = match &user {
+        Some(u) if ok && !u.is_suspended => u.clone(),
         _ => {
-            ratelimit::record_account_failure(idp, &identifier).await;
-            ratelimit::record_ip_failure(idp, "sign-in", &ip).await;
-            tracing::info!(locked = gate == AccountGate::Locked, "sign-in failed");
+            tracing::info!(locked = false, "sign-in failed");
             return Ok(fail(StatusCode::UNAUTHORIZED));
         }
     };
-    ratelimit::reset_account(idp, &identifier).await;
+    ratelimit::forgive_account(idp, account).await;
+    ratelimit::forgive_ip(idp, SIGN_IN, &ip).await;
     let now = idp.clock.now();
     let token = idp.token(32);
     let session = Session {

@@ -24,7 +24,7 @@ mod state;
 mod token;
 mod userinfo;
 
-pub use state::{Idp, IdpDeps, IdpSettings, ensure_signing_keys};
+pub use state::{Idp, IdpDeps, IdpSettings, RateLimits, ensure_signing_keys};
 
 use actix_web::middleware::from_fn;
 use actix_web::web;

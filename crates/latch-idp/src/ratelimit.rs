@@ -1,15 +1,17 @@
-//! Failure counters in the ephemeral store, so limits hold across nodes (DESIGN.md security
-//! rules): per account (progressive delay after 5 failures, lock after 10, 15-minute window)
-//! and per client IP (100 failures per 15 minutes → 429).
+//! Attempt counters in the ephemeral store, so limits hold across nodes (DESIGN.md security
+//! rules, `RateLimits`): per account (progressive delay after 5 failures, lock after 10),
+//! per client IP (100 failures → 429) and per client IP for new interactions.
+//!
+//! Every attempt is counted *first*, with one atomic increment, and refused when the count
+//! it got is over the limit; only then is it checked (argon2, client authentication). A
+//! burst of concurrent attempts therefore gets counts 1, 2, 3, … and only the first ones
+//! within the limit are ever checked. An attempt that turns out to be legitimate is given
+//! back (`forgive_*`), so honest traffic is not held against an address or an account.
 
 use crate::errors::{IdpError, JsonUnavailable};
-use crate::state::Idp;
+use crate::state::{Idp, RateLimits};
+use latch_domain::ids::UserId;
 use std::time::Duration;
-
-pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-const ACCOUNT_DELAY_AFTER: u64 = 5;
-const ACCOUNT_LOCK_AFTER: u64 = 10;
-const IP_LIMIT: u64 = 100;
 
 /// The client's address: the TCP peer, or with `trust_forwarded_for` the address the proxy in
 /// front of Latch saw (the last `X-Forwarded-For` hop, the only one the proxy vouches for).
@@ -28,64 +30,151 @@ pub fn client_ip(idp: &Idp, req: &actix_web::HttpRequest) -> String {
     req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".to_owned())
 }
 
-fn account_key(identifier: &str) -> String {
-    format!("rl:account:{}", latch_oidc::crypto::sha256_b64(&identifier.trim().to_lowercase()))
+/// Whose failures a sign-in attempt counts against.
+#[derive(Clone, Copy, Debug)]
+pub enum Account<'a> {
+    /// The user the identifier resolved to: every identifier of that user (username, email,
+    /// any case) shares one counter.
+    User(&'a UserId),
+    /// An identifier no user has: counted as such, so probing for accounts meets the same
+    /// lock as attacking one.
+    Unknown(&'a str),
+}
+
+fn account_key(account: Account<'_>) -> String {
+    match account {
+        Account::User(id) => format!("rl:user:{id}"),
+        Account::Unknown(identifier) => {
+            format!("rl:login:{}", latch_oidc::crypto::sha256_b64(&identifier.trim().to_lowercase()))
+        }
+    }
 }
 
 fn ip_key(scope: &str, ip: &str) -> String {
     format!("rl:{scope}:ip:{ip}")
 }
 
-async fn count(idp: &Idp, key: &str, json: bool) -> Result<u64, IdpError> {
-    let v = if json {
-        idp.cache.get(key).await.json_unavailable()?
-    } else {
-        idp.cache.get(key).await.page_unavailable()?
-    };
-    Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n.max(1))
 }
 
-/// Refuses with 429 when `ip` has failed too often at `scope` (`sign-in` or `token`).
-pub async fn check_ip(idp: &Idp, scope: &str, ip: &str, json: bool) -> Result<(), IdpError> {
-    if count(idp, &ip_key(scope, ip), json).await? >= IP_LIMIT {
-        return Err(IdpError::RateLimited { retry_after: WINDOW.as_secs(), json });
+async fn incr(idp: &Idp, key: &str, window: u64, json: bool) -> Result<u64, IdpError> {
+    let counted = idp.cache.incr(key, secs(window)).await;
+    if json { counted.json_unavailable() } else { counted.page_unavailable() }
+}
+
+async fn give_back(idp: &Idp, key: &str) {
+    if let Err(e) = idp.cache.decr(key).await {
+        tracing::warn!(error = %e, "cannot give an attempt back");
+    }
+}
+
+/// Counts an attempt from `ip` at `scope` (`sign-in`, `token`, `revocation`,
+/// `introspection`) and refuses it with 429 once the address is past its limit. The attempt
+/// stays counted as a failure unless [`forgive_ip`] gives it back.
+pub async fn count_ip(idp: &Idp, scope: &str, ip: &str, json: bool) -> Result<(), IdpError> {
+    let limits = &idp.settings.limits;
+    let n = incr(idp, &ip_key(scope, ip), limits.failure_window, json).await?;
+    if n > limits.ip_failures {
+        return Err(IdpError::RateLimited { retry_after: limits.failure_window, json });
     }
     Ok(())
 }
 
-pub async fn record_ip_failure(idp: &Idp, scope: &str, ip: &str) {
-    if let Err(e) = idp.cache.incr(&ip_key(scope, ip), WINDOW).await {
-        tracing::warn!(error = %e, "cannot count a failure");
-    }
+/// Gives back an attempt [`count_ip`] counted that succeeded.
+pub async fn forgive_ip(idp: &Idp, scope: &str, ip: &str) {
+    give_back(idp, &ip_key(scope, ip)).await;
 }
 
-/// The state of an account's failure counter before a sign-in attempt.
+/// What a sign-in attempt may do, given the account's count including this attempt.
 #[derive(Debug, PartialEq, Eq)]
 pub enum AccountGate {
-    Open,
-    /// Locked: even the right password is refused, with the same message.
+    /// Verify the password, after waiting this long.
+    Open(Duration),
+    /// Locked: refused without verifying, even the right password, with the same message.
     Locked,
 }
 
-/// Waits progressively after repeated failures and reports a lock.
-pub async fn account_gate(idp: &Idp, identifier: &str) -> Result<AccountGate, IdpError> {
-    let failures = count(idp, &account_key(identifier), false).await?;
-    if failures >= ACCOUNT_LOCK_AFTER {
-        return Ok(AccountGate::Locked);
+/// The decision for the `count`-th attempt within the window (pure; `count` includes the
+/// attempt itself): attempts 1 to `account_lock_after` are verified, those past
+/// `account_delay_after` 250 ms later per step, the rest are locked out.
+pub fn account_decision(limits: &RateLimits, count: u64) -> AccountGate {
+    let failures_before = count.saturating_sub(1);
+    if failures_before >= limits.account_lock_after {
+        return AccountGate::Locked;
     }
-    if failures >= ACCOUNT_DELAY_AFTER {
-        let steps = failures - ACCOUNT_DELAY_AFTER + 1;
-        actix_web::rt::time::sleep(Duration::from_millis(250 * steps)).await;
+    if failures_before >= limits.account_delay_after {
+        let steps = failures_before - limits.account_delay_after + 1;
+        return AccountGate::Open(Duration::from_millis(250 * steps));
     }
-    Ok(AccountGate::Open)
+    AccountGate::Open(Duration::ZERO)
 }
 
-pub async fn record_account_failure(idp: &Idp, identifier: &str) {
-    if let Err(e) = idp.cache.incr(&account_key(identifier), WINDOW).await {
-        tracing::warn!(error = %e, "cannot count a failure");
+/// Counts a sign-in attempt against `account` before its password is checked, waits as the
+/// count asks, and says whether the password may be checked at all.
+pub async fn count_account(idp: &Idp, account: Account<'_>) -> Result<AccountGate, IdpError> {
+    let limits = &idp.settings.limits;
+    let n = incr(idp, &account_key(account), limits.failure_window, false).await?;
+    let gate = account_decision(limits, n);
+    if let AccountGate::Open(delay) = gate
+        && !delay.is_zero()
+    {
+        actix_web::rt::time::sleep(delay).await;
     }
+    Ok(gate)
 }
 
-pub async fn reset_account(idp: &Idp, identifier: &str) {
-    let _ = idp.cache.delete(&account_key(identifier)).await;
+/// After the right password: the account's failures are cleared (the user proved who they
+/// are), so a few typos earlier in the window do not bring a later lock closer.
+pub async fn forgive_account(idp: &Idp, account: Account<'_>) {
+    let _ = idp.cache.delete(&account_key(account)).await;
+}
+
+/// Gives back an attempt that was never checked (the hashing queue was full).
+pub async fn uncount_account(idp: &Idp, account: Account<'_>) {
+    give_back(idp, &account_key(account)).await;
+}
+
+/// Counts a new interaction (a stored sign-in in progress) for `ip` and refuses past the
+/// limit with 429: each costs memory until it expires, and creating one needs no credentials.
+pub async fn count_interaction(idp: &Idp, ip: &str) -> Result<(), IdpError> {
+    let limits = &idp.settings.limits;
+    let n = incr(idp, &ip_key("interaction", ip), limits.interaction_window, false).await?;
+    if n > limits.interactions_per_ip {
+        return Err(IdpError::RateLimited { retry_after: limits.interaction_window, json: false });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nth_attempt_is_verified_delayed_or_locked() {
+        let limits = RateLimits::default();
+        let ms = |n| AccountGate::Open(Duration::from_millis(n));
+        let cases = [
+            (1, ms(0)),
+            (5, ms(0)),
+            (6, ms(250)),
+            (7, ms(500)),
+            (10, ms(1250)),
+            (11, AccountGate::Locked),
+            (150, AccountGate::Locked),
+        ];
+        for (count, expected) in cases {
+            assert_eq!(account_decision(&limits, count), expected, "attempt {count}");
+        }
+        let verified = (1..=150).filter(|n| account_decision(&limits, *n) != AccountGate::Locked).count();
+        assert_eq!(verified as u64, limits.account_lock_after, "of a burst of 150, exactly the lock count is verified");
+    }
+
+    #[test]
+    fn every_identifier_of_a_user_shares_one_counter_and_unknown_ones_have_their_own() {
+        let ada = UserId::from("user-ada");
+        assert_eq!(account_key(Account::User(&ada)), "rl:user:user-ada");
+        assert_eq!(account_key(Account::Unknown(" Nobody ")), account_key(Account::Unknown("nobody")));
+        assert_ne!(account_key(Account::Unknown("user-ada")), account_key(Account::User(&ada)));
+    }
 }

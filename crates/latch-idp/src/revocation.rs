@@ -42,7 +42,8 @@ pub(crate) async fn authenticated(
         return Err(oauth(OAuthError::invalid_request("the body must be application/x-www-form-urlencoded")));
     }
     let ip = ratelimit::client_ip(idp, req);
-    ratelimit::check_ip(idp, endpoint, &ip, true).await?;
+    // Counted before the client is authenticated (RFC 6749 §2.3.1), given back once it is.
+    ratelimit::count_ip(idp, endpoint, &ip, true).await?;
     let body = std::str::from_utf8(body).map_err(|_| oauth(OAuthError::invalid_request("the body is not UTF-8")))?;
     let params = Params::parse(body).map_err(oauth)?;
     params.reject_duplicates().map_err(oauth)?;
@@ -59,9 +60,9 @@ pub(crate) async fn authenticated(
     let app = client.as_ref().map(|c| c.app.as_ref());
     let secrets = client.as_ref().map(|c| c.secrets.as_slice()).unwrap_or_default();
     if let Err(e) = client_auth::authenticate(&presented, app, secrets, idp.clock.now()) {
-        ratelimit::record_ip_failure(idp, endpoint, &ip).await;
         return Err(IdpError::Client { error: e.error, basic: e.used_basic });
     }
+    ratelimit::forgive_ip(idp, endpoint, &ip).await;
     let app = app.cloned().ok_or_else(|| IdpError::Client {
         error: OAuthError::invalid_client("unknown client"),
         basic: presented.used_basic(),

@@ -18,7 +18,11 @@ pub struct IdpSettings {
     pub access_token_ttl: i64,
     pub id_token_ttl: i64,
     pub code_ttl: i64,
+    /// How long an interaction is kept once the user has signed in (consent may follow).
     pub interaction_ttl: i64,
+    /// How long an interaction waits for its sign-in form (seconds; at most `interaction_ttl`):
+    /// unauthenticated requests create these, so they do not stay for the full hour.
+    pub sign_in_ttl: i64,
     pub session_ttl: i64,
     /// A session unused this long (seconds) is no longer accepted.
     pub session_idle_timeout: i64,
@@ -28,6 +32,44 @@ pub struct IdpSettings {
     pub key_rotation_interval: i64,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// Attempt and creation limits held in the ephemeral store (`ratelimit.rs`).
+    pub limits: RateLimits,
+    /// Password-hashing jobs that may wait for a thread before sign-ins are told to retry.
+    pub hash_queue: usize,
+}
+
+/// The rate limits (DESIGN.md security rules). RFC 6749 §10.10: the server "MUST prevent
+/// attackers from guessing … resource owner passwords, and client credentials"; §2.3.1: an
+/// endpoint taking client passwords must be protected "against brute force attacks"; NIST SP
+/// 800-63B §5.2.2: at most 100 failed attempts per account. Every counter is counted before
+/// the expensive check it guards, so concurrency cannot overrun it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Failed sign-ins, or failed client authentications at the token, revocation and
+    /// introspection endpoints, per client address and window before 429.
+    pub ip_failures: u64,
+    /// Failed sign-ins of one account after which each further attempt waits progressively.
+    pub account_delay_after: u64,
+    /// Failed sign-ins of one account after which it is locked for the rest of the window.
+    pub account_lock_after: u64,
+    /// Seconds the failure counters above count over.
+    pub failure_window: u64,
+    /// Sign-ins one client address may start (interactions stored) per `interaction_window`.
+    pub interactions_per_ip: u64,
+    pub interaction_window: u64,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            ip_failures: 100,
+            account_delay_after: 5,
+            account_lock_after: 10,
+            failure_window: 15 * 60,
+            interactions_per_ip: 300,
+            interaction_window: 5 * 60,
+        }
+    }
 }
 
 impl IdpSettings {
@@ -82,6 +124,10 @@ impl Idp {
         let cookie_key = actix_web::cookie::Key::from(&latch_oidc::crypto::derive_cookie_key(secret_key));
         let IdpDeps { repos, cache, clock, random, hasher } = deps;
         Idp {
+            hash_pool: crate::hashing::HashPool::new(
+                std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+                settings.hash_queue,
+            ),
             settings,
             repos,
             cache,
@@ -91,9 +137,6 @@ impl Idp {
             cookie_key,
             origins: crate::cors::Origins::default(),
             catalog: Arc::new(crate::catalog::Catalog::default()),
-            hash_pool: crate::hashing::HashPool::new(
-                std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
-            ),
             keys: RwLock::new(Arc::new(keys)),
             secret_key: *secret_key,
         }

@@ -48,7 +48,7 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
         return Err(oauth(OAuthError::invalid_request("the body must be application/x-www-form-urlencoded")));
     }
     let ip = ratelimit::client_ip(idp, req);
-    ratelimit::check_ip(idp, "token", &ip, true).await?;
+    ratelimit::count_ip(idp, "token", &ip, true).await?;
     let body = std::str::from_utf8(body).map_err(|_| oauth(OAuthError::invalid_request("the body is not UTF-8")))?;
     let params = Params::parse(body).map_err(oauth)?;
     params.reject_duplicates().map_err(oauth)?;
@@ -59,9 +59,9 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
     let secrets = client.as_ref().map(|c| c.secrets.as_slice()).unwrap_or_default();
     let now = idp.clock.now();
     if let Err(e) = client_auth::authenticate(&presented, app, secrets, now) {
-        ratelimit::record_ip_failure(idp, "token", &ip).await;
         return Err(client_error(e));
     }
+    ratelimit::forgive_ip(idp, "token", &ip).await;
     let Some(app) = app.cloned() else {
         return Err(IdpError::Client {
             error: OAuthError::invalid_client("unknown client"),

@@ -44,9 +44,6 @@ impl AuthRequest {
     }
 }
 
-/// Longest `nonce` and `state` accepted.
-const MAX_OPAQUE_LEN: usize = 2048;
-
 fn no_redirect(code: ErrorCode, d: &str) -> AuthorizeError {
     AuthorizeError::NoRedirect(OAuthError::new(code, d))
 }
@@ -124,13 +121,9 @@ pub fn validate(params: &Params, app: Option<&Application>) -> Result<AuthReques
     if let Some(bad) = scopes.iter().find(|s| !scope::is_valid_token(s)) {
         return Err(fail(ErrorCode::InvalidScope, format!("`{bad}` is not a valid scope token")));
     }
-    if state.as_ref().is_some_and(|s| s.len() > MAX_OPAQUE_LEN) {
-        return Err(fail(ErrorCode::InvalidRequest, "state is too long".into()));
-    }
+    // Lengths of `state`, `nonce`, `scope`, `login_hint`, `ui_locales`: `params::PARAM_LIMITS`,
+    // refused while parsing, before anything is trusted or kept.
     let nonce = params.get("nonce").map(str::to_owned);
-    if nonce.as_ref().is_some_and(|n| n.len() > MAX_OPAQUE_LEN) {
-        return Err(fail(ErrorCode::InvalidRequest, "nonce is too long".into()));
-    }
 
     // PKCE (RFC 7636 §4.3, RFC 9700 §2.1.1).
     let method = params.get("code_challenge_method");
@@ -471,10 +464,22 @@ mod tests {
                 },
                 None,
             ),
-            ("oversized nonce", AppType::Spa, |p| set(p, "nonce", &"n".repeat(3000)), Some(("invalid_request", true))),
+            ("nonce at its limit", AppType::Spa, |p| set(p, "nonce", &"n".repeat(crate::params::MAX_NONCE_LEN)), None),
+            ("login_hint at its limit", AppType::Spa, |p| set(p, "login_hint", &"a".repeat(256)), None),
         ];
         for (name, t, edit, expected) in cases {
             assert_eq!(outcome(run(t, edit)), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn oversized_kept_parameters_are_refused_before_any_redirect() {
+        for (name, max) in crate::params::PARAM_LIMITS {
+            let mut pairs: Vec<(String, String)> =
+                base().into_iter().filter(|(k, _)| k != name).map(|(k, v)| (k.to_owned(), v)).collect();
+            pairs.push(((*name).to_owned(), "x".repeat(max + 1)));
+            let err = Params::from_pairs(pairs).err().map(|e| e.code);
+            assert_eq!(err, Some(ErrorCode::InvalidRequest), "{name}");
         }
     }
 

@@ -10,6 +10,29 @@ pub const MAX_VALUE_LEN: usize = 4096;
 /// Most parameters accepted in one request.
 pub const MAX_PARAMS: usize = 64;
 
+/// Tighter limits for what an authorization request makes the server keep while the user signs
+/// in (the interaction), in bytes. OpenID Connect Core §3.1.2.1 and RFC 6749 §4.1.1 set no
+/// maximum; these are generous for real clients (a `state` or `nonce` is a random value or a
+/// short signed blob; `login_hint` is an identifier, which the sign-in form takes up to 256
+/// bytes) and keep one unauthenticated request from costing more than a few KiB.
+pub const PARAM_LIMITS: &[(&str, usize)] = &[
+    ("state", MAX_STATE_LEN),
+    ("nonce", MAX_NONCE_LEN),
+    ("login_hint", MAX_LOGIN_HINT_LEN),
+    ("ui_locales", MAX_UI_LOCALES_LEN),
+    ("scope", MAX_SCOPE_LEN),
+];
+pub const MAX_STATE_LEN: usize = 1024;
+pub const MAX_NONCE_LEN: usize = 512;
+pub const MAX_LOGIN_HINT_LEN: usize = 256;
+pub const MAX_UI_LOCALES_LEN: usize = 128;
+pub const MAX_SCOPE_LEN: usize = 1024;
+
+/// The longest value `name` may have.
+pub fn max_len(name: &str) -> usize {
+    PARAM_LIMITS.iter().find(|(n, _)| *n == name).map_or(MAX_VALUE_LEN, |(_, max)| *max)
+}
+
 /// Parameters that may legitimately repeat (RFC 8707 §2: `resource` may appear several times).
 const REPEATABLE: &[&str] = &["resource"];
 
@@ -31,9 +54,10 @@ impl Params {
         }
         let mut p = Params::default();
         for (k, v) in pairs {
-            if v.len() > MAX_VALUE_LEN || k.len() > 256 {
+            let max = max_len(&k);
+            if v.len() > max || k.len() > 256 {
                 return Err(OAuthError::invalid_request(format!(
-                    "parameter `{}` is longer than {MAX_VALUE_LEN} bytes",
+                    "parameter `{}` is longer than {max} bytes",
                     k.chars().take(64).collect::<String>()
                 )));
             }
@@ -128,6 +152,27 @@ mod tests {
         assert_eq!(Params::parse(&long).map_err(|e| e.code), Err(crate::error::ErrorCode::InvalidRequest));
         let many = (0..=MAX_PARAMS).map(|i| format!("p{i}=1")).collect::<Vec<_>>().join("&");
         assert!(Params::parse(&many).is_err());
+    }
+
+    #[test]
+    fn each_kept_parameter_has_its_own_limit() {
+        let cases: &[(&str, usize)] = &[
+            ("state", 1024),
+            ("nonce", 512),
+            ("login_hint", 256),
+            ("ui_locales", 128),
+            ("scope", 1024),
+            ("code", MAX_VALUE_LEN),
+            ("redirect_uri", MAX_VALUE_LEN),
+        ];
+        for (name, limit) in cases {
+            let at = Params::from_pairs(vec![((*name).to_owned(), "v".repeat(*limit))]);
+            assert_eq!(at.map(|p| p.get(name).map(str::len)), Ok(Some(*limit)), "{name} of {limit} bytes is accepted");
+            let over = Params::from_pairs(vec![((*name).to_owned(), "v".repeat(limit + 1))]);
+            let err = over.err().map(|e| (e.code, e.description.contains(&limit.to_string())));
+            assert_eq!(err, Some((crate::error::ErrorCode::InvalidRequest, true)), "{name} of {} bytes", limit + 1);
+        }
+        assert_eq!(PARAM_LIMITS.len(), 5, "every limit is in the table above");
     }
 
     #[test]

@@ -13,5 +13,5 @@ mod system;
 pub mod testing;
 
 pub use db::{Backend, Db, StoreError};
-pub use ephemeral::{MemoryStore, RedisStore, connect_ephemeral};
+pub use ephemeral::{DEFAULT_MEMORY_MAX_BYTES, MemoryStore, RedisStore, connect_ephemeral, connect_ephemeral_with};
 pub use system::{OsRandom, SystemClock};

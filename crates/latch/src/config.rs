@@ -32,6 +32,7 @@ pub struct Config {
     pub tokens: TokenConfig,
     pub session: SessionConfig,
     pub keys: KeysConfig,
+    pub limits: LimitsConfig,
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     pub shutdown_timeout_secs: u64,
     /// HTTP worker threads; 0 means one per core.
@@ -57,6 +58,9 @@ pub struct CacheConfig {
     pub url: String,
     /// Prefix of every Redis key and channel, so several deployments can share one Redis.
     pub key_prefix: String,
+    /// Most the in-memory store may hold, MiB; past it expired entries go first, then the
+    /// oldest. (Redis is capped by its own `maxmemory`.)
+    pub memory_max_mib: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +85,9 @@ pub struct PasswordHashConfig {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
+    /// Password checks that may wait for a hashing thread; past that a sign-in is answered
+    /// "try again in a moment" (503) instead of queueing without bound.
+    pub queue: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -92,8 +99,30 @@ pub struct TokenConfig {
     pub id_token_ttl: i64,
     /// Authorization code lifetime, seconds.
     pub code_ttl: i64,
-    /// How long an unfinished sign-in or consent interaction is kept, seconds.
+    /// How long an interaction is kept once the user has signed in (consent may follow), seconds.
     pub interaction_ttl: i64,
+    /// How long an interaction waits for its sign-in form to be submitted, seconds (anyone can
+    /// start one, so it is short; at most `interaction_ttl`).
+    pub sign_in_ttl: i64,
+}
+
+/// Rate limits, counted in the ephemeral store so they hold across nodes. Each attempt is
+/// counted before it is checked; a successful one is given back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Failed sign-ins (and failed client authentications at the token, revocation and
+    /// introspection endpoints) per client address per window; past it: 429.
+    pub ip_failures: u64,
+    /// Failed sign-ins of one account after which each attempt is delayed progressively.
+    pub account_delay_after: u64,
+    /// Failed sign-ins of one account after which it is locked until the window ends.
+    pub account_lock_after: u64,
+    /// The window of the failure counters, seconds.
+    pub failure_window_secs: u64,
+    /// Sign-ins one client address may start per `interaction_window_secs`; past it: 429.
+    pub interactions_per_ip: u64,
+    pub interaction_window_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -121,14 +150,28 @@ impl Default for Config {
             public_url: None,
             data_dir: PathBuf::from("./data"),
             database: DatabaseConfig { url: None, pool_size: 10 },
-            cache: CacheConfig { url: "memory://".to_owned(), key_prefix: "latch:".to_owned() },
+            cache: CacheConfig { url: "memory://".to_owned(), key_prefix: "latch:".to_owned(), memory_max_mib: 64 },
             admin_password: None,
             secret_key: None,
             log: LogConfig { format: LogFormat::Pretty, level: "info".to_owned() },
-            password_hash: PasswordHashConfig { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 },
-            tokens: TokenConfig { access_token_ttl: 3600, id_token_ttl: 3600, code_ttl: 60, interaction_ttl: 3600 },
+            password_hash: PasswordHashConfig { memory_kib: 19 * 1024, iterations: 2, parallelism: 1, queue: 64 },
+            tokens: TokenConfig {
+                access_token_ttl: 3600,
+                id_token_ttl: 3600,
+                code_ttl: 60,
+                interaction_ttl: 3600,
+                sign_in_ttl: 600,
+            },
             keys: KeysConfig { rotation_days: 90, grace_period: 2 * 24 * 3600 },
             session: SessionConfig { ttl: 14 * 24 * 3600, idle_timeout: 3 * 24 * 3600 },
+            limits: LimitsConfig {
+                ip_failures: 100,
+                account_delay_after: 5,
+                account_lock_after: 10,
+                failure_window_secs: 15 * 60,
+                interactions_per_ip: 300,
+                interaction_window_secs: 5 * 60,
+            },
             shutdown_timeout_secs: 30,
             workers: 0,
             trust_forwarded_for: false,
@@ -170,6 +213,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "tokens",
     "session",
     "keys",
+    "limits",
     "shutdown_timeout_secs",
     "workers",
     "trust_forwarded_for",
@@ -314,6 +358,7 @@ pub fn validate(config: Config) -> anyhow::Result<Settings> {
         ("tokens.id_token_ttl", config.tokens.id_token_ttl),
         ("tokens.code_ttl", config.tokens.code_ttl),
         ("tokens.interaction_ttl", config.tokens.interaction_ttl),
+        ("tokens.sign_in_ttl", config.tokens.sign_in_ttl),
         ("session.ttl", config.session.ttl),
         ("keys.grace_period", config.keys.grace_period),
         ("session.idle_timeout", config.session.idle_timeout),
@@ -321,6 +366,27 @@ pub fn validate(config: Config) -> anyhow::Result<Settings> {
         if v <= 0 {
             return Err(key_err(key, "a positive number of seconds", &v.to_string()));
         }
+    }
+    let l = &config.limits;
+    for (key, v) in [
+        ("limits.ip_failures", l.ip_failures),
+        ("limits.account_lock_after", l.account_lock_after),
+        ("limits.failure_window_secs", l.failure_window_secs),
+        ("limits.interactions_per_ip", l.interactions_per_ip),
+        ("limits.interaction_window_secs", l.interaction_window_secs),
+        ("password_hash.queue", config.password_hash.queue as u64),
+        ("cache.memory_max_mib", config.cache.memory_max_mib as u64),
+    ] {
+        if v == 0 {
+            return Err(key_err(key, "a positive number", "0"));
+        }
+    }
+    if l.account_delay_after > l.account_lock_after {
+        return Err(key_err(
+            "limits.account_delay_after",
+            "at most limits.account_lock_after",
+            &l.account_delay_after.to_string(),
+        ));
     }
     if config.keys.rotation_days < 0 {
         return Err(key_err(
@@ -351,6 +417,8 @@ mod tests {
             assert_eq!(s.issuer, "http://127.0.0.1:8080/oidc");
             assert!(s.database_url.ends_with("latch.db"));
             assert_eq!(s.raw.cache.url, "memory://");
+            assert_eq!((s.raw.limits.ip_failures, s.raw.limits.account_lock_after), (100, 10), "DESIGN.md defaults");
+            assert_eq!(s.raw.tokens.sign_in_ttl, 600);
             Ok(())
         });
     }
@@ -381,6 +449,11 @@ mod tests {
             ("LATCH_DATABASE__URL", "postgres://db/latch", "secret_key"),
             ("LATCH_LOG__FORMAT", "xml", "format"),
             ("LATCH_TOKENS__CODE_TTL", "0", "tokens.code_ttl"),
+            ("LATCH_TOKENS__SIGN_IN_TTL", "0", "tokens.sign_in_ttl"),
+            ("LATCH_LIMITS__IP_FAILURES", "0", "limits.ip_failures"),
+            ("LATCH_LIMITS__ACCOUNT_DELAY_AFTER", "11", "limits.account_delay_after"),
+            ("LATCH_PASSWORD_HASH__QUEUE", "0", "password_hash.queue"),
+            ("LATCH_CACHE__MEMORY_MAX_MIB", "0", "cache.memory_max_mib"),
         ];
         for (var, value, key) in cases {
             Jail::expect_with(|jail| {

@@ -9,7 +9,7 @@ use anyhow::Context;
 use latch_domain::ephemeral::EphemeralStore;
 use latch_domain::repo::Repositories;
 use latch_domain::{Clock, Random};
-use latch_idp::{Idp, IdpDeps, IdpSettings};
+use latch_idp::{Idp, IdpDeps, IdpSettings, RateLimits};
 use latch_oidc::crypto::random_16;
 use latch_oidc::password::PasswordHasher;
 use latch_store::{OsRandom, SystemClock};
@@ -40,8 +40,12 @@ pub async fn open_node_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> 
         .await
         .context("opening the database")?
         .with_context(|| format!("opening the {} database", if settings.postgres { "Postgres" } else { "SQLite" }))?;
-    let cache = latch_store::connect_ephemeral(&settings.raw.cache.url, &settings.raw.cache.key_prefix)
-        .context("opening the cache")?;
+    let cache = latch_store::connect_ephemeral_with(
+        &settings.raw.cache.url,
+        &settings.raw.cache.key_prefix,
+        settings.raw.cache.memory_max_mib.saturating_mul(1024 * 1024),
+    )
+    .context("opening the cache")?;
     let repos: Arc<dyn Repositories> = Arc::new(db);
     let secret = crate::secrets::secret_key(&settings)?;
     let random: Arc<dyn Random> = Arc::new(OsRandom);
@@ -65,11 +69,21 @@ pub async fn open_node_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> 
         id_token_ttl: settings.raw.tokens.id_token_ttl,
         code_ttl: settings.raw.tokens.code_ttl,
         interaction_ttl: settings.raw.tokens.interaction_ttl,
+        sign_in_ttl: settings.raw.tokens.sign_in_ttl,
         session_ttl: settings.raw.session.ttl,
         session_idle_timeout: settings.raw.session.idle_timeout,
         trust_forwarded_for: settings.raw.trust_forwarded_for,
         key_grace_period: grace,
         key_rotation_interval: settings.raw.keys.rotation_days.saturating_mul(86_400),
+        limits: RateLimits {
+            ip_failures: settings.raw.limits.ip_failures,
+            account_delay_after: settings.raw.limits.account_delay_after,
+            account_lock_after: settings.raw.limits.account_lock_after,
+            failure_window: settings.raw.limits.failure_window_secs,
+            interactions_per_ip: settings.raw.limits.interactions_per_ip,
+            interaction_window: settings.raw.limits.interaction_window_secs,
+        },
+        hash_queue: settings.raw.password_hash.queue,
     };
     let ports = crate::bootstrap::Ports { repos: repos.as_ref(), clock: clock.as_ref(), random: random.as_ref() };
     let outcome = crate::bootstrap::run(&ports, &settings.public_url, settings.raw.admin_password.as_deref(), &hasher)

@@ -104,6 +104,8 @@ ephemeral_contract!(
     values_expire,
     take_is_atomic_under_concurrency,
     counters_count_within_their_window,
+    counters_count_down_without_coming_back,
+    increments_are_atomic_under_concurrency,
     published_messages_reach_subscribers,
 );
 
@@ -719,6 +721,43 @@ async fn counters_count_within_their_window(store: Arc<dyn EphemeralStore>) {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(store.incr("fails", window).await.expect("incr"), 1, "a new window starts from one");
+}
+
+async fn counters_count_down_without_coming_back(store: Arc<dyn EphemeralStore>) {
+    let window = Duration::from_millis(300);
+    for expected in 1..=3 {
+        assert_eq!(store.incr("tries", window).await.expect("incr"), expected);
+    }
+    assert_eq!(store.decr("tries").await.expect("decr"), 2);
+    assert_eq!(store.decr("tries").await.expect("decr"), 1);
+    assert_eq!(store.decr("tries").await.expect("decr"), 0);
+    assert_eq!(store.decr("tries").await.expect("decr"), 0, "never below zero");
+    assert_eq!(store.incr("tries", window).await.expect("incr"), 1);
+    assert_eq!(store.decr("never").await.expect("decr"), 0);
+    assert_eq!(store.get("never").await.expect("get"), None, "decr does not create a counter");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(store.decr("tries").await.expect("decr"), 0);
+    assert_eq!(store.get("tries").await.expect("get"), None, "an expired counter is not brought back");
+}
+
+/// Rate limits rely on this: of many concurrent increments each sees its own count.
+async fn increments_are_atomic_under_concurrency(store: Arc<dyn EphemeralStore>) {
+    let barrier = Arc::new(tokio::sync::Barrier::new(64));
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store.incr("burst", Duration::from_secs(30)).await.expect("incr")
+            })
+        })
+        .collect();
+    let mut seen = Vec::new();
+    for t in tasks {
+        seen.push(t.await.expect("join"));
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (1..=64).collect::<Vec<u64>>());
 }
 
 async fn published_messages_reach_subscribers(store: Arc<dyn EphemeralStore>) {

@@ -14,5 +14,6 @@ mod lifecycle;
 mod multinode;
 mod oidc_flows;
 mod review_input;
+mod review_limits;
 mod review_scopes;
 mod security;
