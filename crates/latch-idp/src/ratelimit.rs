@@ -9,8 +9,10 @@
 //! back (`forgive_*`), so honest traffic is not held against an address or an account.
 
 use crate::errors::{IdpError, JsonUnavailable};
-use crate::state::{Idp, RateLimits};
+use crate::state::Idp;
 use latch_domain::ids::UserId;
+pub use latch_oidc::limits::AccountGate;
+use latch_oidc::limits::{account_decision, over_limit};
 use std::time::Duration;
 
 /// The client's address: the TCP peer, or with `trust_forwarded_for` the address the proxy in
@@ -75,7 +77,7 @@ async fn give_back(idp: &Idp, key: &str) {
 pub async fn count_ip(idp: &Idp, scope: &str, ip: &str, json: bool) -> Result<(), IdpError> {
     let limits = &idp.settings.limits;
     let n = incr(idp, &ip_key(scope, ip), limits.failure_window, json).await?;
-    if n > limits.ip_failures {
+    if over_limit(n, limits.ip_failures) {
         return Err(IdpError::RateLimited { retry_after: limits.failure_window, json });
     }
     Ok(())
@@ -84,30 +86,6 @@ pub async fn count_ip(idp: &Idp, scope: &str, ip: &str, json: bool) -> Result<()
 /// Gives back an attempt [`count_ip`] counted that succeeded.
 pub async fn forgive_ip(idp: &Idp, scope: &str, ip: &str) {
     give_back(idp, &ip_key(scope, ip)).await;
-}
-
-/// What a sign-in attempt may do, given the account's count including this attempt.
-#[derive(Debug, PartialEq, Eq)]
-pub enum AccountGate {
-    /// Verify the password, after waiting this long.
-    Open(Duration),
-    /// Locked: refused without verifying, even the right password, with the same message.
-    Locked,
-}
-
-/// The decision for the `count`-th attempt within the window (pure; `count` includes the
-/// attempt itself): attempts 1 to `account_lock_after` are verified, those past
-/// `account_delay_after` 250 ms later per step, the rest are locked out.
-pub fn account_decision(limits: &RateLimits, count: u64) -> AccountGate {
-    let failures_before = count.saturating_sub(1);
-    if failures_before >= limits.account_lock_after {
-        return AccountGate::Locked;
-    }
-    if failures_before >= limits.account_delay_after {
-        let steps = failures_before - limits.account_delay_after + 1;
-        return AccountGate::Open(Duration::from_millis(250 * steps));
-    }
-    AccountGate::Open(Duration::ZERO)
 }
 
 /// Counts a sign-in attempt against `account` before its password is checked, waits as the
@@ -140,7 +118,7 @@ pub async fn uncount_account(idp: &Idp, account: Account<'_>) {
 pub async fn count_interaction(idp: &Idp, ip: &str) -> Result<(), IdpError> {
     let limits = &idp.settings.limits;
     let n = incr(idp, &ip_key("interaction", ip), limits.interaction_window, false).await?;
-    if n > limits.interactions_per_ip {
+    if over_limit(n, limits.interactions_per_ip) {
         return Err(IdpError::RateLimited { retry_after: limits.interaction_window, json: false });
     }
     Ok(())
@@ -149,26 +127,6 @@ pub async fn count_interaction(idp: &Idp, ip: &str) -> Result<(), IdpError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_nth_attempt_is_verified_delayed_or_locked() {
-        let limits = RateLimits::default();
-        let ms = |n| AccountGate::Open(Duration::from_millis(n));
-        let cases = [
-            (1, ms(0)),
-            (5, ms(0)),
-            (6, ms(250)),
-            (7, ms(500)),
-            (10, ms(1250)),
-            (11, AccountGate::Locked),
-            (150, AccountGate::Locked),
-        ];
-        for (count, expected) in cases {
-            assert_eq!(account_decision(&limits, count), expected, "attempt {count}");
-        }
-        let verified = (1..=150).filter(|n| account_decision(&limits, *n) != AccountGate::Locked).count();
-        assert_eq!(verified as u64, limits.account_lock_after, "of a burst of 150, exactly the lock count is verified");
-    }
 
     #[test]
     fn every_identifier_of_a_user_shares_one_counter_and_unknown_ones_have_their_own() {

@@ -9,6 +9,8 @@ use latch_oidc::keys::{self, Alg, KeyError, KeySet, generate};
 use latch_oidc::password::PasswordHasher;
 use std::sync::{Arc, RwLock};
 
+pub use latch_oidc::limits::RateLimits;
+
 /// Settings the IdP needs, derived from configuration by the binary.
 #[derive(Clone, Debug)]
 pub struct IdpSettings {
@@ -36,40 +38,6 @@ pub struct IdpSettings {
     pub limits: RateLimits,
     /// Password-hashing jobs that may wait for a thread before sign-ins are told to retry.
     pub hash_queue: usize,
-}
-
-/// The rate limits (DESIGN.md security rules). RFC 6749 §10.10: the server "MUST prevent
-/// attackers from guessing … resource owner passwords, and client credentials"; §2.3.1: an
-/// endpoint taking client passwords must be protected "against brute force attacks"; NIST SP
-/// 800-63B §5.2.2: at most 100 failed attempts per account. Every counter is counted before
-/// the expensive check it guards, so concurrency cannot overrun it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RateLimits {
-    /// Failed sign-ins, or failed client authentications at the token, revocation and
-    /// introspection endpoints, per client address and window before 429.
-    pub ip_failures: u64,
-    /// Failed sign-ins of one account after which each further attempt waits progressively.
-    pub account_delay_after: u64,
-    /// Failed sign-ins of one account after which it is locked for the rest of the window.
-    pub account_lock_after: u64,
-    /// Seconds the failure counters above count over.
-    pub failure_window: u64,
-    /// Sign-ins one client address may start (interactions stored) per `interaction_window`.
-    pub interactions_per_ip: u64,
-    pub interaction_window: u64,
-}
-
-impl Default for RateLimits {
-    fn default() -> Self {
-        RateLimits {
-            ip_failures: 100,
-            account_delay_after: 5,
-            account_lock_after: 10,
-            failure_window: 15 * 60,
-            interactions_per_ip: 300,
-            interaction_window: 5 * 60,
-        }
-    }
 }
 
 impl IdpSettings {

@@ -13,6 +13,7 @@ pub mod discovery;
 pub mod error;
 pub mod introspect;
 pub mod keys;
+pub mod limits;
 pub mod logout;
 pub mod params;
 pub mod password;
