@@ -1,12 +1,13 @@
 //! `/api/applications`: applications, their secrets and (machine-to-machine) roles.
 
 use crate::audit;
-use crate::auth::Principal;
+use crate::auth::{Principal, lockout};
 use crate::error::{ApiError, ApiResult};
 use crate::page::{self, PageQuery};
 use crate::roles::wire_role;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use latch_domain::admin;
 use latch_domain::entities::{AppSecret, AppType, Application, CustomClientMetadata, RoleType};
 use latch_domain::ids::{ApplicationId, RoleId, new_id};
 use latch_domain::redirect;
@@ -309,14 +310,18 @@ pub async fn patch(
     Ok(HttpResponse::Ok().json(to_wire(&app, None)))
 }
 
-/// Deletes an application with its secrets, grants and tokens.
+/// Deletes an application with its secrets, grants and tokens (not the caller's own).
 #[utoipa::path(delete, path = "/api/applications/{id}", tag = "applications",
-    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+    responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
 pub async fn delete(
     idp: web::Data<Idp>,
     who: web::ReqData<Principal>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    if who.is_application(&id) {
+        return Err(lockout("id", "an application cannot delete itself"));
+    }
     let app_id = ApplicationId::from(id.as_str());
     if !idp.repos.delete_application(&app_id).await? {
         return Err(ApiError::not_found("application"));
@@ -470,9 +475,10 @@ pub async fn add_roles(
     Ok(HttpResponse::build(StatusCode::CREATED).finish())
 }
 
-/// Takes a role from a machine-to-machine application.
+/// Takes a role from a machine-to-machine application (not its own admin role from the caller).
 #[utoipa::path(delete, path = "/api/applications/{id}/roles/{roleId}", tag = "applications",
-    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+    responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
 pub async fn remove_role(
     idp: web::Data<Idp>,
     who: web::ReqData<Principal>,
@@ -480,6 +486,11 @@ pub async fn remove_role(
 ) -> ApiResult<HttpResponse> {
     let (id, role_id) = path.into_inner();
     let app = load(&idp, &id).await?;
+    if who.is_application(&id)
+        && idp.repos.get_role(&RoleId(role_id.clone())).await?.is_some_and(|r| admin::is_builtin_admin_role(&r.name))
+    {
+        return Err(lockout("roleId", "an application cannot take its own admin role"));
+    }
     if !idp.repos.remove_application_role(&app.id, &RoleId(role_id.clone())).await? {
         return Err(ApiError::not_found("role"));
     }

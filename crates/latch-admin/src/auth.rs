@@ -23,6 +23,23 @@ pub struct Principal {
     pub actor: String,
 }
 
+impl Principal {
+    /// Whether the caller is the application `id` itself.
+    pub fn is_application(&self, id: &str) -> bool {
+        self.actor.strip_prefix("application:") == Some(id)
+    }
+
+    /// Whether the caller is the user `id` itself.
+    pub fn is_user(&self, id: &str) -> bool {
+        self.actor.strip_prefix("user:") == Some(id)
+    }
+}
+
+/// 422 for a change that would lock the caller (or every administrator) out of the admin API.
+pub fn lockout(field: &str, what: &str) -> ApiError {
+    ApiError::invalid(field, "admin.lockout", format!("{what}: it would lock administrators out of the admin API"))
+}
+
 fn bearer(req: &ServiceRequest) -> Option<&str> {
     let h = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     (h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ")).then(|| h[7..].trim())

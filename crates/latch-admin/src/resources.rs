@@ -230,7 +230,8 @@ pub async fn create_scope(
 
 /// Deletes a scope: every role and token request loses it at once.
 #[utoipa::path(delete, path = "/api/resources/{id}/scopes/{scopeId}", tag = "resources",
-    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+    responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
 pub async fn delete_scope(
     idp: web::Data<Idp>,
     who: web::ReqData<Principal>,
@@ -244,6 +245,9 @@ pub async fn delete_scope(
         .await?
         .filter(|s| s.resource_id == resource.id)
         .ok_or_else(|| ApiError::not_found("scope"))?;
+    if latch_domain::admin::is_admin_scope(&resource.indicator, &scope.name) {
+        return Err(crate::auth::lockout("scopeId", "the admin API's `all` scope cannot be deleted"));
+    }
     idp.repos.delete_scope(&scope.id).await?;
     catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Roles).await;
     audit::record(&idp, &who, "resource.scope.delete", "resource", resource.id.as_str(), json!({"scope": scope.name}))

@@ -1,12 +1,13 @@
 //! `/api/roles`: global roles, the resource scopes they grant, and the users holding them.
 
 use crate::audit;
-use crate::auth::Principal;
+use crate::auth::{Principal, lockout};
 use crate::error::{ApiError, ApiResult};
 use crate::page::{self, PageQuery};
 use crate::resources::wire_scope;
 use crate::users::wire_user;
 use actix_web::{HttpResponse, web};
+use latch_domain::admin;
 use latch_domain::entities::{Role, RoleType};
 use latch_domain::ids::{RoleId, ScopeId, UserId, new_id};
 use latch_domain::repo::RepoError;
@@ -160,15 +161,20 @@ pub async fn patch(
     Ok(HttpResponse::Ok().json(wire_role(&role)))
 }
 
-/// Deletes a role; its holders lose its scopes at once.
+/// Deletes a role; its holders lose its scopes at once. The built-in admin roles stay.
 #[utoipa::path(delete, path = "/api/roles/{id}", tag = "roles",
-    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+    responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
 pub async fn delete(
     idp: web::Data<Idp>,
     who: web::ReqData<Principal>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    if !idp.repos.delete_role(&RoleId::from(id.as_str())).await? {
+    let role = load(&idp, &id).await?;
+    if admin::is_builtin_admin_role(&role.name) {
+        return Err(lockout("id", "the built-in admin roles cannot be deleted"));
+    }
+    if !idp.repos.delete_role(&role.id).await? {
         return Err(ApiError::not_found("role"));
     }
     catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Roles).await;
@@ -207,9 +213,10 @@ pub async fn add_scopes(
     Ok(HttpResponse::Created().finish())
 }
 
-/// Takes a scope from a role.
+/// Takes a scope from a role (never the admin scope from a built-in admin role).
 #[utoipa::path(delete, path = "/api/roles/{id}/scopes/{scopeId}", tag = "roles",
-    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+    responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
 pub async fn remove_scope(
     idp: web::Data<Idp>,
     who: web::ReqData<Principal>,
@@ -217,6 +224,13 @@ pub async fn remove_scope(
 ) -> ApiResult<HttpResponse> {
     let (id, scope_id) = path.into_inner();
     let role = load(&idp, &id).await?;
+    if admin::is_builtin_admin_role(&role.name)
+        && let Some(scope) = idp.repos.get_scope(&ScopeId(scope_id.clone())).await?
+        && let Some(resource) = idp.repos.get_resource(&scope.resource_id).await?
+        && admin::is_admin_scope(&resource.indicator, &scope.name)
+    {
+        return Err(lockout("scopeId", "the built-in admin roles keep the admin scope"));
+    }
     if !idp.repos.remove_role_scope(&role.id, &ScopeId(scope_id.clone())).await? {
         return Err(ApiError::not_found("scope"));
     }

@@ -1,7 +1,7 @@
 //! `/api/users`: users, their passwords and their global roles.
 
 use crate::audit;
-use crate::auth::Principal;
+use crate::auth::{Principal, lockout};
 use crate::error::{ApiError, ApiResult};
 use crate::page::{self, PageQuery};
 use crate::roles::{existing_roles, wire_role};
@@ -267,12 +267,16 @@ pub async fn patch(
 
 /// Deletes a user with their sessions, grants and tokens.
 #[utoipa::path(delete, path = "/api/users/{id}", tag = "users",
-    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+    responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
 pub async fn delete(
     idp: web::Data<Idp>,
     who: web::ReqData<Principal>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    if who.is_user(&id) {
+        return Err(lockout("id", "an administrator cannot delete their own account"));
+    }
     if !idp.repos.delete_user(&UserId::from(id.as_str())).await? {
         return Err(ApiError::not_found("user"));
     }

@@ -202,8 +202,8 @@ impl Plan {
         }
     }
 
-    fn is_empty_but_openid(&self) -> bool {
-        self.user.iter().all(|i| i.name == scope::OPENID)
+    fn is_empty(&self) -> bool {
+        self.user.is_empty()
             && self.organization.is_empty()
             && self.resource.is_empty()
             && self.organization_resource.is_empty()
@@ -211,7 +211,7 @@ impl Plan {
 
     /// True when every item of the plan is already in `grant` (so no screen is needed).
     pub fn covered_by(&self, grant: &GrantDetails) -> bool {
-        self.missing(grant).is_empty_but_openid()
+        self.missing(grant).is_empty()
     }
 
     /// The part of the plan `grant` covers (what a remembered consent yields).
@@ -219,9 +219,10 @@ impl Plan {
         self.retain(|kind, ind, i| Self::granted(grant, kind, ind, i))
     }
 
-    /// The items `grant` does not cover yet: what a later consent screen asks about.
+    /// The items `grant` does not cover yet: what a later consent screen asks about (`openid`
+    /// is never asked about: it only names the protocol).
     pub fn missing(&self, grant: &GrantDetails) -> Plan {
-        self.retain(|kind, ind, i| i.name != scope::OPENID && !Self::granted(grant, kind, ind, i))
+        self.retain(|kind, ind, i| !Self::granted(grant, kind, ind, i))
     }
 
     /// The plan after the user's choice: required items always, optional ones only if their
@@ -394,5 +395,71 @@ mod tests {
         assert_eq!(names(&ask.resource["https://api"]), ["write"]);
         // Ticking an optional item keeps it.
         assert_eq!(names(&full.chosen(&["profile".into()]).user), ["openid", "email", "profile"]);
+    }
+
+    fn request_of(client: &str, scopes: &[&str], resources: &[&str]) -> AuthRequest {
+        AuthRequest { client_id: ApplicationId::from(client), ..req(scopes, resources, false) }
+    }
+
+    #[test]
+    fn scopes_are_planned_per_resource_and_the_admin_api_only_for_the_console() {
+        const A: &str = "https://a";
+        const B: &str = "https://b";
+        const ADMIN: &str = "urn:latch:api:admin";
+        let mut p = Permitted::default();
+        p.resource.entry(A.into()).or_default().insert("read".into(), true);
+        p.organization_resource.entry(A.into()).or_default().insert("write".into(), false);
+        p.user.insert(scope::ORGANIZATIONS.into(), true);
+        let mut h = Held::default();
+        for (ind, names) in [(A, &["read"][..]), (B, &["read"]), (ADMIN, &["read", "all"])] {
+            h.resource.insert(ind.into(), names.iter().map(|n| n.to_string()).collect());
+        }
+        h.organization_resource.insert(A.into(), vec!["write".into()]);
+        let asked = ["openid", "read", "write", "all"];
+        let everything = [A, B, ADMIN];
+        let keys = |plan: &Plan| -> Vec<String> {
+            plan.resource.values().chain(plan.organization_resource.values()).flatten().map(|i| i.key.clone()).collect()
+        };
+        let cases: [(&str, AuthRequest, Option<&Permitted>, Vec<&str>); 4] = [
+            (
+                "third party: only what is permitted for A, never B's `read` of the same name",
+                request_of("partner", &asked, &everything),
+                Some(&p),
+                vec!["resource https://a read"],
+            ),
+            (
+                "first party: every held scope, but not the admin API",
+                request_of("web", &asked, &everything),
+                None,
+                vec!["resource https://a read", "resource https://b read"],
+            ),
+            (
+                "the console may ask for the admin API",
+                request_of("console", &asked, &[ADMIN]),
+                None,
+                vec!["resource urn:latch:api:admin read", "resource urn:latch:api:admin all"],
+            ),
+            (
+                "organization-resource scopes with the organizations marker",
+                request_of("partner", &["openid", scope::ORGANIZATIONS, "read", "write"], &[A]),
+                Some(&p),
+                vec!["resource https://a read", "organization-resource https://a write"],
+            ),
+        ];
+        for (name, request, permitted, expected) in cases {
+            let planned = plan(&request, permitted, &h).unwrap_or_default();
+            assert_eq!(keys(&planned), expected, "{name}");
+        }
+        // The user's choice names the resource: a bare name ticks nothing.
+        let with_orgs = request_of("partner", &["openid", scope::ORGANIZATIONS, "write"], &[A]);
+        let full = plan(&with_orgs, Some(&p), &h).unwrap_or_default();
+        assert!(full.chosen(&["write".into()]).organization_resource.is_empty(), "a bare name is not a key");
+        let kept = full.chosen(&[organization_resource_key(A, "write")]);
+        assert_eq!(names(&kept.organization_resource[A]), ["write"]);
+        let grant = merge_grant(None, &kept, None);
+        assert_eq!(grant.organization_resource_scopes[A], ["write"]);
+        assert!(grant.resource_scopes.is_empty(), "organization-resource scopes are not resource scopes");
+        assert!(full.covered_by(&grant), "remembered");
+        assert!(!full.covered_by(&merge_grant(None, &full.chosen(&[]), None)), "unticked: asked again");
     }
 }

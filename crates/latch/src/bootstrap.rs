@@ -12,11 +12,7 @@ use latch_domain::{Clock, Random};
 use latch_oidc::crypto;
 use latch_oidc::password::PasswordHasher;
 
-/// Role for people who administer Latch (console sign-in).
-pub const ADMIN_ROLE: &str = "admin";
-/// Role for machine-to-machine apps that administer Latch (scripts).
-pub const ADMIN_MACHINE_ROLE: &str = "admin-machine";
-pub use latch_domain::admin::CONSOLE_CLIENT_ID;
+pub use latch_domain::admin::{ADMIN_MACHINE_ROLE, ADMIN_ROLE, CONSOLE_CLIENT_ID};
 /// Username of the first admin user.
 pub const FIRST_ADMIN: &str = "admin";
 

@@ -145,4 +145,15 @@ impl Browser {
         assert!(page.url.contains("/consent"), "not the consent page: {}", page.url);
         self.submit(page, &[], Some(("decision", if authorize { "authorize" } else { "cancel" }))).await
     }
+
+    /// Posts exactly `form` to the action of `page`'s form (no redirect followed) and returns the
+    /// `code` of the redirect to the client.
+    pub async fn post_for_code(&self, page: &Page, form: &[(String, String)]) -> String {
+        let (action, _) = page.form();
+        let target = Url::parse(&page.url).expect("page url").join(&action).expect("action");
+        let res = self.client.post(target).form(form).send().await.expect("POST");
+        let location = res.headers().get("location").and_then(|l| l.to_str().ok()).expect("a redirect");
+        let location = Url::parse(location).expect("redirect url");
+        location.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("a code")
+    }
 }

@@ -209,18 +209,10 @@ async fn unticked_optional_scopes_are_left_out_of_the_tokens(server: &TestServer
     assert!(page.html.contains("name=\"scope\" value=\"profile\""), "optional items have a checkbox");
     assert!(!page.html.contains("name=\"scope\" value=\"email\""), "required ones do not");
     // Untick profile: submit without any `scope` field.
-    let (action, fields) = page.form();
+    let (_, fields) = page.form();
     let mut form: Vec<(String, String)> = fields.into_iter().filter(|(k, _)| k != "scope").collect();
     form.push(("decision".into(), "authorize".into()));
-    let res = browser
-        .http()
-        .post(url::Url::parse(&page.url).unwrap().join(&action).unwrap())
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let location = url::Url::parse(res.headers()["location"].to_str().unwrap()).unwrap();
-    let code = location.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let code = browser.post_for_code(&page, &form).await;
     let body = exchange(server, &client, &code, None).await;
     assert_eq!(body["scope"], "openid email");
     let me: Value = http()
@@ -317,19 +309,11 @@ async fn organizations_are_picked_and_only_shared_ones_reach_the_tokens(server: 
     assert!(text.contains("Invite people"), "{text}");
     assert!(text.contains("Acme") && text.contains("Beta"), "the picker lists the user's organizations");
     // Share Acme only.
-    let (action, fields) = page.form();
+    let (_, fields) = page.form();
     let mut form: Vec<(String, String)> =
         fields.into_iter().filter(|(k, v)| k != "organization" || v == "org-a").collect();
     form.push(("decision".into(), "authorize".into()));
-    let res = browser
-        .http()
-        .post(url::Url::parse(&page.url).unwrap().join(&action).unwrap())
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let location = url::Url::parse(res.headers()["location"].to_str().unwrap()).unwrap();
-    let code = location.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let code = browser.post_for_code(&page, &form).await;
     let body = exchange(server, &client, &code, None).await;
     assert!(body["scope"].as_str().unwrap().contains("invite"));
     let id_claims = verify_with_jwks(server, body["id_token"].as_str().unwrap(), "JWT").await;

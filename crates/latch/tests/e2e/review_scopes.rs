@@ -24,6 +24,7 @@ on_both_backends!(
     the_consent_preview_needs_an_admin_token_and_refuses_unsafe_urls,
     a_resource_with_nothing_granted_is_invalid_scope,
     introspection_answers_only_the_tokens_own_client,
+    an_administrator_cannot_lock_itself_or_everyone_out,
 );
 
 const API_A: &str = "https://a.example.com";
@@ -277,19 +278,11 @@ async fn consent_keeping(browser: &Browser, page: &Page, keep: &[&str]) -> Strin
         })
         .map(|input| input.value().attr("value").unwrap().to_owned())
         .collect();
-    let (action, fields) = page.form();
+    let (_, fields) = page.form();
     let mut form: Vec<(String, String)> = fields.into_iter().filter(|(k, _)| k != "scope").collect();
     form.extend(ticked.into_iter().map(|v| ("scope".to_owned(), v)));
     form.push(("decision".into(), "authorize".into()));
-    let res = browser
-        .http()
-        .post(url::Url::parse(&page.url).unwrap().join(&action).unwrap())
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let location = url::Url::parse(res.headers()["location"].to_str().unwrap()).unwrap();
-    location.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned()
+    browser.post_for_code(page, &form).await
 }
 
 /// Item 3: organization and organization-resource scopes in an organization token are within
@@ -513,4 +506,43 @@ async fn introspection_answers_only_the_tokens_own_client(server: &TestServer) {
         assert_eq!(answer, serde_json::json!({"active": false}), "another client learns nothing");
         assert_eq!(introspect(server, &resource_server, t).await["active"], true, "a designated resource server");
     }
+}
+
+/// With item 2's per-request recheck, a change that takes away the caller's own admin right
+/// (or every administrator's) would lock it out at the next request: such changes are refused.
+async fn an_administrator_cannot_lock_itself_or_everyone_out(server: &TestServer) {
+    let api = server.admin().await;
+    let me = verify_with_jwks(server, &api.token, "at+jwt").await["client_id"].as_str().unwrap().to_owned();
+    let admin_api = server.repos.get_resource_by_indicator(ADMIN).await.unwrap().unwrap();
+    let all = server.repos.list_scopes(&admin_api.id).await.unwrap().into_iter().find(|s| s.name == "all").unwrap();
+    let role = |name: &str| {
+        let name = name.to_owned();
+        async move { server.repos.get_role_by_name(&name).await.unwrap().unwrap().id.0 }
+    };
+    let (person, machine) = (role("admin").await, role("admin-machine").await);
+    for path in [
+        format!("/applications/{me}"),
+        format!("/applications/{me}/roles/{machine}"),
+        format!("/roles/{person}"),
+        format!("/roles/{machine}"),
+        format!("/roles/{machine}/scopes/{}", all.id.0),
+        format!("/resources/{}/scopes/{}", admin_api.id.0, all.id.0),
+    ] {
+        let answer = api.delete(&path).await;
+        assert_eq!((answer.status, answer.body["code"].as_str()), (422, Some("admin.lockout")), "{path}");
+    }
+    assert_eq!(api.get("/applications").await.status, 200, "still an administrator");
+    // Other apps, and other users, are the caller's to delete.
+    let other = api.post("/applications", serde_json::json!({"name": "Other robot", "type": "MachineToMachine"})).await;
+    assert_eq!(api.delete(&format!("/applications/{}", other.body["id"].as_str().unwrap())).await.status, 204);
+    let admin = first_admin(server).await;
+    let person_token = console_token(server, "admin").await["access_token"].as_str().unwrap().to_owned();
+    let res = http()
+        .delete(server.url(&format!("/api/users/{}", admin.id)))
+        .bearer_auth(&person_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422, "an administrator cannot delete their own account");
+    assert_eq!(api.delete(&format!("/users/{}", admin.id)).await.status, 204, "another administrator can");
 }
