@@ -537,12 +537,8 @@ async fn an_administrator_cannot_lock_itself_or_everyone_out(server: &TestServer
     assert_eq!(api.delete(&format!("/applications/{}", other.body["id"].as_str().unwrap())).await.status, 204);
     let admin = first_admin(server).await;
     let person_token = console_token(server, "admin").await["access_token"].as_str().unwrap().to_owned();
-    let res = http()
-        .delete(server.url(&format!("/api/users/{}", admin.id)))
-        .bearer_auth(&person_token)
-        .send()
-        .await
-        .unwrap();
+    let res =
+        http().delete(server.url(&format!("/api/users/{}", admin.id))).bearer_auth(&person_token).send().await.unwrap();
     assert_eq!(res.status(), 422, "an administrator cannot delete their own account");
     assert_eq!(api.delete(&format!("/users/{}", admin.id)).await.status, 204, "another administrator can");
 }
