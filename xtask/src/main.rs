@@ -9,6 +9,7 @@
 //!   prints the figures and writes `target/bench-report.json`
 
 mod deps;
+mod tidy;
 
 use anyhow::{Context, bail};
 use std::process::Command;

@@ -71,6 +71,7 @@ macro_rules! ephemeral_contract {
 
 // Declared after the harness macros so the module can use them.
 mod orgs;
+mod schema;
 
 repo_contract!(
     migrations_are_idempotent,
