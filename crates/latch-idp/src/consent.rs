@@ -332,13 +332,16 @@ fn bearer_header(req: &HttpRequest) -> Option<&str> {
 
 async fn preview_page(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
     let bad = |m: &str| IdpError::page(StatusCode::BAD_REQUEST, "Invalid preview", m.to_owned());
-    let source = if req.method() == actix_web::http::Method::POST {
+    let is_post = req.method() == actix_web::http::Method::POST;
+    let source = if is_post {
         std::str::from_utf8(body).map_err(|_| bad("The form is not UTF-8."))?
     } else {
         req.query_string()
     };
     let q: PreviewQuery = serde_urlencoded::from_str(source).map_err(|_| bad("The preview needs `app`."))?;
-    let token = bearer_header(req).or(q.access_token.as_deref()).ok_or_else(|| {
+    // RFC 6750 §2.3: a token in the URL ends up in histories and logs; only a POST body counts.
+    let posted = if is_post { q.access_token.as_deref() } else { None };
+    let token = bearer_header(req).or(posted).ok_or_else(|| {
         IdpError::page(StatusCode::UNAUTHORIZED, "Sign in to the console", "The preview is for administrators.")
     })?;
     match admin_access::authorize_admin(idp, token).await {

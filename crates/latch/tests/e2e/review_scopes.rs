@@ -430,6 +430,8 @@ async fn the_consent_preview_needs_an_admin_token_and_refuses_unsafe_urls(server
     let html = posted.text().await.unwrap();
     assert_eq!(posted_status, 200, "{html}");
     assert!(html.contains("Posted draft"));
+    let in_the_url = http().get(server.url(&format!("{path}&access_token={token}"))).send().await.unwrap();
+    assert_eq!(in_the_url.status(), 401, "RFC 6750 §2.3: a token in the URL is not accepted");
     let robot_without_role = signed_admin_token(server, "partner", "partner");
     let res = http().get(server.url(path)).bearer_auth(robot_without_role).send().await.unwrap();
     assert!(res.status() == 401 || res.status() == 403, "{}", res.status());
