@@ -208,12 +208,13 @@ async fn secrets_are_shown_once_and_deleted_secrets_fail_at_the_token_endpoint(s
     assert_eq!(grant(first).await, 401, "a deleted secret fails at once");
     assert_eq!(grant(second_value).await, 200);
     assert_eq!(admin.delete(&format!("/applications/{id}/secrets/default")).await.status, 404);
-    // A secret that expires.
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    // A secret that expires, on the server's own (movable) clock.
+    let now = latch_domain::Clock::now(server.clock.as_ref()).0;
     let brief =
-        admin.post(&format!("/applications/{id}/secrets"), json!({"name": "brief", "expiresAt": now + 1})).await;
+        admin.post(&format!("/applications/{id}/secrets"), json!({"name": "brief", "expiresAt": now + 60})).await;
     let brief_value = brief.body["value"].as_str().unwrap().to_owned();
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(grant(brief_value.clone()).await, 200, "live until it expires");
+    server.clock.advance(61);
     assert_eq!(grant(brief_value).await, 401, "an expired secret fails");
     // Public clients have no secrets.
     let spa = admin.post("/applications", json!({"name": "SPA", "type": "SPA"})).await;

@@ -552,7 +552,7 @@ async fn expired_tokens_introspect_as_inactive(server: &TestServer) {
     server.user("ada").await;
     let rs = resource_server(server).await;
     let t0 = tokens(server, &client, "openid offline_access").await;
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    server.clock.advance(2);
     assert_eq!(introspect(server, &rs, &s(&t0, "access_token")).await, serde_json::json!({"active": false}));
     assert_eq!(introspect(server, &rs, &s(&t0, "refresh_token")).await["active"], true, "14 days, not 1 s");
 }
@@ -562,6 +562,6 @@ async fn an_idle_session_is_not_accepted(server: &TestServer) {
     server.user("ada").await;
     let browser = Browser::new(&server.base);
     code(server, &browser, &client, "openid", "").await;
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    server.clock.advance(2);
     assert_signed_out(server, &browser, &client).await;
 }
