@@ -53,6 +53,16 @@ pub trait OrganizationRepo: Send + Sync {
     async fn remove_organization_member(&self, org: &OrganizationId, user: &UserId) -> RepoResult<bool>;
     /// Member ids in the order they joined, and the total.
     async fn list_organization_members(&self, org: &OrganizationId, page: Page) -> RepoResult<(Vec<UserId>, i64)>;
+    /// A page of the members of `org` as users, in the order they joined (one joined query),
+    /// and the total.
+    async fn page_organization_members(&self, org: &OrganizationId, page: Page) -> RepoResult<(Vec<crate::entities::User>, i64)>;
+    /// A page of the organization roles of `user` in `org`, by name, and the total.
+    async fn page_organization_member_roles(
+        &self,
+        org: &OrganizationId,
+        user: &UserId,
+        page: Page,
+    ) -> RepoResult<(Vec<OrganizationRole>, i64)>;
     async fn is_organization_member(&self, org: &OrganizationId, user: &UserId) -> RepoResult<bool>;
     /// Makes `roles` exactly the organization roles of `user` in `org`; the user must be a member
     /// (`MissingReference` otherwise, unless `roles` is empty).
@@ -97,6 +107,12 @@ pub trait OrganizationRepo: Send + Sync {
     ) -> RepoResult<bool>;
     /// Ids of the organization scopes `role` grants, sorted.
     async fn organization_role_scope_ids(&self, role: &OrganizationRoleId) -> RepoResult<Vec<OrganizationScopeId>>;
+    /// A page of the organization scopes `role` grants, by name (one joined query), and the total.
+    async fn page_organization_role_scopes(
+        &self,
+        role: &OrganizationRoleId,
+        page: Page,
+    ) -> RepoResult<(Vec<OrganizationScope>, i64)>;
     /// Adds API resource scopes to `role`; ones it already grants are left as they are.
     async fn add_organization_role_resource_scopes(
         &self,
@@ -110,6 +126,12 @@ pub trait OrganizationRepo: Send + Sync {
     ) -> RepoResult<bool>;
     /// Ids of the API resource scopes `role` grants, sorted.
     async fn organization_role_resource_scope_ids(&self, role: &OrganizationRoleId) -> RepoResult<Vec<ScopeId>>;
+    /// A page of the API resource scopes `role` grants (one joined query), and the total.
+    async fn page_organization_role_resource_scopes(
+        &self,
+        role: &OrganizationRoleId,
+        page: Page,
+    ) -> RepoResult<(Vec<crate::entities::Scope>, i64)>;
 
     /// Names of the organization scopes `user` holds in `org` through its organization roles,
     /// sorted; empty for a non-member.
@@ -256,5 +278,7 @@ pub trait BrandingRepo: Send + Sync {
 pub trait GrantListRepo: Send + Sync {
     /// Every grant of `user` (one per application), oldest first.
     async fn list_user_grants(&self, user: &UserId) -> RepoResult<Vec<Grant>>;
+    /// A page of [`list_user_grants`](Self::list_user_grants), and the total.
+    async fn page_user_grants(&self, user: &UserId, page: Page) -> RepoResult<(Vec<Grant>, i64)>;
     async fn get_grant_by_id(&self, id: &GrantId) -> RepoResult<Option<Grant>>;
 }

@@ -1,5 +1,10 @@
 //! Repository traits: the durable-storage port. `latch-store` implements them once, with one
-//! query DSL, for SQLite and Postgres.
+//! query DSL, for SQLite and Postgres. Reads are trait methods; admin-data changes go through
+//! [`Repositories::commit`] as a unit of work ([`Write`]), one transaction each.
+
+mod write;
+
+pub use write::Write;
 
 use crate::clock::Timestamp;
 use crate::entities::*;
@@ -14,6 +19,9 @@ pub enum RepoError {
     /// A referenced row does not exist (foreign key).
     #[error("refers to something that does not exist: {0}")]
     MissingReference(String),
+    /// A unit of work named a row to update or delete that is not there; nothing was written.
+    #[error("not found: {0}")]
+    NotFound(String),
     /// The database could not be reached or failed; never caused by user input.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
@@ -29,8 +37,6 @@ pub struct Page {
 }
 
 impl Page {
-    pub const ALL: Page = Page { page: 1, size: 10_000 };
-
     pub fn offset(self) -> i64 {
         i64::from(self.page.saturating_sub(1)) * i64::from(self.size)
     }
@@ -48,6 +54,8 @@ pub trait ApplicationRepo: Send + Sync {
     async fn delete_application(&self, id: &ApplicationId) -> RepoResult<bool>;
     async fn insert_secret(&self, secret: &AppSecret) -> RepoResult<()>;
     async fn list_secrets(&self, app: &ApplicationId) -> RepoResult<Vec<AppSecret>>;
+    /// A page of `app`'s secrets in the order of [`list_secrets`](Self::list_secrets), and the total.
+    async fn page_secrets(&self, app: &ApplicationId, page: Page) -> RepoResult<(Vec<AppSecret>, i64)>;
     async fn delete_secret(&self, app: &ApplicationId, name: &str) -> RepoResult<bool>;
 }
 
@@ -72,6 +80,8 @@ pub trait ResourceRepo: Send + Sync {
     async fn insert_resource(&self, resource: &Resource) -> RepoResult<()>;
     async fn get_resource_by_indicator(&self, indicator: &str) -> RepoResult<Option<Resource>>;
     async fn list_resources(&self) -> RepoResult<Vec<Resource>>;
+    /// A page of resources in the order of [`list_resources`](Self::list_resources), and the total.
+    async fn page_resources(&self, page: Page) -> RepoResult<(Vec<Resource>, i64)>;
     /// Replaces the name, indicator and access-token lifetime of `resource.id`; `false` when it
     /// does not exist.
     async fn update_resource(&self, resource: &Resource) -> RepoResult<bool>;
@@ -79,6 +89,8 @@ pub trait ResourceRepo: Send + Sync {
     /// Replaces the name and description of `scope.id`; `false` when it does not exist.
     async fn update_scope(&self, scope: &Scope) -> RepoResult<bool>;
     async fn list_scopes(&self, resource: &ResourceId) -> RepoResult<Vec<Scope>>;
+    /// A page of [`list_scopes`](Self::list_scopes), and the total.
+    async fn page_scopes(&self, resource: &ResourceId, page: Page) -> RepoResult<(Vec<Scope>, i64)>;
     async fn get_resource(&self, id: &ResourceId) -> RepoResult<Option<Resource>>;
     /// Deletes the resource and its scopes (and their role assignments).
     async fn delete_resource(&self, id: &ResourceId) -> RepoResult<bool>;
@@ -118,6 +130,14 @@ pub trait RoleRepo: Send + Sync {
     async fn role_scopes(&self, role: &RoleId) -> RepoResult<Vec<Scope>>;
     /// Users holding `role`, and the total.
     async fn role_user_ids(&self, role: &RoleId, page: Page) -> RepoResult<(Vec<UserId>, i64)>;
+    /// A page of the users holding `role` (one joined query), and the total.
+    async fn page_role_users(&self, role: &RoleId, page: Page) -> RepoResult<(Vec<User>, i64)>;
+    /// A page of [`role_scopes`](Self::role_scopes), and the total.
+    async fn page_role_scopes(&self, role: &RoleId, page: Page) -> RepoResult<(Vec<Scope>, i64)>;
+    /// A page of [`user_roles`](Self::user_roles), and the total.
+    async fn page_user_roles(&self, user: &UserId, page: Page) -> RepoResult<(Vec<Role>, i64)>;
+    /// A page of [`application_roles`](Self::application_roles), and the total.
+    async fn page_application_roles(&self, app: &ApplicationId, page: Page) -> RepoResult<(Vec<Role>, i64)>;
     async fn remove_role_scope(&self, role: &RoleId, scope: &ScopeId) -> RepoResult<bool>;
     async fn remove_user_role(&self, user: &UserId, role: &RoleId) -> RepoResult<bool>;
     async fn remove_application_role(&self, app: &ApplicationId, role: &RoleId) -> RepoResult<bool>;
@@ -133,6 +153,8 @@ pub trait SessionRepo: Send + Sync {
     async fn delete_session(&self, id: &SessionId) -> RepoResult<bool>;
     /// The sessions of `user`, newest first.
     async fn list_user_sessions(&self, user: &UserId) -> RepoResult<Vec<Session>>;
+    /// A page of `user`'s sessions that expire after `now`, newest first, and their total.
+    async fn page_user_sessions(&self, user: &UserId, now: Timestamp, page: Page) -> RepoResult<(Vec<Session>, i64)>;
     /// Deletes every session of `user` ("sign out everywhere"); returns how many.
     async fn delete_user_sessions(&self, user: &UserId) -> RepoResult<u64>;
 }
@@ -169,6 +191,8 @@ pub trait TokenRepo: Send + Sync {
 #[async_trait]
 pub trait KeyRepo: Send + Sync {
     async fn list_signing_keys(&self) -> RepoResult<Vec<SigningKey>>;
+    /// A page of [`list_signing_keys`](Self::list_signing_keys), and the total.
+    async fn page_signing_keys(&self, page: Page) -> RepoResult<(Vec<SigningKey>, i64)>;
     async fn insert_signing_key(&self, key: &SigningKey) -> RepoResult<()>;
     async fn set_signing_key_state(&self, kid: &KeyId, state: KeyState) -> RepoResult<bool>;
     /// Marks a key previous as of `at` (it stops signing and starts its grace period).
@@ -200,6 +224,8 @@ pub trait Repositories:
     + crate::orgs::BrandingRepo
     + crate::orgs::GrantListRepo
 {
+    /// Applies `writes` in order in one transaction: all of them, or none when one fails.
+    async fn commit(&self, writes: Vec<Write>) -> RepoResult<()>;
     /// Answers when the database does (for `/readyz`).
     async fn ping(&self) -> RepoResult<()>;
     /// `sqlite` or `postgres`.

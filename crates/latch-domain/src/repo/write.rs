@@ -1,0 +1,83 @@
+//! The unit of work: every change to durable data is a list of [`Write`]s that
+//! [`Repositories::commit`](super::Repositories::commit) applies in order, in one database
+//! transaction: all of them or none. Commands in `latch-core` build the list (the change and its
+//! audit entry together), so a crash or a failed step never leaves half an object behind.
+
+use crate::clock::Timestamp;
+use crate::entities::*;
+use crate::ids::*;
+use crate::orgs::{Branding, ConsentScope, ConsentScopeType, Organization, OrganizationRole, OrganizationScope};
+
+/// One durable change. Updates, deletes and removals name one existing row: when it is not
+/// there the whole unit fails with [`RepoError::NotFound`](super::RepoError::NotFound) and
+/// nothing is written. "Add" writes of link rows leave existing links as they are
+/// (`INSERT … ON CONFLICT DO NOTHING`); "set" writes make the links exactly the given list.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Write {
+    InsertApplication(Application),
+    UpdateApplication(Application),
+    DeleteApplication(ApplicationId),
+    InsertSecret(AppSecret),
+    DeleteSecret { app: ApplicationId, name: String },
+
+    InsertUser(User),
+    UpdateUser(User),
+    DeleteUser(UserId),
+    /// Ends every session of a user (none is fine).
+    DeleteUserSessions(UserId),
+    DeleteSession(SessionId),
+
+    InsertResource(Resource),
+    UpdateResource(Resource),
+    DeleteResource(ResourceId),
+    InsertScope(Scope),
+    UpdateScope(Scope),
+    DeleteScope(ScopeId),
+
+    InsertRole(Role),
+    UpdateRole(Role),
+    DeleteRole(RoleId),
+    AddRoleScopes { role: RoleId, scopes: Vec<ScopeId> },
+    SetRoleScopes { role: RoleId, scopes: Vec<ScopeId> },
+    RemoveRoleScope { role: RoleId, scope: ScopeId },
+    AddUserRoles { user: UserId, roles: Vec<RoleId> },
+    SetUserRoles { user: UserId, roles: Vec<RoleId> },
+    RemoveUserRole { user: UserId, role: RoleId },
+    AddApplicationRoles { app: ApplicationId, roles: Vec<RoleId> },
+    SetApplicationRoles { app: ApplicationId, roles: Vec<RoleId> },
+    RemoveApplicationRole { app: ApplicationId, role: RoleId },
+
+    InsertOrganization(Organization),
+    UpdateOrganization(Organization),
+    DeleteOrganization(OrganizationId),
+    AddOrganizationMembers { org: OrganizationId, users: Vec<UserId>, at: Timestamp },
+    RemoveOrganizationMember { org: OrganizationId, user: UserId },
+    /// The user must be a member (`MissingReference` otherwise, unless `roles` is empty).
+    SetOrganizationMemberRoles { org: OrganizationId, user: UserId, roles: Vec<OrganizationRoleId> },
+    InsertOrganizationScope(OrganizationScope),
+    UpdateOrganizationScope(OrganizationScope),
+    DeleteOrganizationScope(OrganizationScopeId),
+    InsertOrganizationRole(OrganizationRole),
+    UpdateOrganizationRole(OrganizationRole),
+    DeleteOrganizationRole(OrganizationRoleId),
+    AddOrganizationRoleScopes { role: OrganizationRoleId, scopes: Vec<OrganizationScopeId> },
+    RemoveOrganizationRoleScope { role: OrganizationRoleId, scope: OrganizationScopeId },
+    AddOrganizationRoleResourceScopes { role: OrganizationRoleId, scopes: Vec<ScopeId> },
+    RemoveOrganizationRoleResourceScope { role: OrganizationRoleId, scope: ScopeId },
+
+    /// Adds to an app's allow-list; an entry already there takes the new `required`.
+    AddConsentScopes { app: ApplicationId, scopes: Vec<ConsentScope> },
+    DeleteConsentScope { app: ApplicationId, scope_type: ConsentScopeType, scope_ref: String },
+    /// Inserts or replaces an app's branding.
+    PutBranding(Branding),
+    DeleteBranding(ApplicationId),
+
+    InsertSigningKey(SigningKey),
+    SetSigningKeyState { kid: KeyId, state: KeyState },
+    /// Marks a key previous as of `at`.
+    RetireSigningKey { kid: KeyId, at: Timestamp },
+    DeleteSigningKey(KeyId),
+
+    /// The audit entry of the change it travels with.
+    Audit(AuditEntry),
+}
