@@ -5,7 +5,7 @@ use crate::errors::{self, IdpError, JsonUnavailable};
 use crate::flow;
 use crate::i18n::{self, Lang};
 use crate::pages;
-use crate::state::Idp;
+use crate::state::IdpState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_domain::entities::Session;
@@ -21,7 +21,7 @@ fn lang(req: &HttpRequest) -> Lang {
     Lang::choose(&[], req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
 }
 
-pub async fn apps(idp: web::Data<Idp>, req: HttpRequest) -> HttpResponse {
+pub async fn apps(idp: web::Data<IdpState>, req: HttpRequest) -> HttpResponse {
     let result = async {
         let Some((session, user)) = flow::current_session(&idp, &req).await? else {
             return Err(IdpError::page(
@@ -33,13 +33,13 @@ pub async fn apps(idp: web::Data<Idp>, req: HttpRequest) -> HttpResponse {
         };
         let lang = lang(&req);
         let mut rows = Vec::new();
-        for g in idp.repos.list_user_grants(&user.id).await.page_unavailable()? {
-            let Some(app) = idp.repos.get_application(&g.application_id).await.page_unavailable()? else { continue };
-            let branding = idp.repos.get_branding(&app.id).await.page_unavailable()?.unwrap_or_default();
+        for g in idp.core.repos.list_user_grants(&user.id).await.page_unavailable()? {
+            let Some(app) = idp.core.repos.get_application(&g.application_id).await.page_unavailable()? else { continue };
+            let branding = idp.core.repos.get_branding(&app.id).await.page_unavailable()?.unwrap_or_default();
             let mut access: Vec<String> =
                 g.details.scopes.iter().filter_map(|s| i18n::user_scope(lang, s).map(str::to_owned)).collect();
             for (indicator, names) in &g.details.resource_scopes {
-                let label = match idp.catalog.resource(idp.repos.as_ref(), indicator).await.page_unavailable()? {
+                let label = match idp.core.catalog.resource(idp.core.repos.as_ref(), indicator).await.page_unavailable()? {
                     Some(r) => r.name,
                     None => indicator.clone(),
                 };
@@ -58,7 +58,7 @@ pub async fn apps(idp: web::Data<Idp>, req: HttpRequest) -> HttpResponse {
             });
         }
         let label = user.primary_email.clone().or(user.username.clone()).unwrap_or_else(|| user.id.to_string());
-        Ok(pages::connected_apps(&idp.settings.public_url, &label, &rows, &csrf_of(&session)))
+        Ok(pages::connected_apps(&idp.core.settings.public_url, &label, &rows, &csrf_of(&session)))
     }
     .await;
     result.unwrap_or_else(|e| errors::respond(&idp, e))
@@ -72,7 +72,7 @@ pub struct RevokeForm {
 
 /// Revokes one grant: its refresh and opaque access tokens die at once; the app must ask for
 /// consent again.
-pub async fn revoke(idp: web::Data<Idp>, req: HttpRequest, form: web::Form<RevokeForm>) -> HttpResponse {
+pub async fn revoke(idp: web::Data<IdpState>, req: HttpRequest, form: web::Form<RevokeForm>) -> HttpResponse {
     let result = async {
         let Some((session, user)) = flow::current_session(&idp, &req).await? else {
             return Err(IdpError::page(
@@ -85,16 +85,16 @@ pub async fn revoke(idp: web::Data<Idp>, req: HttpRequest, form: web::Form<Revok
             return Err(IdpError::page(StatusCode::BAD_REQUEST, "This page has expired", "Reload the page and retry."));
         }
         let grant = idp
-            .repos
+            .core.repos
             .get_grant_by_id(&GrantId(form.grant.clone()))
             .await
             .page_unavailable()?
             .filter(|g| g.user_id == user.id)
             .ok_or_else(|| IdpError::page(StatusCode::NOT_FOUND, "Unknown app", "This app is not connected."))?;
-        idp.repos.revoke_grant_tokens(&grant.id).await.page_unavailable()?;
-        idp.repos.delete_grant(&grant.id).await.page_unavailable()?;
+        idp.core.repos.revoke_grant_tokens(&grant.id).await.page_unavailable()?;
+        idp.core.repos.delete_grant(&grant.id).await.page_unavailable()?;
         tracing::info!(user = %user.id, app = %grant.application_id, "grant revoked by the user");
-        Ok(flow::see_other(&idp.settings.own("/account/apps")).finish())
+        Ok(flow::see_other(&idp.core.settings.own("/account/apps")).finish())
     }
     .await;
     result.unwrap_or_else(|e| errors::respond(&idp, e))

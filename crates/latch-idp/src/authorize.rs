@@ -2,7 +2,7 @@
 
 use crate::errors::{self, IdpError, JsonUnavailable};
 use crate::flow::{self, current_session};
-use crate::state::Idp;
+use crate::state::IdpState;
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_domain::ids::ApplicationId;
@@ -10,7 +10,7 @@ use latch_oidc::authorize::AuthRequest;
 use latch_oidc::params::Params;
 use latch_oidc::{AuthorizeError, ErrorCode, OAuthError};
 
-pub async fn authorize(idp: web::Data<Idp>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+pub async fn authorize(idp: web::Data<IdpState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     match run(&idp, &req, &body).await {
         Ok(r) => r,
         Err(e) => errors::respond(&idp, e),
@@ -27,7 +27,7 @@ pub fn redirect_error(request: &AuthRequest, code: ErrorCode, description: &str)
     })
 }
 
-async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
+async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
     let no_redirect = |e: OAuthError| IdpError::Authorize(AuthorizeError::NoRedirect(e));
     let mut params = Params::parse(req.query_string()).map_err(no_redirect)?;
     if req.method() == Method::POST {
@@ -37,7 +37,7 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
     }
     let app = match params.get("client_id") {
         Some(id) if !params.is_duplicated("client_id") => {
-            idp.repos.get_application(&ApplicationId::from(id)).await.page_unavailable()?
+            idp.core.repos.get_application(&ApplicationId::from(id)).await.page_unavailable()?
         }
         _ => None,
     };
@@ -46,11 +46,11 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
         return Err(no_redirect(OAuthError::invalid_client("no application has this client_id")));
     };
     for r in &request.resources {
-        if idp.catalog.resource(idp.repos.as_ref(), r).await.page_unavailable()?.is_none() {
+        if idp.core.catalog.resource(idp.core.repos.as_ref(), r).await.page_unavailable()?.is_none() {
             return Err(redirect_error(&request, ErrorCode::InvalidTarget, &format!("unknown resource `{r}`")));
         }
     }
-    let now = idp.clock.now();
+    let now = idp.core.clock.now();
     let session = current_session(idp, req).await?;
     let fresh = session
         .as_ref()

@@ -2,7 +2,7 @@
 //! that needs them (authorization code, refresh, userinfo).
 
 use crate::errors::{IdpError, JsonUnavailable};
-use crate::state::Idp;
+use crate::state::IdpState;
 use latch_domain::entities::{Application, User};
 use latch_domain::ids::OrganizationId;
 use latch_domain::{Timestamp, scope};
@@ -14,19 +14,19 @@ use serde_json::{Map, Value};
 /// claims read only when their scopes were granted. `shared` are the organizations the user
 /// shared with the application.
 pub async fn user_claims(
-    idp: &Idp,
+    idp: &IdpState,
     user: &User,
     scopes: &[String],
     shared: &[OrganizationId],
 ) -> Result<Map<String, Value>, IdpError> {
     let roles = if scopes.iter().any(|s| s == "roles") {
-        idp.repos.user_role_names(&user.id).await.json_unavailable()?
+        idp.core.repos.user_role_names(&user.id).await.json_unavailable()?
     } else {
         Vec::new()
     };
     let mut claims = tokens::user_claims(user, scopes, &roles);
     if scopes.iter().any(|s| s == scope::ORGANIZATIONS || s == scope::ORGANIZATION_ROLES) {
-        let org_roles = idp.repos.user_organization_role_names(&user.id).await.json_unavailable()?;
+        let org_roles = idp.core.repos.user_organization_role_names(&user.id).await.json_unavailable()?;
         tokens::add_organization_claims(&mut claims, scopes, shared, &org_roles);
     }
     Ok(claims)
@@ -42,7 +42,7 @@ pub struct IdTokenFacts<'a> {
 
 /// A signed ID token for `app` (its registered algorithm, RS256 by default).
 pub async fn id_token(
-    idp: &Idp,
+    idp: &IdpState,
     app: &Application,
     user: &User,
     scopes: &[String],
@@ -52,15 +52,15 @@ pub async fn id_token(
     let alg = app.custom.id_token_signed_response_alg.as_deref().and_then(Alg::parse).unwrap_or(Alg::RS256);
     let claims = tokens::id_token_claims(
         &IdTokenInput {
-            issuer: &idp.settings.issuer,
+            issuer: &idp.core.settings.issuer,
             client_id: app.id.as_str(),
             auth_time: facts.auth_time,
             nonce: facts.nonce,
             access_token: Some(facts.access_token),
-            now: idp.clock.now(),
-            ttl: app.custom.id_token_ttl.unwrap_or(idp.settings.id_token_ttl),
+            now: idp.core.clock.now(),
+            ttl: app.custom.id_token_ttl.unwrap_or(idp.core.settings.id_token_ttl),
         },
         claims,
     );
-    idp.keys().sign(alg, "JWT", claims).map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: true })
+    idp.core.keys().sign(alg, "JWT", claims).map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: true })
 }

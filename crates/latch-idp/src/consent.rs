@@ -3,14 +3,14 @@
 //! user's choice (granular: optional items can be unticked; organizations picked), "Not you?",
 //! and the console's preview drawn by the same renderer.
 
-use crate::admin_access::{self, AdminDenied};
+use latch_core::admin_access::{self, AdminDenied};
 use crate::authorize::redirect_error;
 use crate::cookies;
 use crate::errors::{self, IdpError, JsonUnavailable};
 use crate::flow::{self, Interaction};
 use crate::i18n::{self, Lang};
 use crate::pages;
-use crate::state::Idp;
+use crate::state::IdpState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_domain::entities::{Application, Session, User};
@@ -23,26 +23,26 @@ use latch_oidc::consent::{self, Held, Permitted, Plan};
 use serde::Deserialize;
 
 /// The application's permissions resolved to names (`None` for first-party apps).
-async fn permitted(idp: &Idp, app: &Application) -> Result<Option<Permitted>, IdpError> {
+async fn permitted(idp: &IdpState, app: &Application) -> Result<Option<Permitted>, IdpError> {
     if !app.is_third_party {
         return Ok(None);
     }
     let mut p = Permitted::default();
-    for c in idp.repos.list_consent_scopes(&app.id).await.page_unavailable()? {
+    for c in idp.core.repos.list_consent_scopes(&app.id).await.page_unavailable()? {
         match c.scope_type {
             ConsentScopeType::User => {
                 p.user.insert(c.scope_ref, c.required);
             }
             ConsentScopeType::Resource => {
-                if let Some(s) = idp.repos.get_scope(&ScopeId(c.scope_ref)).await.page_unavailable()?
-                    && let Some(r) = idp.repos.get_resource(&s.resource_id).await.page_unavailable()?
+                if let Some(s) = idp.core.repos.get_scope(&ScopeId(c.scope_ref)).await.page_unavailable()?
+                    && let Some(r) = idp.core.repos.get_resource(&s.resource_id).await.page_unavailable()?
                 {
                     p.resource.entry(r.indicator).or_default().insert(s.name, c.required);
                 }
             }
             ConsentScopeType::Organization => {
                 if let Some(s) =
-                    idp.repos.get_organization_scope(&OrganizationScopeId(c.scope_ref)).await.page_unavailable()?
+                    idp.core.repos.get_organization_scope(&OrganizationScopeId(c.scope_ref)).await.page_unavailable()?
                 {
                     p.organization.insert(s.name, c.required);
                 }
@@ -50,8 +50,8 @@ async fn permitted(idp: &Idp, app: &Application) -> Result<Option<Permitted>, Id
             // Organization-resource scopes travel in organization tokens (refresh grant), but
             // are shown and granted here like the rest.
             ConsentScopeType::OrganizationResource => {
-                if let Some(s) = idp.repos.get_scope(&ScopeId(c.scope_ref)).await.page_unavailable()?
-                    && let Some(r) = idp.repos.get_resource(&s.resource_id).await.page_unavailable()?
+                if let Some(s) = idp.core.repos.get_scope(&ScopeId(c.scope_ref)).await.page_unavailable()?
+                    && let Some(r) = idp.core.repos.get_resource(&s.resource_id).await.page_unavailable()?
                 {
                     p.organization_resource.entry(r.indicator).or_default().insert(s.name, c.required);
                 }
@@ -62,17 +62,17 @@ async fn permitted(idp: &Idp, app: &Application) -> Result<Option<Permitted>, Id
 }
 
 /// What the user holds, for the resources and organizations this request is about.
-async fn held(idp: &Idp, request: &AuthRequest, user: &User) -> Result<Held, IdpError> {
+async fn held(idp: &IdpState, request: &AuthRequest, user: &User) -> Result<Held, IdpError> {
     let mut h = Held::default();
     let wants_orgs = request.scopes.iter().any(|s| s == scope::ORGANIZATIONS);
-    let orgs = if wants_orgs { idp.repos.user_organizations(&user.id).await.page_unavailable()? } else { Vec::new() };
+    let orgs = if wants_orgs { idp.core.repos.user_organizations(&user.id).await.page_unavailable()? } else { Vec::new() };
     for indicator in &request.resources {
-        if let Some(r) = idp.catalog.resource(idp.repos.as_ref(), indicator).await.page_unavailable()? {
+        if let Some(r) = idp.core.catalog.resource(idp.core.repos.as_ref(), indicator).await.page_unavailable()? {
             h.resource
-                .insert(indicator.clone(), idp.repos.user_resource_scopes(&user.id, &r.id).await.page_unavailable()?);
+                .insert(indicator.clone(), idp.core.repos.user_resource_scopes(&user.id, &r.id).await.page_unavailable()?);
             let mut via_orgs: Vec<String> = Vec::new();
             for (org, _) in &orgs {
-                for s in idp.repos.user_organization_resource_scopes(&user.id, org, &r.id).await.page_unavailable()? {
+                for s in idp.core.repos.user_organization_resource_scopes(&user.id, org, &r.id).await.page_unavailable()? {
                     if !via_orgs.contains(&s) {
                         via_orgs.push(s);
                     }
@@ -84,7 +84,7 @@ async fn held(idp: &Idp, request: &AuthRequest, user: &User) -> Result<Held, Idp
         }
     }
     for (org, _) in &orgs {
-        for s in idp.repos.user_organization_scopes(&user.id, org).await.page_unavailable()? {
+        for s in idp.core.repos.user_organization_scopes(&user.id, org).await.page_unavailable()? {
             if !h.organization.contains(&s) {
                 h.organization.push(s);
             }
@@ -94,7 +94,7 @@ async fn held(idp: &Idp, request: &AuthRequest, user: &User) -> Result<Held, Idp
 }
 
 /// Requested ∩ permitted ∩ held; a user scope the app may not ask for is `invalid_scope`.
-pub async fn build_plan(idp: &Idp, app: &Application, request: &AuthRequest, user: &User) -> Result<Plan, IdpError> {
+pub async fn build_plan(idp: &IdpState, app: &Application, request: &AuthRequest, user: &User) -> Result<Plan, IdpError> {
     let permitted = permitted(idp, app).await?;
     let held = held(idp, request, user).await?;
     consent::plan(request, permitted.as_ref(), &held).map_err(|e| redirect_error(request, e.code, &e.description))
@@ -103,7 +103,7 @@ pub async fn build_plan(idp: &Idp, app: &Application, request: &AuthRequest, use
 /// What the screen asks about: only what the grant does not cover yet (DESIGN.md: "a later
 /// request re-prompts only for scopes not yet granted"), everything on `prompt=consent`.
 async fn shown(
-    idp: &Idp,
+    idp: &IdpState,
     app: &Application,
     request: &AuthRequest,
     user: &User,
@@ -112,7 +112,7 @@ async fn shown(
     if request.prompt.consent {
         return Ok(plan.clone());
     }
-    Ok(match idp.repos.get_grant(&user.id, &app.id).await.page_unavailable()? {
+    Ok(match idp.core.repos.get_grant(&user.id, &app.id).await.page_unavailable()? {
         Some(g) => plan.missing(&g.details),
         None => plan.clone(),
     })
@@ -139,7 +139,7 @@ struct Viewer {
 
 /// Everything the consent page shows, gathered from the stores.
 async fn view_model(
-    idp: &Idp,
+    idp: &IdpState,
     lang: Lang,
     app: &Application,
     branding: Option<Branding>,
@@ -163,10 +163,10 @@ async fn view_model(
     let mut groups: [Vec<(String, Vec<pages::Line>)>; 2] = [Vec::new(), Vec::new()];
     for (group, plan_group) in groups.iter_mut().zip([&plan.resource, &plan.organization_resource]) {
         for (indicator, items) in plan_group {
-            let Some(r) = idp.catalog.resource(idp.repos.as_ref(), indicator).await.page_unavailable()? else {
+            let Some(r) = idp.core.catalog.resource(idp.core.repos.as_ref(), indicator).await.page_unavailable()? else {
                 continue;
             };
-            let scopes = idp.repos.list_scopes(&r.id).await.page_unavailable()?;
+            let scopes = idp.core.repos.list_scopes(&r.id).await.page_unavailable()?;
             let find = |name: &str| scopes.iter().find(|s| s.name == name).map(|s| s.description.as_str());
             group.push((r.name.clone(), items.iter().map(|i| described(i, find(&i.name))).collect()));
         }
@@ -174,7 +174,18 @@ async fn view_model(
     let [resources, org_resources] = groups;
     let mut org_lines = Vec::new();
     if !plan.organization.is_empty() {
-        let (all, _) = idp.repos.list_organization_scopes(latch_domain::repo::Page::ALL).await.page_unavailable()?;
+        // Page through every organization scope (a consent screen shows a handful of them).
+        let mut all = Vec::new();
+        let mut page = latch_domain::repo::Page { page: 1, size: 100 };
+        loop {
+            let (rows, total) = idp.core.repos.list_organization_scopes(page).await.page_unavailable()?;
+            let done = rows.is_empty() || i64::from(page.page) * i64::from(page.size) >= total;
+            all.extend(rows);
+            if done {
+                break;
+            }
+            page.page += 1;
+        }
         for i in &plan.organization {
             let d = all.iter().find(|s| s.name == i.name).map(|s| s.description.as_str());
             org_lines.push(described(i, d));
@@ -202,14 +213,14 @@ async fn view_model(
     })
 }
 
-async fn session_of(idp: &Idp, i: &Interaction) -> Result<(Session, User), IdpError> {
+async fn session_of(idp: &IdpState, i: &Interaction) -> Result<(Session, User), IdpError> {
     let Some(id) = &i.session_id else { return Err(IdpError::expired_interaction()) };
-    let session = idp.repos.get_session(id).await.page_unavailable()?.ok_or_else(IdpError::expired_interaction)?;
-    if session.expires_at <= idp.clock.now() {
+    let session = idp.core.repos.get_session(id).await.page_unavailable()?.ok_or_else(IdpError::expired_interaction)?;
+    if session.expires_at <= idp.core.clock.now() {
         return Err(IdpError::expired_interaction());
     }
     let user =
-        idp.repos.get_user(&session.user_id).await.page_unavailable()?.ok_or_else(IdpError::expired_interaction)?;
+        idp.core.repos.get_user(&session.user_id).await.page_unavailable()?.ok_or_else(IdpError::expired_interaction)?;
     Ok((session, user))
 }
 
@@ -218,7 +229,7 @@ fn user_label(user: &User) -> String {
 }
 
 pub async fn consent_page(
-    idp: web::Data<Idp>,
+    idp: web::Data<IdpState>,
     req: HttpRequest,
     q: web::Query<flow::InteractionQuery>,
 ) -> HttpResponse {
@@ -228,12 +239,12 @@ pub async fn consent_page(
         let (_, user) = session_of(&idp, &i).await?;
         let full = build_plan(&idp, &app, &i.request, &user).await?;
         let plan = shown(&idp, &app, &i.request, &user, &full).await?;
-        let branding = idp.repos.get_branding(&app.id).await.page_unavailable()?;
-        let orgs = idp.repos.user_organizations(&user.id).await.page_unavailable()?;
+        let branding = idp.core.repos.get_branding(&app.id).await.page_unavailable()?;
+        let orgs = idp.core.repos.user_organizations(&user.id).await.page_unavailable()?;
         let lang = lang_of(&req, &i.request);
         let viewer = Viewer { label: user_label(&user), organizations: orgs };
         let view = view_model(&idp, lang, &app, branding, &plan, viewer, &i.request.redirect_uri).await?;
-        Ok(pages::consent(&idp.settings.public_url, &view, Some((&i.id, &i.csrf)), None))
+        Ok(pages::consent(&idp.core.settings.public_url, &view, Some((&i.id, &i.csrf)), None))
     }
     .await;
     result.unwrap_or_else(|e| errors::respond(&idp, e))
@@ -246,11 +257,11 @@ fn form_fields(body: &[u8]) -> Result<Vec<(String, String)>, IdpError> {
     serde_urlencoded::from_str(text).map_err(|_| IdpError::expired_interaction())
 }
 
-pub async fn consent_submit(idp: web::Data<Idp>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+pub async fn consent_submit(idp: web::Data<IdpState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     submit(&idp, &req, &body).await.unwrap_or_else(|e| errors::respond(&idp, e))
 }
 
-async fn submit(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
+async fn submit(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
     let fields = form_fields(body)?;
     let one = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
     let many = |k: &str| fields.iter().filter(|(n, _)| n == k).map(|(_, v)| v.clone()).collect::<Vec<_>>();
@@ -262,13 +273,13 @@ async fn submit(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpRespons
     let (session, user) = session_of(idp, &i).await?;
     match one("decision") {
         "authorize" => {
-            let _ = idp.cache.delete(&flow::interaction_key(&i.id)).await;
+            let _ = idp.core.cache.delete(&flow::interaction_key(&i.id)).await;
             let plan = build_plan(idp, &app, &i.request, &user).await?;
             let asked = shown(idp, &app, &i.request, &user, &plan).await?;
             let chosen = asked.chosen(&many("scope"));
             // The organization picker was on the screen only when organizations were asked about.
             let orgs = if asked.user.iter().any(|x| x.name == scope::ORGANIZATIONS) {
-                let mine = idp.repos.user_organizations(&user.id).await.page_unavailable()?;
+                let mine = idp.core.repos.user_organizations(&user.id).await.page_unavailable()?;
                 let picked: Vec<OrganizationId> = many("organization")
                     .into_iter()
                     .filter(|o| mine.iter().any(|(id, _)| id.as_str() == o))
@@ -278,20 +289,20 @@ async fn submit(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpRespons
             } else {
                 None
             };
-            let existing = idp.repos.get_grant(&user.id, &app.id).await.page_unavailable()?;
+            let existing = idp.core.repos.get_grant(&user.id, &app.id).await.page_unavailable()?;
             let merged = consent::merge_grant(existing.as_ref().map(|g| &g.details), &chosen, orgs.as_deref());
             let effective = plan.within(&merged);
             flow::issue_code(idp, &app, &i.request, &user, &session, existing, &effective, orgs.as_deref(), Some(&i.id))
                 .await
         }
         "cancel" => {
-            let _ = idp.cache.delete(&flow::interaction_key(&i.id)).await;
+            let _ = idp.core.cache.delete(&flow::interaction_key(&i.id)).await;
             Err(redirect_error(&i.request, ErrorCode::AccessDenied, "the user cancelled the authorization"))
         }
         // "Not you?": sign out and start the same request again at the sign-in page.
         "switch" => {
-            idp.repos.delete_session(&session.id).await.page_unavailable()?;
-            let _ = idp.cache.delete(&flow::interaction_key(&i.id)).await;
+            idp.core.repos.delete_session(&session.id).await.page_unavailable()?;
+            let _ = idp.core.cache.delete(&flow::interaction_key(&i.id)).await;
             let mut res = flow::start_sign_in(idp, req, &app, i.request.clone()).await?;
             if let Ok(c) = cookies::clear(idp, cookies::SESSION).to_string().parse() {
                 res.headers_mut().append(header::SET_COOKIE, c);
@@ -321,7 +332,7 @@ pub struct PreviewQuery {
 /// sample user. Only for administrators (an admin bearer token in the `Authorization` header,
 /// or in the form body of a POST, RFC 6750 §2.1–2.2); draft branding obeys the same rules as
 /// the stored one. Framable by the console's own origin only; it has no form.
-pub async fn preview(idp: web::Data<Idp>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+pub async fn preview(idp: web::Data<IdpState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     preview_page(&idp, &req, &body).await.unwrap_or_else(|e| errors::respond(&idp, e))
 }
 
@@ -330,7 +341,7 @@ fn bearer_header(req: &HttpRequest) -> Option<&str> {
     (h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ")).then(|| h[7..].trim())
 }
 
-async fn preview_page(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
+async fn preview_page(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
     let bad = |m: &str| IdpError::page(StatusCode::BAD_REQUEST, "Invalid preview", m.to_owned());
     let is_post = req.method() == actix_web::http::Method::POST;
     let source = if is_post {
@@ -344,7 +355,7 @@ async fn preview_page(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpR
     let token = bearer_header(req).or(posted).ok_or_else(|| {
         IdpError::page(StatusCode::UNAUTHORIZED, "Sign in to the console", "The preview is for administrators.")
     })?;
-    match admin_access::authorize_admin(idp, token).await {
+    match admin_access::authorize_admin(&idp.core, token).await {
         Ok(_) => {}
         Err(AdminDenied::Unauthenticated(why)) => {
             return Err(IdpError::page(StatusCode::UNAUTHORIZED, "Sign in to the console", why));
@@ -353,7 +364,7 @@ async fn preview_page(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpR
         Err(AdminDenied::Unavailable(detail)) => return Err(IdpError::Unavailable { detail, json: false }),
     }
     let app =
-        idp.repos.get_application(&ApplicationId::from(q.app.as_str())).await.page_unavailable()?.ok_or_else(|| {
+        idp.core.repos.get_application(&ApplicationId::from(q.app.as_str())).await.page_unavailable()?.ok_or_else(|| {
             IdpError::page(StatusCode::NOT_FOUND, "Unknown application", "No application has this id.")
         })?;
     let draft = Branding {
@@ -364,7 +375,7 @@ async fn preview_page(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpR
         terms_of_use_url: q.terms_of_use_url.clone(),
         privacy_policy_url: q.privacy_policy_url.clone(),
         color: None,
-        updated_at: idp.clock.now(),
+        updated_at: idp.core.clock.now(),
     };
     draft.validate().map_err(|e| bad(&format!("{}: {}", e.field, e.message)))?;
     let permitted = permitted(idp, &app).await?.unwrap_or_default();
@@ -403,5 +414,5 @@ async fn preview_page(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpR
     let lang = Lang::choose(&request.ui_locales, None);
     let viewer = Viewer { label: "sam.sample@example.com".to_owned(), organizations: sample };
     let view = view_model(idp, lang, &app, Some(draft), &plan, viewer, &request.redirect_uri).await?;
-    Ok(pages::consent(&idp.settings.public_url, &view, None, Some(&idp.settings.public_url)))
+    Ok(pages::consent(&idp.core.settings.public_url, &view, None, Some(&idp.core.settings.public_url)))
 }

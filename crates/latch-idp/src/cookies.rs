@@ -2,7 +2,7 @@
 //! browser is in the middle of). HttpOnly, SameSite=Lax, Secure on https, signed with a key
 //! derived from `secret_key`.
 
-use crate::state::Idp;
+use crate::state::IdpState;
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, CookieJar, SameSite, time::Duration};
 
@@ -14,7 +14,7 @@ pub fn interaction(id: &str) -> String {
 }
 
 /// The verified value of cookie `name`, or `None` when absent or tampered with.
-pub fn read(idp: &Idp, req: &HttpRequest, name: &str) -> Option<String> {
+pub fn read(idp: &IdpState, req: &HttpRequest, name: &str) -> Option<String> {
     let raw = req.cookie(name)?;
     let mut jar = CookieJar::new();
     jar.add_original(raw.into_owned());
@@ -22,14 +22,14 @@ pub fn read(idp: &Idp, req: &HttpRequest, name: &str) -> Option<String> {
 }
 
 /// A signed cookie carrying `value` for `max_age_secs`.
-pub fn make(idp: &Idp, name: impl Into<String>, value: String, max_age_secs: i64) -> Cookie<'static> {
+pub fn make(idp: &IdpState, name: impl Into<String>, value: String, max_age_secs: i64) -> Cookie<'static> {
     let name: String = name.into();
     let mut jar = CookieJar::new();
     let cookie = Cookie::build(name.clone(), value)
-        .path(idp.settings.cookie_path())
+        .path(idp.core.settings.cookie_path())
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(idp.settings.secure_cookies())
+        .secure(idp.core.settings.secure_cookies())
         .max_age(Duration::seconds(max_age_secs))
         .finish();
     jar.signed_mut(&idp.cookie_key).add(cookie);
@@ -37,11 +37,11 @@ pub fn make(idp: &Idp, name: impl Into<String>, value: String, max_age_secs: i64
 }
 
 /// A cookie that removes `name`.
-pub fn clear(idp: &Idp, name: impl Into<String>) -> Cookie<'static> {
+pub fn clear(idp: &IdpState, name: impl Into<String>) -> Cookie<'static> {
     let name: String = name.into();
     let mut c =
-        Cookie::build(name, "").path(idp.settings.cookie_path()).http_only(true).same_site(SameSite::Lax).finish();
-    c.set_secure(idp.settings.secure_cookies());
+        Cookie::build(name, "").path(idp.core.settings.cookie_path()).http_only(true).same_site(SameSite::Lax).finish();
+    c.set_secure(idp.core.settings.secure_cookies());
     c.make_removal();
     c
 }

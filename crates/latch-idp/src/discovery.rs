@@ -1,18 +1,18 @@
 //! Discovery document and JWKS.
 
-use crate::state::Idp;
+use crate::state::IdpState;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
-pub async fn openid_configuration(idp: web::Data<Idp>) -> HttpResponse {
+pub async fn openid_configuration(idp: web::Data<IdpState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .json(latch_oidc::discovery::metadata(&idp.settings.issuer))
+        .json(latch_oidc::discovery::metadata(&idp.core.settings.issuer))
 }
 
-pub async fn jwks(idp: web::Data<Idp>) -> HttpResponse {
+pub async fn jwks(idp: web::Data<IdpState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/jwk-set+json")
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .body(idp.keys().jwks().to_string())
+        .body(idp.core.keys().jwks().to_string())
 }

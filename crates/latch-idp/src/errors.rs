@@ -3,7 +3,7 @@
 //! and error pages when the redirect cannot be trusted.
 
 use crate::pages;
-use crate::state::Idp;
+use crate::state::IdpState;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder};
@@ -103,7 +103,7 @@ fn quoted(s: &str) -> String {
 }
 
 /// Maps `err` to the response the client or user gets.
-pub fn respond(idp: &Idp, err: IdpError) -> HttpResponse {
+pub fn respond(idp: &IdpState, err: IdpError) -> HttpResponse {
     match err {
         IdpError::OAuth(e) => json_error(token_status(e.code)).json(error_body(&e)),
         IdpError::Client { error, basic } => {
@@ -141,7 +141,7 @@ pub fn respond(idp: &Idp, err: IdpError) -> HttpResponse {
             }
         }
         IdpError::Authorize(AuthorizeError::NoRedirect(e)) => pages::error_page(
-            &idp.settings.public_url,
+            &idp.core.settings.public_url,
             StatusCode::BAD_REQUEST,
             "This sign-in request cannot be completed",
             &format!(
@@ -159,7 +159,7 @@ pub fn respond(idp: &Idp, err: IdpError) -> HttpResponse {
             redirect_to_client(idp, &redirect_uri, response_mode, params)
         }
         IdpError::Page { status, title, message } => {
-            pages::error_page(&idp.settings.public_url, status, title, &message)
+            pages::error_page(&idp.core.settings.public_url, status, title, &message)
         }
         IdpError::RateLimited { retry_after, json } => {
             let mut b = no_store(HttpResponse::TooManyRequests());
@@ -168,7 +168,7 @@ pub fn respond(idp: &Idp, err: IdpError) -> HttpResponse {
                 b.json(json!({"error": "slow_down", "error_description": "too many failed attempts; retry later"}))
             } else {
                 let mut page = pages::error_page(
-                    &idp.settings.public_url,
+                    &idp.core.settings.public_url,
                     StatusCode::TOO_MANY_REQUESTS,
                     "Too many attempts",
                     "There were too many sign-in attempts from your network. Wait a few minutes and try again.",
@@ -180,7 +180,7 @@ pub fn respond(idp: &Idp, err: IdpError) -> HttpResponse {
         IdpError::Busy => {
             tracing::warn!("password-hashing queue full; asked the user to retry");
             let mut page = pages::error_page(
-                &idp.settings.public_url,
+                &idp.core.settings.public_url,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Too busy right now",
                 "Latch is checking too many sign-ins at once. Wait a moment and try again.",
@@ -195,7 +195,7 @@ pub fn respond(idp: &Idp, err: IdpError) -> HttpResponse {
                 json_error(StatusCode::SERVICE_UNAVAILABLE).json(error_body(&e))
             } else {
                 pages::error_page(
-                    &idp.settings.public_url,
+                    &idp.core.settings.public_url,
                     StatusCode::SERVICE_UNAVAILABLE,
                     "Temporarily unavailable",
                     "Latch cannot reach its storage right now. Try again in a moment.",
@@ -208,12 +208,12 @@ pub fn respond(idp: &Idp, err: IdpError) -> HttpResponse {
 /// Sends the user back to the client with `params` plus `iss` (RFC 9207), by query or by an
 /// auto-submitting form (OAuth 2.0 Form Post Response Mode).
 pub fn redirect_to_client(
-    idp: &Idp,
+    idp: &IdpState,
     redirect_uri: &str,
     mode: ResponseMode,
     mut params: Vec<(&'static str, String)>,
 ) -> HttpResponse {
-    params.push(("iss", idp.settings.issuer.clone()));
+    params.push(("iss", idp.core.settings.issuer.clone()));
     match mode {
         ResponseMode::FormPost => pages::form_post(idp, redirect_uri, &params),
         ResponseMode::Query => {

@@ -5,10 +5,10 @@
 use crate::authorize::redirect_error;
 use crate::cookies;
 use crate::errors::{self, IdpError, JsonUnavailable};
-use crate::hashing::PoolError;
+use latch_core::hashing::PoolError;
 use crate::pages;
 use crate::ratelimit::{self, Account, AccountGate};
-use crate::state::Idp;
+use crate::state::IdpState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_domain::entities::{Application, Grant, Session, User};
@@ -48,40 +48,40 @@ const TOUCH_INTERVAL_SECS: i64 = 60;
 
 /// The signed-in session of this browser and its user, when valid: neither past its lifetime
 /// nor idle for `session.idle_timeout`.
-pub async fn current_session(idp: &Idp, req: &HttpRequest) -> Result<Option<(Session, User)>, IdpError> {
+pub async fn current_session(idp: &IdpState, req: &HttpRequest) -> Result<Option<(Session, User)>, IdpError> {
     let Some(token) = cookies::read(idp, req, cookies::SESSION) else { return Ok(None) };
     let id = SessionId(crypto::token_hash(&token));
-    let Some(session) = idp.repos.get_session(&id).await.page_unavailable()? else { return Ok(None) };
-    let now = idp.clock.now();
-    if session.expires_at <= now || now.0 - session.last_active_at.0 >= idp.settings.session_idle_timeout {
+    let Some(session) = idp.core.repos.get_session(&id).await.page_unavailable()? else { return Ok(None) };
+    let now = idp.core.clock.now();
+    if session.expires_at <= now || now.0 - session.last_active_at.0 >= idp.core.settings.session_idle_timeout {
         return Ok(None);
     }
     // Activity is written at most once a minute, so busy sessions do not write on every request.
     if now.0 - session.last_active_at.0 >= TOUCH_INTERVAL_SECS {
-        idp.repos.touch_session(&session.id, now).await.page_unavailable()?;
+        idp.core.repos.touch_session(&session.id, now).await.page_unavailable()?;
     }
-    let Some(user) = idp.repos.get_user(&session.user_id).await.page_unavailable()? else { return Ok(None) };
+    let Some(user) = idp.core.repos.get_user(&session.user_id).await.page_unavailable()? else { return Ok(None) };
     if user.is_suspended {
         return Ok(None);
     }
     Ok(Some((session, user)))
 }
 
-/// Stores `i` for `ttl_secs`: [`IdpSettings::sign_in_ttl`](crate::IdpSettings) while it waits
+/// Stores `i` for `ttl_secs`: [`latch_core::Settings::sign_in_ttl`](latch_core::Settings) while it waits
 /// for the sign-in form, `interaction_ttl` once the user has signed in.
-pub(crate) async fn save_interaction(idp: &Idp, i: &Interaction, ttl_secs: i64) -> Result<(), IdpError> {
+pub(crate) async fn save_interaction(idp: &IdpState, i: &Interaction, ttl_secs: i64) -> Result<(), IdpError> {
     let json = serde_json::to_string(i).map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: false })?;
     let ttl = Duration::from_secs(u64::try_from(ttl_secs).unwrap_or(3600).max(1));
-    idp.cache.put(&interaction_key(&i.id), &json, ttl).await.page_unavailable()
+    idp.core.cache.put(&interaction_key(&i.id), &json, ttl).await.page_unavailable()
 }
 
 /// Loads the interaction a form or link names, checking it belongs to this browser.
-pub(crate) async fn load_interaction(idp: &Idp, req: &HttpRequest, id: &str) -> Result<Interaction, IdpError> {
+pub(crate) async fn load_interaction(idp: &IdpState, req: &HttpRequest, id: &str) -> Result<Interaction, IdpError> {
     let bound = cookies::read(idp, req, &cookies::interaction(id));
     if bound.as_deref() != Some(id) {
         return Err(IdpError::expired_interaction());
     }
-    let Some(json) = idp.cache.get(&interaction_key(id)).await.page_unavailable()? else {
+    let Some(json) = idp.core.cache.get(&interaction_key(id)).await.page_unavailable()? else {
         return Err(IdpError::expired_interaction());
     };
     serde_json::from_str(&json).map_err(|_| IdpError::expired_interaction())
@@ -97,22 +97,22 @@ pub(crate) fn see_other(location: &str) -> actix_web::HttpResponseBuilder {
 /// credentials, so each address may start only so many (`ratelimit::count_interaction`) and
 /// the interaction lives only `sign_in_ttl` until someone signs in with it.
 pub async fn start_sign_in(
-    idp: &Idp,
+    idp: &IdpState,
     req: &HttpRequest,
     _app: &Application,
     request: AuthRequest,
 ) -> Result<HttpResponse, IdpError> {
     ratelimit::count_interaction(idp, &ratelimit::client_ip(idp, req)).await?;
-    let interaction = Interaction { id: idp.token(32), csrf: idp.token(32), request, session_id: None };
-    let ttl = idp.settings.sign_in_ttl.min(idp.settings.interaction_ttl);
+    let interaction = Interaction { id: idp.core.token(32), csrf: idp.core.token(32), request, session_id: None };
+    let ttl = idp.core.settings.sign_in_ttl.min(idp.core.settings.interaction_ttl);
     save_interaction(idp, &interaction, ttl).await?;
     let cookie = cookies::make(idp, cookies::interaction(&interaction.id), interaction.id.clone(), ttl);
-    Ok(see_other(&idp.settings.own(&format!("/sign-in?interaction={}", interaction.id))).cookie(cookie).finish())
+    Ok(see_other(&idp.core.settings.own(&format!("/sign-in?interaction={}", interaction.id))).cookie(cookie).finish())
 }
 
 /// After sign-in (or with a valid session): consent when needed, otherwise the code.
 pub async fn proceed(
-    idp: &Idp,
+    idp: &IdpState,
     app: &Application,
     request: AuthRequest,
     user: User,
@@ -120,7 +120,7 @@ pub async fn proceed(
     interaction: Option<Interaction>,
 ) -> Result<HttpResponse, IdpError> {
     let plan = crate::consent::build_plan(idp, app, &request, &user).await?;
-    let grant = idp.repos.get_grant(&user.id, &app.id).await.page_unavailable()?;
+    let grant = idp.core.repos.get_grant(&user.id, &app.id).await.page_unavailable()?;
     if consent::needs_consent(app.is_third_party, &request, &plan, grant.as_ref().map(|g| &g.details)) {
         if request.prompt.none {
             return Err(redirect_error(
@@ -135,23 +135,23 @@ pub async fn proceed(
                 i
             }
             None => {
-                Interaction { id: idp.token(32), csrf: idp.token(32), request, session_id: Some(session.id.clone()) }
+                Interaction { id: idp.core.token(32), csrf: idp.core.token(32), request, session_id: Some(session.id.clone()) }
             }
         };
         // Signed in now: the interaction may wait the full lifetime for the consent decision.
-        save_interaction(idp, &interaction, idp.settings.interaction_ttl).await?;
+        save_interaction(idp, &interaction, idp.core.settings.interaction_ttl).await?;
         let cookie = cookies::make(
             idp,
             cookies::interaction(&interaction.id),
             interaction.id.clone(),
-            idp.settings.interaction_ttl,
+            idp.core.settings.interaction_ttl,
         );
-        return Ok(see_other(&idp.settings.own(&format!("/consent?interaction={}", interaction.id)))
+        return Ok(see_other(&idp.core.settings.own(&format!("/consent?interaction={}", interaction.id)))
             .cookie(cookie)
             .finish());
     }
     if let Some(i) = &interaction {
-        let _ = idp.cache.delete(&interaction_key(&i.id)).await;
+        let _ = idp.core.cache.delete(&interaction_key(&i.id)).await;
     }
     // A third-party app gets what the remembered grant covers; a first-party app what it asked
     // for (narrowed by roles), remembered as its grant.
@@ -167,7 +167,7 @@ pub async fn proceed(
 /// code carrying what the grant now covers of this request.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn issue_code(
-    idp: &Idp,
+    idp: &IdpState,
     app: &Application,
     request: &AuthRequest,
     user: &User,
@@ -177,12 +177,12 @@ pub(crate) async fn issue_code(
     organizations: Option<&[OrganizationId]>,
     finished_interaction: Option<&str>,
 ) -> Result<HttpResponse, IdpError> {
-    let now = idp.clock.now();
+    let now = idp.core.clock.now();
     let details = consent::merge_grant(existing.as_ref().map(|g| &g.details), approved, organizations);
     let grant = match existing {
         Some(g) => Grant { details, updated_at: now, last_used_at: Some(now), ..g },
         None => Grant {
-            id: GrantId(new_id(idp.random.as_ref())),
+            id: GrantId(new_id(idp.core.random.as_ref())),
             user_id: user.id.clone(),
             application_id: app.id.clone(),
             details,
@@ -191,8 +191,8 @@ pub(crate) async fn issue_code(
             last_used_at: Some(now),
         },
     };
-    idp.repos.save_grant(&grant).await.page_unavailable()?;
-    let code = idp.token(32);
+    idp.core.repos.save_grant(&grant).await.page_unavailable()?;
+    let code = idp.core.token(32);
     let record = CodeRecord {
         client_id: app.id.clone(),
         redirect_uri: request.redirect_uri.clone(),
@@ -207,12 +207,12 @@ pub(crate) async fn issue_code(
         nonce: request.nonce.clone(),
         code_challenge: request.code_challenge.clone(),
         auth_time: session.auth_time,
-        expires_at: now.plus_secs(idp.settings.code_ttl),
+        expires_at: now.plus_secs(idp.core.settings.code_ttl),
     };
     let json =
         serde_json::to_string(&record).map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: false })?;
-    let ttl = Duration::from_secs(u64::try_from(idp.settings.code_ttl).unwrap_or(60));
-    idp.cache.put(&code_key(&code), &json, ttl).await.page_unavailable()?;
+    let ttl = Duration::from_secs(u64::try_from(idp.core.settings.code_ttl).unwrap_or(60));
+    idp.core.cache.put(&code_key(&code), &json, ttl).await.page_unavailable()?;
     let mut params = vec![("code", code)];
     if let Some(s) = &request.state {
         params.push(("state", s.clone()));
@@ -233,13 +233,13 @@ pub struct InteractionQuery {
     pub interaction: String,
 }
 
-pub async fn sign_in_page(idp: web::Data<Idp>, req: HttpRequest, q: web::Query<InteractionQuery>) -> HttpResponse {
+pub async fn sign_in_page(idp: web::Data<IdpState>, req: HttpRequest, q: web::Query<InteractionQuery>) -> HttpResponse {
     let result = async {
         let i = load_interaction(&idp, &req, &q.interaction).await?;
         let app = app_of(&idp, &i.request.client_id).await?;
         let hint = i.request.login_hint.clone().unwrap_or_default();
         Ok(pages::sign_in(
-            &idp.settings.public_url,
+            &idp.core.settings.public_url,
             StatusCode::OK,
             &pages::SignIn { interaction: &i.id, csrf: &i.csrf, app_name: &app.name, identifier: &hint, error: None },
         ))
@@ -248,8 +248,8 @@ pub async fn sign_in_page(idp: web::Data<Idp>, req: HttpRequest, q: web::Query<I
     result.unwrap_or_else(|e| errors::respond(&idp, e))
 }
 
-pub(crate) async fn app_of(idp: &Idp, id: &ApplicationId) -> Result<Application, IdpError> {
-    idp.repos.get_application(id).await.page_unavailable()?.ok_or_else(IdpError::expired_interaction)
+pub(crate) async fn app_of(idp: &IdpState, id: &ApplicationId) -> Result<Application, IdpError> {
+    idp.core.repos.get_application(id).await.page_unavailable()?.ok_or_else(IdpError::expired_interaction)
 }
 
 #[derive(Deserialize)]
@@ -268,11 +268,11 @@ const SIGN_IN: &str = "sign-in";
 /// The one message for every failed sign-in: it never says which part was wrong.
 const WRONG_CREDENTIALS: &str = "The username, email or password is incorrect.";
 
-pub async fn sign_in_submit(idp: web::Data<Idp>, req: HttpRequest, form: web::Form<SignInForm>) -> HttpResponse {
+pub async fn sign_in_submit(idp: web::Data<IdpState>, req: HttpRequest, form: web::Form<SignInForm>) -> HttpResponse {
     sign_in(&idp, &req, form.into_inner()).await.unwrap_or_else(|e| errors::respond(&idp, e))
 }
 
-async fn sign_in(idp: &Idp, req: &HttpRequest, form: SignInForm) -> Result<HttpResponse, IdpError> {
+async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<HttpResponse, IdpError> {
     let interaction = load_interaction(idp, req, &form.interaction).await?;
     if !ct_eq(&form.csrf, &interaction.csrf) {
         return Err(IdpError::expired_interaction());
@@ -282,7 +282,7 @@ async fn sign_in(idp: &Idp, req: &HttpRequest, form: SignInForm) -> Result<HttpR
     let identifier = form.identifier.trim().to_owned();
     let fail = |status| {
         pages::sign_in(
-            &idp.settings.public_url,
+            &idp.core.settings.public_url,
             status,
             &pages::SignIn {
                 interaction: &interaction.id,
@@ -299,7 +299,7 @@ async fn sign_in(idp: &Idp, req: &HttpRequest, form: SignInForm) -> Result<HttpR
     // Counted before the password is checked (RFC 6749 §10.10), against the address and then
     // against the account the identifier resolves to, so a burst cannot outrun the limits.
     ratelimit::count_ip(idp, SIGN_IN, &ip, false).await?;
-    let user = idp.repos.find_user_by_login(&identifier).await.page_unavailable()?;
+    let user = idp.core.repos.find_user_by_login(&identifier).await.page_unavailable()?;
     let account = match &user {
         Some(u) => Account::User(&u.id),
         None => Account::Unknown(&identifier),
@@ -310,9 +310,9 @@ async fn sign_in(idp: &Idp, req: &HttpRequest, form: SignInForm) -> Result<HttpR
     }
     // argon2id takes tens of milliseconds of CPU: off the async workers, so other requests
     // on this worker are not held up behind it.
-    let (hasher, password) = (idp.hasher.clone(), form.password.clone());
+    let (hasher, password) = (idp.core.hasher.clone(), form.password.clone());
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    let ok = match idp.hash_pool.run(move || hasher.verify(&password, stored.as_deref())).await {
+    let ok = match idp.core.hash_pool.run(move || hasher.verify(&password, stored.as_deref())).await {
         Ok(ok) => ok,
         Err(PoolError::Busy) => {
             // Never checked: not a failure of this user or address.
@@ -331,17 +331,17 @@ async fn sign_in(idp: &Idp, req: &HttpRequest, form: SignInForm) -> Result<HttpR
     };
     ratelimit::forgive_account(idp, account).await;
     ratelimit::forgive_ip(idp, SIGN_IN, &ip).await;
-    let now = idp.clock.now();
-    let token = idp.token(32);
+    let now = idp.core.clock.now();
+    let token = idp.core.token(32);
     let session = Session {
         id: SessionId(crypto::token_hash(&token)),
         user_id: user.id.clone(),
         auth_time: now,
         created_at: now,
         last_active_at: now,
-        expires_at: now.plus_secs(idp.settings.session_ttl),
+        expires_at: now.plus_secs(idp.core.settings.session_ttl),
     };
-    idp.repos.insert_session(&session).await.page_unavailable()?;
+    idp.core.repos.insert_session(&session).await.page_unavailable()?;
     tracing::info!(user = %user.id, "signed in");
     let request = interaction.request.clone();
     // The user is signed in whatever the request's fate: an error back to the client still
@@ -350,7 +350,7 @@ async fn sign_in(idp: &Idp, req: &HttpRequest, form: SignInForm) -> Result<HttpR
         Ok(r) => r,
         Err(e) => errors::respond(idp, e),
     };
-    let cookie = cookies::make(idp, cookies::SESSION, token, idp.settings.session_ttl);
+    let cookie = cookies::make(idp, cookies::SESSION, token, idp.core.settings.session_ttl);
     if let Ok(c) = cookie.to_string().parse() {
         res.headers_mut().append(header::SET_COOKIE, c);
     }

@@ -3,9 +3,7 @@
 //! `errors.rs` is the one place engine errors become HTTP responses.
 
 mod account;
-pub mod admin_access;
 mod authorize;
-pub mod catalog;
 mod claims;
 mod consent;
 mod cookies;
@@ -13,7 +11,6 @@ mod cors;
 mod discovery;
 mod errors;
 mod flow;
-pub mod hashing;
 mod i18n;
 mod introspection;
 mod logout;
@@ -24,13 +21,13 @@ mod state;
 mod token;
 mod userinfo;
 
-pub use state::{Idp, IdpDeps, IdpSettings, RateLimits, ensure_signing_keys};
+pub use state::IdpState;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
 
 /// Registers every IdP route on an actix-web app.
-pub fn routes(idp: web::Data<Idp>) -> impl FnOnce(&mut web::ServiceConfig) {
+pub fn routes(idp: web::Data<IdpState>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(idp)
             .app_data(web::PayloadConfig::new(64 * 1024))

@@ -6,7 +6,7 @@ use crate::cookies;
 use crate::errors::{self, IdpError, JsonUnavailable};
 use crate::flow;
 use crate::pages;
-use crate::state::Idp;
+use crate::state::IdpState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_domain::ids::SessionId;
@@ -36,7 +36,7 @@ fn bad_request(message: String) -> IdpError {
 
 /// GET (query) or POST (form body) — RP-Initiated Logout §2: "MUST support the use of the HTTP
 /// GET and POST methods".
-pub async fn end_session(idp: web::Data<Idp>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+pub async fn end_session(idp: web::Data<IdpState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     run(&idp, &req, &body).await.unwrap_or_else(|e| errors::respond(&idp, e))
 }
 
@@ -50,12 +50,12 @@ fn request_params(req: &HttpRequest, body: &[u8]) -> Result<Params, IdpError> {
     Ok(query.merge(Params::parse(text).map_err(bad)?))
 }
 
-async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
+async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
     let params = request_params(req, body)?;
     let request: LogoutRequest =
-        logout::parse(&params, &idp.keys(), &idp.settings.issuer).map_err(|e| bad_request(e.description))?;
+        logout::parse(&params, &idp.core.keys(), &idp.core.settings.issuer).map_err(|e| bad_request(e.description))?;
     let app = match request.client() {
-        Some(id) => idp.catalog.client(idp.repos.as_ref(), id).await.page_unavailable()?.map(|c| c.app),
+        Some(id) => idp.core.catalog.client(idp.core.repos.as_ref(), id).await.page_unavailable()?.map(|c| c.app),
         None => None,
     };
     let target = request.redirect(app.as_deref());
@@ -64,23 +64,23 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
         // Nobody is signed in here: nothing to end, only the cookie to clear.
         None => Ok(finish(idp, target, app_name.as_deref())),
         Some((session, user)) if request.names_user(user.id.as_str()) => {
-            idp.repos.delete_session(&session.id).await.page_unavailable()?;
+            idp.core.repos.delete_session(&session.id).await.page_unavailable()?;
             tracing::info!(user = %user.id, "signed out by the application");
             Ok(finish(idp, target, app_name.as_deref()))
         }
         // RP-Initiated Logout §2: without a hint naming this user the OP "SHOULD ask the
         // End-User whether to log out".
         Some((session, user)) => {
-            let id = idp.token(32);
-            let pending = Pending { csrf: idp.token(32), session_id: session.id, target, app_name };
+            let id = idp.core.token(32);
+            let pending = Pending { csrf: idp.core.token(32), session_id: session.id, target, app_name };
             let json = serde_json::to_string(&pending)
                 .map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: false })?;
-            let ttl = Duration::from_secs(u64::try_from(idp.settings.interaction_ttl).unwrap_or(3600));
-            idp.cache.put(&pending_key(&id), &json, ttl).await.page_unavailable()?;
+            let ttl = Duration::from_secs(u64::try_from(idp.core.settings.interaction_ttl).unwrap_or(3600));
+            idp.core.cache.put(&pending_key(&id), &json, ttl).await.page_unavailable()?;
             let user_label =
                 user.primary_email.clone().or(user.username.clone()).unwrap_or_else(|| user.id.to_string());
             Ok(pages::logout_confirm(
-                &idp.settings.public_url,
+                &idp.core.settings.public_url,
                 &pages::LogoutConfirm {
                     logout: &id,
                     csrf: &pending.csrf,
@@ -94,13 +94,13 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
 
 /// The answer once the session is over: back to the application, or a page saying so; the
 /// session cookie goes either way.
-fn finish(idp: &Idp, target: Option<String>, app_name: Option<&str>) -> HttpResponse {
+fn finish(idp: &IdpState, target: Option<String>, app_name: Option<&str>) -> HttpResponse {
     let mut res = match target {
         Some(url) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, url))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish(),
-        None => pages::signed_out(&idp.settings.public_url, app_name),
+        None => pages::signed_out(&idp.core.settings.public_url, app_name),
     };
     if let Ok(c) = cookies::clear(idp, cookies::SESSION).to_string().parse() {
         res.headers_mut().append(header::SET_COOKIE, c);
@@ -118,11 +118,11 @@ pub struct ConfirmForm {
 
 /// The confirmation form's answer. The CSRF token must match, and the browser must still be
 /// in the session the page was shown for.
-pub async fn confirm(idp: web::Data<Idp>, req: HttpRequest, form: web::Form<ConfirmForm>) -> HttpResponse {
+pub async fn confirm(idp: web::Data<IdpState>, req: HttpRequest, form: web::Form<ConfirmForm>) -> HttpResponse {
     confirmed(&idp, &req, form.into_inner()).await.unwrap_or_else(|e| errors::respond(&idp, e))
 }
 
-async fn confirmed(idp: &Idp, req: &HttpRequest, form: ConfirmForm) -> Result<HttpResponse, IdpError> {
+async fn confirmed(idp: &IdpState, req: &HttpRequest, form: ConfirmForm) -> Result<HttpResponse, IdpError> {
     let expired = || {
         IdpError::page(
             StatusCode::BAD_REQUEST,
@@ -130,7 +130,7 @@ async fn confirmed(idp: &Idp, req: &HttpRequest, form: ConfirmForm) -> Result<Ht
             "The page you came from is no longer valid. Go back to the application and sign out again.",
         )
     };
-    let Some(json) = idp.cache.take(&pending_key(&form.logout)).await.page_unavailable()? else {
+    let Some(json) = idp.core.cache.take(&pending_key(&form.logout)).await.page_unavailable()? else {
         return Err(expired());
     };
     let pending: Pending = serde_json::from_str(&json).map_err(|_| expired())?;
@@ -144,13 +144,13 @@ async fn confirmed(idp: &Idp, req: &HttpRequest, form: ConfirmForm) -> Result<Ht
     }
     if form.decision != "sign_out" {
         return Ok(pages::error_page(
-            &idp.settings.public_url,
+            &idp.core.settings.public_url,
             StatusCode::OK,
             "You are still signed in",
             "Nothing changed. You can close this page.",
         ));
     }
-    idp.repos.delete_session(&pending.session_id).await.page_unavailable()?;
+    idp.core.repos.delete_session(&pending.session_id).await.page_unavailable()?;
     tracing::info!("signed out after confirmation");
     Ok(finish(idp, pending.target, pending.app_name.as_deref()))
 }

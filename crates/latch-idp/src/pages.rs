@@ -2,7 +2,7 @@
 //! inputs, one stylesheet, strict security headers (`frame-ancestors 'none'`).
 
 use crate::i18n::{Lang, Text, t};
-use crate::state::Idp;
+use crate::state::IdpState;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -337,8 +337,8 @@ pub fn connected_apps(base: &str, user: &str, apps: &[ConnectedApp], csrf: &str)
 
 /// OAuth 2.0 Form Post Response Mode: a form that posts `params` to `action`, submitted by a
 /// script when JavaScript runs and by a button when it does not.
-pub fn form_post(idp: &Idp, action: &str, params: &[(&'static str, String)]) -> HttpResponse {
-    let nonce = idp.token(16);
+pub fn form_post(idp: &IdpState, action: &str, params: &[(&'static str, String)]) -> HttpResponse {
+    let nonce = idp.core.token(16);
     let inputs: String = params
         .iter()
         .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">\n", attr(k), attr(v)))
@@ -349,7 +349,7 @@ pub fn form_post(idp: &Idp, action: &str, params: &[(&'static str, String)]) -> 
          <script nonce=\"{nonce}\">document.getElementById('response').submit();</script>",
         action = attr(action),
     );
-    page(StatusCode::OK, layout(&idp.settings.public_url, "Returning to the application", &main), Some(&nonce))
+    page(StatusCode::OK, layout(&idp.core.settings.public_url, "Returning to the application", &main), Some(&nonce))
 }
 
 /// What the sign-out confirmation shows (RP-Initiated Logout 1.0 §2).

@@ -9,7 +9,7 @@
 //! back (`forgive_*`), so honest traffic is not held against an address or an account.
 
 use crate::errors::{IdpError, JsonUnavailable};
-use crate::state::Idp;
+use crate::state::IdpState;
 use latch_domain::ids::UserId;
 pub use latch_oidc::limits::AccountGate;
 use latch_oidc::limits::{account_decision, over_limit};
@@ -17,8 +17,8 @@ use std::time::Duration;
 
 /// The client's address: the TCP peer, or with `trust_forwarded_for` the address the proxy in
 /// front of Latch saw (the last `X-Forwarded-For` hop, the only one the proxy vouches for).
-pub fn client_ip(idp: &Idp, req: &actix_web::HttpRequest) -> String {
-    if idp.settings.trust_forwarded_for
+pub fn client_ip(idp: &IdpState, req: &actix_web::HttpRequest) -> String {
+    if idp.core.settings.trust_forwarded_for
         && let Some(last) = req
             .headers()
             .get("x-forwarded-for")
@@ -60,13 +60,13 @@ fn secs(n: u64) -> Duration {
     Duration::from_secs(n.max(1))
 }
 
-async fn incr(idp: &Idp, key: &str, window: u64, json: bool) -> Result<u64, IdpError> {
-    let counted = idp.cache.incr(key, secs(window)).await;
+async fn incr(idp: &IdpState, key: &str, window: u64, json: bool) -> Result<u64, IdpError> {
+    let counted = idp.core.cache.incr(key, secs(window)).await;
     if json { counted.json_unavailable() } else { counted.page_unavailable() }
 }
 
-async fn give_back(idp: &Idp, key: &str) {
-    if let Err(e) = idp.cache.decr(key).await {
+async fn give_back(idp: &IdpState, key: &str) {
+    if let Err(e) = idp.core.cache.decr(key).await {
         tracing::warn!(error = %e, "cannot give an attempt back");
     }
 }
@@ -74,8 +74,8 @@ async fn give_back(idp: &Idp, key: &str) {
 /// Counts an attempt from `ip` at `scope` (`sign-in`, `token`, `revocation`,
 /// `introspection`) and refuses it with 429 once the address is past its limit. The attempt
 /// stays counted as a failure unless [`forgive_ip`] gives it back.
-pub async fn count_ip(idp: &Idp, scope: &str, ip: &str, json: bool) -> Result<(), IdpError> {
-    let limits = &idp.settings.limits;
+pub async fn count_ip(idp: &IdpState, scope: &str, ip: &str, json: bool) -> Result<(), IdpError> {
+    let limits = &idp.core.settings.limits;
     let n = incr(idp, &ip_key(scope, ip), limits.failure_window, json).await?;
     if over_limit(n, limits.ip_failures) {
         return Err(IdpError::RateLimited { retry_after: limits.failure_window, json });
@@ -84,14 +84,14 @@ pub async fn count_ip(idp: &Idp, scope: &str, ip: &str, json: bool) -> Result<()
 }
 
 /// Gives back an attempt [`count_ip`] counted that succeeded.
-pub async fn forgive_ip(idp: &Idp, scope: &str, ip: &str) {
+pub async fn forgive_ip(idp: &IdpState, scope: &str, ip: &str) {
     give_back(idp, &ip_key(scope, ip)).await;
 }
 
 /// Counts a sign-in attempt against `account` before its password is checked, waits as the
 /// count asks, and says whether the password may be checked at all.
-pub async fn count_account(idp: &Idp, account: Account<'_>) -> Result<AccountGate, IdpError> {
-    let limits = &idp.settings.limits;
+pub async fn count_account(idp: &IdpState, account: Account<'_>) -> Result<AccountGate, IdpError> {
+    let limits = &idp.core.settings.limits;
     let n = incr(idp, &account_key(account), limits.failure_window, false).await?;
     let gate = account_decision(limits, n);
     if let AccountGate::Open(delay) = gate
@@ -104,19 +104,19 @@ pub async fn count_account(idp: &Idp, account: Account<'_>) -> Result<AccountGat
 
 /// After the right password: the account's failures are cleared (the user proved who they
 /// are), so a few typos earlier in the window do not bring a later lock closer.
-pub async fn forgive_account(idp: &Idp, account: Account<'_>) {
-    let _ = idp.cache.delete(&account_key(account)).await;
+pub async fn forgive_account(idp: &IdpState, account: Account<'_>) {
+    let _ = idp.core.cache.delete(&account_key(account)).await;
 }
 
 /// Gives back an attempt that was never checked (the hashing queue was full).
-pub async fn uncount_account(idp: &Idp, account: Account<'_>) {
+pub async fn uncount_account(idp: &IdpState, account: Account<'_>) {
     give_back(idp, &account_key(account)).await;
 }
 
 /// Counts a new interaction (a stored sign-in in progress) for `ip` and refuses past the
 /// limit with 429: each costs memory until it expires, and creating one needs no credentials.
-pub async fn count_interaction(idp: &Idp, ip: &str) -> Result<(), IdpError> {
-    let limits = &idp.settings.limits;
+pub async fn count_interaction(idp: &IdpState, ip: &str) -> Result<(), IdpError> {
+    let limits = &idp.core.settings.limits;
     let n = incr(idp, &ip_key("interaction", ip), limits.interaction_window, false).await?;
     if over_limit(n, limits.interactions_per_ip) {
         return Err(IdpError::RateLimited { retry_after: limits.interaction_window, json: false });

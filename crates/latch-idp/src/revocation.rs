@@ -3,7 +3,7 @@
 
 use crate::errors::{self, IdpError, JsonUnavailable};
 use crate::ratelimit;
-use crate::state::Idp;
+use crate::state::IdpState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_domain::entities::Application;
@@ -12,7 +12,7 @@ use latch_oidc::params::Params;
 use latch_oidc::tokens::AT_JWT_TYP;
 use latch_oidc::{ErrorCode, OAuthError, crypto};
 
-pub async fn revoke(idp: web::Data<Idp>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+pub async fn revoke(idp: web::Data<IdpState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     match run(&idp, &req, &body).await {
         Ok(r) => r,
         Err(e) => errors::respond(&idp, e),
@@ -27,7 +27,7 @@ fn oauth(e: OAuthError) -> IdpError {
 /// §2.3.1; RFC 7009 §2.1; RFC 7662 §2.1). With `secret_required`, a public client's bare
 /// `client_id` is not enough (introspection is for confidential resource servers).
 pub(crate) async fn authenticated(
-    idp: &Idp,
+    idp: &IdpState,
     req: &HttpRequest,
     body: &[u8],
     endpoint: &str,
@@ -56,10 +56,10 @@ pub(crate) async fn authenticated(
             basic: false,
         });
     }
-    let client = idp.catalog.client(idp.repos.as_ref(), presented.client_id()).await.json_unavailable()?;
+    let client = idp.core.catalog.client(idp.core.repos.as_ref(), presented.client_id()).await.json_unavailable()?;
     let app = client.as_ref().map(|c| c.app.as_ref());
     let secrets = client.as_ref().map(|c| c.secrets.as_slice()).unwrap_or_default();
-    if let Err(e) = client_auth::authenticate(&presented, app, secrets, idp.clock.now()) {
+    if let Err(e) = client_auth::authenticate(&presented, app, secrets, idp.core.clock.now()) {
         return Err(IdpError::Client { error: e.error, basic: e.used_basic });
     }
     ratelimit::forgive_ip(idp, endpoint, &ip).await;
@@ -76,7 +76,7 @@ fn not_yours() -> IdpError {
     oauth(OAuthError::invalid_request("the token was issued to another client"))
 }
 
-async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
+async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
     let (app, params) = authenticated(idp, req, body, "revocation", false).await?;
     let token =
         params.get("token").ok_or_else(|| oauth(OAuthError::invalid_request("parameter `token` is missing")))?;
@@ -85,26 +85,26 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
     let refresh_first = params.get("token_type_hint") != Some("access_token");
     for refresh in [refresh_first, !refresh_first] {
         if refresh {
-            if let Some(r) = idp.repos.get_refresh_token(&hash).await.json_unavailable()? {
+            if let Some(r) = idp.core.repos.get_refresh_token(&hash).await.json_unavailable()? {
                 if r.application_id != app.id {
                     return Err(not_yours());
                 }
                 // RFC 7009 §2.1: revoking a refresh token SHOULD also invalidate the access
                 // tokens of the same grant.
-                idp.repos.delete_refresh_token(&hash).await.json_unavailable()?;
-                idp.repos.delete_grant_access_tokens(&r.grant_id).await.json_unavailable()?;
+                idp.core.repos.delete_refresh_token(&hash).await.json_unavailable()?;
+                idp.core.repos.delete_grant_access_tokens(&r.grant_id).await.json_unavailable()?;
                 return Ok(ok());
             }
-        } else if let Some(a) = idp.repos.get_access_token(&hash).await.json_unavailable()? {
+        } else if let Some(a) = idp.core.repos.get_access_token(&hash).await.json_unavailable()? {
             if a.application_id != app.id {
                 return Err(not_yours());
             }
-            idp.repos.delete_access_token(&hash).await.json_unavailable()?;
+            idp.core.repos.delete_access_token(&hash).await.json_unavailable()?;
             return Ok(ok());
         }
     }
     // RFC 9068 JWT access tokens are self-contained: they cannot be revoked, only expire.
-    if idp.keys().verify(token).is_some_and(|(_, typ)| typ.as_deref() == Some(AT_JWT_TYP)) {
+    if idp.core.keys().verify(token).is_some_and(|(_, typ)| typ.as_deref() == Some(AT_JWT_TYP)) {
         return Err(oauth(OAuthError::new(
             ErrorCode::UnsupportedTokenType,
             "JWT access tokens cannot be revoked; they expire on their own",

@@ -4,7 +4,7 @@ use crate::claims;
 use crate::errors::{self, IdpError, JsonUnavailable};
 use crate::flow;
 use crate::ratelimit;
-use crate::state::Idp;
+use crate::state::IdpState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_domain::entities::{AccessTokenRecord, AppType, Application, RefreshTokenRecord, Resource, User};
@@ -23,7 +23,7 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-pub async fn token(idp: web::Data<Idp>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+pub async fn token(idp: web::Data<IdpState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     match run(&idp, &req, &body).await {
         Ok(r) => r,
         Err(e) => errors::respond(&idp, e),
@@ -38,7 +38,7 @@ fn client_error(e: ClientAuthError) -> IdpError {
     IdpError::Client { error: e.error, basic: e.used_basic }
 }
 
-async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
+async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
     let form = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -54,10 +54,10 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
     params.reject_duplicates().map_err(oauth)?;
     let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let presented = client_auth::extract(authorization, &params).map_err(client_error)?;
-    let client = idp.catalog.client(idp.repos.as_ref(), presented.client_id()).await.json_unavailable()?;
+    let client = idp.core.catalog.client(idp.core.repos.as_ref(), presented.client_id()).await.json_unavailable()?;
     let app = client.as_ref().map(|c| c.app.as_ref());
     let secrets = client.as_ref().map(|c| c.secrets.as_slice()).unwrap_or_default();
-    let now = idp.clock.now();
+    let now = idp.core.clock.now();
     if let Err(e) = client_auth::authenticate(&presented, app, secrets, now) {
         return Err(client_error(e));
     }
@@ -99,27 +99,27 @@ fn single_resource(params: &Params) -> Result<Option<&str>, IdpError> {
     }
 }
 
-fn sign(idp: &Idp, alg: Alg, typ: &str, claims: Map<String, Value>) -> Result<String, IdpError> {
-    idp.keys().sign(alg, typ, claims).map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: true })
+fn sign(idp: &IdpState, alg: Alg, typ: &str, claims: Map<String, Value>) -> Result<String, IdpError> {
+    idp.core.keys().sign(alg, typ, claims).map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: true })
 }
 
 fn jwt_access_token(
-    idp: &Idp,
+    idp: &IdpState,
     app: &Application,
     resource: &Resource,
     user: Option<&User>,
     scopes: &[String],
     auth_time: Option<latch_domain::Timestamp>,
 ) -> Result<String, IdpError> {
-    let jti = idp.token(16);
+    let jti = idp.core.token(16);
     let claims = tokens::access_token_claims(&AccessTokenInput {
-        issuer: &idp.settings.issuer,
+        issuer: &idp.core.settings.issuer,
         audience: &resource.indicator,
         client_id: app.id.as_str(),
         subject: user.map(|u| u.id.as_str()),
         scopes,
         jti: &jti,
-        now: idp.clock.now(),
+        now: idp.core.clock.now(),
         ttl: resource.access_token_ttl,
         auth_time,
     });
@@ -127,25 +127,25 @@ fn jwt_access_token(
 }
 
 /// RFC 6749 §4.1.3 with RFC 7636 §4.6.
-async fn authorization_code(idp: &Idp, app: &Application, params: &Params) -> Result<Value, IdpError> {
+async fn authorization_code(idp: &IdpState, app: &Application, params: &Params) -> Result<Value, IdpError> {
     let code = params.get("code").ok_or_else(|| oauth(OAuthError::invalid_request("parameter `code` is missing")))?;
-    let Some(json) = idp.cache.take(&flow::code_key(code)).await.json_unavailable()? else {
+    let Some(json) = idp.core.cache.take(&flow::code_key(code)).await.json_unavailable()? else {
         // RFC 6749 §4.1.2: a code used twice revokes every token issued from it, including
         // those rotated since.
-        if let Some(prev) = idp.cache.get(&redeemed_key(code)).await.json_unavailable()?
+        if let Some(prev) = idp.core.cache.get(&redeemed_key(code)).await.json_unavailable()?
             && let Ok(prev) = serde_json::from_str::<RedeemedCode>(&prev)
         {
             tracing::warn!(grant = %prev.grant_id, "authorization code replayed; revoking its token family");
-            idp.repos.revoke_token_family(&prev.family).await.json_unavailable()?;
+            idp.core.repos.revoke_token_family(&prev.family).await.json_unavailable()?;
         }
         return Err(oauth(OAuthError::invalid_grant("the code is invalid, expired or already used")));
     };
     let record: CodeRecord =
         serde_json::from_str(&json).map_err(|_| oauth(OAuthError::invalid_grant("the code is invalid")))?;
-    let now = idp.clock.now();
+    let now = idp.core.clock.now();
     latch_oidc::code::check_exchange(&record, &app.id, params.get("redirect_uri"), params.get("code_verifier"), now)
         .map_err(oauth)?;
-    let user = match idp.repos.get_user(&record.user_id).await.json_unavailable()? {
+    let user = match idp.core.repos.get_user(&record.user_id).await.json_unavailable()? {
         Some(u) if !u.is_suspended => u,
         _ => return Err(oauth(OAuthError::invalid_grant("the user of this code no longer exists"))),
     };
@@ -155,27 +155,27 @@ async fn authorization_code(idp: &Idp, app: &Application, params: &Params) -> Re
     let redeemed = RedeemedCode { grant_id: record.grant_id.clone(), family: family.clone() };
     if let Ok(json) = serde_json::to_string(&redeemed) {
         // Remembered a while past the code's own life, so a late replay still revokes.
-        let _ = idp.cache.put(&redeemed_key(code), &json, Duration::from_secs(600)).await;
+        let _ = idp.core.cache.put(&redeemed_key(code), &json, Duration::from_secs(600)).await;
     }
     let identity_scopes = token_scopes::code_identity_scopes(&record);
     let mut body = Map::new();
     let (access_token, expires_in, granted) = match single_resource(params)? {
         Some(indicator) => {
             let resource = idp
-                .catalog
-                .resource(idp.repos.as_ref(), indicator)
+                .core.catalog
+                .resource(idp.core.repos.as_ref(), indicator)
                 .await
                 .json_unavailable()?
                 .ok_or_else(|| oauth(OAuthError::invalid_target("unknown resource")))?;
-            let held = idp.repos.user_resource_scopes(&user.id, &resource.id).await.json_unavailable()?;
+            let held = idp.core.repos.user_resource_scopes(&user.id, &resource.id).await.json_unavailable()?;
             let scopes = token_scopes::code_resource_scopes(&record, indicator, &held).map_err(oauth)?;
             let at = jwt_access_token(idp, app, &resource, Some(&user), &scopes, Some(record.auth_time))?;
             (at, resource.access_token_ttl, scopes)
         }
         None => {
-            let at = idp.token(32);
-            let ttl = idp.settings.access_token_ttl;
-            idp.repos
+            let at = idp.core.token(32);
+            let ttl = idp.core.settings.access_token_ttl;
+            idp.core.repos
                 .insert_access_token(&AccessTokenRecord {
                     token_hash: crypto::token_hash(&at),
                     application_id: app.id.clone(),
@@ -219,7 +219,7 @@ async fn authorization_code(idp: &Idp, app: &Application, params: &Params) -> Re
 }
 
 /// RFC 6749 §4.4 for machine-to-machine apps, with an RFC 8707 resource and RFC 9068 token.
-async fn client_credentials(idp: &Idp, app: &Application, params: &Params) -> Result<Value, IdpError> {
+async fn client_credentials(idp: &IdpState, app: &Application, params: &Params) -> Result<Value, IdpError> {
     if app.app_type != AppType::MachineToMachine {
         return Err(oauth(OAuthError::new(
             ErrorCode::UnauthorizedClient,
@@ -230,12 +230,12 @@ async fn client_credentials(idp: &Idp, app: &Application, params: &Params) -> Re
         oauth(OAuthError::invalid_target("client_credentials needs a `resource` naming an API resource"))
     })?;
     let resource = idp
-        .catalog
-        .resource(idp.repos.as_ref(), indicator)
+        .core.catalog
+        .resource(idp.core.repos.as_ref(), indicator)
         .await
         .json_unavailable()?
         .ok_or_else(|| oauth(OAuthError::invalid_target(format!("unknown resource `{indicator}`"))))?;
-    let allowed = idp.catalog.m2m_scopes(idp.repos.as_ref(), &app.id, &resource.id).await.json_unavailable()?;
+    let allowed = idp.core.catalog.m2m_scopes(idp.core.repos.as_ref(), &app.id, &resource.id).await.json_unavailable()?;
     let granted =
         token_scopes::client_credentials_scopes(&resource.indicator, &allowed, params.get("scope")).map_err(oauth)?;
     let at = jwt_access_token(idp, app, &resource, None, &granted, None)?;
@@ -263,10 +263,10 @@ struct NewRefresh<'a> {
 
 /// Issues a refresh token (DESIGN.md "Tokens": opaque, stored hashed), living the app's
 /// `refreshTokenTtlInDays`. Returns the token.
-async fn issue_refresh_token(idp: &Idp, app: &Application, new: NewRefresh<'_>) -> Result<String, IdpError> {
-    let token = idp.token(32);
-    let now = idp.clock.now();
-    idp.repos
+async fn issue_refresh_token(idp: &IdpState, app: &Application, new: NewRefresh<'_>) -> Result<String, IdpError> {
+    let token = idp.core.token(32);
+    let now = idp.core.clock.now();
+    idp.core.repos
         .insert_refresh_token(&RefreshTokenRecord {
             token_hash: crypto::token_hash(&token),
             grant_id: new.grant.clone(),
@@ -292,17 +292,17 @@ fn refresh_invalid() -> IdpError {
 /// RFC 6749 §6: a refresh, with rotation and reuse detection (RFC 9700 §4.14.2), down-scoping
 /// (`scope`), an RFC 8707 `resource` for a JWT access token, and a new ID token when `openid`
 /// was granted (OpenID Connect Core §12.2: same `sub` and `auth_time`, no `nonce`).
-async fn refresh_token(idp: &Idp, app: &Application, params: &Params) -> Result<Value, IdpError> {
+async fn refresh_token(idp: &IdpState, app: &Application, params: &Params) -> Result<Value, IdpError> {
     let presented = params
         .get("refresh_token")
         .ok_or_else(|| oauth(OAuthError::invalid_request("parameter `refresh_token` is missing")))?;
     let hash = crypto::token_hash(presented);
-    let record = idp.repos.get_refresh_token(&hash).await.json_unavailable()?.ok_or_else(refresh_invalid)?;
-    let now = idp.clock.now();
+    let record = idp.core.repos.get_refresh_token(&hash).await.json_unavailable()?.ok_or_else(refresh_invalid)?;
+    let now = idp.core.clock.now();
     if refresh::check(&record, app.id.as_str(), now).map_err(oauth)? == Usable::Replayed {
         return Err(replayed(idp, &record.grant_id).await);
     }
-    let user = match idp.repos.get_user(&record.user_id).await.json_unavailable()? {
+    let user = match idp.core.repos.get_user(&record.user_id).await.json_unavailable()? {
         Some(u) if !u.is_suspended => u,
         _ => return Err(refresh_invalid()),
     };
@@ -316,21 +316,21 @@ async fn refresh_token(idp: &Idp, app: &Application, params: &Params) -> Result<
         }
         Some(indicator) => {
             let resource = idp
-                .catalog
-                .resource(idp.repos.as_ref(), indicator)
+                .core.catalog
+                .resource(idp.core.repos.as_ref(), indicator)
                 .await
                 .json_unavailable()?
                 .ok_or_else(|| oauth(OAuthError::invalid_target("unknown resource")))?;
-            let held = idp.repos.user_resource_scopes(&user.id, &resource.id).await.json_unavailable()?;
+            let held = idp.core.repos.user_resource_scopes(&user.id, &resource.id).await.json_unavailable()?;
             let scopes = refresh::resource_scopes(&record, indicator, requested, &held).map_err(oauth)?;
             let at = jwt_access_token(idp, app, &resource, Some(&user), &scopes, Some(record.auth_time))?;
             (at, resource.access_token_ttl, scopes)
         }
         None => {
             let scopes = refresh::down_scope(&carried, requested).map_err(oauth)?;
-            let at = idp.token(32);
-            let ttl = idp.settings.access_token_ttl;
-            idp.repos
+            let at = idp.core.token(32);
+            let ttl = idp.core.settings.access_token_ttl;
+            idp.core.repos
                 .insert_access_token(&AccessTokenRecord {
                     token_hash: crypto::token_hash(&at),
                     application_id: app.id.clone(),
@@ -363,7 +363,7 @@ async fn refresh_token(idp: &Idp, app: &Application, params: &Params) -> Result<
             },
         )
         .await?;
-        if !idp.repos.consume_refresh_token(&hash, now).await.json_unavailable()? {
+        if !idp.core.repos.consume_refresh_token(&hash, now).await.json_unavailable()? {
             return Err(replayed(idp, &record.grant_id).await);
         }
         body.insert("refresh_token".into(), json!(token));
@@ -390,9 +390,9 @@ async fn refresh_token(idp: &Idp, app: &Application, params: &Params) -> Result<
 
 /// A rotated-out refresh token came back: whoever holds the family may be an attacker, so
 /// every refresh and opaque access token of the grant goes (RFC 9700 §4.14.2).
-async fn replayed(idp: &Idp, grant: &GrantId) -> IdpError {
+async fn replayed(idp: &IdpState, grant: &GrantId) -> IdpError {
     tracing::warn!(%grant, "refresh token reused; revoking the grant's tokens");
-    if let Err(e) = idp.repos.revoke_grant_tokens(grant).await {
+    if let Err(e) = idp.core.repos.revoke_grant_tokens(grant).await {
         return IdpError::Unavailable { detail: e.to_string(), json: true };
     }
     oauth(OAuthError::invalid_grant("the refresh token was already used; the authorization is revoked"))
@@ -400,14 +400,14 @@ async fn replayed(idp: &Idp, grant: &GrantId) -> IdpError {
 
 /// The ID token of a refresh (OpenID Connect Core §12.2): the original `auth_time`, no `nonce`.
 async fn refreshed_id_token(
-    idp: &Idp,
+    idp: &IdpState,
     app: &Application,
     user: &User,
     record: &RefreshTokenRecord,
     scopes: &[String],
     access_token: &str,
 ) -> Result<String, IdpError> {
-    let shared = match idp.repos.get_grant_by_id(&record.grant_id).await.json_unavailable()? {
+    let shared = match idp.core.repos.get_grant_by_id(&record.grant_id).await.json_unavailable()? {
         Some(g) => g.details.organizations,
         None => Vec::new(),
     };
@@ -423,7 +423,7 @@ async fn refreshed_id_token(
 /// must be a member and have shared the organization with the app.
 #[allow(clippy::too_many_arguments)]
 async fn organization_token(
-    idp: &Idp,
+    idp: &IdpState,
     app: &Application,
     record: &RefreshTokenRecord,
     user: &User,
@@ -436,49 +436,49 @@ async fn organization_token(
     if !carried.iter().any(|s| s == scope::ORGANIZATIONS) {
         return Err(refused("this authorization does not include organizations"));
     }
-    let grant = idp.repos.get_grant_by_id(&record.grant_id).await.json_unavailable()?;
+    let grant = idp.core.repos.get_grant_by_id(&record.grant_id).await.json_unavailable()?;
     let Some(grant) = grant.filter(|g| g.details.organizations.contains(org)) else {
         return Err(refused("the user has not shared this organization with the application, or is not a member"));
     };
-    if !idp.repos.is_organization_member(org, &user.id).await.json_unavailable()? {
+    if !idp.core.repos.is_organization_member(org, &user.id).await.json_unavailable()? {
         return Err(refused("the user has not shared this organization with the application, or is not a member"));
     }
     // What the app may ask for (third-party apps: their permissions; first-party: anything).
     let permits =
-        if app.is_third_party { Some(idp.repos.list_consent_scopes(&app.id).await.json_unavailable()?) } else { None };
+        if app.is_third_party { Some(idp.core.repos.list_consent_scopes(&app.id).await.json_unavailable()?) } else { None };
     let mut permitted: Option<Vec<String>> = permits.as_ref().map(|_| Vec::new());
     let (audience, ttl, held, granted) = match resource {
         None => {
             if let (Some(list), Some(names)) = (&permits, permitted.as_mut()) {
                 for c in list.iter().filter(|c| c.scope_type == ConsentScopeType::Organization) {
                     if let Some(s) =
-                        idp.repos.get_organization_scope(&c.scope_ref.as_str().into()).await.json_unavailable()?
+                        idp.core.repos.get_organization_scope(&c.scope_ref.as_str().into()).await.json_unavailable()?
                     {
                         names.push(s.name);
                     }
                 }
             }
-            let held = idp.repos.user_organization_scopes(&user.id, org).await.json_unavailable()?;
+            let held = idp.core.repos.user_organization_scopes(&user.id, org).await.json_unavailable()?;
             let audience = format!("urn:latch:organization:{org}");
-            (audience, idp.settings.access_token_ttl, held, grant.details.organization_scopes.clone())
+            (audience, idp.core.settings.access_token_ttl, held, grant.details.organization_scopes.clone())
         }
         Some(indicator) => {
             let res = idp
-                .catalog
-                .resource(idp.repos.as_ref(), indicator)
+                .core.catalog
+                .resource(idp.core.repos.as_ref(), indicator)
                 .await
                 .json_unavailable()?
                 .ok_or_else(|| oauth(OAuthError::invalid_target("unknown resource")))?;
             if let (Some(list), Some(names)) = (&permits, permitted.as_mut()) {
                 for c in list.iter().filter(|c| c.scope_type == ConsentScopeType::OrganizationResource) {
-                    if let Some(s) = idp.repos.get_scope(&c.scope_ref.as_str().into()).await.json_unavailable()?
+                    if let Some(s) = idp.core.repos.get_scope(&c.scope_ref.as_str().into()).await.json_unavailable()?
                         && s.resource_id == res.id
                     {
                         names.push(s.name);
                     }
                 }
             }
-            let held = idp.repos.user_organization_resource_scopes(&user.id, org, &res.id).await.json_unavailable()?;
+            let held = idp.core.repos.user_organization_resource_scopes(&user.id, org, &res.id).await.json_unavailable()?;
             let granted = grant.details.organization_resource_scopes.get(indicator).cloned().unwrap_or_default();
             (res.indicator.clone(), res.access_token_ttl, held, granted)
         }
@@ -491,15 +491,15 @@ async fn organization_token(
         resource,
     })
     .map_err(oauth)?;
-    let jti = idp.token(16);
+    let jti = idp.core.token(16);
     let mut claims = tokens::access_token_claims(&AccessTokenInput {
-        issuer: &idp.settings.issuer,
+        issuer: &idp.core.settings.issuer,
         audience: &audience,
         client_id: app.id.as_str(),
         subject: Some(user.id.as_str()),
         scopes: &scopes,
         jti: &jti,
-        now: idp.clock.now(),
+        now: idp.core.clock.now(),
         ttl,
         auth_time: Some(record.auth_time),
     });

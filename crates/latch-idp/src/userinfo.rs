@@ -2,14 +2,14 @@
 //! RFC 6750 §2.1 (header) or §2.2 (form body).
 
 use crate::errors::{self, IdpError, JsonUnavailable};
-use crate::state::Idp;
+use crate::state::IdpState;
 use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_domain::scope;
 use latch_oidc::params::Params;
 use latch_oidc::{ErrorCode, OAuthError, crypto};
 
-pub async fn userinfo(idp: web::Data<Idp>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+pub async fn userinfo(idp: web::Data<IdpState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     match run(&idp, &req, &body).await {
         Ok(r) => r,
         Err(e) => errors::respond(&idp, e),
@@ -47,18 +47,18 @@ fn bearer_token(req: &HttpRequest, body: &[u8]) -> Result<Option<String>, IdpErr
     }
 }
 
-async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
+async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
     let Some(token) = bearer_token(req, body)? else { return Err(IdpError::Bearer(None)) };
     if token.is_empty() || token.len() > 4096 {
         return Err(invalid("the access token is malformed"));
     }
     let record = idp
-        .repos
+        .core.repos
         .get_access_token(&crypto::token_hash(&token))
         .await
         .json_unavailable()?
         .ok_or_else(|| invalid("the access token is unknown, revoked or expired"))?;
-    if record.expires_at <= idp.clock.now() {
+    if record.expires_at <= idp.core.clock.now() {
         return Err(invalid("the access token is unknown, revoked or expired"));
     }
     let scopes = scope::split(&record.scope);
@@ -66,13 +66,13 @@ async fn run(idp: &Idp, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, 
         return Err(invalid("the access token was not issued with the openid scope"));
     }
     let Some(user_id) = &record.user_id else { return Err(invalid("the access token has no user")) };
-    let user = match idp.repos.get_user(user_id).await.json_unavailable()? {
+    let user = match idp.core.repos.get_user(user_id).await.json_unavailable()? {
         Some(u) if !u.is_suspended => u,
         _ => return Err(invalid("the user no longer exists")),
     };
     let shared = match &record.grant_id {
         Some(g) if scopes.iter().any(|s| s == scope::ORGANIZATIONS || s == scope::ORGANIZATION_ROLES) => {
-            idp.repos.get_grant_by_id(g).await.json_unavailable()?.map(|g| g.details.organizations).unwrap_or_default()
+            idp.core.repos.get_grant_by_id(g).await.json_unavailable()?.map(|g| g.details.organizations).unwrap_or_default()
         }
         _ => Vec::new(),
     };

@@ -3,7 +3,7 @@
 //! removed admin role, a suspension or a deleted app takes effect at once (DESIGN.md "Scopes are
 //! per resource"). Used by the admin API and the console's consent preview.
 
-use crate::state::Idp;
+use crate::Core;
 use latch_domain::admin::{ADMIN_RESOURCE, ADMIN_SCOPE};
 use latch_oidc::bearer::{self, AdminCaller, Rejected};
 
@@ -32,7 +32,7 @@ fn unavailable(e: impl std::fmt::Display) -> AdminDenied {
 }
 
 /// The caller an admin token speaks for, checked against what is stored now.
-pub async fn authorize_admin(idp: &Idp, token: &str) -> Result<AdminCaller, AdminDenied> {
+pub async fn authorize_admin(idp: &Core, token: &str) -> Result<AdminCaller, AdminDenied> {
     let (claims, typ) = idp.keys().verify(token).ok_or(AdminDenied::from(Rejected::Invalid))?;
     let facts =
         bearer::validate_access_token(&claims, typ.as_deref(), &idp.settings.issuer, ADMIN_RESOURCE, idp.clock.now())?;

@@ -1,0 +1,136 @@
+//! [`Core`]: the services a running Latch holds (stores, ports, key ring, caches, settings),
+//! shared by the IdP, the admin API and the command line.
+
+use crate::catalog::Catalog;
+use crate::hashing::HashPool;
+use latch_domain::ephemeral::EphemeralStore;
+use latch_domain::repo::Repositories;
+use latch_domain::{Clock, Random};
+use latch_oidc::keys::KeySet;
+use latch_oidc::password::PasswordHasher;
+use std::sync::{Arc, RwLock};
+
+pub use latch_oidc::limits::RateLimits;
+
+/// Settings the services need, derived from configuration by the binary.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// `<public_url>/oidc`.
+    pub issuer: String,
+    pub public_url: String,
+    pub access_token_ttl: i64,
+    pub id_token_ttl: i64,
+    pub code_ttl: i64,
+    /// How long an interaction is kept once the user has signed in (consent may follow).
+    pub interaction_ttl: i64,
+    /// How long an interaction waits for its sign-in form (seconds; at most `interaction_ttl`):
+    /// unauthenticated requests create these, so they do not stay for the full hour.
+    pub sign_in_ttl: i64,
+    pub session_ttl: i64,
+    /// A session unused this long (seconds) is no longer accepted.
+    pub session_idle_timeout: i64,
+    /// Seconds a previous signing key keeps verifying after a rotation.
+    pub key_grace_period: i64,
+    /// Seconds between automatic rotations; 0 turns the schedule off.
+    pub key_rotation_interval: i64,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+    /// Attempt and creation limits held in the ephemeral store.
+    pub limits: RateLimits,
+    /// Password-hashing jobs that may wait for a thread before sign-ins are told to retry.
+    pub hash_queue: usize,
+}
+
+impl Settings {
+    /// Cookies get `Secure` when Latch is reached over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// An absolute URL of one of Latch's own pages: built from `public_url`, never from the
+    /// request's Host.
+    pub fn own(&self, path_and_query: &str) -> String {
+        format!("{}{}", self.public_url, path_and_query)
+    }
+
+    /// The path cookies are scoped to: the path of `public_url`, or `/`.
+    pub fn cookie_path(&self) -> String {
+        url::Url::parse(&self.public_url)
+            .ok()
+            .map(|u| u.path().trim_end_matches('/').to_owned())
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "/".to_owned())
+    }
+}
+
+/// The stores and ports a [`Core`] is built from.
+pub struct CoreDeps {
+    pub repos: Arc<dyn Repositories>,
+    pub cache: Arc<dyn EphemeralStore>,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn Random>,
+    pub hasher: PasswordHasher,
+}
+
+/// The running services. Every change to durable data goes through a command
+/// (`crate::commands`), which writes one unit of work, audits it and announces it.
+pub struct Core {
+    pub settings: Settings,
+    pub repos: Arc<dyn Repositories>,
+    pub cache: Arc<dyn EphemeralStore>,
+    pub clock: Arc<dyn Clock>,
+    pub random: Arc<dyn Random>,
+    pub hasher: PasswordHasher,
+    /// What token requests read, cached per node (`catalog.rs`).
+    pub catalog: Catalog,
+    /// Where password hashes are computed (`hashing.rs`).
+    pub hash_pool: HashPool,
+    keys: RwLock<Arc<KeySet>>,
+    secret_key: [u8; 32],
+}
+
+impl Core {
+    pub fn new(settings: Settings, deps: CoreDeps, secret_key: &[u8; 32], keys: KeySet) -> Core {
+        let CoreDeps { repos, cache, clock, random, hasher } = deps;
+        Core {
+            hash_pool: HashPool::new(
+                std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+                settings.hash_queue,
+            ),
+            settings,
+            repos,
+            cache,
+            clock,
+            random,
+            hasher,
+            catalog: Catalog::default(),
+            keys: RwLock::new(Arc::new(keys)),
+            secret_key: *secret_key,
+        }
+    }
+
+    /// The key set in memory (never re-read per request).
+    pub fn keys(&self) -> Arc<KeySet> {
+        self.keys.read().map(|k| k.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Replaces the key set (after a rotation).
+    pub(crate) fn set_keys(&self, keys: KeySet) {
+        let mut guard = self.keys.write().unwrap_or_else(|p| p.into_inner());
+        *guard = Arc::new(keys);
+    }
+
+    pub(crate) fn secret_key(&self) -> &[u8; 32] {
+        &self.secret_key
+    }
+
+    /// The key the IdP signs its cookies with, derived from the secret key.
+    pub fn cookie_key_material(&self) -> [u8; 64] {
+        latch_oidc::crypto::derive_cookie_key(&self.secret_key)
+    }
+
+    /// A fresh random token of `bytes` bytes, base64url.
+    pub fn token(&self, bytes: usize) -> String {
+        latch_oidc::crypto::random_token(self.random.as_ref(), bytes)
+    }
+}
