@@ -1,5 +1,6 @@
 //! Consent-screen branding of an application.
 
+use super::{Conn, QResult};
 use crate::db::Db;
 use crate::schema::*;
 use async_trait::async_trait;
@@ -52,6 +53,23 @@ impl From<BrandingRow> for Branding {
     }
 }
 
+/// Inserts the branding of `branding.application_id`, or replaces every field of it, in one
+/// upsert.
+pub(super) fn put_branding(conn: &mut Conn, branding: &Branding) -> QResult<()> {
+    let row = BrandingRow::from(branding);
+    per_backend!(conn, |c| diesel::insert_into(application_branding::table)
+        .values(&row)
+        .on_conflict(application_branding::application_id)
+        .do_update()
+        .set(&row)
+        .execute(c))?;
+    Ok(())
+}
+
+pub(super) fn delete_branding(conn: &mut Conn, app: &ApplicationId) -> QResult<bool> {
+    Ok(diesel::delete(application_branding::table.find(app.as_str())).execute(conn)? > 0)
+}
+
 #[async_trait]
 impl BrandingRepo for Db {
     async fn get_branding(&self, app: &ApplicationId) -> RepoResult<Option<Branding>> {
@@ -68,21 +86,12 @@ impl BrandingRepo for Db {
     }
 
     async fn put_branding(&self, branding: &Branding) -> RepoResult<()> {
-        let row = BrandingRow::from(branding);
-        self.tx(move |conn| {
-            // Write first, so a SQLite transaction takes the write lock before it reads.
-            let updated =
-                diesel::update(application_branding::table.find(row.application_id.clone())).set(&row).execute(conn)?;
-            if updated == 0 {
-                diesel::insert_into(application_branding::table).values(&row).execute(conn)?;
-            }
-            Ok(())
-        })
-        .await
+        let branding = branding.clone();
+        self.run(move |conn| put_branding(conn, &branding)).await
     }
 
     async fn delete_branding(&self, app: &ApplicationId) -> RepoResult<bool> {
-        let app = app.0.clone();
-        self.run(move |conn| Ok(diesel::delete(application_branding::table.find(app)).execute(conn)? > 0)).await
+        let app = app.clone();
+        self.run(move |conn| delete_branding(conn, &app)).await
     }
 }

@@ -1,6 +1,6 @@
 //! Grants (a user's consent to an application), one per user and application, and their listing.
 
-use super::json_text;
+use super::{json_text, limit};
 use crate::db::Db;
 use crate::schema::*;
 use async_trait::async_trait;
@@ -11,34 +11,45 @@ use latch_domain::ids::*;
 use latch_domain::orgs::GrantListRepo;
 use latch_domain::repo::*;
 
+/// A grant as stored: its details are JSON text.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = grants)]
+struct GrantRow {
+    id: String,
+    user_id: String,
+    application_id: String,
+    details: String,
+    created_at: i64,
+    updated_at: i64,
+    last_used_at: Option<i64>,
+}
+
+impl From<GrantRow> for Grant {
+    fn from(r: GrantRow) -> Self {
+        Grant {
+            id: GrantId(r.id),
+            user_id: UserId(r.user_id),
+            application_id: ApplicationId(r.application_id),
+            details: serde_json::from_str(&r.details).unwrap_or_default(),
+            created_at: Timestamp(r.created_at),
+            updated_at: Timestamp(r.updated_at),
+            last_used_at: r.last_used_at.map(Timestamp),
+        }
+    }
+}
+
 #[async_trait]
 impl GrantRepo for Db {
     async fn get_grant(&self, user: &UserId, app: &ApplicationId) -> RepoResult<Option<Grant>> {
         let (user, app) = (user.0.clone(), app.0.clone());
         self.run(move |conn| {
-            let row: Option<(String, String, String, String, i64, i64, Option<i64>)> = grants::table
+            Ok(grants::table
                 .filter(grants::user_id.eq(user))
                 .filter(grants::application_id.eq(app))
-                .select((
-                    grants::id,
-                    grants::user_id,
-                    grants::application_id,
-                    grants::details,
-                    grants::created_at,
-                    grants::updated_at,
-                    grants::last_used_at,
-                ))
+                .select(GrantRow::as_select())
                 .first(conn)
-                .optional()?;
-            Ok(row.map(|(id, user, app, details, created, updated, used)| Grant {
-                id: GrantId(id),
-                user_id: UserId(user),
-                application_id: ApplicationId(app),
-                details: serde_json::from_str(&details).unwrap_or_default(),
-                created_at: Timestamp(created),
-                updated_at: Timestamp(updated),
-                last_used_at: used.map(Timestamp),
-            }))
+                .optional()?
+                .map(Grant::from))
         })
         .await
     }
@@ -83,33 +94,6 @@ impl GrantRepo for Db {
     }
 }
 
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = grants)]
-struct GrantRow {
-    id: String,
-    user_id: String,
-    application_id: String,
-    details: String,
-    created_at: i64,
-    updated_at: i64,
-    last_used_at: Option<i64>,
-}
-
-/// The same conversion as `GrantRepo::get_grant` above: details are JSON text.
-impl From<GrantRow> for Grant {
-    fn from(r: GrantRow) -> Self {
-        Grant {
-            id: GrantId(r.id),
-            user_id: UserId(r.user_id),
-            application_id: ApplicationId(r.application_id),
-            details: serde_json::from_str(&r.details).unwrap_or_default(),
-            created_at: Timestamp(r.created_at),
-            updated_at: Timestamp(r.updated_at),
-            last_used_at: r.last_used_at.map(Timestamp),
-        }
-    }
-}
-
 #[async_trait]
 impl GrantListRepo for Db {
     async fn list_user_grants(&self, user: &UserId) -> RepoResult<Vec<Grant>> {
@@ -121,6 +105,22 @@ impl GrantListRepo for Db {
                 .select(GrantRow::as_select())
                 .load(conn)?;
             Ok(rows.into_iter().map(Grant::from).collect())
+        })
+        .await
+    }
+
+    async fn page_user_grants(&self, user: &UserId, page: Page) -> RepoResult<(Vec<Grant>, i64)> {
+        let user = user.0.clone();
+        self.run(move |conn| {
+            let total: i64 = grants::table.filter(grants::user_id.eq(&user)).count().get_result(conn)?;
+            let rows = grants::table
+                .filter(grants::user_id.eq(&user))
+                .order((grants::created_at, grants::id))
+                .limit(limit(page))
+                .offset(page.offset())
+                .select(GrantRow::as_select())
+                .load(conn)?;
+            Ok((rows.into_iter().map(Grant::from).collect(), total))
         })
         .await
     }

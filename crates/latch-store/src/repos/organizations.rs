@@ -1,11 +1,15 @@
-//! Organizations, their members and members' roles, organization scopes and organization roles.
+//! Organizations, their members and the members' organization roles, and the trait impl of
+//! [`OrganizationRepo`] (organization scopes and roles are in `organization_roles.rs`).
 
-use super::id_set;
+use super::organization_roles::{self as roles, OrgRoleRow};
+use super::users::UserRow;
+use super::{Conn, QResult, id_set, limit};
 use crate::db::Db;
 use crate::schema::*;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use latch_domain::Timestamp;
+use latch_domain::entities::{Scope, User};
 use latch_domain::ids::*;
 use latch_domain::orgs::*;
 use latch_domain::repo::*;
@@ -30,62 +34,112 @@ impl From<OrgRow> for Organization {
     }
 }
 
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = organization_scopes)]
-struct OrgScopeRow {
-    id: String,
-    name: String,
-    description: String,
-    created_at: i64,
+// ---------------------------------------------------------------- writes
+
+pub(super) fn insert_organization(conn: &mut Conn, o: &Organization) -> QResult<()> {
+    diesel::insert_into(organizations::table)
+        .values((
+            organizations::id.eq(o.id.as_str()),
+            organizations::name.eq(&o.name),
+            organizations::description.eq(&o.description),
+            organizations::created_at.eq(o.created_at.0),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
-impl From<OrgScopeRow> for OrganizationScope {
-    fn from(r: OrgScopeRow) -> Self {
-        OrganizationScope {
-            id: OrganizationScopeId(r.id),
-            name: r.name,
-            description: r.description,
-            created_at: Timestamp(r.created_at),
-        }
+pub(super) fn update_organization(conn: &mut Conn, o: &Organization) -> QResult<bool> {
+    let n = diesel::update(organizations::table.find(o.id.as_str()))
+        .set((organizations::name.eq(&o.name), organizations::description.eq(&o.description)))
+        .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Deletes the organization: memberships cascade, and member roles cascade from memberships.
+pub(super) fn delete_organization(conn: &mut Conn, id: &OrganizationId) -> QResult<bool> {
+    Ok(diesel::delete(organizations::table.find(id.as_str())).execute(conn)? > 0)
+}
+
+/// Makes `users` members of `org` (joined at `at`) in one insert; existing members keep their
+/// membership and its join time.
+pub(super) fn add_organization_members(
+    conn: &mut Conn,
+    org: &OrganizationId,
+    users: &[UserId],
+    at: Timestamp,
+) -> QResult<()> {
+    let rows: Vec<_> = id_set(users, UserId::as_str)
+        .into_iter()
+        .map(|user| {
+            (
+                organization_memberships::organization_id.eq(org.as_str()),
+                organization_memberships::user_id.eq(user),
+                organization_memberships::created_at.eq(at.0),
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
     }
+    per_backend!(conn, |c| diesel::insert_into(organization_memberships::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(())
 }
 
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = organization_roles)]
-struct OrgRoleRow {
-    id: String,
-    name: String,
-    description: String,
-    created_at: i64,
+/// Removes the membership; the member's organization roles in `org` cascade from it.
+pub(super) fn remove_organization_member(conn: &mut Conn, org: &OrganizationId, user: &UserId) -> QResult<bool> {
+    let n = diesel::delete(
+        organization_memberships::table
+            .filter(organization_memberships::organization_id.eq(org.as_str()))
+            .filter(organization_memberships::user_id.eq(user.as_str())),
+    )
+    .execute(conn)?;
+    Ok(n > 0)
 }
 
-impl From<OrgRoleRow> for OrganizationRole {
-    fn from(r: OrgRoleRow) -> Self {
-        OrganizationRole {
-            id: OrganizationRoleId(r.id),
-            name: r.name,
-            description: r.description,
-            created_at: Timestamp(r.created_at),
-        }
+/// Makes `roles` exactly the organization roles of `user` in `org`: a delete, then one insert
+/// (the membership is a foreign key of each row).
+pub(super) fn set_organization_member_roles(
+    conn: &mut Conn,
+    org: &OrganizationId,
+    user: &UserId,
+    roles: &[OrganizationRoleId],
+) -> QResult<()> {
+    diesel::delete(
+        organization_user_roles::table
+            .filter(organization_user_roles::organization_id.eq(org.as_str()))
+            .filter(organization_user_roles::user_id.eq(user.as_str())),
+    )
+    .execute(conn)?;
+    let rows: Vec<_> = id_set(roles, OrganizationRoleId::as_str)
+        .into_iter()
+        .map(|role| {
+            (
+                organization_user_roles::organization_id.eq(org.as_str()),
+                organization_user_roles::user_id.eq(user.as_str()),
+                organization_user_roles::organization_role_id.eq(role),
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
     }
+    per_backend!(conn, |c| diesel::insert_into(organization_user_roles::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    Ok(())
 }
+
+// ---------------------------------------------------------------- the trait
 
 #[async_trait]
 impl OrganizationRepo for Db {
     async fn insert_organization(&self, org: &Organization) -> RepoResult<()> {
         let o = org.clone();
-        self.run(move |conn| {
-            diesel::insert_into(organizations::table)
-                .values((
-                    organizations::id.eq(o.id.0),
-                    organizations::name.eq(o.name),
-                    organizations::description.eq(o.description),
-                    organizations::created_at.eq(o.created_at.0),
-                ))
-                .execute(conn)
-                .map(|_| ())
-        })
-        .await
+        self.run(move |conn| insert_organization(conn, &o)).await
     }
 
     async fn get_organization(&self, id: &OrganizationId) -> RepoResult<Option<Organization>> {
@@ -103,19 +157,12 @@ impl OrganizationRepo for Db {
 
     async fn update_organization(&self, org: &Organization) -> RepoResult<bool> {
         let o = org.clone();
-        self.run(move |conn| {
-            let n = diesel::update(organizations::table.find(o.id.0))
-                .set((organizations::name.eq(o.name), organizations::description.eq(o.description)))
-                .execute(conn)?;
-            Ok(n > 0)
-        })
-        .await
+        self.run(move |conn| update_organization(conn, &o)).await
     }
 
     async fn delete_organization(&self, id: &OrganizationId) -> RepoResult<bool> {
-        let id = id.0.clone();
-        // Memberships cascade, and member roles cascade from memberships.
-        self.run(move |conn| Ok(diesel::delete(organizations::table.find(id)).execute(conn)? > 0)).await
+        let id = id.clone();
+        self.run(move |conn| delete_organization(conn, &id)).await
     }
 
     async fn list_organizations(&self, page: Page) -> RepoResult<(Vec<Organization>, i64)> {
@@ -123,7 +170,7 @@ impl OrganizationRepo for Db {
             let total: i64 = organizations::table.count().get_result(conn)?;
             let rows = organizations::table
                 .order((organizations::created_at, organizations::id))
-                .limit(i64::from(page.size))
+                .limit(limit(page))
                 .offset(page.offset())
                 .select(OrgRow::as_select())
                 .load(conn)?;
@@ -133,46 +180,13 @@ impl OrganizationRepo for Db {
     }
 
     async fn add_organization_members(&self, org: &OrganizationId, users: &[UserId], at: Timestamp) -> RepoResult<()> {
-        let org = org.0.clone();
-        let users = id_set(users, UserId::as_str);
-        self.tx(move |conn| {
-            for user in users {
-                // Write first, so a SQLite transaction takes the write lock before it reads: a
-                // no-op update tells whether the membership exists and keeps its join time.
-                let existing = diesel::update(
-                    organization_memberships::table
-                        .filter(organization_memberships::organization_id.eq(&org))
-                        .filter(organization_memberships::user_id.eq(&user)),
-                )
-                .set(organization_memberships::created_at.eq(organization_memberships::created_at))
-                .execute(conn)?;
-                if existing == 0 {
-                    diesel::insert_into(organization_memberships::table)
-                        .values((
-                            organization_memberships::organization_id.eq(&org),
-                            organization_memberships::user_id.eq(&user),
-                            organization_memberships::created_at.eq(at.0),
-                        ))
-                        .execute(conn)?;
-                }
-            }
-            Ok(())
-        })
-        .await
+        let (org, users) = (org.clone(), users.to_vec());
+        self.run(move |conn| add_organization_members(conn, &org, &users, at)).await
     }
 
     async fn remove_organization_member(&self, org: &OrganizationId, user: &UserId) -> RepoResult<bool> {
-        let (org, user) = (org.0.clone(), user.0.clone());
-        self.run(move |conn| {
-            let n = diesel::delete(
-                organization_memberships::table
-                    .filter(organization_memberships::organization_id.eq(org))
-                    .filter(organization_memberships::user_id.eq(user)),
-            )
-            .execute(conn)?;
-            Ok(n > 0)
-        })
-        .await
+        let (org, user) = (org.clone(), user.clone());
+        self.run(move |conn| remove_organization_member(conn, &org, &user)).await
     }
 
     async fn list_organization_members(&self, org: &OrganizationId, page: Page) -> RepoResult<(Vec<UserId>, i64)> {
@@ -185,11 +199,61 @@ impl OrganizationRepo for Db {
             let ids: Vec<String> = organization_memberships::table
                 .filter(organization_memberships::organization_id.eq(&org))
                 .order((organization_memberships::created_at, organization_memberships::user_id))
-                .limit(i64::from(page.size))
+                .limit(limit(page))
                 .offset(page.offset())
                 .select(organization_memberships::user_id)
                 .load(conn)?;
             Ok((ids.into_iter().map(UserId).collect(), total))
+        })
+        .await
+    }
+
+    async fn page_organization_members(&self, org: &OrganizationId, page: Page) -> RepoResult<(Vec<User>, i64)> {
+        let org = org.0.clone();
+        self.run(move |conn| {
+            let total: i64 = organization_memberships::table
+                .filter(organization_memberships::organization_id.eq(&org))
+                .count()
+                .get_result(conn)?;
+            let rows = users::table
+                .inner_join(organization_memberships::table.on(organization_memberships::user_id.eq(users::id)))
+                .filter(organization_memberships::organization_id.eq(&org))
+                .order((organization_memberships::created_at, organization_memberships::user_id))
+                .limit(limit(page))
+                .offset(page.offset())
+                .select(UserRow::as_select())
+                .load(conn)?;
+            Ok((rows.into_iter().map(User::from).collect(), total))
+        })
+        .await
+    }
+
+    async fn page_organization_member_roles(
+        &self,
+        org: &OrganizationId,
+        user: &UserId,
+        page: Page,
+    ) -> RepoResult<(Vec<OrganizationRole>, i64)> {
+        let (org, user) = (org.0.clone(), user.0.clone());
+        self.run(move |conn| {
+            let total: i64 = organization_user_roles::table
+                .filter(organization_user_roles::organization_id.eq(&org))
+                .filter(organization_user_roles::user_id.eq(&user))
+                .count()
+                .get_result(conn)?;
+            let rows = organization_roles::table
+                .inner_join(
+                    organization_user_roles::table
+                        .on(organization_user_roles::organization_role_id.eq(organization_roles::id)),
+                )
+                .filter(organization_user_roles::organization_id.eq(&org))
+                .filter(organization_user_roles::user_id.eq(&user))
+                .order((organization_roles::name, organization_roles::id))
+                .limit(limit(page))
+                .offset(page.offset())
+                .select(OrgRoleRow::as_select())
+                .load(conn)?;
+            Ok((rows.into_iter().map(OrganizationRole::from).collect(), total))
         })
         .await
     }
@@ -213,27 +277,8 @@ impl OrganizationRepo for Db {
         user: &UserId,
         roles: &[OrganizationRoleId],
     ) -> RepoResult<()> {
-        let (org, user) = (org.0.clone(), user.0.clone());
-        let roles = id_set(roles, OrganizationRoleId::as_str);
-        self.tx(move |conn| {
-            diesel::delete(
-                organization_user_roles::table
-                    .filter(organization_user_roles::organization_id.eq(&org))
-                    .filter(organization_user_roles::user_id.eq(&user)),
-            )
-            .execute(conn)?;
-            for role in roles {
-                diesel::insert_into(organization_user_roles::table)
-                    .values((
-                        organization_user_roles::organization_id.eq(&org),
-                        organization_user_roles::user_id.eq(&user),
-                        organization_user_roles::organization_role_id.eq(&role),
-                    ))
-                    .execute(conn)?;
-            }
-            Ok(())
-        })
-        .await
+        let (org, user, roles) = (org.clone(), user.clone(), roles.to_vec());
+        self.tx(move |conn| set_organization_member_roles(conn, &org, &user, &roles)).await
     }
 
     async fn organization_member_roles(
@@ -276,120 +321,50 @@ impl OrganizationRepo for Db {
 
     async fn insert_organization_scope(&self, scope: &OrganizationScope) -> RepoResult<()> {
         let s = scope.clone();
-        self.run(move |conn| {
-            diesel::insert_into(organization_scopes::table)
-                .values((
-                    organization_scopes::id.eq(s.id.0),
-                    organization_scopes::name.eq(s.name),
-                    organization_scopes::description.eq(s.description),
-                    organization_scopes::created_at.eq(s.created_at.0),
-                ))
-                .execute(conn)
-                .map(|_| ())
-        })
-        .await
+        self.run(move |conn| roles::insert_organization_scope(conn, &s)).await
     }
 
     async fn get_organization_scope(&self, id: &OrganizationScopeId) -> RepoResult<Option<OrganizationScope>> {
-        let id = id.0.clone();
-        self.run(move |conn| {
-            Ok(organization_scopes::table
-                .find(id)
-                .select(OrgScopeRow::as_select())
-                .first(conn)
-                .optional()?
-                .map(OrganizationScope::from))
-        })
-        .await
+        let id = id.clone();
+        self.run(move |conn| roles::get_organization_scope(conn, &id)).await
     }
 
     async fn update_organization_scope(&self, scope: &OrganizationScope) -> RepoResult<bool> {
         let s = scope.clone();
-        self.run(move |conn| {
-            let n = diesel::update(organization_scopes::table.find(s.id.0))
-                .set((organization_scopes::name.eq(s.name), organization_scopes::description.eq(s.description)))
-                .execute(conn)?;
-            Ok(n > 0)
-        })
-        .await
+        self.run(move |conn| roles::update_organization_scope(conn, &s)).await
     }
 
     async fn delete_organization_scope(&self, id: &OrganizationScopeId) -> RepoResult<bool> {
-        let id = id.0.clone();
-        self.run(move |conn| Ok(diesel::delete(organization_scopes::table.find(id)).execute(conn)? > 0)).await
+        let id = id.clone();
+        self.run(move |conn| roles::delete_organization_scope(conn, &id)).await
     }
 
     async fn list_organization_scopes(&self, page: Page) -> RepoResult<(Vec<OrganizationScope>, i64)> {
-        self.run(move |conn| {
-            let total: i64 = organization_scopes::table.count().get_result(conn)?;
-            let rows = organization_scopes::table
-                .order((organization_scopes::name, organization_scopes::id))
-                .limit(i64::from(page.size))
-                .offset(page.offset())
-                .select(OrgScopeRow::as_select())
-                .load(conn)?;
-            Ok((rows.into_iter().map(OrganizationScope::from).collect(), total))
-        })
-        .await
+        self.run(move |conn| roles::list_organization_scopes(conn, page)).await
     }
 
     async fn insert_organization_role(&self, role: &OrganizationRole) -> RepoResult<()> {
         let r = role.clone();
-        self.run(move |conn| {
-            diesel::insert_into(organization_roles::table)
-                .values((
-                    organization_roles::id.eq(r.id.0),
-                    organization_roles::name.eq(r.name),
-                    organization_roles::description.eq(r.description),
-                    organization_roles::created_at.eq(r.created_at.0),
-                ))
-                .execute(conn)
-                .map(|_| ())
-        })
-        .await
+        self.run(move |conn| roles::insert_organization_role(conn, &r)).await
     }
 
     async fn get_organization_role(&self, id: &OrganizationRoleId) -> RepoResult<Option<OrganizationRole>> {
-        let id = id.0.clone();
-        self.run(move |conn| {
-            Ok(organization_roles::table
-                .find(id)
-                .select(OrgRoleRow::as_select())
-                .first(conn)
-                .optional()?
-                .map(OrganizationRole::from))
-        })
-        .await
+        let id = id.clone();
+        self.run(move |conn| roles::get_organization_role(conn, &id)).await
     }
 
     async fn update_organization_role(&self, role: &OrganizationRole) -> RepoResult<bool> {
         let r = role.clone();
-        self.run(move |conn| {
-            let n = diesel::update(organization_roles::table.find(r.id.0))
-                .set((organization_roles::name.eq(r.name), organization_roles::description.eq(r.description)))
-                .execute(conn)?;
-            Ok(n > 0)
-        })
-        .await
+        self.run(move |conn| roles::update_organization_role(conn, &r)).await
     }
 
     async fn delete_organization_role(&self, id: &OrganizationRoleId) -> RepoResult<bool> {
-        let id = id.0.clone();
-        self.run(move |conn| Ok(diesel::delete(organization_roles::table.find(id)).execute(conn)? > 0)).await
+        let id = id.clone();
+        self.run(move |conn| roles::delete_organization_role(conn, &id)).await
     }
 
     async fn list_organization_roles(&self, page: Page) -> RepoResult<(Vec<OrganizationRole>, i64)> {
-        self.run(move |conn| {
-            let total: i64 = organization_roles::table.count().get_result(conn)?;
-            let rows = organization_roles::table
-                .order((organization_roles::name, organization_roles::id))
-                .limit(i64::from(page.size))
-                .offset(page.offset())
-                .select(OrgRoleRow::as_select())
-                .load(conn)?;
-            Ok((rows.into_iter().map(OrganizationRole::from).collect(), total))
-        })
-        .await
+        self.run(move |conn| roles::list_organization_roles(conn, page)).await
     }
 
     async fn add_organization_role_scopes(
@@ -397,25 +372,8 @@ impl OrganizationRepo for Db {
         role: &OrganizationRoleId,
         scopes: &[OrganizationScopeId],
     ) -> RepoResult<()> {
-        let role = role.0.clone();
-        let scopes = id_set(scopes, OrganizationScopeId::as_str);
-        self.tx(move |conn| {
-            for scope in scopes {
-                // Delete, then insert: idempotent, and writes before anything is read.
-                let link = organization_role_scopes::table
-                    .filter(organization_role_scopes::organization_role_id.eq(&role))
-                    .filter(organization_role_scopes::organization_scope_id.eq(&scope));
-                diesel::delete(link).execute(conn)?;
-                diesel::insert_into(organization_role_scopes::table)
-                    .values((
-                        organization_role_scopes::organization_role_id.eq(&role),
-                        organization_role_scopes::organization_scope_id.eq(&scope),
-                    ))
-                    .execute(conn)?;
-            }
-            Ok(())
-        })
-        .await
+        let (role, scopes) = (role.clone(), scopes.to_vec());
+        self.run(move |conn| roles::add_organization_role_scopes(conn, &role, &scopes)).await
     }
 
     async fn remove_organization_role_scope(
@@ -423,30 +381,22 @@ impl OrganizationRepo for Db {
         role: &OrganizationRoleId,
         scope: &OrganizationScopeId,
     ) -> RepoResult<bool> {
-        let (role, scope) = (role.0.clone(), scope.0.clone());
-        self.run(move |conn| {
-            let n = diesel::delete(
-                organization_role_scopes::table
-                    .filter(organization_role_scopes::organization_role_id.eq(role))
-                    .filter(organization_role_scopes::organization_scope_id.eq(scope)),
-            )
-            .execute(conn)?;
-            Ok(n > 0)
-        })
-        .await
+        let (role, scope) = (role.clone(), scope.clone());
+        self.run(move |conn| roles::remove_organization_role_scope(conn, &role, &scope)).await
     }
 
     async fn organization_role_scope_ids(&self, role: &OrganizationRoleId) -> RepoResult<Vec<OrganizationScopeId>> {
-        let role = role.0.clone();
-        self.run(move |conn| {
-            let ids: Vec<String> = organization_role_scopes::table
-                .filter(organization_role_scopes::organization_role_id.eq(role))
-                .order(organization_role_scopes::organization_scope_id)
-                .select(organization_role_scopes::organization_scope_id)
-                .load(conn)?;
-            Ok(ids.into_iter().map(OrganizationScopeId).collect())
-        })
-        .await
+        let role = role.clone();
+        self.run(move |conn| roles::organization_role_scope_ids(conn, &role)).await
+    }
+
+    async fn page_organization_role_scopes(
+        &self,
+        role: &OrganizationRoleId,
+        page: Page,
+    ) -> RepoResult<(Vec<OrganizationScope>, i64)> {
+        let role = role.clone();
+        self.run(move |conn| roles::page_organization_role_scopes(conn, &role, page)).await
     }
 
     async fn add_organization_role_resource_scopes(
@@ -454,25 +404,8 @@ impl OrganizationRepo for Db {
         role: &OrganizationRoleId,
         scopes: &[ScopeId],
     ) -> RepoResult<()> {
-        let role = role.0.clone();
-        let scopes = id_set(scopes, ScopeId::as_str);
-        self.tx(move |conn| {
-            for scope in scopes {
-                // Delete, then insert: idempotent, and writes before anything is read.
-                let link = organization_role_resource_scopes::table
-                    .filter(organization_role_resource_scopes::organization_role_id.eq(&role))
-                    .filter(organization_role_resource_scopes::scope_id.eq(&scope));
-                diesel::delete(link).execute(conn)?;
-                diesel::insert_into(organization_role_resource_scopes::table)
-                    .values((
-                        organization_role_resource_scopes::organization_role_id.eq(&role),
-                        organization_role_resource_scopes::scope_id.eq(&scope),
-                    ))
-                    .execute(conn)?;
-            }
-            Ok(())
-        })
-        .await
+        let (role, scopes) = (role.clone(), scopes.to_vec());
+        self.run(move |conn| roles::add_organization_role_resource_scopes(conn, &role, &scopes)).await
     }
 
     async fn remove_organization_role_resource_scope(
@@ -480,30 +413,22 @@ impl OrganizationRepo for Db {
         role: &OrganizationRoleId,
         scope: &ScopeId,
     ) -> RepoResult<bool> {
-        let (role, scope) = (role.0.clone(), scope.0.clone());
-        self.run(move |conn| {
-            let n = diesel::delete(
-                organization_role_resource_scopes::table
-                    .filter(organization_role_resource_scopes::organization_role_id.eq(role))
-                    .filter(organization_role_resource_scopes::scope_id.eq(scope)),
-            )
-            .execute(conn)?;
-            Ok(n > 0)
-        })
-        .await
+        let (role, scope) = (role.clone(), scope.clone());
+        self.run(move |conn| roles::remove_organization_role_resource_scope(conn, &role, &scope)).await
     }
 
     async fn organization_role_resource_scope_ids(&self, role: &OrganizationRoleId) -> RepoResult<Vec<ScopeId>> {
-        let role = role.0.clone();
-        self.run(move |conn| {
-            let ids: Vec<String> = organization_role_resource_scopes::table
-                .filter(organization_role_resource_scopes::organization_role_id.eq(role))
-                .order(organization_role_resource_scopes::scope_id)
-                .select(organization_role_resource_scopes::scope_id)
-                .load(conn)?;
-            Ok(ids.into_iter().map(ScopeId).collect())
-        })
-        .await
+        let role = role.clone();
+        self.run(move |conn| roles::organization_role_resource_scope_ids(conn, &role)).await
+    }
+
+    async fn page_organization_role_resource_scopes(
+        &self,
+        role: &OrganizationRoleId,
+        page: Page,
+    ) -> RepoResult<(Vec<Scope>, i64)> {
+        let role = role.clone();
+        self.run(move |conn| roles::page_organization_role_resource_scopes(conn, &role, page)).await
     }
 
     async fn user_organization_scopes(&self, user: &UserId, org: &OrganizationId) -> RepoResult<Vec<String>> {

@@ -1,5 +1,6 @@
 //! Sign-in sessions.
 
+use super::{Conn, QResult, limit};
 use crate::db::Db;
 use crate::schema::*;
 use async_trait::async_trait;
@@ -8,6 +9,40 @@ use latch_domain::Timestamp;
 use latch_domain::entities::*;
 use latch_domain::ids::*;
 use latch_domain::repo::*;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+struct SessionRow {
+    id: String,
+    user_id: String,
+    auth_time: i64,
+    created_at: i64,
+    last_active_at: i64,
+    expires_at: i64,
+}
+
+impl From<SessionRow> for Session {
+    fn from(r: SessionRow) -> Self {
+        Session {
+            id: SessionId(r.id),
+            user_id: UserId(r.user_id),
+            auth_time: Timestamp(r.auth_time),
+            created_at: Timestamp(r.created_at),
+            last_active_at: Timestamp(r.last_active_at),
+            expires_at: Timestamp(r.expires_at),
+        }
+    }
+}
+
+pub(super) fn delete_session(conn: &mut Conn, id: &SessionId) -> QResult<bool> {
+    Ok(diesel::delete(sessions::table.find(id.as_str())).execute(conn)? > 0)
+}
+
+/// Deletes every session of `user`; returns how many.
+pub(super) fn delete_user_sessions(conn: &mut Conn, user: &UserId) -> QResult<u64> {
+    let n = diesel::delete(sessions::table.filter(sessions::user_id.eq(user.as_str()))).execute(conn)?;
+    Ok(u64::try_from(n).unwrap_or(u64::MAX))
+}
 
 #[async_trait]
 impl SessionRepo for Db {
@@ -32,26 +67,7 @@ impl SessionRepo for Db {
     async fn get_session(&self, id: &SessionId) -> RepoResult<Option<Session>> {
         let id = id.0.clone();
         self.run(move |conn| {
-            let row: Option<(String, String, i64, i64, i64, i64)> = sessions::table
-                .find(id)
-                .select((
-                    sessions::id,
-                    sessions::user_id,
-                    sessions::auth_time,
-                    sessions::created_at,
-                    sessions::last_active_at,
-                    sessions::expires_at,
-                ))
-                .first(conn)
-                .optional()?;
-            Ok(row.map(|(id, user, auth, created, active, exp)| Session {
-                id: SessionId(id),
-                user_id: UserId(user),
-                auth_time: Timestamp(auth),
-                created_at: Timestamp(created),
-                last_active_at: Timestamp(active),
-                expires_at: Timestamp(exp),
-            }))
+            Ok(sessions::table.find(id).select(SessionRow::as_select()).first(conn).optional()?.map(Session::from))
         })
         .await
     }
@@ -65,46 +81,42 @@ impl SessionRepo for Db {
     }
 
     async fn delete_session(&self, id: &SessionId) -> RepoResult<bool> {
-        let id = id.0.clone();
-        self.run(move |conn| Ok(diesel::delete(sessions::table.find(id)).execute(conn)? > 0)).await
+        let id = id.clone();
+        self.run(move |conn| delete_session(conn, &id)).await
     }
 
     async fn list_user_sessions(&self, user: &UserId) -> RepoResult<Vec<Session>> {
         let user = user.0.clone();
         self.run(move |conn| {
-            let rows: Vec<(String, String, i64, i64, i64, i64)> = sessions::table
+            let rows = sessions::table
                 .filter(sessions::user_id.eq(user))
                 .order((sessions::created_at.desc(), sessions::id.asc()))
-                .select((
-                    sessions::id,
-                    sessions::user_id,
-                    sessions::auth_time,
-                    sessions::created_at,
-                    sessions::last_active_at,
-                    sessions::expires_at,
-                ))
+                .select(SessionRow::as_select())
                 .load(conn)?;
-            Ok(rows
-                .into_iter()
-                .map(|(id, user, auth, created, active, exp)| Session {
-                    id: SessionId(id),
-                    user_id: UserId(user),
-                    auth_time: Timestamp(auth),
-                    created_at: Timestamp(created),
-                    last_active_at: Timestamp(active),
-                    expires_at: Timestamp(exp),
-                })
-                .collect())
+            Ok(rows.into_iter().map(Session::from).collect())
+        })
+        .await
+    }
+
+    async fn page_user_sessions(&self, user: &UserId, now: Timestamp, page: Page) -> RepoResult<(Vec<Session>, i64)> {
+        let user = user.0.clone();
+        self.run(move |conn| {
+            let live = sessions::user_id.eq(user).and(sessions::expires_at.gt(now.0));
+            let total: i64 = sessions::table.filter(live.clone()).count().get_result(conn)?;
+            let rows = sessions::table
+                .filter(live)
+                .order((sessions::created_at.desc(), sessions::id.asc()))
+                .limit(limit(page))
+                .offset(page.offset())
+                .select(SessionRow::as_select())
+                .load(conn)?;
+            Ok((rows.into_iter().map(Session::from).collect(), total))
         })
         .await
     }
 
     async fn delete_user_sessions(&self, user: &UserId) -> RepoResult<u64> {
-        let user = user.0.clone();
-        self.run(move |conn| {
-            let n = diesel::delete(sessions::table.filter(sessions::user_id.eq(user))).execute(conn)?;
-            Ok(u64::try_from(n).unwrap_or(u64::MAX))
-        })
-        .await
+        let user = user.clone();
+        self.run(move |conn| delete_user_sessions(conn, &user)).await
     }
 }

@@ -1,6 +1,6 @@
 //! Users.
 
-use super::{json_text, lower};
+use super::{Conn, QResult, json_text, limit, lower};
 use crate::db::Db;
 use crate::schema::*;
 use async_trait::async_trait;
@@ -11,9 +11,11 @@ use latch_domain::fields::Identifier;
 use latch_domain::ids::*;
 use latch_domain::repo::*;
 
+/// A user as stored; also what joined lists of users (a role's holders, an organization's
+/// members) select.
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = users, treat_none_as_null = true)]
-struct UserRow {
+pub(super) struct UserRow {
     id: String,
     username: Option<String>,
     primary_email: Option<String>,
@@ -72,16 +74,31 @@ impl From<UserRow> for User {
     }
 }
 
+pub(super) fn insert_user(conn: &mut Conn, user: &User) -> QResult<()> {
+    diesel::insert_into(users::table).values(UserRow::from(user)).execute(conn).map(|_| ())
+}
+
+/// Replaces every stored field of `user.id`; `false` when it does not exist.
+pub(super) fn update_user(conn: &mut Conn, user: &User) -> QResult<bool> {
+    let row = UserRow::from(user);
+    Ok(diesel::update(users::table.find(&row.id)).set(&row).execute(conn)? > 0)
+}
+
+/// Deletes the user (sessions, grants, tokens, roles and memberships go with it).
+pub(super) fn delete_user(conn: &mut Conn, id: &UserId) -> QResult<bool> {
+    Ok(diesel::delete(users::table.find(id.as_str())).execute(conn)? > 0)
+}
+
 #[async_trait]
 impl UserRepo for Db {
     async fn insert_user(&self, user: &User) -> RepoResult<()> {
-        let row = UserRow::from(user);
-        self.run(move |conn| diesel::insert_into(users::table).values(row).execute(conn).map(|_| ())).await
+        let user = user.clone();
+        self.run(move |conn| insert_user(conn, &user)).await
     }
 
     async fn update_user(&self, user: &User) -> RepoResult<bool> {
-        let row = UserRow::from(user);
-        self.run(move |conn| Ok(diesel::update(users::table.find(row.id.clone())).set(&row).execute(conn)? > 0)).await
+        let user = user.clone();
+        self.run(move |conn| update_user(conn, &user)).await
     }
 
     async fn get_user(&self, id: &UserId) -> RepoResult<Option<User>> {
@@ -132,7 +149,7 @@ impl UserRepo for Db {
             let total: i64 = users::table.count().get_result(conn)?;
             let rows = users::table
                 .order((users::created_at, users::id))
-                .limit(i64::from(page.size))
+                .limit(limit(page))
                 .offset(page.offset())
                 .select(UserRow::as_select())
                 .load(conn)?;
@@ -142,7 +159,7 @@ impl UserRepo for Db {
     }
 
     async fn delete_user(&self, id: &UserId) -> RepoResult<bool> {
-        let id = id.0.clone();
-        self.run(move |conn| Ok(diesel::delete(users::table.find(id)).execute(conn)? > 0)).await
+        let id = id.clone();
+        self.run(move |conn| delete_user(conn, &id)).await
     }
 }
