@@ -30,7 +30,7 @@ repo_contract!(
 
 // ---------------------------------------------------------------- fixtures
 
-fn org(id: &str, name: &str) -> Organization {
+pub(super) fn org(id: &str, name: &str) -> Organization {
     Organization {
         id: OrganizationId::from(id),
         name: name.to_owned(),
@@ -39,7 +39,7 @@ fn org(id: &str, name: &str) -> Organization {
     }
 }
 
-fn org_scope(id: &str, name: &str) -> OrganizationScope {
+pub(super) fn org_scope(id: &str, name: &str) -> OrganizationScope {
     OrganizationScope {
         id: OrganizationScopeId::from(id),
         name: name.to_owned(),
@@ -48,7 +48,7 @@ fn org_scope(id: &str, name: &str) -> OrganizationScope {
     }
 }
 
-fn org_role(id: &str, name: &str) -> OrganizationRole {
+pub(super) fn org_role(id: &str, name: &str) -> OrganizationRole {
     OrganizationRole {
         id: OrganizationRoleId::from(id),
         name: name.to_owned(),
@@ -57,22 +57,22 @@ fn org_role(id: &str, name: &str) -> OrganizationRole {
     }
 }
 
-fn uids(ids: &[&str]) -> Vec<UserId> {
+pub(super) fn uids(ids: &[&str]) -> Vec<UserId> {
     ids.iter().map(|s| UserId::from(*s)).collect()
 }
 
-fn oid(id: &str) -> OrganizationId {
+pub(super) fn oid(id: &str) -> OrganizationId {
     OrganizationId::from(id)
 }
 
-fn rid(id: &str) -> OrganizationRoleId {
+pub(super) fn rid(id: &str) -> OrganizationRoleId {
     OrganizationRoleId::from(id)
 }
 
-const JOINED: Timestamp = Timestamp(1_700_000_100);
+pub(super) const JOINED: Timestamp = Timestamp(1_700_000_100);
 
 /// Users u1..=u`n` (usernames `user1`…).
-async fn users(db: &Db, n: usize) {
+pub(super) async fn users(db: &Db, n: usize) {
     for i in 1..=n {
         db.insert_user(&user(&format!("u{i}"), &format!("user{i}"), &format!("user{i}@example.com")))
             .await
@@ -81,7 +81,7 @@ async fn users(db: &Db, n: usize) {
 }
 
 /// Resource `res1` with scopes s1 `read`, s2 `write`; resource `res2` with scope s3 `read`.
-async fn resources(db: &Db) {
+pub(super) async fn resources(db: &Db) {
     for (id, indicator) in [("res1", "https://photos.example"), ("res2", "https://mail.example")] {
         db.insert_resource(&Resource {
             id: ResourceId::from(id),
@@ -388,7 +388,7 @@ async fn deleting_an_organization_removes_its_memberships_and_member_roles(db: &
 
 // ---------------------------------------------------------------- application permissions
 
-fn consent(scope_type: ConsentScopeType, scope_ref: &str, required: bool) -> ConsentScope {
+pub(super) fn consent(scope_type: ConsentScopeType, scope_ref: &str, required: bool) -> ConsentScope {
     ConsentScope { scope_type, scope_ref: scope_ref.to_owned(), required }
 }
 
