@@ -161,10 +161,20 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, DieselError> + Send + 'static,
     {
+        self.run_repo(move |conn| f(conn).map_err(map_error)).await
+    }
+
+    /// Runs `f` on a pooled connection on tokio's blocking pool; `f` translates its own errors
+    /// (with [`map_error`] for the database's), for work that can fail in other ways too.
+    pub(crate) async fn run_repo<T, F>(&self, f: F) -> RepoResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> RepoResult<T> + Send + 'static,
+    {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(|e| RepoError::Unavailable(e.to_string()))?;
-            f(&mut conn).map_err(map_error)
+            f(&mut conn)
         })
         .await
         .map_err(|e| RepoError::Unavailable(format!("database task failed: {e}")))?
@@ -185,7 +195,7 @@ impl Db {
 }
 
 /// The one translation of database errors into repository errors.
-fn map_error(e: DieselError) -> RepoError {
+pub(crate) fn map_error(e: DieselError) -> RepoError {
     match e {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
             RepoError::Conflict(info.message().to_owned())

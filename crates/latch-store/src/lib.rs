@@ -7,7 +7,6 @@ mod db;
 mod ephemeral;
 pub mod private_files;
 mod repos;
-mod repos_orgs;
 mod schema;
 mod system;
 pub mod testing;

@@ -69,8 +69,10 @@ macro_rules! ephemeral_contract {
     };
 }
 
-// Declared after the harness macros so the module can use them.
+// Declared after the harness macros so the modules can use them.
+mod commit;
 mod orgs;
+mod pages;
 mod schema;
 
 repo_contract!(

@@ -30,7 +30,7 @@ repo_contract!(
 
 // ---------------------------------------------------------------- fixtures
 
-fn org(id: &str, name: &str) -> Organization {
+pub(super) fn org(id: &str, name: &str) -> Organization {
     Organization {
         id: OrganizationId::from(id),
         name: name.to_owned(),
@@ -39,7 +39,7 @@ fn org(id: &str, name: &str) -> Organization {
     }
 }
 
-fn org_scope(id: &str, name: &str) -> OrganizationScope {
+pub(super) fn org_scope(id: &str, name: &str) -> OrganizationScope {
     OrganizationScope {
         id: OrganizationScopeId::from(id),
         name: name.to_owned(),
@@ -48,7 +48,7 @@ fn org_scope(id: &str, name: &str) -> OrganizationScope {
     }
 }
 
-fn org_role(id: &str, name: &str) -> OrganizationRole {
+pub(super) fn org_role(id: &str, name: &str) -> OrganizationRole {
     OrganizationRole {
         id: OrganizationRoleId::from(id),
         name: name.to_owned(),
@@ -57,22 +57,22 @@ fn org_role(id: &str, name: &str) -> OrganizationRole {
     }
 }
 
-fn uids(ids: &[&str]) -> Vec<UserId> {
+pub(super) fn uids(ids: &[&str]) -> Vec<UserId> {
     ids.iter().map(|s| UserId::from(*s)).collect()
 }
 
-fn oid(id: &str) -> OrganizationId {
+pub(super) fn oid(id: &str) -> OrganizationId {
     OrganizationId::from(id)
 }
 
-fn rid(id: &str) -> OrganizationRoleId {
+pub(super) fn rid(id: &str) -> OrganizationRoleId {
     OrganizationRoleId::from(id)
 }
 
-const JOINED: Timestamp = Timestamp(1_700_000_100);
+pub(super) const JOINED: Timestamp = Timestamp(1_700_000_100);
 
 /// Users u1..=u`n` (usernames `user1`…).
-async fn users(db: &Db, n: usize) {
+pub(super) async fn users(db: &Db, n: usize) {
     for i in 1..=n {
         db.insert_user(&user(&format!("u{i}"), &format!("user{i}"), &format!("user{i}@example.com")))
             .await
@@ -81,7 +81,7 @@ async fn users(db: &Db, n: usize) {
 }
 
 /// Resource `res1` with scopes s1 `read`, s2 `write`; resource `res2` with scope s3 `read`.
-async fn resources(db: &Db) {
+pub(super) async fn resources(db: &Db) {
     for (id, indicator) in [("res1", "https://photos.example"), ("res2", "https://mail.example")] {
         db.insert_resource(&Resource {
             id: ResourceId::from(id),
@@ -129,7 +129,7 @@ async fn organizations_round_trip_update_delete_and_list_in_pages(db: &Db) {
 
     assert!(db.delete_organization(&o1.id).await.expect("delete"));
     assert!(!db.delete_organization(&o1.id).await.expect("second delete"));
-    let (all, total) = db.list_organizations(Page::ALL).await.expect("list");
+    let (all, total) = db.list_organizations(Page { page: 1, size: 10 }).await.expect("list");
     assert_eq!(total, 2);
     assert_eq!(all.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["o0", "o2"]);
 }
@@ -178,7 +178,7 @@ async fn organization_scopes_and_roles_round_trip_update_and_delete(db: &Db) {
     assert!(db.update_organization_role(&r).await.expect("update"));
     assert_eq!(db.get_organization_role(&r.id).await.expect("get"), Some(r.clone()));
     assert!(!db.update_organization_role(&org_role("ghost", "ghost")).await.expect("update of a missing role"));
-    let (all, total) = db.list_organization_roles(Page::ALL).await.expect("list");
+    let (all, total) = db.list_organization_roles(Page { page: 1, size: 10 }).await.expect("list");
     assert_eq!(total, 2);
     assert_eq!(all.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["admin", "reader"], "by name");
     assert!(db.delete_organization_role(&r.id).await.expect("delete"));
@@ -215,7 +215,7 @@ async fn adding_members_is_idempotent_and_members_list_in_pages(db: &Db) {
     assert!(!db.remove_organization_member(&oid("o1"), &UserId::from("u2")).await.expect("second remove"));
     assert!(!db.is_organization_member(&oid("o1"), &UserId::from("u2")).await.expect("member"));
     assert!(db.user_organizations(&UserId::from("u2")).await.expect("orgs").is_empty());
-    let (all, total) = db.list_organization_members(&oid("o1"), Page::ALL).await.expect("list");
+    let (all, total) = db.list_organization_members(&oid("o1"), Page { page: 1, size: 10 }).await.expect("list");
     assert_eq!((all, total), (uids(&["u1", "u3"]), 2));
 }
 
@@ -380,7 +380,7 @@ async fn deleting_an_organization_removes_its_memberships_and_member_roles(db: &
 
     // An organization created again with the same id starts empty.
     db.insert_organization(&org("o1", "Acme")).await.expect("recreate");
-    assert_eq!(db.list_organization_members(&oid("o1"), Page::ALL).await.expect("members").1, 0);
+    assert_eq!(db.list_organization_members(&oid("o1"), Page { page: 1, size: 10 }).await.expect("members").1, 0);
     db.add_organization_members(&oid("o1"), std::slice::from_ref(&u1), JOINED).await.expect("rejoin");
     assert!(db.organization_member_roles(&oid("o1"), &u1).await.expect("roles").is_empty());
     assert_eq!(db.organization_role_scope_ids(&rid("or1")).await.expect("roles keep their scopes").len(), 3);
@@ -388,7 +388,7 @@ async fn deleting_an_organization_removes_its_memberships_and_member_roles(db: &
 
 // ---------------------------------------------------------------- application permissions
 
-fn consent(scope_type: ConsentScopeType, scope_ref: &str, required: bool) -> ConsentScope {
+pub(super) fn consent(scope_type: ConsentScopeType, scope_ref: &str, required: bool) -> ConsentScope {
     ConsentScope { scope_type, scope_ref: scope_ref.to_owned(), required }
 }
 

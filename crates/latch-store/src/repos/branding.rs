@@ -1,0 +1,97 @@
+//! Consent-screen branding of an application.
+
+use super::{Conn, QResult};
+use crate::db::Db;
+use crate::schema::*;
+use async_trait::async_trait;
+use diesel::prelude::*;
+use latch_domain::Timestamp;
+use latch_domain::ids::*;
+use latch_domain::orgs::*;
+use latch_domain::repo::*;
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = application_branding, primary_key(application_id), treat_none_as_null = true)]
+struct BrandingRow {
+    application_id: String,
+    display_name: Option<String>,
+    logo_url: Option<String>,
+    dark_logo_url: Option<String>,
+    terms_of_use_url: Option<String>,
+    privacy_policy_url: Option<String>,
+    color: Option<String>,
+    updated_at: i64,
+}
+
+impl From<&Branding> for BrandingRow {
+    fn from(b: &Branding) -> Self {
+        BrandingRow {
+            application_id: b.application_id.0.clone(),
+            display_name: b.display_name.clone(),
+            logo_url: b.logo_url.clone(),
+            dark_logo_url: b.dark_logo_url.clone(),
+            terms_of_use_url: b.terms_of_use_url.clone(),
+            privacy_policy_url: b.privacy_policy_url.clone(),
+            color: b.color.clone(),
+            updated_at: b.updated_at.0,
+        }
+    }
+}
+
+impl From<BrandingRow> for Branding {
+    fn from(r: BrandingRow) -> Self {
+        Branding {
+            application_id: ApplicationId(r.application_id),
+            display_name: r.display_name,
+            logo_url: r.logo_url,
+            dark_logo_url: r.dark_logo_url,
+            terms_of_use_url: r.terms_of_use_url,
+            privacy_policy_url: r.privacy_policy_url,
+            color: r.color,
+            updated_at: Timestamp(r.updated_at),
+        }
+    }
+}
+
+/// Inserts the branding of `branding.application_id`, or replaces every field of it, in one
+/// upsert.
+pub(super) fn put_branding(conn: &mut Conn, branding: &Branding) -> QResult<()> {
+    let row = BrandingRow::from(branding);
+    per_backend!(conn, |c| diesel::insert_into(application_branding::table)
+        .values(&row)
+        .on_conflict(application_branding::application_id)
+        .do_update()
+        .set(&row)
+        .execute(c))?;
+    Ok(())
+}
+
+pub(super) fn delete_branding(conn: &mut Conn, app: &ApplicationId) -> QResult<bool> {
+    Ok(diesel::delete(application_branding::table.find(app.as_str())).execute(conn)? > 0)
+}
+
+#[async_trait]
+impl BrandingRepo for Db {
+    async fn get_branding(&self, app: &ApplicationId) -> RepoResult<Option<Branding>> {
+        let app = app.0.clone();
+        self.run(move |conn| {
+            Ok(application_branding::table
+                .find(app)
+                .select(BrandingRow::as_select())
+                .first(conn)
+                .optional()?
+                .map(Branding::from))
+        })
+        .await
+    }
+
+    async fn put_branding(&self, branding: &Branding) -> RepoResult<()> {
+        let branding = branding.clone();
+        self.run(move |conn| put_branding(conn, &branding)).await
+    }
+
+    async fn delete_branding(&self, app: &ApplicationId) -> RepoResult<bool> {
+        let app = app.clone();
+        self.run(move |conn| delete_branding(conn, &app)).await
+    }
+}
