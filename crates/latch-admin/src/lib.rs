@@ -2,8 +2,10 @@
 //! problem documents for errors, paginated lists, an OpenAPI 3.1 document generated from the
 //! code. The console and every script use it; there is no other way in.
 //!
-//! Architecture invariant: handlers extract, validate, call the repositories, audit and
-//! announce; `error.rs` is the one place errors become responses.
+//! Architecture invariant: handlers extract, validate with the shared field rules, read through
+//! the repositories and change data only through `latch-core` commands (one transaction with its
+//! audit entry, then an announcement); `error.rs` is the one place errors become responses. This
+//! crate depends on `latch-core` and `latch-types`, never on the IdP (`cargo xtask deps`).
 
 mod applications;
 mod audit;
@@ -24,14 +26,14 @@ pub use auth::{ADMIN_RESOURCE, ADMIN_SCOPE};
 pub use openapi::document as openapi_document;
 
 use actix_web::{middleware::from_fn, web};
-use latch_idp::Idp;
+use latch_core::Core;
 
-/// Registers `/api/*` on an actix-web app. `idp` supplies the stores, clock, keys and caches.
-pub fn routes(idp: web::Data<Idp>) -> impl FnOnce(&mut web::ServiceConfig) {
+/// Registers `/api/*` on an actix-web app. `core` supplies the stores, clock, keys and caches.
+pub fn routes(core: web::Data<Core>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         cfg.service(
             web::scope("/api")
-                .app_data(idp)
+                .app_data(core)
                 .app_data(error::json_config())
                 .app_data(error::query_config())
                 .app_data(error::path_config())

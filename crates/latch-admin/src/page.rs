@@ -36,10 +36,3 @@ impl PageQuery {
 pub fn respond<T: Serialize>(items: &[T], total: i64) -> HttpResponse {
     HttpResponse::Ok().insert_header(("Total-Number", total.to_string())).json(items)
 }
-
-/// Pages a list that is already fully in memory.
-pub fn slice<T: Serialize>(all: &[T], page: Page) -> HttpResponse {
-    let start = usize::try_from(page.offset()).unwrap_or(usize::MAX).min(all.len());
-    let end = start.saturating_add(page.size as usize).min(all.len());
-    respond(&all[start..end], i64::try_from(all.len()).unwrap_or(i64::MAX))
-}

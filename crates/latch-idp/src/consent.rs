@@ -337,8 +337,11 @@ pub async fn preview(idp: web::Data<IdpState>, req: HttpRequest, body: web::Byte
 }
 
 fn bearer_header(req: &HttpRequest) -> Option<&str> {
-    let h = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    (h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ")).then(|| h[7..].trim())
+    let h = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    match latch_oidc::bearer::parse_authorization(h) {
+        latch_oidc::bearer::AuthorizationHeader::Bearer(t) => Some(t),
+        latch_oidc::bearer::AuthorizationHeader::NotBearer => None,
+    }
 }
 
 async fn preview_page(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {

@@ -22,9 +22,11 @@ fn invalid(d: &str) -> IdpError {
 
 fn bearer_token(req: &HttpRequest, body: &[u8]) -> Result<Option<String>, IdpError> {
     let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::trim);
-    let from_header = match header {
-        Some(h) if h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ") => Some(h[7..].trim().to_owned()),
-        Some(_) => return Err(invalid("the Authorization header is not a Bearer token")),
+    let from_header = match header.map(latch_oidc::bearer::parse_authorization) {
+        Some(latch_oidc::bearer::AuthorizationHeader::Bearer(t)) => Some(t.to_owned()),
+        Some(latch_oidc::bearer::AuthorizationHeader::NotBearer) => {
+            return Err(invalid("the Authorization header is not a Bearer token"));
+        }
         None => None,
     };
     let is_form = req

@@ -52,6 +52,27 @@ fn has_audience(aud: Option<&Value>, audience: &str) -> bool {
     }
 }
 
+/// What an `Authorization` header value carries (RFC 6750 §2.1: `Bearer <token>`, the scheme
+/// case-insensitive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorizationHeader<'a> {
+    Bearer(&'a str),
+    /// Another scheme, or `Bearer` with no token.
+    NotBearer,
+}
+
+/// The one reading of an `Authorization` header for bearer tokens.
+pub fn parse_authorization(value: &str) -> AuthorizationHeader<'_> {
+    let v = value.trim();
+    match v.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("bearer ") && !v[7..].trim().is_empty() => {
+            AuthorizationHeader::Bearer(v[7..].trim())
+        }
+        _ => AuthorizationHeader::NotBearer,
+    }
+}
+
+
 /// RFC 9068 §4: the signature already verified; the token must be an `at+jwt` from `issuer`,
 /// unexpired, for `audience`, naming its client and subject.
 pub fn validate_access_token(
@@ -99,6 +120,28 @@ pub fn admin_caller(facts: &AccessTokenFacts, client_type: Option<AppType>) -> R
             Ok(AdminCaller::Person(facts.subject.as_str().into()))
         }
         _ => Err(Rejected::WrongClient),
+    }
+}
+
+#[cfg(test)]
+mod header_tests {
+    use super::*;
+
+    #[test]
+    fn the_authorization_header_is_read_once_for_every_caller() {
+        let cases = [
+            ("Bearer abc", AuthorizationHeader::Bearer("abc")),
+            ("bearer  abc ", AuthorizationHeader::Bearer("abc")),
+            ("BEARER x.y.z", AuthorizationHeader::Bearer("x.y.z")),
+            ("Bearer ", AuthorizationHeader::NotBearer),
+            ("Bearer", AuthorizationHeader::NotBearer),
+            ("Basic YTpi", AuthorizationHeader::NotBearer),
+            ("", AuthorizationHeader::NotBearer),
+            ("Bearér abc", AuthorizationHeader::NotBearer),
+        ];
+        for (value, want) in cases {
+            assert_eq!(parse_authorization(value), want, "{value:?}");
+        }
     }
 }
 
