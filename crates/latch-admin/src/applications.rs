@@ -1,8 +1,7 @@
 //! `/api/applications`: applications, their secrets and (machine-to-machine) roles.
 
-use crate::audit;
-use crate::auth::{Principal, lockout};
-use crate::error::{ApiError, ApiResult};
+use crate::auth::lockout;
+use crate::error::{ApiError, ApiResult, or_missing};
 use crate::page::{self, PageQuery};
 use crate::roles::wire_role;
 use actix_web::http::StatusCode;
@@ -11,8 +10,10 @@ use latch_domain::admin;
 use latch_domain::entities::{AppSecret, AppType, Application, CustomClientMetadata, RoleType};
 use latch_domain::ids::{ApplicationId, RoleId, new_id};
 use latch_domain::redirect;
-use latch_idp::Idp;
-use latch_idp::catalog::{self, Change};
+use latch_core::catalog::Change;
+use latch_core::commands::{self, NewApplication};
+use latch_core::{Actor, Changeset, Core};
+use latch_domain::repo::Write;
 use latch_types as wire;
 use serde::Deserialize;
 use serde_json::json;
@@ -170,7 +171,7 @@ fn name_conflict(e: latch_domain::repo::RepoError) -> ApiError {
     }
 }
 
-pub async fn load(idp: &Idp, id: &str) -> ApiResult<Application> {
+pub async fn load(idp: &Core, id: &str) -> ApiResult<Application> {
     idp.repos.get_application(&ApplicationId::from(id)).await?.ok_or_else(|| ApiError::not_found("application"))
 }
 
@@ -190,7 +191,7 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/api/applications", tag = "applications", params(ListQuery),
     responses((status = 200, body = [wire::Application], headers(("Total-Number" = i64))),
         (status = 400, body = wire::Problem), (status = 401, body = wire::Problem)), security(("bearer" = [])))]
-pub async fn list(idp: web::Data<Idp>, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(idp: web::Data<Core>, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
     let page = PageQuery { page: q.page, page_size: q.page_size }.page()?;
     let (apps, total) = idp.repos.list_applications(q.is_third_party, page).await?;
     let out: Vec<wire::Application> = apps.iter().map(|a| to_wire(a, None)).collect();
@@ -202,8 +203,8 @@ pub async fn list(idp: web::Data<Idp>, q: web::Query<ListQuery>) -> ApiResult<Ht
     responses((status = 201, body = wire::Application), (status = 400, body = wire::Problem),
         (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn create(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     body: web::Json<wire::CreateApplication>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
@@ -234,30 +235,17 @@ pub async fn create(
         custom: custom_from(custom),
         created_at: now,
     };
-    idp.repos.insert_application(&app).await.map_err(name_conflict)?;
-    let secret = if app_type.is_confidential() {
-        let value = latch_oidc::crypto::new_client_secret(idp.random.as_ref());
-        idp.repos
-            .insert_secret(&AppSecret {
-                application_id: app.id.clone(),
-                name: "default".to_owned(),
-                hash: latch_oidc::crypto::token_hash(&value),
-                created_at: now,
-                expires_at: None,
-            })
-            .await?;
-        Some(value)
-    } else {
-        None
-    };
-    audit::record(&idp, &who, "application.create", "application", app.id.as_str(), json!({"name": app.name})).await;
+    // The app, its URIs and its first secret are one unit: never a confidential app without one.
+    let secret = commands::create_application(&idp, &who, NewApplication { app: app.clone(), roles: Vec::new() })
+        .await
+        .map_err(name_conflict)?;
     Ok(HttpResponse::Created().json(to_wire(&app, secret)))
 }
 
 /// Reads one application.
 #[utoipa::path(get, path = "/api/applications/{id}", tag = "applications",
     responses((status = 200, body = wire::Application), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
-pub async fn get(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(to_wire(&load(&idp, &id).await?, None)))
 }
 
@@ -266,8 +254,8 @@ pub async fn get(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpRe
     responses((status = 200, body = wire::Application), (status = 404, body = wire::Problem),
         (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn patch(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     id: web::Path<String>,
     body: web::Json<wire::PatchApplication>,
 ) -> ApiResult<HttpResponse> {
@@ -302,11 +290,13 @@ pub async fn patch(
     app.redirect_uris = meta.redirect_uris;
     app.post_logout_redirect_uris = meta.post_logout_redirect_uris;
     app.custom = custom_from(custom);
-    if !idp.repos.update_application(&app).await.map_err(name_conflict)? {
-        return Err(ApiError::not_found("application"));
-    }
-    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Application(&app.id)).await;
-    audit::record(&idp, &who, "application.update", "application", app.id.as_str(), json!({})).await;
+    let change =
+        Changeset::new("application.update", "application", app.id.as_str(), json!({}), Change::Application(app.id.clone()))
+            .write(Write::UpdateApplication(app.clone()));
+    idp.apply(&who, change).await.map_err(|e| match e {
+        latch_domain::repo::RepoError::NotFound(_) => ApiError::not_found("application"),
+        other => name_conflict(other),
+    })?;
     Ok(HttpResponse::Ok().json(to_wire(&app, None)))
 }
 
@@ -315,19 +305,18 @@ pub async fn patch(
     responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn delete(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     if who.is_application(&id) {
         return Err(lockout("id", "an application cannot delete itself"));
     }
     let app_id = ApplicationId::from(id.as_str());
-    if !idp.repos.delete_application(&app_id).await? {
-        return Err(ApiError::not_found("application"));
-    }
-    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Application(&app_id)).await;
-    audit::record(&idp, &who, "application.delete", "application", app_id.as_str(), json!({})).await;
+    let change =
+        Changeset::new("application.delete", "application", app_id.as_str(), json!({}), Change::Application(app_id.clone()))
+            .write(Write::DeleteApplication(app_id.clone()));
+    idp.apply(&who, change).await.map_err(or_missing(ApiError::not_found("application")))?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -352,15 +341,15 @@ fn secret_to_wire(s: &AppSecret, value: Option<String>) -> wire::Secret {
     responses((status = 200, body = [wire::Secret], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn list_secrets(
-    idp: web::Data<Idp>,
+    idp: web::Data<Core>,
     id: web::Path<String>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let app = load(&idp, &id).await?;
     confidential(&app)?;
-    let secrets = idp.repos.list_secrets(&app.id).await?;
+    let (secrets, total) = idp.repos.page_secrets(&app.id, q.page()?).await?;
     let out: Vec<wire::Secret> = secrets.iter().map(|s| secret_to_wire(s, None)).collect();
-    Ok(page::slice(&out, q.page()?))
+    Ok(page::respond(&out, total))
 }
 
 /// Adds a named secret; its value is in this response only.
@@ -368,8 +357,8 @@ pub async fn list_secrets(
     responses((status = 201, body = wire::Secret), (status = 404, body = wire::Problem), (status = 409, body = wire::Problem),
         (status = 422, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn create_secret(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     id: web::Path<String>,
     body: web::Json<wire::CreateSecret>,
 ) -> ApiResult<HttpResponse> {
@@ -380,30 +369,15 @@ pub async fn create_secret(
     if body.expires_at.is_some_and(|e| e <= now.0) {
         return Err(ApiError::invalid("expiresAt", "secret.expired", "expiresAt must be in the future"));
     }
-    let value = latch_oidc::crypto::new_client_secret(idp.random.as_ref());
-    let secret = AppSecret {
-        application_id: app.id.clone(),
-        name: body.name.trim().to_owned(),
-        hash: latch_oidc::crypto::token_hash(&value),
-        created_at: now,
-        expires_at: body.expires_at.map(latch_domain::Timestamp),
-    };
-    idp.repos.insert_secret(&secret).await.map_err(|e| match e {
-        latch_domain::repo::RepoError::Conflict(_) => {
-            ApiError::conflict("name", "secret.name_taken", "this application already has a secret with this name")
-        }
-        other => other.into(),
-    })?;
-    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Application(&app.id)).await;
-    audit::record(
-        &idp,
-        &who,
-        "application.secret.create",
-        "application",
-        app.id.as_str(),
-        json!({"name": secret.name}),
-    )
-    .await;
+    let expires_at = body.expires_at.map(latch_domain::Timestamp);
+    let (value, secret) =
+        commands::create_secret(&idp, &who, &app, body.name.trim(), expires_at).await.map_err(|e| match e {
+            latch_domain::repo::RepoError::Conflict(_) => {
+                ApiError::conflict("name", "secret.name_taken", "this application already has a secret with this name")
+            }
+            latch_domain::repo::RepoError::NotFound(_) => ApiError::not_found("application"),
+            other => other.into(),
+        })?;
     Ok(HttpResponse::Created().json(secret_to_wire(&secret, Some(value))))
 }
 
@@ -411,17 +385,21 @@ pub async fn create_secret(
 #[utoipa::path(delete, path = "/api/applications/{id}/secrets/{name}", tag = "applications",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn delete_secret(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (id, name) = path.into_inner();
     let app = load(&idp, &id).await?;
-    if !idp.repos.delete_secret(&app.id, &name).await? {
-        return Err(ApiError::not_found("secret"));
-    }
-    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Application(&app.id)).await;
-    audit::record(&idp, &who, "application.secret.delete", "application", app.id.as_str(), json!({"name": name})).await;
+    let change = Changeset::new(
+        "application.secret.delete",
+        "application",
+        app.id.as_str(),
+        json!({"name": name}),
+        Change::Application(app.id.clone()),
+    )
+    .write(Write::DeleteSecret { app: app.id.clone(), name: name.clone() });
+    idp.apply(&who, change).await.map_err(or_missing(ApiError::not_found("secret")))?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -438,14 +416,15 @@ fn m2m(app: &Application) -> ApiResult<()> {
     responses((status = 200, body = [wire::Role], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn list_roles(
-    idp: web::Data<Idp>,
+    idp: web::Data<Core>,
     id: web::Path<String>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let app = load(&idp, &id).await?;
     m2m(&app)?;
-    let roles: Vec<wire::Role> = idp.repos.application_roles(&app.id).await?.iter().map(wire_role).collect();
-    Ok(page::slice(&roles, q.page()?))
+    let (roles, total) = idp.repos.page_application_roles(&app.id, q.page()?).await?;
+    let roles: Vec<wire::Role> = roles.iter().map(wire_role).collect();
+    Ok(page::respond(&roles, total))
 }
 
 /// Gives MachineToMachine roles to a machine-to-machine application.
@@ -453,25 +432,23 @@ pub async fn list_roles(
     responses((status = 201), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn add_roles(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     id: web::Path<String>,
     body: web::Json<wire::RoleIds>,
 ) -> ApiResult<HttpResponse> {
     let app = load(&idp, &id).await?;
     m2m(&app)?;
     let ids = crate::roles::existing_roles(&idp, &body.role_ids, RoleType::MachineToMachine).await?;
-    idp.repos.add_application_roles(&app.id, &ids).await?;
-    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Application(&app.id)).await;
-    audit::record(
-        &idp,
-        &who,
+    let change = Changeset::new(
         "application.roles.add",
         "application",
         app.id.as_str(),
         json!({"roleIds": body.role_ids}),
+        Change::Application(app.id.clone()),
     )
-    .await;
+    .write(Write::AddApplicationRoles { app: app.id.clone(), roles: ids });
+    idp.apply(&who, change).await.map_err(or_missing(ApiError::not_found("application")))?;
     Ok(HttpResponse::build(StatusCode::CREATED).finish())
 }
 
@@ -480,8 +457,8 @@ pub async fn add_roles(
     responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn remove_role(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (id, role_id) = path.into_inner();
@@ -491,11 +468,14 @@ pub async fn remove_role(
     {
         return Err(lockout("roleId", "an application cannot take its own admin role"));
     }
-    if !idp.repos.remove_application_role(&app.id, &RoleId(role_id.clone())).await? {
-        return Err(ApiError::not_found("role"));
-    }
-    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Application(&app.id)).await;
-    audit::record(&idp, &who, "application.roles.remove", "application", app.id.as_str(), json!({"roleId": role_id}))
-        .await;
+    let change = Changeset::new(
+        "application.roles.remove",
+        "application",
+        app.id.as_str(),
+        json!({"roleId": role_id}),
+        Change::Application(app.id.clone()),
+    )
+    .write(Write::RemoveApplicationRole { app: app.id.clone(), role: RoleId(role_id.clone()) });
+    idp.apply(&who, change).await.map_err(or_missing(ApiError::not_found("role")))?;
     Ok(HttpResponse::NoContent().finish())
 }

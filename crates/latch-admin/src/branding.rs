@@ -1,12 +1,12 @@
 //! `/api/applications/{id}/sign-in-experience`: how a third-party app's consent screen looks.
 
 use crate::applications::load;
-use crate::audit;
-use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use actix_web::{HttpResponse, web};
 use latch_domain::orgs::Branding;
-use latch_idp::Idp;
+use latch_core::catalog::Change;
+use latch_core::{Actor, Changeset, Core};
+use latch_domain::repo::Write;
 use latch_types as wire;
 use serde_json::json;
 
@@ -30,7 +30,7 @@ fn to_wire(b: &Branding) -> wire::SignInExperience {
 #[utoipa::path(get, path = "/api/applications/{id}/sign-in-experience", tag = "applications",
     responses((status = 200, body = wire::SignInExperience), (status = 404, body = wire::Problem)),
     security(("bearer" = [])))]
-pub async fn get(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let app = load(&idp, &id).await?;
     let branding = idp.repos.get_branding(&app.id).await?.ok_or_else(|| ApiError::not_found("sign-in experience"))?;
     Ok(HttpResponse::Ok().json(to_wire(&branding)))
@@ -42,8 +42,8 @@ pub async fn get(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpRe
     responses((status = 200, body = wire::SignInExperience), (status = 404, body = wire::Problem),
         (status = 422, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn put(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     id: web::Path<String>,
     body: web::Json<wire::SignInExperience>,
 ) -> ApiResult<HttpResponse> {
@@ -60,7 +60,14 @@ pub async fn put(
         updated_at: idp.clock.now(),
     };
     branding.validate().map_err(|e| ApiError::invalid(e.field, e.code, e.message))?;
-    idp.repos.put_branding(&branding).await?;
-    audit::record(&idp, &who, "application.branding.set", "application", app.id.as_str(), json!({})).await;
+    let change = Changeset::new(
+        "application.branding.set",
+        "application",
+        app.id.as_str(),
+        json!({}),
+        Change::Application(app.id.clone()),
+    )
+    .write(Write::PutBranding(branding.clone()));
+    idp.apply(&who, change).await?;
     Ok(HttpResponse::Ok().json(to_wire(&branding)))
 }

@@ -100,6 +100,15 @@ impl From<RepoError> for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// Maps a failed unit of work: a row that vanished since the handler loaded it is `missing`
+/// (the same 404 as when it was never there); anything else maps as usual.
+pub fn or_missing(missing: ApiError) -> impl FnOnce(RepoError) -> ApiError {
+    move |e| match e {
+        RepoError::NotFound(_) => missing,
+        other => other.into(),
+    }
+}
+
 pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default().limit(256 * 1024).error_handler(|err, _req| {
         ApiError::bad_request("request.invalid_body", format!("the body is not valid JSON for this route: {err}"))

@@ -3,15 +3,14 @@
 //! organization scope ids or organization-resource scope ids; each required or optional.
 
 use crate::applications::load;
-use crate::audit;
-use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, or_missing};
 use actix_web::{HttpResponse, web};
 use latch_domain::ids::{OrganizationScopeId, ScopeId};
 use latch_domain::orgs::{ConsentScope, ConsentScopeType};
 use latch_domain::{admin, scope};
-use latch_idp::Idp;
-use latch_idp::catalog::{self, Change};
+use latch_core::{Actor, Changeset, Core};
+use latch_domain::repo::Write;
+use latch_core::catalog::Change;
 use latch_types as wire;
 use serde_json::json;
 
@@ -47,7 +46,7 @@ fn to_wire(all: &[ConsentScope]) -> wire::ConsentScopes {
     }
 }
 
-async fn third_party(idp: &Idp, id: &str) -> ApiResult<latch_domain::entities::Application> {
+async fn third_party(idp: &Core, id: &str) -> ApiResult<latch_domain::entities::Application> {
     let app = load(idp, id).await?;
     if !app.is_third_party {
         return Err(ApiError::invalid(
@@ -63,7 +62,7 @@ async fn third_party(idp: &Idp, id: &str) -> ApiResult<latch_domain::entities::A
 #[utoipa::path(get, path = "/api/applications/{id}/user-consent-scopes", tag = "applications",
     responses((status = 200, body = wire::ConsentScopes), (status = 404, body = wire::Problem),
         (status = 422, body = wire::Problem)), security(("bearer" = [])))]
-pub async fn list(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn list(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let app = third_party(&idp, &id).await?;
     Ok(HttpResponse::Ok().json(to_wire(&idp.repos.list_consent_scopes(&app.id).await?)))
 }
@@ -74,8 +73,8 @@ pub async fn list(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpR
     responses((status = 201, body = wire::ConsentScopes), (status = 404, body = wire::Problem),
         (status = 422, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn add(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     id: web::Path<String>,
     body: web::Json<wire::AddConsentScopes>,
 ) -> ApiResult<HttpResponse> {
@@ -133,11 +132,16 @@ pub async fn add(
             required: e.required(),
         });
     }
-    idp.repos.add_consent_scopes(&app.id, &entries).await?;
-    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Application(&app.id)).await;
     let added: Vec<_> = entries.iter().map(|e| json!({"type": e.scope_type.as_str(), "id": e.scope_ref})).collect();
-    audit::record(&idp, &who, "application.permissions.add", "application", app.id.as_str(), json!({"added": added}))
-        .await;
+    let change = Changeset::new(
+        "application.permissions.add",
+        "application",
+        app.id.as_str(),
+        json!({"added": added}),
+        Change::Application(app.id.clone()),
+    )
+    .write(Write::AddConsentScopes { app: app.id.clone(), scopes: entries });
+    idp.apply(&who, change).await.map_err(or_missing(ApiError::not_found("application")))?;
     Ok(HttpResponse::Created().json(to_wire(&idp.repos.list_consent_scopes(&app.id).await?)))
 }
 
@@ -146,8 +150,8 @@ pub async fn add(
     params(("scopeType" = String, Path, description = "user-scopes, resource-scopes, organization-scopes or organization-resource-scopes")),
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn remove(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     path: web::Path<(String, String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (id, scope_type, scope_id) = path.into_inner();
@@ -155,18 +159,14 @@ pub async fn remove(
     let Some(kind) = type_from_path(&scope_type) else {
         return Err(ApiError::not_found("scope type"));
     };
-    if !idp.repos.delete_consent_scope(&app.id, kind, &scope_id).await? {
-        return Err(ApiError::not_found("permission"));
-    }
-    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Application(&app.id)).await;
-    audit::record(
-        &idp,
-        &who,
+    let change = Changeset::new(
         "application.permissions.remove",
         "application",
         app.id.as_str(),
         json!({"type": kind.as_str(), "id": scope_id}),
+        Change::Application(app.id.clone()),
     )
-    .await;
+    .write(Write::DeleteConsentScope { app: app.id.clone(), scope_type: kind, scope_ref: scope_id.clone() });
+    idp.apply(&who, change).await.map_err(or_missing(ApiError::not_found("permission")))?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,14 +1,14 @@
 //! `/api/users/{id}/sessions`: a user's signed-in browser sessions, listed and ended one by one
 //! or all at once ("sign out everywhere").
 
-use crate::audit;
-use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::page::{self, PageQuery};
 use actix_web::{HttpResponse, web};
 use latch_domain::entities::{Session, User};
 use latch_domain::ids::{SessionId, UserId};
-use latch_idp::Idp;
+use latch_core::catalog::Change;
+use latch_core::{Actor, Changeset, Core};
+use latch_domain::repo::Write;
 use latch_types as wire;
 use serde_json::json;
 
@@ -18,7 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}/sessions/{session_id}", web::delete().to(delete_one));
 }
 
-async fn load(idp: &Idp, id: &str) -> ApiResult<User> {
+async fn load(idp: &Core, id: &str) -> ApiResult<User> {
     idp.repos.get_user(&UserId::from(id)).await?.ok_or_else(|| ApiError::not_found("user"))
 }
 
@@ -36,12 +36,10 @@ fn wire_session(s: &Session) -> wire::UserSession {
 #[utoipa::path(get, path = "/api/users/{id}/sessions", tag = "users", params(PageQuery),
     responses((status = 200, body = [wire::UserSession], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)),
     security(("bearer" = [])))]
-pub async fn list(idp: web::Data<Idp>, id: web::Path<String>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(idp: web::Data<Core>, id: web::Path<String>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let user = load(&idp, &id).await?;
-    let now = idp.clock.now();
-    let sessions: Vec<wire::UserSession> =
-        idp.repos.list_user_sessions(&user.id).await?.iter().filter(|s| s.expires_at > now).map(wire_session).collect();
-    Ok(page::slice(&sessions, q.page()?))
+    let (sessions, total) = idp.repos.page_user_sessions(&user.id, idp.clock.now(), q.page()?).await?;
+    Ok(page::respond(&sessions.iter().map(wire_session).collect::<Vec<_>>(), total))
 }
 
 /// Ends every session of the user ("sign out everywhere"): each browser must sign in again.
@@ -49,13 +47,17 @@ pub async fn list(idp: web::Data<Idp>, id: web::Path<String>, q: web::Query<Page
 #[utoipa::path(delete, path = "/api/users/{id}/sessions", tag = "users",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn delete_all(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let user = load(&idp, &id).await?;
-    let ended = idp.repos.delete_user_sessions(&user.id).await?;
-    audit::record(&idp, &who, "user.sessions.delete", "user", user.id.as_str(), json!({"ended": ended})).await;
+    // How many were active, for the audit entry; the write ends them all in the same unit.
+    let ended = idp.repos.list_user_sessions(&user.id).await?.len();
+    let change =
+        Changeset::new("user.sessions.delete", "user", user.id.as_str(), json!({"ended": ended}), Change::User(user.id.clone()))
+            .write(Write::DeleteUserSessions(user.id.clone()));
+    idp.apply(&who, change).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -63,8 +65,8 @@ pub async fn delete_all(
 #[utoipa::path(delete, path = "/api/users/{id}/sessions/{sessionId}", tag = "users",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn delete_one(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (id, session_id) = path.into_inner();
@@ -76,15 +78,14 @@ pub async fn delete_one(
         .await?
         .filter(|s| s.user_id == user.id)
         .ok_or_else(|| ApiError::not_found("session"))?;
-    idp.repos.delete_session(&session.id).await?;
-    audit::record(
-        &idp,
-        &who,
+    let change = Changeset::new(
         "user.session.delete",
         "user",
         user.id.as_str(),
         json!({"sessionId": session.id.as_str()}),
+        Change::User(user.id.clone()),
     )
-    .await;
+    .write(Write::DeleteSession(session.id.clone()));
+    idp.apply(&who, change).await.map_err(crate::error::or_missing(ApiError::not_found("session")))?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,16 +1,16 @@
 //! `/api/users`: users, their passwords and their global roles.
 
-use crate::audit;
-use crate::auth::{Principal, lockout};
-use crate::error::{ApiError, ApiResult};
+use crate::auth::lockout;
+use crate::error::{ApiError, ApiResult, or_missing};
 use crate::page::{self, PageQuery};
 use crate::roles::{existing_roles, wire_role};
 use actix_web::{HttpResponse, web};
 use latch_domain::entities::{RoleType, User};
 use latch_domain::fields::{self, FieldError};
 use latch_domain::ids::{RoleId, UserId, new_id};
-use latch_domain::repo::RepoError;
-use latch_idp::Idp;
+use latch_core::catalog::Change;
+use latch_core::{Actor, Changeset, Core};
+use latch_domain::repo::{RepoError, Write};
 use latch_types as wire;
 use serde_json::{Map, Value, json};
 
@@ -109,7 +109,7 @@ fn user_conflict(e: RepoError) -> ApiError {
     }
 }
 
-async fn hash_password(idp: &Idp, password: &str) -> ApiResult<String> {
+async fn hash_password(idp: &Core, password: &str) -> ApiResult<String> {
     fields::password(password).map_err(rule("password", "user.weak_password"))?;
     let (hasher, password) = (idp.hasher.clone(), password.to_owned());
     let salt = latch_oidc::crypto::random_16(idp.random.as_ref());
@@ -120,14 +120,14 @@ async fn hash_password(idp: &Idp, password: &str) -> ApiResult<String> {
         .map_err(|e| ApiError::from(RepoError::Unavailable(e.to_string())))
 }
 
-async fn load(idp: &Idp, id: &str) -> ApiResult<User> {
+async fn load(idp: &Core, id: &str) -> ApiResult<User> {
     idp.repos.get_user(&UserId::from(id)).await?.ok_or_else(|| ApiError::not_found("user"))
 }
 
 /// Lists users.
 #[utoipa::path(get, path = "/api/users", tag = "users", params(PageQuery),
     responses((status = 200, body = [wire::User], headers(("Total-Number" = i64)))), security(("bearer" = [])))]
-pub async fn list(idp: web::Data<Idp>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(idp: web::Data<Core>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let (users, total) = idp.repos.list_users(q.page()?).await?;
     Ok(page::respond(&users.iter().map(wire_user).collect::<Vec<_>>(), total))
 }
@@ -137,8 +137,8 @@ pub async fn list(idp: web::Data<Idp>, q: web::Query<PageQuery>) -> ApiResult<Ht
     responses((status = 201, body = wire::User), (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn create(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     body: web::Json<wire::CreateUser>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
@@ -187,15 +187,16 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    idp.repos.insert_user(&user).await.map_err(user_conflict)?;
-    audit::record(&idp, &who, "user.create", "user", user.id.as_str(), json!({})).await;
+    let change = Changeset::new("user.create", "user", user.id.as_str(), json!({}), Change::User(UserId::from(user.id.as_str())))
+        .write(Write::InsertUser(user.clone()));
+    idp.apply(&who, change).await.map_err(user_conflict)?;
     Ok(HttpResponse::Created().json(wire_user(&user)))
 }
 
 /// Reads one user.
 #[utoipa::path(get, path = "/api/users/{id}", tag = "users",
     responses((status = 200, body = wire::User), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
-pub async fn get(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(wire_user(&load(&idp, &id).await?)))
 }
 
@@ -204,8 +205,8 @@ pub async fn get(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpRe
     responses((status = 200, body = wire::User), (status = 404, body = wire::Problem), (status = 409, body = wire::Problem),
         (status = 422, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn patch(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     id: web::Path<String>,
     body: web::Json<wire::PatchUser>,
 ) -> ApiResult<HttpResponse> {
@@ -260,8 +261,9 @@ pub async fn patch(
         return Err(ApiError::invalid("username", "user.no_identifier", "a user keeps a username, email or phone"));
     }
     user.updated_at = idp.clock.now();
-    idp.repos.update_user(&user).await.map_err(user_conflict)?;
-    audit::record(&idp, &who, "user.update", "user", user.id.as_str(), json!({})).await;
+    let change = Changeset::new("user.update", "user", user.id.as_str(), json!({}), Change::User(UserId::from(user.id.as_str())))
+        .write(Write::UpdateUser(user.clone()));
+    idp.apply(&who, change).await.map_err(user_conflict)?;
     Ok(HttpResponse::Ok().json(wire_user(&user)))
 }
 
@@ -270,17 +272,16 @@ pub async fn patch(
     responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn delete(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     if who.is_user(&id) {
         return Err(lockout("id", "an administrator cannot delete their own account"));
     }
-    if !idp.repos.delete_user(&UserId::from(id.as_str())).await? {
-        return Err(ApiError::not_found("user"));
-    }
-    audit::record(&idp, &who, "user.delete", "user", &id, json!({})).await;
+    let change = Changeset::new("user.delete", "user", &id, json!({}), Change::User(UserId::from(id.as_str())))
+        .write(Write::DeleteUser(UserId::from(id.as_str())));
+    idp.apply(&who, change).await.map_err(or_missing(ApiError::not_found("user")))?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -289,16 +290,17 @@ pub async fn delete(
     responses((status = 200, body = wire::User), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn set_password(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     id: web::Path<String>,
     body: web::Json<wire::SetPassword>,
 ) -> ApiResult<HttpResponse> {
     let mut user = load(&idp, &id).await?;
     user.password_hash = Some(hash_password(&idp, &body.password).await?);
     user.updated_at = idp.clock.now();
-    idp.repos.update_user(&user).await?;
-    audit::record(&idp, &who, "user.password.set", "user", user.id.as_str(), json!({})).await;
+    let change = Changeset::new("user.password.set", "user", user.id.as_str(), json!({}), Change::User(UserId::from(user.id.as_str())))
+        .write(Write::UpdateUser(user.clone()));
+    idp.apply(&who, change).await.map_err(or_missing(ApiError::not_found("user")))?;
     Ok(HttpResponse::Ok().json(wire_user(&user)))
 }
 
@@ -306,13 +308,13 @@ pub async fn set_password(
 #[utoipa::path(get, path = "/api/users/{id}/roles", tag = "users", params(PageQuery),
     responses((status = 200, body = [wire::Role], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn list_roles(
-    idp: web::Data<Idp>,
+    idp: web::Data<Core>,
     id: web::Path<String>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let user = load(&idp, &id).await?;
-    let roles = idp.repos.user_roles(&user.id).await?;
-    Ok(page::slice(&roles.iter().map(wire_role).collect::<Vec<_>>(), q.page()?))
+    let (roles, total) = idp.repos.page_user_roles(&user.id, q.page()?).await?;
+    Ok(page::respond(&roles.iter().map(wire_role).collect::<Vec<_>>(), total))
 }
 
 /// Gives User roles to a user.
@@ -320,15 +322,16 @@ pub async fn list_roles(
     responses((status = 201), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn add_roles(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     id: web::Path<String>,
     body: web::Json<wire::RoleIds>,
 ) -> ApiResult<HttpResponse> {
     let user = load(&idp, &id).await?;
     let roles = existing_roles(&idp, &body.role_ids, RoleType::User).await?;
-    idp.repos.add_user_roles(&user.id, &roles).await?;
-    audit::record(&idp, &who, "user.roles.add", "user", user.id.as_str(), json!({"roleIds": body.role_ids})).await;
+    let change = Changeset::new("user.roles.add", "user", user.id.as_str(), json!({"roleIds": body.role_ids}), Change::User(UserId::from(user.id.as_str())))
+        .write(Write::AddUserRoles { user: user.id.clone(), roles });
+    idp.apply(&who, change).await.map_err(or_missing(ApiError::not_found("user")))?;
     Ok(HttpResponse::Created().finish())
 }
 
@@ -336,16 +339,15 @@ pub async fn add_roles(
 #[utoipa::path(delete, path = "/api/users/{id}/roles/{roleId}", tag = "users",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn remove_role(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (id, role_id) = path.into_inner();
     let user = load(&idp, &id).await?;
-    if !idp.repos.remove_user_role(&user.id, &RoleId(role_id.clone())).await? {
-        return Err(ApiError::not_found("role"));
-    }
-    audit::record(&idp, &who, "user.roles.remove", "user", user.id.as_str(), json!({"roleId": role_id})).await;
+    let change = Changeset::new("user.roles.remove", "user", user.id.as_str(), json!({"roleId": role_id}), Change::User(UserId::from(user.id.as_str())))
+        .write(Write::RemoveUserRole { user: user.id.clone(), role: RoleId(role_id.clone()) });
+    idp.apply(&who, change).await.map_err(or_missing(ApiError::not_found("role")))?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -353,15 +355,13 @@ pub async fn remove_role(
 #[utoipa::path(get, path = "/api/users/{id}/grants", tag = "users", params(PageQuery),
     responses((status = 200, body = [wire::Grant], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn list_grants(
-    idp: web::Data<Idp>,
+    idp: web::Data<Core>,
     id: web::Path<String>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let user = load(&idp, &id).await?;
-    let grants: Vec<wire::Grant> = idp
-        .repos
-        .list_user_grants(&user.id)
-        .await?
+    let (grants, total) = idp.repos.page_user_grants(&user.id, q.page()?).await?;
+    let grants: Vec<wire::Grant> = grants
         .into_iter()
         .map(|g| {
             let mut scopes = g.details.scopes.clone();
@@ -378,15 +378,15 @@ pub async fn list_grants(
             }
         })
         .collect();
-    Ok(page::slice(&grants, q.page()?))
+    Ok(page::respond(&grants, total))
 }
 
 /// Revokes a grant: the app must ask for consent again, and its opaque tokens stop working.
 #[utoipa::path(delete, path = "/api/users/{id}/grants/{grantId}", tag = "users",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn revoke_grant(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (id, grant_id) = path.into_inner();
@@ -397,16 +397,15 @@ pub async fn revoke_grant(
         .await?
         .filter(|g| g.user_id == user.id)
         .ok_or_else(|| ApiError::not_found("grant"))?;
-    idp.repos.revoke_grant_tokens(&grant.id).await?;
-    idp.repos.delete_grant(&grant.id).await?;
-    audit::record(
-        &idp,
-        &who,
+    let mut change = Changeset::new(
         "user.grant.revoke",
         "user",
         user.id.as_str(),
         json!({"grantId": grant.id.as_str(), "applicationId": grant.application_id.as_str()}),
+        Change::User(user.id.clone()),
     )
-    .await;
+    .write(Write::RevokeGrant(grant.id.clone()));
+    change.also_announce(Change::Application(grant.application_id.clone()));
+    idp.apply(&who, change).await.map_err(or_missing(ApiError::not_found("grant")))?;
     Ok(HttpResponse::NoContent().finish())
 }

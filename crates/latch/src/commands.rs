@@ -40,12 +40,7 @@ pub fn create_m2m(settings: &Settings, name: &str) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async {
         let node = crate::server::open_node(settings.clone()).await?;
-        let ports = crate::bootstrap::Ports {
-            repos: node.repos.as_ref(),
-            clock: node.idp.clock.as_ref(),
-            random: node.idp.random.as_ref(),
-        };
-        let (id, secret) = crate::bootstrap::create_m2m(&ports, name).await?;
+        let (id, secret) = crate::bootstrap::create_m2m(&node.core, name).await?;
         println!("{}", serde_json::json!({ "clientId": id.as_str(), "clientSecret": secret }));
         Ok(())
     })
@@ -56,7 +51,9 @@ pub fn rotate_keys(settings: &Settings) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async {
         let node = crate::server::open_node(settings.clone()).await?;
-        node.idp.rotate_keys().await.context("rotating the signing keys")?;
+        latch_core::commands::rotate_keys(&node.core, &latch_core::Actor::System("cli"))
+            .await
+            .context("rotating the signing keys")?;
         for k in node.repos.list_signing_keys().await? {
             println!("{}  {}  {}", k.kid, k.alg, k.state.as_str());
         }

@@ -9,7 +9,8 @@ use anyhow::Context;
 use latch_domain::ephemeral::EphemeralStore;
 use latch_domain::repo::Repositories;
 use latch_domain::{Clock, Random};
-use latch_idp::{Idp, IdpDeps, IdpSettings, RateLimits};
+use latch_core::{Core, CoreDeps, RateLimits};
+use latch_idp::IdpState;
 use latch_oidc::crypto::random_16;
 use latch_oidc::password::PasswordHasher;
 use latch_store::{OsRandom, SystemClock};
@@ -25,7 +26,9 @@ pub struct Node {
     pub settings: Arc<Settings>,
     pub repos: Arc<dyn Repositories>,
     pub cache: Arc<dyn EphemeralStore>,
-    pub idp: web::Data<Idp>,
+    /// The shared services: the admin API's state, and what the IdP wraps.
+    pub core: web::Data<Core>,
+    pub idp: web::Data<IdpState>,
 }
 
 /// Opens the durable and ephemeral stores named by the settings.
@@ -50,7 +53,7 @@ pub async fn open_node_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> 
     let secret = crate::secrets::secret_key(&settings)?;
     let random: Arc<dyn Random> = Arc::new(OsRandom);
     let grace = settings.raw.keys.grace_period;
-    let keys = latch_idp::ensure_signing_keys(repos.as_ref(), &secret, clock.as_ref(), random.as_ref(), grace)
+    let keys = latch_core::commands::ensure_signing_keys(repos.as_ref(), &secret, clock.as_ref(), random.as_ref(), grace)
         .await
         .context("loading the signing keys")?;
     let ph = &settings.raw.password_hash;
@@ -62,7 +65,7 @@ pub async fn open_node_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> 
         &random_16(random.as_ref()),
     )
     .context("setting up password hashing")?;
-    let idp_settings = IdpSettings {
+    let core_settings = latch_core::Settings {
         issuer: settings.issuer.clone(),
         public_url: settings.public_url.clone(),
         access_token_ttl: settings.raw.tokens.access_token_ttl,
@@ -85,8 +88,9 @@ pub async fn open_node_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> 
         },
         hash_queue: settings.raw.password_hash.queue,
     };
-    let ports = crate::bootstrap::Ports { repos: repos.as_ref(), clock: clock.as_ref(), random: random.as_ref() };
-    let outcome = crate::bootstrap::run(&ports, &settings.public_url, settings.raw.admin_password.as_deref(), &hasher)
+    let deps = CoreDeps { repos: repos.clone(), cache: cache.clone(), clock, random, hasher };
+    let core = web::Data::new(Core::new(core_settings, deps, &secret, keys));
+    let outcome = crate::bootstrap::run(&core, settings.raw.admin_password.as_deref())
         .await
         .context("bootstrapping the admin API")?;
     if let Some(pw) = &outcome.generated_password {
@@ -103,21 +107,20 @@ pub async fn open_node_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> 
             "created the first admin user with LATCH_ADMIN_PASSWORD"
         );
     }
-    let deps = IdpDeps { repos: repos.clone(), cache: cache.clone(), clock, random, hasher };
-    let idp = web::Data::new(Idp::new(idp_settings, deps, &secret, keys));
-    tokio::spawn(latch_idp::catalog::listen(idp.clone().into_inner()));
+    let idp = web::Data::new(IdpState::new(core.clone().into_inner()));
+    tokio::spawn(latch_core::catalog::listen(core.clone().into_inner()));
     // Key upkeep: expired previous keys go, the schedule rotates, other nodes' changes load.
-    let upkeep = idp.clone();
+    let upkeep = core.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            if let Err(e) = upkeep.maintain_keys().await {
+            if let Err(e) = latch_core::commands::maintain_keys(&upkeep).await {
                 tracing::warn!(error = %e, "signing-key upkeep failed; retrying in a minute");
             }
         }
     });
-    Ok(Node { settings: Arc::new(settings), repos, cache, idp })
+    Ok(Node { settings: Arc::new(settings), repos, cache, core, idp })
 }
 
 /// Builds a server on an already bound listener (tests bind port 0).
@@ -128,6 +131,7 @@ pub fn build_server(node: Node, listener: TcpListener) -> anyhow::Result<Server>
     };
     let shutdown = node.settings.raw.shutdown_timeout_secs;
     let idp = node.idp.clone();
+    let core = node.core.clone();
     let data = web::Data::new(node);
     let server = HttpServer::new(move || {
         App::new()
@@ -147,7 +151,7 @@ pub fn build_server(node: Node, listener: TcpListener) -> anyhow::Result<Server>
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
             .configure(latch_idp::routes(idp.clone()))
-            .configure(latch_admin::routes(idp.clone()))
+            .configure(latch_admin::routes(core.clone()))
     })
     .workers(workers)
     .shutdown_timeout(shutdown)

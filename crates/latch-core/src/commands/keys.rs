@@ -33,7 +33,7 @@ pub async fn rotate_keys(core: &Core, actor: &Actor) -> Result<(), KeyError> {
     let now = core.clock.now();
     let mut change = Changeset::new(
         "keys.rotate",
-        "signing_keys",
+        "keys",
         "oidc",
         json!({"promoted": plan.promote.len(), "retired": plan.retire.len()}),
         Change::Keys,
@@ -71,7 +71,7 @@ pub async fn maintain_keys(core: &Core) -> Result<(), KeyError> {
     if !expired.is_empty() {
         let change = Changeset::new(
             "keys.delete_expired",
-            "signing_keys",
+            "keys",
             "oidc",
             json!({"kids": expired.iter().map(KeyId::as_str).collect::<Vec<_>>()}),
             Change::Keys,
@@ -130,7 +130,7 @@ pub async fn ensure_signing_keys(
             at: clock.now(),
             actor: Actor::System("bootstrap").audit_name(),
             action: "keys.generate".to_owned(),
-            target_type: "signing_keys".to_owned(),
+            target_type: "keys".to_owned(),
             target_id: "oidc".to_owned(),
             details: json!({ "kids": kids }),
         }));

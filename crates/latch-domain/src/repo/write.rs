@@ -26,6 +26,8 @@ pub enum Write {
     /// Ends every session of a user (none is fine).
     DeleteUserSessions(UserId),
     DeleteSession(SessionId),
+    /// Deletes a grant with every opaque access and refresh token issued under it.
+    RevokeGrant(GrantId),
 
     InsertResource(Resource),
     UpdateResource(Resource),

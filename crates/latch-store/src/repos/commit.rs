@@ -2,8 +2,8 @@
 //! transaction, with the same write functions the single-write trait methods use.
 
 use super::{
-    Conn, applications, audit, branding, consent, keys, organization_roles, organizations, resources, roles, sessions,
-    users,
+    Conn, applications, audit, branding, consent, grants, keys, organization_roles, organizations, resources, roles, sessions,
+    tokens, users,
 };
 use crate::db::{Db, map_error};
 use async_trait::async_trait;
@@ -60,6 +60,10 @@ fn apply(conn: &mut Conn, write: &Write) -> Result<(), UnitError> {
             sessions::delete_user_sessions(conn, user)?;
         }
         DeleteSession(id) => found(sessions::delete_session(conn, id)?, || format!("session {id}"))?,
+        RevokeGrant(id) => {
+            tokens::revoke_grant_tokens(conn, id)?;
+            found(grants::delete_grant(conn, id)?, || format!("grant {id}"))?;
+        }
 
         InsertResource(r) => resources::insert_resource(conn, r)?,
         UpdateResource(r) => found(resources::update_resource(conn, r)?, || format!("resource {}", r.id))?,

@@ -1,6 +1,6 @@
 //! Grants (a user's consent to an application), one per user and application, and their listing.
 
-use super::{json_text, limit};
+use super::{Conn, QResult, json_text, limit};
 use crate::db::Db;
 use crate::schema::*;
 use async_trait::async_trait;
@@ -36,6 +36,10 @@ impl From<GrantRow> for Grant {
             last_used_at: r.last_used_at.map(Timestamp),
         }
     }
+}
+
+pub(super) fn delete_grant(conn: &mut Conn, id: &GrantId) -> QResult<bool> {
+    Ok(diesel::delete(grants::table.find(id.as_str())).execute(conn)? > 0)
 }
 
 #[async_trait]
@@ -89,8 +93,8 @@ impl GrantRepo for Db {
     }
 
     async fn delete_grant(&self, id: &GrantId) -> RepoResult<bool> {
-        let id = id.0.clone();
-        self.run(move |conn| Ok(diesel::delete(grants::table.find(id)).execute(conn)? > 0)).await
+        let id = id.clone();
+        self.run(move |conn| delete_grant(conn, &id)).await
     }
 }
 

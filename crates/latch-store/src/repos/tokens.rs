@@ -1,6 +1,6 @@
 //! Opaque access tokens and refresh tokens.
 
-use super::json_text;
+use super::{Conn, QResult, json_text};
 use crate::db::Db;
 use crate::schema::*;
 use async_trait::async_trait;
@@ -9,6 +9,14 @@ use latch_domain::Timestamp;
 use latch_domain::entities::*;
 use latch_domain::ids::*;
 use latch_domain::repo::*;
+
+/// Deletes every opaque access and refresh token issued under `grant`; returns how many.
+pub(super) fn revoke_grant_tokens(conn: &mut Conn, grant: &GrantId) -> QResult<u64> {
+    let g = grant.as_str();
+    let a = diesel::delete(access_tokens::table.filter(access_tokens::grant_id.eq(g))).execute(conn)?;
+    let r = diesel::delete(refresh_tokens::table.filter(refresh_tokens::grant_id.eq(g))).execute(conn)?;
+    Ok(u64::try_from(a + r).unwrap_or(u64::MAX))
+}
 
 #[async_trait]
 impl TokenRepo for Db {
@@ -65,13 +73,8 @@ impl TokenRepo for Db {
     }
 
     async fn revoke_grant_tokens(&self, grant: &GrantId) -> RepoResult<u64> {
-        let g = grant.0.clone();
-        self.tx(move |conn| {
-            let a = diesel::delete(access_tokens::table.filter(access_tokens::grant_id.eq(&g))).execute(conn)?;
-            let r = diesel::delete(refresh_tokens::table.filter(refresh_tokens::grant_id.eq(&g))).execute(conn)?;
-            Ok(u64::try_from(a + r).unwrap_or(u64::MAX))
-        })
-        .await
+        let g = grant.clone();
+        self.tx(move |conn| revoke_grant_tokens(conn, &g)).await
     }
 
     async fn revoke_token_family(&self, family: &str) -> RepoResult<u64> {
