@@ -14,6 +14,9 @@ mod branding;
 mod error;
 mod keys;
 mod openapi;
+mod organization_members;
+mod organization_roles;
+mod organization_scopes;
 mod organizations;
 mod page;
 mod permissions;
@@ -49,6 +52,9 @@ pub fn routes(core: web::Data<Core>) -> impl FnOnce(&mut web::ServiceConfig) {
                         .configure(resources::routes)
                         .configure(roles::routes)
                         .configure(organizations::routes)
+                        .configure(organization_members::routes)
+                        .configure(organization_scopes::routes)
+                        .configure(organization_roles::routes)
                         .configure(keys::routes)
                         .configure(audit::routes)
                         .default_service(web::to(error::not_found_route)),

@@ -1,16 +1,15 @@
 //! `/api/resources`: API resources (RFC 8707 indicators) and their scopes.
 
-use crate::audit;
-use crate::auth::{ADMIN_RESOURCE, Principal};
+use crate::auth::ADMIN_RESOURCE;
 use crate::error::{ApiError, ApiResult};
 use crate::page::{self, PageQuery};
 use actix_web::{HttpResponse, web};
+use latch_core::catalog::Change;
+use latch_core::{Actor, Changeset, Core};
 use latch_domain::entities::{Resource, Scope};
 use latch_domain::ids::{ResourceId, ScopeId, new_id};
-use latch_domain::repo::RepoError;
+use latch_domain::repo::{RepoError, Write};
 use latch_domain::scope as scopes;
-use latch_idp::Idp;
-use latch_idp::catalog::{self, Change};
 use latch_types as wire;
 use serde_json::json;
 
@@ -52,17 +51,25 @@ fn check_ttl(ttl: i64) -> ApiResult<()> {
     }
 }
 
-async fn load(idp: &Idp, id: &str) -> ApiResult<Resource> {
+async fn load(idp: &Core, id: &str) -> ApiResult<Resource> {
     idp.repos.get_resource(&ResourceId::from(id)).await?.ok_or_else(|| ApiError::not_found("resource"))
+}
+
+/// A failed unit of work: `gone` when a row it names is not there (it vanished since the
+/// handler loaded it), the usual mapping otherwise.
+fn or_gone(gone: ApiError) -> impl FnOnce(RepoError) -> ApiError {
+    move |e| match e {
+        RepoError::NotFound(_) => gone,
+        other => other.into(),
+    }
 }
 
 /// Lists API resources.
 #[utoipa::path(get, path = "/api/resources", tag = "resources", params(PageQuery),
     responses((status = 200, body = [wire::Resource], headers(("Total-Number" = i64)))), security(("bearer" = [])))]
-pub async fn list(idp: web::Data<Idp>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
-    let page = q.page()?;
-    let all: Vec<wire::Resource> = idp.repos.list_resources().await?.iter().map(wire_resource).collect();
-    Ok(page::slice(&all, page))
+pub async fn list(idp: web::Data<Core>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+    let (resources, total) = idp.repos.page_resources(q.page()?).await?;
+    Ok(page::respond(&resources.iter().map(wire_resource).collect::<Vec<_>>(), total))
 }
 
 /// Creates an API resource.
@@ -70,8 +77,8 @@ pub async fn list(idp: web::Data<Idp>, q: web::Query<PageQuery>) -> ApiResult<Ht
     responses((status = 201, body = wire::Resource), (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn create(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     body: web::Json<wire::CreateResource>,
 ) -> ApiResult<HttpResponse> {
     crate::applications::check_name("name", &body.name, 256)?;
@@ -95,28 +102,27 @@ pub async fn create(
         access_token_ttl: ttl,
         created_at: idp.clock.now(),
     };
-    idp.repos.insert_resource(&resource).await.map_err(|e| match e {
+    let change = Changeset::new(
+        "resource.create",
+        "resource",
+        resource.id.as_str(),
+        json!({"indicator": resource.indicator}),
+        Change::Resource(resource.indicator.clone()),
+    )
+    .write(Write::InsertResource(resource.clone()));
+    idp.apply(&who, change).await.map_err(|e| match e {
         RepoError::Conflict(_) => {
             ApiError::conflict("indicator", "resource.indicator_taken", "another resource has this indicator")
         }
         other => other.into(),
     })?;
-    audit::record(
-        &idp,
-        &who,
-        "resource.create",
-        "resource",
-        resource.id.as_str(),
-        json!({"indicator": resource.indicator}),
-    )
-    .await;
     Ok(HttpResponse::Created().json(wire_resource(&resource)))
 }
 
 /// Reads one API resource.
 #[utoipa::path(get, path = "/api/resources/{id}", tag = "resources",
     responses((status = 200, body = wire::Resource), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
-pub async fn get(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(wire_resource(&load(&idp, &id).await?)))
 }
 
@@ -125,8 +131,8 @@ pub async fn get(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpRe
     responses((status = 200, body = wire::Resource), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn patch(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     id: web::Path<String>,
     body: web::Json<wire::PatchResource>,
 ) -> ApiResult<HttpResponse> {
@@ -139,9 +145,15 @@ pub async fn patch(
         check_ttl(ttl)?;
         resource.access_token_ttl = ttl;
     }
-    idp.repos.update_resource(&resource).await?;
-    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Resource(&resource.indicator)).await;
-    audit::record(&idp, &who, "resource.update", "resource", resource.id.as_str(), json!({})).await;
+    let change = Changeset::new(
+        "resource.update",
+        "resource",
+        resource.id.as_str(),
+        json!({}),
+        Change::Resource(resource.indicator.clone()),
+    )
+    .write(Write::UpdateResource(resource.clone()));
+    idp.apply(&who, change).await.map_err(or_gone(ApiError::not_found("resource")))?;
     Ok(HttpResponse::Ok().json(wire_resource(&resource)))
 }
 
@@ -149,26 +161,20 @@ pub async fn patch(
 #[utoipa::path(delete, path = "/api/resources/{id}", tag = "resources",
     responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
-pub async fn delete(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
+pub async fn delete(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let resource = load(&idp, &id).await?;
     if resource.indicator == ADMIN_RESOURCE {
         return Err(ApiError::invalid("id", "resource.protected", "the admin API resource cannot be deleted"));
     }
-    idp.repos.delete_resource(&resource.id).await?;
-    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Resource(&resource.indicator)).await;
-    audit::record(
-        &idp,
-        &who,
+    let change = Changeset::new(
         "resource.delete",
         "resource",
         resource.id.as_str(),
         json!({"indicator": resource.indicator}),
+        Change::Resource(resource.indicator.clone()),
     )
-    .await;
+    .write(Write::DeleteResource(resource.id.clone()));
+    idp.apply(&who, change).await.map_err(or_gone(ApiError::not_found("resource")))?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -176,13 +182,13 @@ pub async fn delete(
 #[utoipa::path(get, path = "/api/resources/{id}/scopes", tag = "resources", params(PageQuery),
     responses((status = 200, body = [wire::Scope], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn list_scopes(
-    idp: web::Data<Idp>,
+    idp: web::Data<Core>,
     id: web::Path<String>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let resource = load(&idp, &id).await?;
-    let scopes = idp.repos.list_scopes(&resource.id).await?;
-    Ok(page::slice(&scopes.iter().map(wire_scope).collect::<Vec<_>>(), q.page()?))
+    let (scopes, total) = idp.repos.page_scopes(&resource.id, q.page()?).await?;
+    Ok(page::respond(&scopes.iter().map(wire_scope).collect::<Vec<_>>(), total))
 }
 
 /// Adds a scope to a resource.
@@ -190,8 +196,8 @@ pub async fn list_scopes(
     responses((status = 201, body = wire::Scope), (status = 404, body = wire::Problem), (status = 409, body = wire::Problem),
         (status = 422, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn create_scope(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     id: web::Path<String>,
     body: web::Json<wire::CreateScope>,
 ) -> ApiResult<HttpResponse> {
@@ -216,15 +222,20 @@ pub async fn create_scope(
         name: body.name.clone(),
         description,
     };
-    idp.repos.insert_scope(&scope).await.map_err(|e| match e {
+    let change = Changeset::new(
+        "resource.scope.create",
+        "resource",
+        resource.id.as_str(),
+        json!({"scope": scope.name}),
+        Change::Roles,
+    )
+    .write(Write::InsertScope(scope.clone()));
+    idp.apply(&who, change).await.map_err(|e| match e {
         RepoError::Conflict(_) => {
             ApiError::conflict("name", "scope.name_taken", "this resource already has this scope")
         }
         other => other.into(),
     })?;
-    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Roles).await;
-    audit::record(&idp, &who, "resource.scope.create", "resource", resource.id.as_str(), json!({"scope": scope.name}))
-        .await;
     Ok(HttpResponse::Created().json(wire_scope(&scope)))
 }
 
@@ -233,8 +244,8 @@ pub async fn create_scope(
     responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn delete_scope(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (id, scope_id) = path.into_inner();
@@ -248,9 +259,14 @@ pub async fn delete_scope(
     if latch_domain::admin::is_admin_scope(&resource.indicator, &scope.name) {
         return Err(crate::auth::lockout("scopeId", "the admin API's `all` scope cannot be deleted"));
     }
-    idp.repos.delete_scope(&scope.id).await?;
-    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Roles).await;
-    audit::record(&idp, &who, "resource.scope.delete", "resource", resource.id.as_str(), json!({"scope": scope.name}))
-        .await;
+    let change = Changeset::new(
+        "resource.scope.delete",
+        "resource",
+        resource.id.as_str(),
+        json!({"scope": scope.name}),
+        Change::Roles,
+    )
+    .write(Write::DeleteScope(scope.id.clone()));
+    idp.apply(&who, change).await.map_err(or_gone(ApiError::not_found("scope")))?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,18 +1,17 @@
 //! `/api/roles`: global roles, the resource scopes they grant, and the users holding them.
 
-use crate::audit;
-use crate::auth::{Principal, lockout};
+use crate::auth::lockout;
 use crate::error::{ApiError, ApiResult};
 use crate::page::{self, PageQuery};
 use crate::resources::wire_scope;
 use crate::users::wire_user;
 use actix_web::{HttpResponse, web};
+use latch_core::catalog::Change;
+use latch_core::{Actor, Changeset, Core, commands};
 use latch_domain::admin;
 use latch_domain::entities::{Role, RoleType};
 use latch_domain::ids::{RoleId, ScopeId, UserId, new_id};
-use latch_domain::repo::RepoError;
-use latch_idp::Idp;
-use latch_idp::catalog::{self, Change};
+use latch_domain::repo::{RepoError, Write};
 use latch_types as wire;
 use serde_json::json;
 
@@ -44,7 +43,7 @@ pub fn wire_role(r: &Role) -> wire::Role {
 }
 
 /// The roles `ids` name, all of type `expected`; 422 naming the first that is not.
-pub async fn existing_roles(idp: &Idp, ids: &[String], expected: RoleType) -> ApiResult<Vec<RoleId>> {
+pub async fn existing_roles(idp: &Core, ids: &[String], expected: RoleType) -> ApiResult<Vec<RoleId>> {
     let mut out = Vec::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {
         let field = format!("roleIds[{i}]");
@@ -71,7 +70,7 @@ pub async fn existing_roles(idp: &Idp, ids: &[String], expected: RoleType) -> Ap
 }
 
 /// The scopes `ids` name; 422 naming the first unknown one.
-pub async fn existing_scopes(idp: &Idp, ids: &[String]) -> ApiResult<Vec<ScopeId>> {
+pub async fn existing_scopes(idp: &Core, ids: &[String]) -> ApiResult<Vec<ScopeId>> {
     let mut out = Vec::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {
         let scope = idp.repos.get_scope(&ScopeId(id.clone())).await?.ok_or_else(|| {
@@ -82,7 +81,7 @@ pub async fn existing_scopes(idp: &Idp, ids: &[String]) -> ApiResult<Vec<ScopeId
     Ok(out)
 }
 
-async fn load(idp: &Idp, id: &str) -> ApiResult<Role> {
+async fn load(idp: &Core, id: &str) -> ApiResult<Role> {
     idp.repos.get_role(&RoleId::from(id)).await?.ok_or_else(|| ApiError::not_found("role"))
 }
 
@@ -93,10 +92,19 @@ fn name_conflict(e: RepoError) -> ApiError {
     }
 }
 
+/// A failed unit of work: `gone` when a row it names is not there (it vanished since the
+/// handler loaded it), the usual mapping otherwise.
+fn or_gone(gone: ApiError) -> impl FnOnce(RepoError) -> ApiError {
+    move |e| match e {
+        RepoError::NotFound(_) => gone,
+        other => other.into(),
+    }
+}
+
 /// Lists roles.
 #[utoipa::path(get, path = "/api/roles", tag = "roles", params(PageQuery),
     responses((status = 200, body = [wire::Role], headers(("Total-Number" = i64)))), security(("bearer" = [])))]
-pub async fn list(idp: web::Data<Idp>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(idp: web::Data<Core>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let (roles, total) = idp.repos.list_roles(q.page()?).await?;
     Ok(page::respond(&roles.iter().map(wire_role).collect::<Vec<_>>(), total))
 }
@@ -106,8 +114,8 @@ pub async fn list(idp: web::Data<Idp>, q: web::Query<PageQuery>) -> ApiResult<Ht
     responses((status = 201, body = wire::Role), (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn create(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     body: web::Json<wire::CreateRole>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
@@ -123,18 +131,14 @@ pub async fn create(
         },
         created_at: idp.clock.now(),
     };
-    idp.repos.insert_role(&role).await.map_err(name_conflict)?;
-    if !scopes.is_empty() {
-        idp.repos.add_role_scopes(&role.id, &scopes).await?;
-    }
-    audit::record(&idp, &who, "role.create", "role", role.id.as_str(), json!({"name": role.name})).await;
+    commands::create_role(&idp, &who, &role, scopes).await.map_err(name_conflict)?;
     Ok(HttpResponse::Created().json(wire_role(&role)))
 }
 
 /// Reads one role.
 #[utoipa::path(get, path = "/api/roles/{id}", tag = "roles",
     responses((status = 200, body = wire::Role), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
-pub async fn get(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(wire_role(&load(&idp, &id).await?)))
 }
 
@@ -143,8 +147,8 @@ pub async fn get(idp: web::Data<Idp>, id: web::Path<String>) -> ApiResult<HttpRe
     responses((status = 200, body = wire::Role), (status = 404, body = wire::Problem), (status = 409, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn patch(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     id: web::Path<String>,
     body: web::Json<wire::PatchRole>,
 ) -> ApiResult<HttpResponse> {
@@ -156,8 +160,12 @@ pub async fn patch(
     if let Some(d) = &body.description {
         role.description = d.clone();
     }
-    idp.repos.update_role(&role).await.map_err(name_conflict)?;
-    audit::record(&idp, &who, "role.update", "role", role.id.as_str(), json!({})).await;
+    let change = Changeset::new("role.update", "role", role.id.as_str(), json!({}), Change::Roles)
+        .write(Write::UpdateRole(role.clone()));
+    idp.apply(&who, change).await.map_err(|e| match e {
+        RepoError::NotFound(_) => ApiError::not_found("role"),
+        other => name_conflict(other),
+    })?;
     Ok(HttpResponse::Ok().json(wire_role(&role)))
 }
 
@@ -165,20 +173,13 @@ pub async fn patch(
 #[utoipa::path(delete, path = "/api/roles/{id}", tag = "roles",
     responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
-pub async fn delete(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
+pub async fn delete(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let role = load(&idp, &id).await?;
     if admin::is_builtin_admin_role(&role.name) {
         return Err(lockout("id", "the built-in admin roles cannot be deleted"));
     }
-    if !idp.repos.delete_role(&role.id).await? {
-        return Err(ApiError::not_found("role"));
-    }
-    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Roles).await;
-    audit::record(&idp, &who, "role.delete", "role", &id, json!({})).await;
+    let change = Changeset::new("role.delete", "role", &id, json!({}), Change::Roles).write(Write::DeleteRole(role.id));
+    idp.apply(&who, change).await.map_err(or_gone(ApiError::not_found("role")))?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -186,13 +187,13 @@ pub async fn delete(
 #[utoipa::path(get, path = "/api/roles/{id}/scopes", tag = "roles", params(PageQuery),
     responses((status = 200, body = [wire::Scope], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn list_scopes(
-    idp: web::Data<Idp>,
+    idp: web::Data<Core>,
     id: web::Path<String>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let role = load(&idp, &id).await?;
-    let scopes = idp.repos.role_scopes(&role.id).await?;
-    Ok(page::slice(&scopes.iter().map(wire_scope).collect::<Vec<_>>(), q.page()?))
+    let (scopes, total) = idp.repos.page_role_scopes(&role.id, q.page()?).await?;
+    Ok(page::respond(&scopes.iter().map(wire_scope).collect::<Vec<_>>(), total))
 }
 
 /// Adds scopes to a role.
@@ -200,16 +201,17 @@ pub async fn list_scopes(
     responses((status = 201), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn add_scopes(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     id: web::Path<String>,
     body: web::Json<wire::ScopeIds>,
 ) -> ApiResult<HttpResponse> {
     let role = load(&idp, &id).await?;
     let scopes = existing_scopes(&idp, &body.scope_ids).await?;
-    idp.repos.add_role_scopes(&role.id, &scopes).await?;
-    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Roles).await;
-    audit::record(&idp, &who, "role.scopes.add", "role", role.id.as_str(), json!({"scopeIds": body.scope_ids})).await;
+    let change =
+        Changeset::new("role.scopes.add", "role", role.id.as_str(), json!({"scopeIds": body.scope_ids}), Change::Roles)
+            .write(Write::AddRoleScopes { role: role.id.clone(), scopes });
+    idp.apply(&who, change).await?;
     Ok(HttpResponse::Created().finish())
 }
 
@@ -218,8 +220,8 @@ pub async fn add_scopes(
     responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn remove_scope(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (id, scope_id) = path.into_inner();
@@ -231,11 +233,10 @@ pub async fn remove_scope(
     {
         return Err(lockout("scopeId", "the built-in admin roles keep the admin scope"));
     }
-    if !idp.repos.remove_role_scope(&role.id, &ScopeId(scope_id.clone())).await? {
-        return Err(ApiError::not_found("scope"));
-    }
-    catalog::announce(idp.cache.as_ref(), &idp.catalog, Change::Roles).await;
-    audit::record(&idp, &who, "role.scopes.remove", "role", role.id.as_str(), json!({"scopeId": scope_id})).await;
+    let change =
+        Changeset::new("role.scopes.remove", "role", role.id.as_str(), json!({"scopeId": scope_id}), Change::Roles)
+            .write(Write::RemoveRoleScope { role: role.id.clone(), scope: ScopeId(scope_id.clone()) });
+    idp.apply(&who, change).await.map_err(or_gone(ApiError::not_found("scope")))?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -244,19 +245,13 @@ pub async fn remove_scope(
     responses((status = 200, body = [wire::User], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn list_users(
-    idp: web::Data<Idp>,
+    idp: web::Data<Core>,
     id: web::Path<String>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let role = load(&idp, &id).await?;
-    let (ids, total) = idp.repos.role_user_ids(&role.id, q.page()?).await?;
-    let mut users = Vec::with_capacity(ids.len());
-    for uid in ids {
-        if let Some(u) = idp.repos.get_user(&uid).await? {
-            users.push(wire_user(&u));
-        }
-    }
-    Ok(page::respond(&users, total))
+    let (users, total) = idp.repos.page_role_users(&role.id, q.page()?).await?;
+    Ok(page::respond(&users.iter().map(wire_user).collect::<Vec<_>>(), total))
 }
 
 /// Gives a User role to users.
@@ -264,8 +259,8 @@ pub async fn list_users(
     responses((status = 201), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
 pub async fn add_users(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     id: web::Path<String>,
     body: web::Json<wire::UserIds>,
 ) -> ApiResult<HttpResponse> {
@@ -280,10 +275,10 @@ pub async fn add_users(
         })?;
         users.push(user.id);
     }
-    for u in &users {
-        idp.repos.add_user_roles(u, std::slice::from_ref(&role.id)).await?;
-    }
-    audit::record(&idp, &who, "role.users.add", "role", role.id.as_str(), json!({"userIds": body.user_ids})).await;
+    let change =
+        Changeset::new("role.users.add", "role", role.id.as_str(), json!({"userIds": body.user_ids}), Change::Roles)
+            .writes(users.into_iter().map(|user| Write::AddUserRoles { user, roles: vec![role.id.clone()] }));
+    idp.apply(&who, change).await?;
     Ok(HttpResponse::Created().finish())
 }
 
@@ -291,15 +286,15 @@ pub async fn add_users(
 #[utoipa::path(delete, path = "/api/roles/{id}/users/{userId}", tag = "roles",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
 pub async fn remove_user(
-    idp: web::Data<Idp>,
-    who: web::ReqData<Principal>,
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (id, user_id) = path.into_inner();
     let role = load(&idp, &id).await?;
-    if !idp.repos.remove_user_role(&UserId(user_id.clone()), &role.id).await? {
-        return Err(ApiError::not_found("user"));
-    }
-    audit::record(&idp, &who, "role.users.remove", "role", role.id.as_str(), json!({"userId": user_id})).await;
+    let change =
+        Changeset::new("role.users.remove", "role", role.id.as_str(), json!({"userId": user_id}), Change::Roles)
+            .write(Write::RemoveUserRole { user: UserId(user_id.clone()), role: role.id.clone() });
+    idp.apply(&who, change).await.map_err(or_gone(ApiError::not_found("user")))?;
     Ok(HttpResponse::NoContent().finish())
 }
