@@ -11,8 +11,10 @@ use latch_domain::fields::{self, Identifier};
 use latch_domain::ids::*;
 use latch_domain::orgs::{Branding, ConsentScope, ConsentScopeType, Organization, OrganizationRole, OrganizationScope};
 use latch_domain::redirect::validate_registered;
-use latch_domain::repo::{Page, RepoError, RepoResult, Repositories};
-use latch_domain::{Clock, Random, Timestamp, scope};
+use latch_core::catalog::Change;
+use latch_core::{Actor, Changeset, Core};
+use latch_domain::repo::{Page, RepoError, RepoResult, Repositories, Write};
+use latch_domain::{Random, Timestamp, scope};
 use latch_oidc::crypto;
 use latch_oidc::password::{PasswordError, PasswordHasher};
 use serde::{Deserialize, Serialize};
@@ -460,7 +462,7 @@ where
     Fut: Future<Output = RepoResult<(Vec<T>, i64)>>,
 {
     let mut out = Vec::new();
-    let mut page = Page::ALL;
+    let mut page = Page { page: 1, size: 500 };
     loop {
         let (rows, total) = list(page).await?;
         let last = rows.is_empty();
@@ -1247,6 +1249,8 @@ async fn validate(repos: &dyn Repositories, file: &ImportFile) -> Result<Known, 
 struct Writer<'a> {
     repos: &'a dyn Repositories,
     random: &'a dyn Random,
+    /// The writes of the whole import: one unit of work, committed after every entry is planned.
+    change: Vec<Write>,
     hasher: &'a PasswordHasher,
     now: Timestamp,
     report: ImportReport,
@@ -1292,8 +1296,7 @@ impl Writer<'_> {
         self.org_role_ids.get(name).cloned().ok_or_else(|| missing(entry, format!("organization role `{name}`")))
     }
 
-    async fn resource(&mut self, i: usize, r: &ResourceEntry, known: &Known) -> Result<(), ImportError> {
-        let entry = resource_label(i, r);
+    async fn resource(&mut self, r: &ResourceEntry, known: &Known) -> Result<(), ImportError> {
         let stored = known.resources.get(&r.indicator).and_then(Option::as_ref);
         let (id, outcome) = match stored {
             None => {
@@ -1304,7 +1307,7 @@ impl Writer<'_> {
                     access_token_ttl: r.access_token_ttl.unwrap_or(DEFAULT_ACCESS_TOKEN_TTL),
                     created_at: self.now,
                 };
-                self.repos.insert_resource(&new).await.map_err(storage(&entry))?;
+                self.change.push(Write::InsertResource(new.clone()));
                 (new.id, Outcome::Created)
             }
             Some((old, _)) => {
@@ -1316,7 +1319,7 @@ impl Writer<'_> {
                 if want == *old {
                     (want.id, Outcome::Unchanged)
                 } else {
-                    self.repos.update_resource(&want).await.map_err(storage(&entry))?;
+                    self.change.push(Write::UpdateResource(want.clone()));
                     (want.id, Outcome::Updated)
                 }
             }
@@ -1332,14 +1335,14 @@ impl Writer<'_> {
                         name: s.name.clone(),
                         description: s.description.clone().unwrap_or_default(),
                     };
-                    self.repos.insert_scope(&new).await.map_err(storage(&entry))?;
+                    self.change.push(Write::InsertScope(new.clone()));
                     self.scope_ids.insert((r.indicator.clone(), s.name.clone()), new.id);
                     Outcome::Created
                 }
                 Some(old) => match &s.description {
                     Some(d) if *d != old.description => {
                         let want = Scope { description: d.clone(), ..old.clone() };
-                        self.repos.update_scope(&want).await.map_err(storage(&entry))?;
+                        self.change.push(Write::UpdateScope(want.clone()));
                         Outcome::Updated
                     }
                     _ => Outcome::Unchanged,
@@ -1362,7 +1365,7 @@ impl Writer<'_> {
                     role_type: effective_role_type(r, None),
                     created_at: self.now,
                 };
-                self.repos.insert_role(&new).await.map_err(storage(&entry))?;
+                self.change.push(Write::InsertRole(new.clone()));
                 (new.id, Outcome::Created)
             }
             Some(old) => {
@@ -1373,7 +1376,7 @@ impl Writer<'_> {
                 if want == *old {
                     (want.id, Outcome::Unchanged)
                 } else {
-                    self.repos.update_role(&want).await.map_err(storage(&entry))?;
+                    self.change.push(Write::UpdateRole(want.clone()));
                     (want.id, Outcome::Updated)
                 }
             }
@@ -1388,7 +1391,7 @@ impl Writer<'_> {
                 None => Vec::new(),
             };
             if want != have {
-                self.repos.set_role_scopes(&id, &want).await.map_err(storage(&entry))?;
+                self.change.push(Write::SetRoleScopes { role: id.clone(), scopes: want.clone() });
                 if outcome == Outcome::Unchanged {
                     outcome = Outcome::Updated;
                 }
@@ -1405,13 +1408,7 @@ impl Writer<'_> {
             .collect()
     }
 
-    async fn organization_scope(
-        &mut self,
-        i: usize,
-        s: &OrganizationScopeEntry,
-        known: &Known,
-    ) -> Result<(), ImportError> {
-        let entry = org_scope_label(i, s);
+    async fn organization_scope(&mut self, s: &OrganizationScopeEntry, known: &Known) -> Result<(), ImportError> {
         let (id, outcome) = match known.stored_org_scope(&s.name) {
             None => {
                 let new = OrganizationScope {
@@ -1420,13 +1417,13 @@ impl Writer<'_> {
                     description: s.description.clone().unwrap_or_default(),
                     created_at: self.now,
                 };
-                self.repos.insert_organization_scope(&new).await.map_err(storage(&entry))?;
+                self.change.push(Write::InsertOrganizationScope(new.clone()));
                 (new.id, Outcome::Created)
             }
             Some(old) => match &s.description {
                 Some(d) if *d != old.description => {
                     let want = OrganizationScope { description: d.clone(), ..old.clone() };
-                    self.repos.update_organization_scope(&want).await.map_err(storage(&entry))?;
+                    self.change.push(Write::UpdateOrganizationScope(want.clone()));
                     (want.id, Outcome::Updated)
                 }
                 _ => (old.id.clone(), Outcome::Unchanged),
@@ -1453,13 +1450,13 @@ impl Writer<'_> {
                     description: r.description.clone().unwrap_or_default(),
                     created_at: self.now,
                 };
-                self.repos.insert_organization_role(&new).await.map_err(storage(&entry))?;
+                self.change.push(Write::InsertOrganizationRole(new.clone()));
                 (new.id, Outcome::Created)
             }
             Some(old) => match &r.description {
                 Some(d) if *d != old.description => {
                     let want = OrganizationRole { description: d.clone(), ..old.clone() };
-                    self.repos.update_organization_role(&want).await.map_err(storage(&entry))?;
+                    self.change.push(Write::UpdateOrganizationRole(want.clone()));
                     (want.id, Outcome::Updated)
                 }
                 _ => (old.id.clone(), Outcome::Unchanged),
@@ -1477,10 +1474,10 @@ impl Writer<'_> {
             };
             let (add, remove) = diff(&want, &have);
             if !add.is_empty() {
-                self.repos.add_organization_role_scopes(&id, &add).await.map_err(storage(&entry))?;
+                self.change.push(Write::AddOrganizationRoleScopes { role: id.clone(), scopes: add.clone() });
             }
             for scope in &remove {
-                self.repos.remove_organization_role_scope(&id, scope).await.map_err(storage(&entry))?;
+                self.change.push(Write::RemoveOrganizationRoleScope { role: id.clone(), scope: scope.clone() });
             }
             changed |= !add.is_empty() || !remove.is_empty();
         }
@@ -1501,10 +1498,10 @@ impl Writer<'_> {
             };
             let (add, remove) = diff(&want, &have);
             if !add.is_empty() {
-                self.repos.add_organization_role_resource_scopes(&id, &add).await.map_err(storage(&entry))?;
+                self.change.push(Write::AddOrganizationRoleResourceScopes { role: id.clone(), scopes: add.clone() });
             }
             for scope in &remove {
-                self.repos.remove_organization_role_resource_scope(&id, scope).await.map_err(storage(&entry))?;
+                self.change.push(Write::RemoveOrganizationRoleResourceScope { role: id.clone(), scope: scope.clone() });
             }
             changed |= !add.is_empty() || !remove.is_empty();
         }
@@ -1534,7 +1531,7 @@ impl Writer<'_> {
                     description: description.flatten(),
                     created_at: self.now,
                 };
-                self.repos.insert_organization(&new).await.map_err(storage(&entry))?;
+                self.change.push(Write::InsertOrganization(new.clone()));
                 (new.id, Outcome::Created)
             }
             Some(old) => {
@@ -1545,7 +1542,7 @@ impl Writer<'_> {
                 if want == *old {
                     (want.id, Outcome::Unchanged)
                 } else {
-                    self.repos.update_organization(&want).await.map_err(storage(&entry))?;
+                    self.change.push(Write::UpdateOrganization(want.clone()));
                     (want.id, Outcome::Updated)
                 }
             }
@@ -1579,10 +1576,10 @@ impl Writer<'_> {
             let want: BTreeSet<UserId> = wanted.iter().map(|(u, _)| u.clone()).collect();
             let (add, remove) = diff(&want, &have);
             for user in &remove {
-                self.repos.remove_organization_member(&id, user).await.map_err(storage(&entry))?;
+                self.change.push(Write::RemoveOrganizationMember { org: id.clone(), user: user.clone() });
             }
             if !add.is_empty() {
-                self.repos.add_organization_members(&id, &add, self.now).await.map_err(storage(&entry))?;
+                self.change.push(Write::AddOrganizationMembers { org: id.clone(), users: add.clone(), at: self.now });
             }
             changed |= !add.is_empty() || !remove.is_empty();
             for (user, m) in &wanted {
@@ -1595,7 +1592,7 @@ impl Writer<'_> {
                 };
                 if names.iter().cloned().collect::<BTreeSet<_>>() != have_names {
                     let ids = names.iter().map(|n| self.org_role_id(&entry, n)).collect::<Result<Vec<_>, _>>()?;
-                    self.repos.set_organization_member_roles(&id, user, &ids).await.map_err(storage(&entry))?;
+                    self.change.push(Write::SetOrganizationMemberRoles { org: id.clone(), user: user.clone(), roles: ids.clone() });
                     changed = true;
                 }
             }
@@ -1657,10 +1654,10 @@ impl Writer<'_> {
             })
             .collect();
         for (scope_type, scope_ref) in &remove {
-            self.repos.delete_consent_scope(app, *scope_type, scope_ref).await.map_err(storage(entry))?;
+            self.change.push(Write::DeleteConsentScope { app: app.clone(), scope_type: *scope_type, scope_ref: scope_ref.clone() });
         }
         if !add.is_empty() {
-            self.repos.add_consent_scopes(app, &add).await.map_err(storage(entry))?;
+            self.change.push(Write::AddConsentScopes { app: app.clone(), scopes: add.clone() });
         }
         Ok(!add.is_empty() || !remove.is_empty())
     }
@@ -1695,7 +1692,7 @@ impl Writer<'_> {
             return Ok(false);
         }
         want.updated_at = self.now;
-        self.repos.put_branding(&want).await.map_err(storage(entry))?;
+        self.change.push(Write::PutBranding(want.clone()));
         Ok(true)
     }
 
@@ -1746,13 +1743,13 @@ impl Writer<'_> {
         }
         let mut outcome = match stored {
             None => {
-                self.repos.insert_user(&want).await.map_err(storage(&entry))?;
+                self.change.push(Write::InsertUser(want.clone()));
                 Outcome::Created
             }
             Some(old) if want == *old => Outcome::Unchanged,
             Some(_) => {
                 want.updated_at = self.now;
-                self.repos.update_user(&want).await.map_err(storage(&entry))?;
+                self.change.push(Write::UpdateUser(want.clone()));
                 Outcome::Updated
             }
         };
@@ -1763,7 +1760,7 @@ impl Writer<'_> {
             };
             if sorted(names) != have {
                 let ids = self.role_ids_of(&entry, names)?;
-                self.repos.set_user_roles(&want.id, &ids).await.map_err(storage(&entry))?;
+                self.change.push(Write::SetUserRoles { user: want.id.clone(), roles: ids.clone() });
                 if outcome == Outcome::Unchanged {
                     outcome = Outcome::Updated;
                 }
@@ -1816,12 +1813,12 @@ impl Writer<'_> {
         }
         let mut outcome = match stored {
             None => {
-                self.repos.insert_application(&want).await.map_err(storage(&entry))?;
+                self.change.push(Write::InsertApplication(want.clone()));
                 Outcome::Created
             }
             Some(old) if want == *old => Outcome::Unchanged,
             Some(_) => {
-                self.repos.update_application(&want).await.map_err(storage(&entry))?;
+                self.change.push(Write::UpdateApplication(want.clone()));
                 Outcome::Updated
             }
         };
@@ -1834,7 +1831,7 @@ impl Writer<'_> {
             let current = secrets.iter().find(|s| s.name == IMPORT_SECRET_NAME);
             if !current.is_some_and(|s| crypto::secret_matches(&secret.0, &s.hash)) {
                 if current.is_some() {
-                    self.repos.delete_secret(&want.id, IMPORT_SECRET_NAME).await.map_err(storage(&entry))?;
+                    self.change.push(Write::DeleteSecret { app: want.id.clone(), name: IMPORT_SECRET_NAME.to_owned() });
                 }
                 let new = AppSecret {
                     application_id: want.id.clone(),
@@ -1843,7 +1840,7 @@ impl Writer<'_> {
                     created_at: self.now,
                     expires_at: None,
                 };
-                self.repos.insert_secret(&new).await.map_err(storage(&entry))?;
+                self.change.push(Write::InsertSecret(new.clone()));
                 changed = true;
             }
         }
@@ -1854,7 +1851,7 @@ impl Writer<'_> {
             };
             if sorted(names) != have {
                 let ids = self.role_ids_of(&entry, names)?;
-                self.repos.set_application_roles(&want.id, &ids).await.map_err(storage(&entry))?;
+                self.change.push(Write::SetApplicationRoles { app: want.id.clone(), roles: ids.clone() });
                 changed = true;
             }
         }
@@ -1874,20 +1871,18 @@ impl Writer<'_> {
 }
 
 /// Validates `file` against itself and the database, then creates what is missing, updates
-/// what differs and leaves equal things alone. Nothing is written when validation fails.
-pub async fn apply(
-    repos: &dyn Repositories,
-    clock: &dyn Clock,
-    random: &dyn Random,
-    hasher: &PasswordHasher,
-    file: &ImportFile,
-) -> Result<ImportReport, ImportError> {
+/// what differs and leaves equal things alone, as one unit of work audited as `system:import`
+/// and announced to every node: nothing is written when validation fails, and a storage
+/// failure writes nothing either.
+pub async fn apply(core: &Core, file: &ImportFile) -> Result<ImportReport, ImportError> {
+    let repos = core.repos.as_ref();
     let known = validate(repos, file).await?;
     let mut w = Writer {
         repos,
-        random,
-        hasher,
-        now: clock.now(),
+        random: core.random.as_ref(),
+        change: Vec::new(),
+        hasher: &core.hasher,
+        now: core.clock.now(),
         report: ImportReport::default(),
         scope_ids: HashMap::new(),
         role_ids: HashMap::new(),
@@ -1907,8 +1902,8 @@ pub async fn apply(
             w.role_ids.insert(name.clone(), r.id.clone());
         }
     }
-    for (i, r) in file.resources.iter().enumerate() {
-        w.resource(i, r, &known).await?;
+    for r in &file.resources {
+        w.resource(r, &known).await?;
     }
     for s in known.org_scopes.iter().flat_map(HashMap::values) {
         w.org_scope_ids.insert(s.name.clone(), s.id.clone());
@@ -1919,8 +1914,8 @@ pub async fn apply(
     for (i, r) in file.roles.iter().enumerate() {
         w.role(i, r, &known).await?;
     }
-    for (i, s) in file.organization_scopes.iter().enumerate() {
-        w.organization_scope(i, s, &known).await?;
+    for s in &file.organization_scopes {
+        w.organization_scope(s, &known).await?;
     }
     for (i, r) in file.organization_roles.iter().enumerate() {
         w.organization_role(i, r, &known).await?;
@@ -1934,53 +1929,26 @@ pub async fn apply(
     for (i, (a, stored)) in file.applications.iter().zip(&known.apps).enumerate() {
         w.application(i, a, stored.as_ref()).await?;
     }
+    if !w.change.is_empty() {
+        let details = serde_json::to_value(&w.report).unwrap_or_default();
+        let change = Changeset::new("import.apply", "import", "file", details, Change::Everything).writes(w.change);
+        core.apply(&Actor::System("import"), change).await.map_err(storage("the import"))?;
+    }
     Ok(w.report)
 }
 
 /// `latch import FILE`: opens (and migrates) the configured database, applies the file and
 /// prints the report as JSON.
-/// Tells running servers to drop their cached applications and resources. Through Redis every
-/// node hears it at once; with the in-memory store (one process) they catch up within the
-/// cache TTL.
-async fn announce_changes(settings: &Settings) {
-    if settings.raw.cache.url == "memory://" {
-        return;
-    }
-    match latch_store::connect_ephemeral(&settings.raw.cache.url, &settings.raw.cache.key_prefix) {
-        Ok(cache) => {
-            let message = latch_idp::catalog::Change::Everything.message();
-            if let Err(e) = cache.publish(latch_idp::catalog::CHANNEL, &message).await {
-                eprintln!("warning: running servers were not told of the import ({e}); they catch up within 30 s");
-            }
-        }
-        Err(e) => eprintln!("warning: cannot reach the cache ({e}); running servers catch up within 30 s"),
-    }
-}
-
 pub fn run_command(settings: &Settings, path: &Path) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let file = ImportFile::parse(&text).with_context(|| format!("importing {}", path.display()))?;
-    let random = latch_store::OsRandom;
-    let cost = &settings.raw.password_hash;
-    let hasher = PasswordHasher::new(
-        cost.memory_kib,
-        cost.iterations,
-        cost.parallelism,
-        &crypto::random_16(&random),
-        &crypto::random_16(&random),
-    )
-    .context("setting up password hashing")?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
     let report = runtime.block_on(async {
-        let url = settings.database_url.clone();
-        let db = tokio::task::spawn_blocking(move || latch_store::Db::open(&url, 2))
-            .await
-            .context("opening the database")?
-            .context("opening the database")?;
-        let report = apply(&db, &latch_store::SystemClock, &random, &hasher, &file)
-            .await
-            .with_context(|| format!("importing {}", path.display()))?;
-        announce_changes(settings).await;
+        // The node's core: the unit of work, its audit entry and the announcement every running
+        // server hears (through Redis at once; with the in-memory store they catch up within
+        // the cache TTL).
+        let node = crate::server::open_node(settings.clone()).await?;
+        let report = apply(&node.core, &file).await.with_context(|| format!("importing {}", path.display()))?;
         Ok::<_, anyhow::Error>(report)
     })?;
     println!("{}", serde_json::to_string_pretty(&report).context("rendering the report")?);

@@ -23,7 +23,7 @@ pub struct TestServer {
     pub issuer: String,
     pub repos: Arc<dyn Repositories>,
     pub hasher: PasswordHasher,
-    pub idp: actix_web::web::Data<latch_idp::Idp>,
+    pub core: actix_web::web::Data<latch_core::Core>,
     /// The server's clock: real time plus an offset tests can move forward.
     pub clock: Arc<TestClock>,
     _db: Arc<TestDb>,
@@ -92,13 +92,13 @@ impl TestServer {
         let clock = Arc::new(TestClock::default());
         let node = latch::server::open_node_with_clock(settings, clock.clone()).await.expect("open node");
         let repos = node.repos.clone();
-        let hasher = node.idp.hasher.clone();
-        let idp = node.idp.clone();
+        let hasher = node.core.hasher.clone();
+        let core = node.core.clone();
         let issuer = node.settings.issuer.clone();
         let server = latch::server::build_server(node, listener).expect("server");
         let handle = server.handle();
         tokio::spawn(server);
-        TestServer { base: format!("http://{addr}"), issuer, repos, hasher, idp, clock, _db: db, _data: data, handle }
+        TestServer { base: format!("http://{addr}"), issuer, repos, hasher, core, clock, _db: db, _data: data, handle }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -220,13 +220,8 @@ impl TestServer {
     /// A bearer token for the admin API, from a fresh machine-to-machine app holding the admin
     /// role, obtained with client_credentials like any script would.
     pub async fn admin_token(&self) -> String {
-        let ports = latch::bootstrap::Ports {
-            repos: self.repos.as_ref(),
-            clock: self.idp.clock.as_ref(),
-            random: self.idp.random.as_ref(),
-        };
-        let name = format!("admin-robot-{}", latch_oidc::crypto::random_token(self.idp.random.as_ref(), 6));
-        let (id, secret) = latch::bootstrap::create_m2m(&ports, &name).await.expect("create-m2m");
+        let name = format!("admin-robot-{}", latch_oidc::crypto::random_token(self.core.random.as_ref(), 6));
+        let (id, secret) = latch::bootstrap::create_m2m(&self.core, &name).await.expect("create-m2m");
         let res = reqwest::Client::new()
             .post(format!("{}/token", self.issuer))
             .basic_auth(id.as_str(), Some(secret))

@@ -205,8 +205,42 @@ fn hasher() -> PasswordHasher {
     PasswordHasher::new(64, 1, 1, &[1; 16], &[2; 16]).expect("hasher")
 }
 
+/// One page large enough for every fixture's rows.
+const EVERY: Page = Page { page: 1, size: 1000 };
+
+/// The services an import runs on: `db`, a clock fixed at `at`, the in-memory ephemeral store,
+/// and no signing keys (an import signs nothing).
+fn core_at(db: &Db, at: i64) -> latch_core::Core {
+    let settings = latch_core::Settings {
+        issuer: "http://localhost:8080/oidc".to_owned(),
+        public_url: "http://localhost:8080".to_owned(),
+        access_token_ttl: 3600,
+        id_token_ttl: 3600,
+        code_ttl: 60,
+        interaction_ttl: 3600,
+        sign_in_ttl: 600,
+        session_ttl: 86_400,
+        session_idle_timeout: 86_400,
+        key_grace_period: 3600,
+        key_rotation_interval: 0,
+        trust_forwarded_for: false,
+        limits: latch_core::RateLimits::default(),
+        hash_queue: 8,
+    };
+    let secret = [7u8; 32];
+    let keys = latch_oidc::keys::KeySet::load(&[], &secret).expect("an empty key set");
+    let deps = latch_core::CoreDeps {
+        repos: std::sync::Arc::new(db.clone()),
+        cache: latch_store::connect_ephemeral("memory://", "import-test:").expect("memory store"),
+        clock: std::sync::Arc::new(FixedClock(Timestamp(at))),
+        random: std::sync::Arc::new(OsRandom),
+        hasher: hasher(),
+    };
+    latch_core::Core::new(settings, deps, &secret, keys)
+}
+
 async fn run(db: &Db, file: &ImportFile, at: i64) -> Result<ImportReport, ImportError> {
-    import::apply(db, &FixedClock(Timestamp(at)), &OsRandom, &hasher(), file).await
+    import::apply(&core_at(db, at), file).await
 }
 
 async fn import_ok(db: &Db, file: &ImportFile, at: i64) -> ImportReport {
@@ -240,17 +274,17 @@ async fn app(db: &Db, name: &str) -> Application {
 }
 
 async fn org(db: &Db, name: &str) -> Organization {
-    let (all, _) = db.list_organizations(Page::ALL).await.expect("organizations");
+    let (all, _) = db.list_organizations(EVERY).await.expect("organizations");
     all.into_iter().find(|o| o.name == name).expect("the organization exists")
 }
 
 async fn org_scope_id(db: &Db, name: &str) -> OrganizationScopeId {
-    let (all, _) = db.list_organization_scopes(Page::ALL).await.expect("organization scopes");
+    let (all, _) = db.list_organization_scopes(EVERY).await.expect("organization scopes");
     all.into_iter().find(|s| s.name == name).expect("the organization scope exists").id
 }
 
 async fn org_role(db: &Db, name: &str) -> OrganizationRole {
-    let (all, _) = db.list_organization_roles(Page::ALL).await.expect("organization roles");
+    let (all, _) = db.list_organization_roles(EVERY).await.expect("organization roles");
     all.into_iter().find(|r| r.name == name).expect("the organization role exists")
 }
 
@@ -274,7 +308,7 @@ async fn permissions(db: &Db, app: &ApplicationId) -> Permissions {
 /// Sorted member ids of an organization, with their organization role names.
 async fn members(db: &Db, org: &OrganizationId) -> Members {
     let mut out = Vec::new();
-    for user in db.list_organization_members(org, Page::ALL).await.expect("members").0 {
+    for user in db.list_organization_members(org, EVERY).await.expect("members").0 {
         let roles = db.organization_member_roles(org, &user).await.expect("member roles");
         out.push((user, roles.into_iter().map(|r| r.name).collect()));
     }
@@ -292,20 +326,20 @@ struct OrgSnapshot {
 }
 
 async fn org_snapshot(db: &Db) -> OrgSnapshot {
-    let scopes = db.list_organization_scopes(Page::ALL).await.expect("organization scopes").0;
+    let scopes = db.list_organization_scopes(EVERY).await.expect("organization scopes").0;
     let mut roles = Vec::new();
-    for r in db.list_organization_roles(Page::ALL).await.expect("organization roles").0 {
+    for r in db.list_organization_roles(EVERY).await.expect("organization roles").0 {
         let scopes = db.organization_role_scope_ids(&r.id).await.expect("role scopes");
         let resource_scopes = db.organization_role_resource_scope_ids(&r.id).await.expect("role resource scopes");
         roles.push((r, scopes, resource_scopes));
     }
     let mut orgs = Vec::new();
-    for o in db.list_organizations(Page::ALL).await.expect("organizations").0 {
+    for o in db.list_organizations(EVERY).await.expect("organizations").0 {
         let m = members(db, &o.id).await;
         orgs.push((o, m));
     }
     let mut apps = Vec::new();
-    for a in db.list_applications(None, Page::ALL).await.expect("apps").0 {
+    for a in db.list_applications(None, EVERY).await.expect("apps").0 {
         let branding = db.get_branding(&a.id).await.expect("branding");
         apps.push((a.id.clone(), permissions(db, &a.id).await, branding));
     }
@@ -337,12 +371,12 @@ async fn snapshot(db: &Db) -> Snapshot {
         roles.push((role, scopes));
     }
     let mut users = Vec::new();
-    for u in db.list_users(Page::ALL).await.expect("users").0 {
+    for u in db.list_users(EVERY).await.expect("users").0 {
         let names = db.user_role_names(&u.id).await.expect("user roles");
         users.push((u, names));
     }
     let mut apps = Vec::new();
-    for a in db.list_applications(None, Page::ALL).await.expect("apps").0 {
+    for a in db.list_applications(None, EVERY).await.expect("apps").0 {
         let secrets = db.list_secrets(&a.id).await.expect("secrets");
         let names = db.application_role_names(&a.id).await.expect("app roles");
         apps.push((a, secrets, names));
@@ -682,8 +716,8 @@ async fn invalid_files_name_the_entry_and_field_and_write_nothing(db: &Db) {
     assert_eq!(found.len(), 2, "{found:#?}");
     assert!(found[1].starts_with("applications[0] (Photo Web): secret: must be at least 32 characters"), "{found:#?}");
 
-    assert_eq!(db.list_users(Page::ALL).await.expect("users").1, 0, "nothing was written");
-    assert_eq!(db.list_applications(None, Page::ALL).await.expect("apps").1, 0);
+    assert_eq!(db.list_users(EVERY).await.expect("users").1, 0, "nothing was written");
+    assert_eq!(db.list_applications(None, EVERY).await.expect("apps").1, 0);
     assert!(db.list_resources().await.expect("resources").is_empty());
     assert_eq!(db.get_role_by_name("photo-reader").await.expect("role"), None);
     assert_eq!(db.get_role_by_name("photo-writer-robot").await.expect("role"), None);
@@ -754,7 +788,7 @@ async fn a_fixed_id_becomes_the_client_id_and_the_secret_verifies(db: &Db) {
     let report = import_ok(db, &file, 2_000).await;
     assert_eq!(report.applications, counts(0, 1, 2));
     assert_eq!(db.get_application(&web.id).await.expect("get").expect("same app").name, "Photo Website");
-    assert_eq!(db.list_applications(None, Page::ALL).await.expect("apps").1, 3, "renamed, not duplicated");
+    assert_eq!(db.list_applications(None, EVERY).await.expect("apps").1, 3, "renamed, not duplicated");
 }
 
 async fn a_new_secret_replaces_only_the_import_secret(db: &Db) {
@@ -1178,7 +1212,7 @@ async fn invalid_organizations_permissions_and_branding_name_the_entry_and_field
     let written = org_snapshot(db).await;
     assert!(written.scopes.is_empty() && written.roles.is_empty() && written.orgs.is_empty(), "{written:?}");
     assert!(written.apps.is_empty(), "nothing was written: {written:?}");
-    assert_eq!(db.list_users(Page::ALL).await.expect("users").1, 0);
+    assert_eq!(db.list_users(EVERY).await.expect("users").1, 0);
     assert!(db.list_resources().await.expect("resources").is_empty());
 
     // The branding rules accept what the admin API accepts.
@@ -1447,7 +1481,7 @@ fn the_import_command_applies_the_demo_file_twice() {
         assert_eq!(kinds, expected);
         let branding = db.get_branding(&partner.id).await.expect("branding").expect("the demo brands its app");
         assert!(branding.display_name.is_some() && branding.logo_url.is_some() && branding.color.is_some());
-        let orgs = db.list_organizations(Page::ALL).await.expect("organizations").0;
+        let orgs = db.list_organizations(EVERY).await.expect("organizations").0;
         assert_eq!(members(&db, &orgs[0].id).await.len(), 2);
     });
 }

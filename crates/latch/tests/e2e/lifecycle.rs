@@ -408,10 +408,10 @@ async fn web_with_logout(server: &TestServer) -> TestClient {
     let mut app = server.repos.get_application(&ApplicationId::from("web")).await.unwrap().unwrap();
     app.post_logout_redirect_uris = vec![BYE.to_owned()];
     server.repos.update_application(&app).await.unwrap();
-    latch_idp::catalog::announce(
-        server.idp.cache.as_ref(),
-        &server.idp.catalog,
-        latch_idp::catalog::Change::Application(&app.id),
+    latch_core::catalog::announce(
+        server.core.cache.as_ref(),
+        &server.core.catalog,
+        latch_core::catalog::Change::Application(app.id.clone()),
     )
     .await;
     client

@@ -6,7 +6,7 @@ use crate::harness::{PASSWORD, TestServer};
 use crate::oidc_flows::{authorize_url, http};
 use latch_domain::Timestamp;
 use latch_domain::entities::{AppSecret, AppType};
-use latch_idp::catalog::{self, Change};
+use latch_core::catalog::{self, Change};
 use serde_json::Value;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,7 +63,7 @@ async fn a_replaced_secret_stops_working_on_every_node_at_once() {
         })
         .await
         .unwrap();
-    catalog::announce(a.idp.cache.as_ref(), &a.idp.catalog, Change::Application(&"robot".into())).await;
+    catalog::announce(a.core.cache.as_ref(), &a.core.catalog, Change::Application("robot".into())).await;
     // Pub/sub is asynchronous: give the message a moment to cross Redis.
     let mut status = 0;
     for _ in 0..50 {
@@ -162,7 +162,7 @@ async fn a_token_signed_before_a_rotation_verifies_until_the_grace_period_ends()
     assert_eq!(admin.get("/applications").await.status, 200, "an admin token signed before the rotation still works");
     // Past the grace period (2 days by default) the key is gone: tokens it signed fail.
     server.clock.advance(2 * 24 * 3600 + 1);
-    server.idp.maintain_keys().await.unwrap();
+    latch_core::commands::maintain_keys(&server.core).await.unwrap();
     assert!(!jwks_kids().await.contains(&kid(&old_token)));
     let res = http().get(server.url("/api/applications")).bearer_auth(&old_token).send().await.unwrap();
     assert_eq!(res.status(), 401, "the old key no longer verifies");
@@ -182,10 +182,10 @@ async fn keys_rotate_on_schedule() {
             .collect::<Vec<_>>()
     };
     let before = current(&server.repos.list_signing_keys().await.unwrap());
-    server.idp.maintain_keys().await.unwrap();
+    latch_core::commands::maintain_keys(&server.core).await.unwrap();
     assert_eq!(current(&server.repos.list_signing_keys().await.unwrap()), before, "not due yet");
     server.clock.advance(30 * 24 * 3600);
-    server.idp.maintain_keys().await.unwrap();
+    latch_core::commands::maintain_keys(&server.core).await.unwrap();
     let after = current(&server.repos.list_signing_keys().await.unwrap());
     assert_eq!(after.len(), 2);
     assert!(after.iter().all(|k| !before.contains(k)), "rotated after 30 days");

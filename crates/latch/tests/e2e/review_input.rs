@@ -29,8 +29,7 @@ on_both_backends!(
 
 async fn import_file(server: &TestServer, text: &str) -> Result<import::ImportReport, ImportError> {
     let file = ImportFile::parse(text).expect("the file parses");
-    import::apply(server.repos.as_ref(), server.idp.clock.as_ref(), server.idp.random.as_ref(), &server.hasher, &file)
-        .await
+    import::apply(&server.core, &file).await
 }
 
 fn problems(result: Result<import::ImportReport, ImportError>) -> Vec<String> {

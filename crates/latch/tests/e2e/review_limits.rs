@@ -23,7 +23,7 @@ const MESSAGE: &str = "The username, email or password is incorrect.";
 /// The limits the server runs with (DESIGN.md defaults: 100 failures per address per 15
 /// minutes, lock after 10 per account).
 fn limits(server: &TestServer) -> (usize, usize) {
-    let l = server.idp.settings.limits;
+    let l = server.core.settings.limits;
     assert_eq!((l.ip_failures, l.account_lock_after), (100, 10), "the tests assume the defaults");
     (l.ip_failures as usize, l.account_lock_after as usize)
 }
@@ -74,7 +74,7 @@ async fn concurrent_wrong_passwords_are_refused_before_they_are_verified(server:
     let web = web_app(server).await;
     let browser = Browser::new(&server.base);
     let page = sign_in_page(server, &browser, &web).await;
-    let before = server.idp.hash_pool.jobs_run();
+    let before = server.core.hash_pool.jobs_run();
     let attempts: Vec<_> = (0..150)
         .map(|i| {
             let (browser, page) = (&browser, &page);
@@ -82,7 +82,7 @@ async fn concurrent_wrong_passwords_are_refused_before_they_are_verified(server:
         })
         .collect();
     let answers = futures_util::future::join_all(attempts).await;
-    let verified = server.idp.hash_pool.jobs_run() - before;
+    let verified = server.core.hash_pool.jobs_run() - before;
     let limited = answers.iter().filter(|(s, _)| *s == 429).count();
     let refused = answers.iter().filter(|(s, body)| *s == 401 && body.contains(MESSAGE)).count();
     assert_eq!(
@@ -99,7 +99,7 @@ async fn concurrent_wrong_passwords_are_refused_before_they_are_verified(server:
     // Locked (and over the IP limit): the right password is refused too, without a verification.
     let (status, _) = post_sign_in(server, &browser, &page, "ada", PASSWORD).await;
     assert_eq!(status, 429);
-    assert_eq!(server.idp.hash_pool.jobs_run() - before, verified);
+    assert_eq!(server.core.hash_pool.jobs_run() - before, verified);
 }
 
 /// Item 5 (what must stay true): a correct password clears the account's failures and does
@@ -152,18 +152,18 @@ async fn unknown_identifiers_lock_like_accounts_and_cost_no_verification(server:
     let browser = Browser::new(&server.base);
     let page = sign_in_page(server, &browser, &web).await;
     for who in ["ada", "nobody"] {
-        let before = server.idp.hash_pool.jobs_run();
+        let before = server.core.hash_pool.jobs_run();
         for _ in 0..lock_after {
             assert_eq!(post_sign_in(server, &browser, &page, who, "wrong password!").await.0, 401);
         }
-        assert_eq!(server.idp.hash_pool.jobs_run() - before, lock_after as u64, "{who}: one verification each");
+        assert_eq!(server.core.hash_pool.jobs_run() - before, lock_after as u64, "{who}: one verification each");
         for _ in 0..3 {
             let (status, body) = post_sign_in(server, &browser, &page, who, "wrong password!").await;
             assert_eq!(status, 401);
             assert!(body.contains(MESSAGE));
         }
         assert_eq!(
-            server.idp.hash_pool.jobs_run() - before,
+            server.core.hash_pool.jobs_run() - before,
             lock_after as u64,
             "{who}: locked attempts are not verified"
         );
@@ -217,7 +217,7 @@ async fn concurrent_wrong_client_secrets_stop_at_the_ip_limit(server: &TestServe
 /// Item 7: each unauthenticated authorization request stores an interaction, so one address
 /// may start only so many; past that it gets 429 with `Retry-After`.
 async fn interactions_are_limited_per_ip(server: &TestServer) {
-    let l = server.idp.settings.limits;
+    let l = server.core.settings.limits;
     assert_eq!((l.interactions_per_ip, l.interaction_window), (300, 300), "the defaults");
     let web = web_app(server).await;
     let url = authorize_url(server, &web, "openid");
@@ -347,9 +347,9 @@ async fn a_full_hashing_queue_answers_try_again(backends: Backends) {
     assert_eq!(busy.len() + refused, 20, "{:?}", answers.iter().map(|a| a.0).collect::<Vec<_>>());
     assert!(!busy.is_empty(), "20 slow verifications at once overflow a queue of one");
     assert!(busy.iter().all(|(_, body)| body.contains("try again")), "{}", busy[0].1);
-    assert_eq!(server.idp.hash_pool.jobs_run() as usize, refused, "the busy ones were never verified");
+    assert_eq!(server.core.hash_pool.jobs_run() as usize, refused, "the busy ones were never verified");
     // Only the verified failures count against the address.
-    let counted = server.idp.cache.get("rl:sign-in:ip:127.0.0.1").await.unwrap();
+    let counted = server.core.cache.get("rl:sign-in:ip:127.0.0.1").await.unwrap();
     assert_eq!(counted, Some(refused.to_string()));
 }
 

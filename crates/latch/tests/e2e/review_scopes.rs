@@ -204,7 +204,7 @@ async fn a_first_party_app_gets_no_admin_token(server: &TestServer) {
 /// A JWT access token for the admin API signed by this Latch, as an older build or a bug could
 /// have issued it to `client` for `sub`.
 fn signed_admin_token(server: &TestServer, client: &str, sub: &str) -> String {
-    let now = latch_domain::Clock::now(server.idp.clock.as_ref());
+    let now = latch_domain::Clock::now(server.core.clock.as_ref());
     let claims = latch_oidc::tokens::access_token_claims(&latch_oidc::tokens::AccessTokenInput {
         issuer: &server.issuer,
         audience: ADMIN,
@@ -216,7 +216,7 @@ fn signed_admin_token(server: &TestServer, client: &str, sub: &str) -> String {
         ttl: 600,
         auth_time: Some(now),
     });
-    server.idp.keys().sign(latch_oidc::keys::Alg::RS256, latch_oidc::tokens::AT_JWT_TYP, claims).unwrap()
+    server.core.keys().sign(latch_oidc::keys::Alg::RS256, latch_oidc::tokens::AT_JWT_TYP, claims).unwrap()
 }
 
 /// Item 2: the admin API accepts tokens issued to the console (for an admin) or to a
