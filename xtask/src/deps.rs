@@ -1,6 +1,7 @@
-//! The dependency-direction rule (ARCHITECTURE.md): the domain, wire-type and protocol-engine
+//! The dependency-direction rules (ARCHITECTURE.md): the domain, wire-type and protocol-engine
 //! crates must not depend, even indirectly, on an HTTP server, a database driver, Redis or an
-//! async runtime.
+//! async runtime; the service layer (`latch-core`) on no HTTP or SQL crate and on neither
+//! surface; the admin API on `latch-core`, never on the IdP.
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
@@ -11,6 +12,18 @@ pub const GUARDED: &[&str] = &["latch-types", "latch-domain", "latch-oidc"];
 
 /// Crates the guarded ones must never reach.
 pub const FORBIDDEN: &[&str] = &["actix-web", "actix-http", "actix-rt", "diesel", "redis", "tokio", "sqlx"];
+
+/// Every rule: these crates must never reach those, even indirectly.
+pub const RULES: &[(&[&str], &[&str])] = &[
+    (GUARDED, FORBIDDEN),
+    (&["latch-core"], &["latch-idp", "latch-admin", "actix-web", "actix-http", "diesel", "redis", "sqlx"]),
+    (&["latch-admin"], &["latch-idp"]),
+];
+
+/// Every violation of [`RULES`].
+pub fn rule_violations(meta: &Metadata) -> Vec<String> {
+    RULES.iter().flat_map(|(guarded, forbidden)| violations(meta, guarded, forbidden)).collect()
+}
 
 #[derive(Deserialize)]
 pub struct Metadata {
@@ -90,10 +103,20 @@ pub fn violations(meta: &Metadata, guarded: &[&str], forbidden: &[&str]) -> Vec<
 }
 
 pub fn workspace_metadata() -> anyhow::Result<Metadata> {
-    let out = super::cargo()
-        .args(["metadata", "--format-version", "1", "--locked"])
-        .output()
-        .context("running cargo metadata")?;
+    metadata_of(None, true)
+}
+
+/// `cargo metadata` of the workspace at `manifest` (this one when `None`).
+fn metadata_of(manifest: Option<&std::path::Path>, locked: bool) -> anyhow::Result<Metadata> {
+    let mut cmd = super::cargo();
+    cmd.args(["metadata", "--format-version", "1"]);
+    if locked {
+        cmd.arg("--locked");
+    }
+    if let Some(m) = manifest {
+        cmd.arg("--offline").arg("--manifest-path").arg(m);
+    }
+    let out = cmd.output().context("running cargo metadata")?;
     if !out.status.success() {
         bail!("cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr));
     }
@@ -102,9 +125,11 @@ pub fn workspace_metadata() -> anyhow::Result<Metadata> {
 
 pub fn check_workspace() -> anyhow::Result<()> {
     let meta = workspace_metadata()?;
-    let found = violations(&meta, GUARDED, FORBIDDEN);
+    let found = rule_violations(&meta);
     if found.is_empty() {
-        eprintln!("deps: {} stay free of {}", GUARDED.join(", "), FORBIDDEN.join(", "));
+        for (guarded, forbidden) in RULES {
+            eprintln!("deps: {} stay free of {}", guarded.join(", "), forbidden.join(", "));
+        }
         return Ok(());
     }
     for v in &found {
@@ -146,10 +171,49 @@ mod tests {
         assert!(violations(&meta, GUARDED, FORBIDDEN).is_empty());
     }
 
+    /// A real cargo workspace on disk whose `latch-admin` depends on `latch-idp` through
+    /// `latch-helper`, read by `cargo metadata` exactly as the real workspace is.
+    #[test]
+    fn a_test_crate_that_re_adds_the_admin_to_idp_edge_fails_the_check() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        let write = |path: &str, text: &str| {
+            let p = root.join(path);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, text).expect("write");
+        };
+        write(
+            "Cargo.toml",
+            "[workspace]\nresolver = \"3\"\nmembers = [\"latch-admin\", \"latch-helper\", \"latch-idp\"]\n",
+        );
+        let krate = |name: &str, deps: &str| {
+            write(
+                &format!("{name}/Cargo.toml"),
+                &format!(
+                    "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n[dependencies]\n{deps}"
+                ),
+            );
+            write(&format!("{name}/src/lib.rs"), "");
+        };
+        krate("latch-idp", "");
+        krate("latch-helper", "latch-idp = { path = \"../latch-idp\" }\n");
+        krate("latch-admin", "latch-helper = { path = \"../latch-helper\" }\n");
+        let meta = metadata_of(Some(&root.join("Cargo.toml")), false).expect("metadata of the test workspace");
+        assert_eq!(
+            rule_violations(&meta),
+            ["latch-admin depends on latch-idp: latch-admin → latch-helper → latch-idp"],
+            "the re-added edge is found, with its path"
+        );
+        // The same workspace without the edge passes.
+        krate("latch-helper", "");
+        let meta = metadata_of(Some(&root.join("Cargo.toml")), false).expect("metadata");
+        assert!(rule_violations(&meta).is_empty());
+    }
+
     #[test]
     fn the_real_workspace_passes_and_the_check_catches_a_crate_that_breaks_the_rule() {
         let meta = workspace_metadata().expect("metadata");
-        assert!(violations(&meta, GUARDED, FORBIDDEN).is_empty(), "{:?}", violations(&meta, GUARDED, FORBIDDEN));
+        assert!(rule_violations(&meta).is_empty(), "{:?}", rule_violations(&meta));
         // latch-store legitimately uses diesel, redis and tokio: guarding it must fail, which
         // shows the check sees real dependency edges of this workspace.
         let found = violations(&meta, &["latch-store"], FORBIDDEN);

@@ -1,5 +1,7 @@
 //! Tidy checks written as plain tests (rust-analyzer style): ARCHITECTURE.md names every crate
-//! and every top-level module, so the code map cannot silently fall behind the code.
+//! and every top-level module, so the code map cannot silently fall behind the code; and the
+//! admin API, the import, the bootstrap and the command line change data only through
+//! `latch-core` commands, never by a repository write of their own.
 
 #[cfg(test)]
 #[allow(clippy::expect_used)]
@@ -67,5 +69,70 @@ mod tests {
         for boundary in ["latch-types", "/oidc", "/api"] {
             assert!(map.contains(boundary), "ARCHITECTURE.md names the API boundary {boundary}");
         }
+    }
+
+    /// Repository methods that change data; outside `latch-core` (and the store that implements
+    /// them, and the IdP's protocol writes of sessions, grants and tokens) nothing calls them.
+    const WRITES: &[&str] =
+        &["insert_", "update_", "delete_", "add_", "set_", "remove_", "put_", "retire_", "revoke_", "append_audit"];
+
+    /// `file:line: call` of every repository write call in `text`, also when the call is
+    /// split over lines (`repos\n    .insert_user(…)`); comments do not count.
+    fn repository_writes(file: &str, text: &str) -> Vec<String> {
+        let code: String =
+            text.lines().map(|l| l.split("//").next().unwrap_or_default()).collect::<Vec<_>>().join("\n");
+        let mut out = Vec::new();
+        let mut from = 0;
+        while let Some(at) = code[from..].find("repos").map(|i| i + from) {
+            let after = code[at + "repos".len()..].trim_start();
+            if let Some(call) = after.strip_prefix('.')
+                && let Some(w) = WRITES.iter().find(|w| call.trim_start().starts_with(*w))
+            {
+                let line = code[..at].matches('\n').count() + 1;
+                let name: String = call.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                out.push(format!("{file}:{line}: repos.{name} ({w}…)"));
+            }
+            from = at + "repos".len();
+        }
+        out
+    }
+
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("a source dir").filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn the_admin_api_import_bootstrap_and_cli_write_only_through_commands() {
+        let root = root();
+        let mut files = Vec::new();
+        rust_files(&root.join("crates/latch-admin/src"), &mut files);
+        rust_files(&root.join("crates/latch/src"), &mut files);
+        assert!(files.len() > 20, "the sources were found: {files:?}");
+        let mut found = Vec::new();
+        for f in &files {
+            let text = std::fs::read_to_string(f).expect("a source file");
+            found.extend(repository_writes(&f.display().to_string(), &text));
+        }
+        assert!(found.is_empty(), "write through latch_core::Core::apply instead: {found:#?}");
+    }
+
+    #[test]
+    fn the_write_check_sees_direct_writes_across_lines_and_ignores_reads_and_comments() {
+        let text = "idp.repos.get_user(&id).await?;\n\
+                    idp.repos\n    .insert_user(&u).await?;\n\
+                    // repos.delete_user is what we avoid\n\
+                    self.repos.update_application(&a).await?;\n";
+        assert_eq!(
+            repository_writes("f.rs", text),
+            ["f.rs:2: repos.insert_user (insert_…)", "f.rs:4: repos.update_application (update_…)"]
+        );
+        assert!(repository_writes("f.rs", "repos.list_users(page); repos.page_user_roles(u, p)").is_empty());
     }
 }

@@ -6,13 +6,13 @@ use crate::page::{self, PageQuery};
 use crate::roles::wire_role;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use latch_core::catalog::Change;
+use latch_core::commands::{self, NewApplication};
+use latch_core::{Actor, Changeset, Core};
 use latch_domain::admin;
 use latch_domain::entities::{AppSecret, AppType, Application, CustomClientMetadata, RoleType};
 use latch_domain::ids::{ApplicationId, RoleId, new_id};
 use latch_domain::redirect;
-use latch_core::catalog::Change;
-use latch_core::commands::{self, NewApplication};
-use latch_core::{Actor, Changeset, Core};
 use latch_domain::repo::Write;
 use latch_types as wire;
 use serde::Deserialize;
@@ -290,9 +290,14 @@ pub async fn patch(
     app.redirect_uris = meta.redirect_uris;
     app.post_logout_redirect_uris = meta.post_logout_redirect_uris;
     app.custom = custom_from(custom);
-    let change =
-        Changeset::new("application.update", "application", app.id.as_str(), json!({}), Change::Application(app.id.clone()))
-            .write(Write::UpdateApplication(app.clone()));
+    let change = Changeset::new(
+        "application.update",
+        "application",
+        app.id.as_str(),
+        json!({}),
+        Change::Application(app.id.clone()),
+    )
+    .write(Write::UpdateApplication(app.clone()));
     idp.apply(&who, change).await.map_err(|e| match e {
         latch_domain::repo::RepoError::NotFound(_) => ApiError::not_found("application"),
         other => name_conflict(other),
@@ -304,18 +309,19 @@ pub async fn patch(
 #[utoipa::path(delete, path = "/api/applications/{id}", tag = "applications",
     responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
-pub async fn delete(
-    idp: web::Data<Core>,
-    who: web::ReqData<Actor>,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
+pub async fn delete(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     if who.is_application(&id) {
         return Err(lockout("id", "an application cannot delete itself"));
     }
     let app_id = ApplicationId::from(id.as_str());
-    let change =
-        Changeset::new("application.delete", "application", app_id.as_str(), json!({}), Change::Application(app_id.clone()))
-            .write(Write::DeleteApplication(app_id.clone()));
+    let change = Changeset::new(
+        "application.delete",
+        "application",
+        app_id.as_str(),
+        json!({}),
+        Change::Application(app_id.clone()),
+    )
+    .write(Write::DeleteApplication(app_id.clone()));
     idp.apply(&who, change).await.map_err(or_missing(ApiError::not_found("application")))?;
     Ok(HttpResponse::NoContent().finish())
 }

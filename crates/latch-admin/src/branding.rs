@@ -3,9 +3,9 @@
 use crate::applications::load;
 use crate::error::{ApiError, ApiResult};
 use actix_web::{HttpResponse, web};
-use latch_domain::orgs::Branding;
 use latch_core::catalog::Change;
 use latch_core::{Actor, Changeset, Core};
+use latch_domain::orgs::Branding;
 use latch_domain::repo::Write;
 use latch_types as wire;
 use serde_json::json;

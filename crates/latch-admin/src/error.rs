@@ -86,7 +86,9 @@ impl From<RepoError> for ApiError {
     fn from(e: RepoError) -> ApiError {
         match e {
             RepoError::Conflict(what) => ApiError::new(StatusCode::CONFLICT, "conflict", what),
-            RepoError::NotFound(what) => ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} does not exist")),
+            RepoError::NotFound(what) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} does not exist"))
+            }
             RepoError::MissingReference(what) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "reference.not_found", what)
             }

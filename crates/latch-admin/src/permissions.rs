@@ -5,12 +5,12 @@
 use crate::applications::load;
 use crate::error::{ApiError, ApiResult, or_missing};
 use actix_web::{HttpResponse, web};
+use latch_core::catalog::Change;
+use latch_core::{Actor, Changeset, Core};
 use latch_domain::ids::{OrganizationScopeId, ScopeId};
 use latch_domain::orgs::{ConsentScope, ConsentScopeType};
-use latch_domain::{admin, scope};
-use latch_core::{Actor, Changeset, Core};
 use latch_domain::repo::Write;
-use latch_core::catalog::Change;
+use latch_domain::{admin, scope};
 use latch_types as wire;
 use serde_json::json;
 

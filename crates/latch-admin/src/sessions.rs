@@ -4,10 +4,10 @@
 use crate::error::{ApiError, ApiResult};
 use crate::page::{self, PageQuery};
 use actix_web::{HttpResponse, web};
-use latch_domain::entities::{Session, User};
-use latch_domain::ids::{SessionId, UserId};
 use latch_core::catalog::Change;
 use latch_core::{Actor, Changeset, Core};
+use latch_domain::entities::{Session, User};
+use latch_domain::ids::{SessionId, UserId};
 use latch_domain::repo::Write;
 use latch_types as wire;
 use serde_json::json;
@@ -54,9 +54,14 @@ pub async fn delete_all(
     let user = load(&idp, &id).await?;
     // How many were active, for the audit entry; the write ends them all in the same unit.
     let ended = idp.repos.list_user_sessions(&user.id).await?.len();
-    let change =
-        Changeset::new("user.sessions.delete", "user", user.id.as_str(), json!({"ended": ended}), Change::User(user.id.clone()))
-            .write(Write::DeleteUserSessions(user.id.clone()));
+    let change = Changeset::new(
+        "user.sessions.delete",
+        "user",
+        user.id.as_str(),
+        json!({"ended": ended}),
+        Change::User(user.id.clone()),
+    )
+    .write(Write::DeleteUserSessions(user.id.clone()));
     idp.apply(&who, change).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,11 +5,11 @@ use crate::error::{ApiError, ApiResult, or_missing};
 use crate::page::{self, PageQuery};
 use crate::roles::{existing_roles, wire_role};
 use actix_web::{HttpResponse, web};
+use latch_core::catalog::Change;
+use latch_core::{Actor, Changeset, Core};
 use latch_domain::entities::{RoleType, User};
 use latch_domain::fields::{self, FieldError};
 use latch_domain::ids::{RoleId, UserId, new_id};
-use latch_core::catalog::Change;
-use latch_core::{Actor, Changeset, Core};
 use latch_domain::repo::{RepoError, Write};
 use latch_types as wire;
 use serde_json::{Map, Value, json};
@@ -187,8 +187,14 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    let change = Changeset::new("user.create", "user", user.id.as_str(), json!({}), Change::User(UserId::from(user.id.as_str())))
-        .write(Write::InsertUser(user.clone()));
+    let change = Changeset::new(
+        "user.create",
+        "user",
+        user.id.as_str(),
+        json!({}),
+        Change::User(UserId::from(user.id.as_str())),
+    )
+    .write(Write::InsertUser(user.clone()));
     idp.apply(&who, change).await.map_err(user_conflict)?;
     Ok(HttpResponse::Created().json(wire_user(&user)))
 }
@@ -261,8 +267,14 @@ pub async fn patch(
         return Err(ApiError::invalid("username", "user.no_identifier", "a user keeps a username, email or phone"));
     }
     user.updated_at = idp.clock.now();
-    let change = Changeset::new("user.update", "user", user.id.as_str(), json!({}), Change::User(UserId::from(user.id.as_str())))
-        .write(Write::UpdateUser(user.clone()));
+    let change = Changeset::new(
+        "user.update",
+        "user",
+        user.id.as_str(),
+        json!({}),
+        Change::User(UserId::from(user.id.as_str())),
+    )
+    .write(Write::UpdateUser(user.clone()));
     idp.apply(&who, change).await.map_err(user_conflict)?;
     Ok(HttpResponse::Ok().json(wire_user(&user)))
 }
@@ -271,11 +283,7 @@ pub async fn patch(
 #[utoipa::path(delete, path = "/api/users/{id}", tag = "users",
     responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
-pub async fn delete(
-    idp: web::Data<Core>,
-    who: web::ReqData<Actor>,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
+pub async fn delete(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     if who.is_user(&id) {
         return Err(lockout("id", "an administrator cannot delete their own account"));
     }
@@ -298,8 +306,14 @@ pub async fn set_password(
     let mut user = load(&idp, &id).await?;
     user.password_hash = Some(hash_password(&idp, &body.password).await?);
     user.updated_at = idp.clock.now();
-    let change = Changeset::new("user.password.set", "user", user.id.as_str(), json!({}), Change::User(UserId::from(user.id.as_str())))
-        .write(Write::UpdateUser(user.clone()));
+    let change = Changeset::new(
+        "user.password.set",
+        "user",
+        user.id.as_str(),
+        json!({}),
+        Change::User(UserId::from(user.id.as_str())),
+    )
+    .write(Write::UpdateUser(user.clone()));
     idp.apply(&who, change).await.map_err(or_missing(ApiError::not_found("user")))?;
     Ok(HttpResponse::Ok().json(wire_user(&user)))
 }
@@ -329,8 +343,14 @@ pub async fn add_roles(
 ) -> ApiResult<HttpResponse> {
     let user = load(&idp, &id).await?;
     let roles = existing_roles(&idp, &body.role_ids, RoleType::User).await?;
-    let change = Changeset::new("user.roles.add", "user", user.id.as_str(), json!({"roleIds": body.role_ids}), Change::User(UserId::from(user.id.as_str())))
-        .write(Write::AddUserRoles { user: user.id.clone(), roles });
+    let change = Changeset::new(
+        "user.roles.add",
+        "user",
+        user.id.as_str(),
+        json!({"roleIds": body.role_ids}),
+        Change::User(UserId::from(user.id.as_str())),
+    )
+    .write(Write::AddUserRoles { user: user.id.clone(), roles });
     idp.apply(&who, change).await.map_err(or_missing(ApiError::not_found("user")))?;
     Ok(HttpResponse::Created().finish())
 }
@@ -345,8 +365,14 @@ pub async fn remove_role(
 ) -> ApiResult<HttpResponse> {
     let (id, role_id) = path.into_inner();
     let user = load(&idp, &id).await?;
-    let change = Changeset::new("user.roles.remove", "user", user.id.as_str(), json!({"roleId": role_id}), Change::User(UserId::from(user.id.as_str())))
-        .write(Write::RemoveUserRole { user: user.id.clone(), role: RoleId(role_id.clone()) });
+    let change = Changeset::new(
+        "user.roles.remove",
+        "user",
+        user.id.as_str(),
+        json!({"roleId": role_id}),
+        Change::User(UserId::from(user.id.as_str())),
+    )
+    .write(Write::RemoveUserRole { user: user.id.clone(), role: RoleId(role_id.clone()) });
     idp.apply(&who, change).await.map_err(or_missing(ApiError::not_found("role")))?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -234,7 +234,10 @@ mod tests {
     fn announcements_are_typed_json_and_unreadable_ones_mean_everything() {
         let cases = [
             (Change::Application(ApplicationId::from("app1")), r#"{"kind":"application","id":"app1"}"#),
-            (Change::Resource("https://api.example.com".to_owned()), r#"{"kind":"resource","id":"https://api.example.com"}"#),
+            (
+                Change::Resource("https://api.example.com".to_owned()),
+                r#"{"kind":"resource","id":"https://api.example.com"}"#,
+            ),
             (Change::User(UserId::from("u1")), r#"{"kind":"user","id":"u1"}"#),
             (Change::Roles, r#"{"kind":"roles"}"#),
             (Change::Organizations, r#"{"kind":"organizations"}"#),

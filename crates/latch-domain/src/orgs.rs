@@ -55,7 +55,11 @@ pub trait OrganizationRepo: Send + Sync {
     async fn list_organization_members(&self, org: &OrganizationId, page: Page) -> RepoResult<(Vec<UserId>, i64)>;
     /// A page of the members of `org` as users, in the order they joined (one joined query),
     /// and the total.
-    async fn page_organization_members(&self, org: &OrganizationId, page: Page) -> RepoResult<(Vec<crate::entities::User>, i64)>;
+    async fn page_organization_members(
+        &self,
+        org: &OrganizationId,
+        page: Page,
+    ) -> RepoResult<(Vec<crate::entities::User>, i64)>;
     /// A page of the organization roles of `user` in `org`, by name, and the total.
     async fn page_organization_member_roles(
         &self,

@@ -34,15 +34,18 @@ pub async fn apps(idp: web::Data<IdpState>, req: HttpRequest) -> HttpResponse {
         let lang = lang(&req);
         let mut rows = Vec::new();
         for g in idp.core.repos.list_user_grants(&user.id).await.page_unavailable()? {
-            let Some(app) = idp.core.repos.get_application(&g.application_id).await.page_unavailable()? else { continue };
+            let Some(app) = idp.core.repos.get_application(&g.application_id).await.page_unavailable()? else {
+                continue;
+            };
             let branding = idp.core.repos.get_branding(&app.id).await.page_unavailable()?.unwrap_or_default();
             let mut access: Vec<String> =
                 g.details.scopes.iter().filter_map(|s| i18n::user_scope(lang, s).map(str::to_owned)).collect();
             for (indicator, names) in &g.details.resource_scopes {
-                let label = match idp.core.catalog.resource(idp.core.repos.as_ref(), indicator).await.page_unavailable()? {
-                    Some(r) => r.name,
-                    None => indicator.clone(),
-                };
+                let label =
+                    match idp.core.catalog.resource(idp.core.repos.as_ref(), indicator).await.page_unavailable()? {
+                        Some(r) => r.name,
+                        None => indicator.clone(),
+                    };
                 if !names.is_empty() {
                     access.push(format!("{label}: {}", names.join(", ")));
                 }
@@ -85,7 +88,8 @@ pub async fn revoke(idp: web::Data<IdpState>, req: HttpRequest, form: web::Form<
             return Err(IdpError::page(StatusCode::BAD_REQUEST, "This page has expired", "Reload the page and retry."));
         }
         let grant = idp
-            .core.repos
+            .core
+            .repos
             .get_grant_by_id(&GrantId(form.grant.clone()))
             .await
             .page_unavailable()?

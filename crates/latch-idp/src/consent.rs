@@ -3,7 +3,6 @@
 //! user's choice (granular: optional items can be unticked; organizations picked), "Not you?",
 //! and the console's preview drawn by the same renderer.
 
-use latch_core::admin_access::{self, AdminDenied};
 use crate::authorize::redirect_error;
 use crate::cookies;
 use crate::errors::{self, IdpError, JsonUnavailable};
@@ -13,6 +12,7 @@ use crate::pages;
 use crate::state::IdpState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
+use latch_core::admin_access::{self, AdminDenied};
 use latch_domain::entities::{Application, Session, User};
 use latch_domain::ids::{ApplicationId, OrganizationId, OrganizationScopeId, ScopeId};
 use latch_domain::orgs::{Branding, ConsentScopeType};
@@ -65,14 +65,19 @@ async fn permitted(idp: &IdpState, app: &Application) -> Result<Option<Permitted
 async fn held(idp: &IdpState, request: &AuthRequest, user: &User) -> Result<Held, IdpError> {
     let mut h = Held::default();
     let wants_orgs = request.scopes.iter().any(|s| s == scope::ORGANIZATIONS);
-    let orgs = if wants_orgs { idp.core.repos.user_organizations(&user.id).await.page_unavailable()? } else { Vec::new() };
+    let orgs =
+        if wants_orgs { idp.core.repos.user_organizations(&user.id).await.page_unavailable()? } else { Vec::new() };
     for indicator in &request.resources {
         if let Some(r) = idp.core.catalog.resource(idp.core.repos.as_ref(), indicator).await.page_unavailable()? {
-            h.resource
-                .insert(indicator.clone(), idp.core.repos.user_resource_scopes(&user.id, &r.id).await.page_unavailable()?);
+            h.resource.insert(
+                indicator.clone(),
+                idp.core.repos.user_resource_scopes(&user.id, &r.id).await.page_unavailable()?,
+            );
             let mut via_orgs: Vec<String> = Vec::new();
             for (org, _) in &orgs {
-                for s in idp.core.repos.user_organization_resource_scopes(&user.id, org, &r.id).await.page_unavailable()? {
+                for s in
+                    idp.core.repos.user_organization_resource_scopes(&user.id, org, &r.id).await.page_unavailable()?
+                {
                     if !via_orgs.contains(&s) {
                         via_orgs.push(s);
                     }
@@ -94,7 +99,12 @@ async fn held(idp: &IdpState, request: &AuthRequest, user: &User) -> Result<Held
 }
 
 /// Requested ∩ permitted ∩ held; a user scope the app may not ask for is `invalid_scope`.
-pub async fn build_plan(idp: &IdpState, app: &Application, request: &AuthRequest, user: &User) -> Result<Plan, IdpError> {
+pub async fn build_plan(
+    idp: &IdpState,
+    app: &Application,
+    request: &AuthRequest,
+    user: &User,
+) -> Result<Plan, IdpError> {
     let permitted = permitted(idp, app).await?;
     let held = held(idp, request, user).await?;
     consent::plan(request, permitted.as_ref(), &held).map_err(|e| redirect_error(request, e.code, &e.description))
@@ -163,7 +173,8 @@ async fn view_model(
     let mut groups: [Vec<(String, Vec<pages::Line>)>; 2] = [Vec::new(), Vec::new()];
     for (group, plan_group) in groups.iter_mut().zip([&plan.resource, &plan.organization_resource]) {
         for (indicator, items) in plan_group {
-            let Some(r) = idp.core.catalog.resource(idp.core.repos.as_ref(), indicator).await.page_unavailable()? else {
+            let Some(r) = idp.core.catalog.resource(idp.core.repos.as_ref(), indicator).await.page_unavailable()?
+            else {
                 continue;
             };
             let scopes = idp.core.repos.list_scopes(&r.id).await.page_unavailable()?;
@@ -219,8 +230,13 @@ async fn session_of(idp: &IdpState, i: &Interaction) -> Result<(Session, User), 
     if session.expires_at <= idp.core.clock.now() {
         return Err(IdpError::expired_interaction());
     }
-    let user =
-        idp.core.repos.get_user(&session.user_id).await.page_unavailable()?.ok_or_else(IdpError::expired_interaction)?;
+    let user = idp
+        .core
+        .repos
+        .get_user(&session.user_id)
+        .await
+        .page_unavailable()?
+        .ok_or_else(IdpError::expired_interaction)?;
     Ok((session, user))
 }
 
@@ -367,9 +383,9 @@ async fn preview_page(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<
         Err(AdminDenied::Unavailable(detail)) => return Err(IdpError::Unavailable { detail, json: false }),
     }
     let app =
-        idp.core.repos.get_application(&ApplicationId::from(q.app.as_str())).await.page_unavailable()?.ok_or_else(|| {
-            IdpError::page(StatusCode::NOT_FOUND, "Unknown application", "No application has this id.")
-        })?;
+        idp.core.repos.get_application(&ApplicationId::from(q.app.as_str())).await.page_unavailable()?.ok_or_else(
+            || IdpError::page(StatusCode::NOT_FOUND, "Unknown application", "No application has this id."),
+        )?;
     let draft = Branding {
         application_id: app.id.clone(),
         display_name: q.display_name.clone(),

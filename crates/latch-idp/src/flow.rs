@@ -5,12 +5,12 @@
 use crate::authorize::redirect_error;
 use crate::cookies;
 use crate::errors::{self, IdpError, JsonUnavailable};
-use latch_core::hashing::PoolError;
 use crate::pages;
 use crate::ratelimit::{self, Account, AccountGate};
 use crate::state::IdpState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
+use latch_core::hashing::PoolError;
 use latch_domain::entities::{Application, Grant, Session, User};
 use latch_domain::ids::{ApplicationId, GrantId, OrganizationId, SessionId, new_id};
 use latch_oidc::authorize::AuthRequest;
@@ -134,9 +134,12 @@ pub async fn proceed(
                 i.session_id = Some(session.id.clone());
                 i
             }
-            None => {
-                Interaction { id: idp.core.token(32), csrf: idp.core.token(32), request, session_id: Some(session.id.clone()) }
-            }
+            None => Interaction {
+                id: idp.core.token(32),
+                csrf: idp.core.token(32),
+                request,
+                session_id: Some(session.id.clone()),
+            },
         };
         // Signed in now: the interaction may wait the full lifetime for the consent decision.
         save_interaction(idp, &interaction, idp.core.settings.interaction_ttl).await?;

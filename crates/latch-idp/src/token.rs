@@ -162,7 +162,8 @@ async fn authorization_code(idp: &IdpState, app: &Application, params: &Params) 
     let (access_token, expires_in, granted) = match single_resource(params)? {
         Some(indicator) => {
             let resource = idp
-                .core.catalog
+                .core
+                .catalog
                 .resource(idp.core.repos.as_ref(), indicator)
                 .await
                 .json_unavailable()?
@@ -175,7 +176,8 @@ async fn authorization_code(idp: &IdpState, app: &Application, params: &Params) 
         None => {
             let at = idp.core.token(32);
             let ttl = idp.core.settings.access_token_ttl;
-            idp.core.repos
+            idp.core
+                .repos
                 .insert_access_token(&AccessTokenRecord {
                     token_hash: crypto::token_hash(&at),
                     application_id: app.id.clone(),
@@ -230,12 +232,14 @@ async fn client_credentials(idp: &IdpState, app: &Application, params: &Params) 
         oauth(OAuthError::invalid_target("client_credentials needs a `resource` naming an API resource"))
     })?;
     let resource = idp
-        .core.catalog
+        .core
+        .catalog
         .resource(idp.core.repos.as_ref(), indicator)
         .await
         .json_unavailable()?
         .ok_or_else(|| oauth(OAuthError::invalid_target(format!("unknown resource `{indicator}`"))))?;
-    let allowed = idp.core.catalog.m2m_scopes(idp.core.repos.as_ref(), &app.id, &resource.id).await.json_unavailable()?;
+    let allowed =
+        idp.core.catalog.m2m_scopes(idp.core.repos.as_ref(), &app.id, &resource.id).await.json_unavailable()?;
     let granted =
         token_scopes::client_credentials_scopes(&resource.indicator, &allowed, params.get("scope")).map_err(oauth)?;
     let at = jwt_access_token(idp, app, &resource, None, &granted, None)?;
@@ -266,7 +270,8 @@ struct NewRefresh<'a> {
 async fn issue_refresh_token(idp: &IdpState, app: &Application, new: NewRefresh<'_>) -> Result<String, IdpError> {
     let token = idp.core.token(32);
     let now = idp.core.clock.now();
-    idp.core.repos
+    idp.core
+        .repos
         .insert_refresh_token(&RefreshTokenRecord {
             token_hash: crypto::token_hash(&token),
             grant_id: new.grant.clone(),
@@ -316,7 +321,8 @@ async fn refresh_token(idp: &IdpState, app: &Application, params: &Params) -> Re
         }
         Some(indicator) => {
             let resource = idp
-                .core.catalog
+                .core
+                .catalog
                 .resource(idp.core.repos.as_ref(), indicator)
                 .await
                 .json_unavailable()?
@@ -330,7 +336,8 @@ async fn refresh_token(idp: &IdpState, app: &Application, params: &Params) -> Re
             let scopes = refresh::down_scope(&carried, requested).map_err(oauth)?;
             let at = idp.core.token(32);
             let ttl = idp.core.settings.access_token_ttl;
-            idp.core.repos
+            idp.core
+                .repos
                 .insert_access_token(&AccessTokenRecord {
                     token_hash: crypto::token_hash(&at),
                     application_id: app.id.clone(),
@@ -444,8 +451,11 @@ async fn organization_token(
         return Err(refused("the user has not shared this organization with the application, or is not a member"));
     }
     // What the app may ask for (third-party apps: their permissions; first-party: anything).
-    let permits =
-        if app.is_third_party { Some(idp.core.repos.list_consent_scopes(&app.id).await.json_unavailable()?) } else { None };
+    let permits = if app.is_third_party {
+        Some(idp.core.repos.list_consent_scopes(&app.id).await.json_unavailable()?)
+    } else {
+        None
+    };
     let mut permitted: Option<Vec<String>> = permits.as_ref().map(|_| Vec::new());
     let (audience, ttl, held, granted) = match resource {
         None => {
@@ -464,7 +474,8 @@ async fn organization_token(
         }
         Some(indicator) => {
             let res = idp
-                .core.catalog
+                .core
+                .catalog
                 .resource(idp.core.repos.as_ref(), indicator)
                 .await
                 .json_unavailable()?
@@ -478,7 +489,8 @@ async fn organization_token(
                     }
                 }
             }
-            let held = idp.core.repos.user_organization_resource_scopes(&user.id, org, &res.id).await.json_unavailable()?;
+            let held =
+                idp.core.repos.user_organization_resource_scopes(&user.id, org, &res.id).await.json_unavailable()?;
             let granted = grant.details.organization_resource_scopes.get(indicator).cloned().unwrap_or_default();
             (res.indicator.clone(), res.access_token_ttl, held, granted)
         }

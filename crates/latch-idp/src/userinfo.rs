@@ -55,7 +55,8 @@ async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRespo
         return Err(invalid("the access token is malformed"));
     }
     let record = idp
-        .core.repos
+        .core
+        .repos
         .get_access_token(&crypto::token_hash(&token))
         .await
         .json_unavailable()?
@@ -73,9 +74,14 @@ async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRespo
         _ => return Err(invalid("the user no longer exists")),
     };
     let shared = match &record.grant_id {
-        Some(g) if scopes.iter().any(|s| s == scope::ORGANIZATIONS || s == scope::ORGANIZATION_ROLES) => {
-            idp.core.repos.get_grant_by_id(g).await.json_unavailable()?.map(|g| g.details.organizations).unwrap_or_default()
-        }
+        Some(g) if scopes.iter().any(|s| s == scope::ORGANIZATIONS || s == scope::ORGANIZATION_ROLES) => idp
+            .core
+            .repos
+            .get_grant_by_id(g)
+            .await
+            .json_unavailable()?
+            .map(|g| g.details.organizations)
+            .unwrap_or_default(),
         _ => Vec::new(),
     };
     let claims = crate::claims::user_claims(idp, &user, &scopes, &shared).await?;

@@ -72,7 +72,6 @@ pub fn parse_authorization(value: &str) -> AuthorizationHeader<'_> {
     }
 }
 
-
 /// RFC 9068 §4: the signature already verified; the token must be an `at+jwt` from `issuer`,
 /// unexpired, for `audience`, naming its client and subject.
 pub fn validate_access_token(

@@ -3,13 +3,13 @@
 
 use anyhow::Context;
 use latch_admin::{ADMIN_RESOURCE, ADMIN_SCOPE};
+use latch_core::catalog::Change;
+use latch_core::commands::{self, NewApplication};
+use latch_core::{Actor, Changeset, Core};
 use latch_domain::entities::*;
 use latch_domain::fields;
 use latch_domain::ids::*;
 use latch_domain::redirect;
-use latch_core::catalog::Change;
-use latch_core::commands::{self, NewApplication};
-use latch_core::{Actor, Changeset, Core};
 use latch_domain::repo::{Page, Write};
 use latch_oidc::crypto;
 use serde_json::json;
@@ -195,8 +195,9 @@ pub async fn create_m2m(core: &Core, name: &str) -> anyhow::Result<(ApplicationI
         created_at: core.clock.now(),
     };
     let id = app.id.clone();
-    let secret = commands::create_application(core, &Actor::System("cli"), NewApplication { app, roles: vec![role.id] })
-        .await?
-        .context("a machine-to-machine application gets a secret")?;
+    let secret =
+        commands::create_application(core, &Actor::System("cli"), NewApplication { app, roles: vec![role.id] })
+            .await?
+            .context("a machine-to-machine application gets a secret")?;
     Ok((id, secret))
 }

@@ -6,13 +6,13 @@
 
 use crate::config::Settings;
 use anyhow::Context;
+use latch_core::catalog::Change;
+use latch_core::{Actor, Changeset, Core};
 use latch_domain::entities::*;
 use latch_domain::fields::{self, Identifier};
 use latch_domain::ids::*;
 use latch_domain::orgs::{Branding, ConsentScope, ConsentScopeType, Organization, OrganizationRole, OrganizationScope};
 use latch_domain::redirect::validate_registered;
-use latch_core::catalog::Change;
-use latch_core::{Actor, Changeset, Core};
 use latch_domain::repo::{Page, RepoError, RepoResult, Repositories, Write};
 use latch_domain::{Random, Timestamp, scope};
 use latch_oidc::crypto;
@@ -1592,7 +1592,11 @@ impl Writer<'_> {
                 };
                 if names.iter().cloned().collect::<BTreeSet<_>>() != have_names {
                     let ids = names.iter().map(|n| self.org_role_id(&entry, n)).collect::<Result<Vec<_>, _>>()?;
-                    self.change.push(Write::SetOrganizationMemberRoles { org: id.clone(), user: user.clone(), roles: ids.clone() });
+                    self.change.push(Write::SetOrganizationMemberRoles {
+                        org: id.clone(),
+                        user: user.clone(),
+                        roles: ids.clone(),
+                    });
                     changed = true;
                 }
             }
@@ -1654,7 +1658,11 @@ impl Writer<'_> {
             })
             .collect();
         for (scope_type, scope_ref) in &remove {
-            self.change.push(Write::DeleteConsentScope { app: app.clone(), scope_type: *scope_type, scope_ref: scope_ref.clone() });
+            self.change.push(Write::DeleteConsentScope {
+                app: app.clone(),
+                scope_type: *scope_type,
+                scope_ref: scope_ref.clone(),
+            });
         }
         if !add.is_empty() {
             self.change.push(Write::AddConsentScopes { app: app.clone(), scopes: add.clone() });

@@ -6,10 +6,10 @@ use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use anyhow::Context;
+use latch_core::{Core, CoreDeps, RateLimits};
 use latch_domain::ephemeral::EphemeralStore;
 use latch_domain::repo::Repositories;
 use latch_domain::{Clock, Random};
-use latch_core::{Core, CoreDeps, RateLimits};
 use latch_idp::IdpState;
 use latch_oidc::crypto::random_16;
 use latch_oidc::password::PasswordHasher;
@@ -53,9 +53,10 @@ pub async fn open_node_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> 
     let secret = crate::secrets::secret_key(&settings)?;
     let random: Arc<dyn Random> = Arc::new(OsRandom);
     let grace = settings.raw.keys.grace_period;
-    let keys = latch_core::commands::ensure_signing_keys(repos.as_ref(), &secret, clock.as_ref(), random.as_ref(), grace)
-        .await
-        .context("loading the signing keys")?;
+    let keys =
+        latch_core::commands::ensure_signing_keys(repos.as_ref(), &secret, clock.as_ref(), random.as_ref(), grace)
+            .await
+            .context("loading the signing keys")?;
     let ph = &settings.raw.password_hash;
     let hasher = PasswordHasher::new(
         ph.memory_kib,

@@ -4,10 +4,10 @@
 use super::{Actor, Changeset};
 use crate::Core;
 use crate::catalog::Change;
+use latch_domain::Timestamp;
 use latch_domain::entities::{AppSecret, Application};
 use latch_domain::ids::RoleId;
 use latch_domain::repo::{RepoResult, Write};
-use latch_domain::Timestamp;
 use serde_json::json;
 
 /// The name of the secret a confidential application is created with.
@@ -22,7 +22,12 @@ pub struct NewApplication {
 }
 
 /// A fresh client secret and the record that stores only its hash.
-pub fn new_client_secret(core: &Core, app: &Application, name: &str, expires_at: Option<Timestamp>) -> (String, AppSecret) {
+pub fn new_client_secret(
+    core: &Core,
+    app: &Application,
+    name: &str,
+    expires_at: Option<Timestamp>,
+) -> (String, AppSecret) {
     let value = latch_oidc::crypto::new_client_secret(core.random.as_ref());
     let record = AppSecret {
         application_id: app.id.clone(),

@@ -126,7 +126,7 @@ pub async fn ensure_signing_keys(
             })
             .collect();
         writes.push(Write::Audit(AuditEntry {
-            id: new_id(random),
+            id: super::audit_id(random),
             at: clock.now(),
             actor: Actor::System("bootstrap").audit_name(),
             action: "keys.generate".to_owned(),

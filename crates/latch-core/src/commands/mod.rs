@@ -19,6 +19,7 @@ use latch_domain::entities::AuditEntry;
 use latch_domain::ids::{ApplicationId, UserId, new_id};
 use latch_domain::repo::{RepoResult, Write};
 use serde_json::Value;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Who asks for a change, as the audit log records it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,6 +131,29 @@ impl Changeset {
     }
 }
 
+/// The last audit-id stamp this process handed out.
+static LAST_STAMP: AtomicU64 = AtomicU64::new(0);
+
+/// An audit entry id that sorts in the order entries were written, so the log lists them
+/// newest first even within one second: wall-clock nanoseconds, kept strictly increasing in
+/// this process, then random characters (ids from different nodes never collide).
+pub fn audit_id(random: &dyn latch_domain::Random) -> String {
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        .unwrap_or(0);
+    let mut last = LAST_STAMP.load(Ordering::Relaxed);
+    let stamp = loop {
+        let next = wall.max(last.saturating_add(1));
+        match LAST_STAMP.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => break next,
+            Err(seen) => last = seen,
+        }
+    };
+    let tail = new_id(random);
+    format!("{stamp:020}{}", tail.get(..8).unwrap_or(&tail))
+}
+
 impl Core {
     /// Commits `change` as one unit of work — its writes and its audit entries, all or none —
     /// then announces it to every node (this one included). A failed unit writes nothing and
@@ -140,7 +164,7 @@ impl Core {
         let actor = actor.audit_name();
         for a in audit {
             writes.push(Write::Audit(AuditEntry {
-                id: new_id(self.random.as_ref()),
+                id: audit_id(self.random.as_ref()),
                 at,
                 actor: actor.clone(),
                 action: a.action,
@@ -160,6 +184,25 @@ impl Core {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn audit_ids_sort_in_the_order_they_were_made() {
+        /// Randomness that falls: a later id's random part sorts before an earlier one's.
+        struct Falling(std::sync::atomic::AtomicU8);
+        impl latch_domain::Random for Falling {
+            fn fill(&self, buf: &mut [u8]) {
+                for b in buf {
+                    *b = self.0.fetch_sub(7, Ordering::Relaxed);
+                }
+            }
+        }
+        let random = Falling(std::sync::atomic::AtomicU8::new(250));
+        let ids: Vec<String> = (0..200).map(|_| audit_id(&random)).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted, "later ids sort after earlier ones even with falling randomness");
+        assert_eq!(ids.iter().collect::<std::collections::BTreeSet<_>>().len(), ids.len(), "no id twice");
+    }
 
     #[test]
     fn actors_are_named_for_the_audit_log() {

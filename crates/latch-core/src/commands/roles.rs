@@ -12,9 +12,8 @@ use serde_json::json;
 
 /// Creates `role` granting `scopes` (ids of API resource scopes).
 pub async fn create_role(core: &Core, actor: &Actor, role: &Role, scopes: Vec<ScopeId>) -> RepoResult<()> {
-    let mut change =
-        Changeset::new("role.create", "role", role.id.as_str(), json!({"name": role.name}), Change::Roles)
-            .write(Write::InsertRole(role.clone()));
+    let mut change = Changeset::new("role.create", "role", role.id.as_str(), json!({"name": role.name}), Change::Roles)
+        .write(Write::InsertRole(role.clone()));
     if !scopes.is_empty() {
         change.push(Write::AddRoleScopes { role: role.id.clone(), scopes });
     }

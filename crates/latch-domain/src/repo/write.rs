@@ -18,7 +18,10 @@ pub enum Write {
     UpdateApplication(Application),
     DeleteApplication(ApplicationId),
     InsertSecret(AppSecret),
-    DeleteSecret { app: ApplicationId, name: String },
+    DeleteSecret {
+        app: ApplicationId,
+        name: String,
+    },
 
     InsertUser(User),
     UpdateUser(User),
@@ -39,45 +42,108 @@ pub enum Write {
     InsertRole(Role),
     UpdateRole(Role),
     DeleteRole(RoleId),
-    AddRoleScopes { role: RoleId, scopes: Vec<ScopeId> },
-    SetRoleScopes { role: RoleId, scopes: Vec<ScopeId> },
-    RemoveRoleScope { role: RoleId, scope: ScopeId },
-    AddUserRoles { user: UserId, roles: Vec<RoleId> },
-    SetUserRoles { user: UserId, roles: Vec<RoleId> },
-    RemoveUserRole { user: UserId, role: RoleId },
-    AddApplicationRoles { app: ApplicationId, roles: Vec<RoleId> },
-    SetApplicationRoles { app: ApplicationId, roles: Vec<RoleId> },
-    RemoveApplicationRole { app: ApplicationId, role: RoleId },
+    AddRoleScopes {
+        role: RoleId,
+        scopes: Vec<ScopeId>,
+    },
+    SetRoleScopes {
+        role: RoleId,
+        scopes: Vec<ScopeId>,
+    },
+    RemoveRoleScope {
+        role: RoleId,
+        scope: ScopeId,
+    },
+    AddUserRoles {
+        user: UserId,
+        roles: Vec<RoleId>,
+    },
+    SetUserRoles {
+        user: UserId,
+        roles: Vec<RoleId>,
+    },
+    RemoveUserRole {
+        user: UserId,
+        role: RoleId,
+    },
+    AddApplicationRoles {
+        app: ApplicationId,
+        roles: Vec<RoleId>,
+    },
+    SetApplicationRoles {
+        app: ApplicationId,
+        roles: Vec<RoleId>,
+    },
+    RemoveApplicationRole {
+        app: ApplicationId,
+        role: RoleId,
+    },
 
     InsertOrganization(Organization),
     UpdateOrganization(Organization),
     DeleteOrganization(OrganizationId),
-    AddOrganizationMembers { org: OrganizationId, users: Vec<UserId>, at: Timestamp },
-    RemoveOrganizationMember { org: OrganizationId, user: UserId },
+    AddOrganizationMembers {
+        org: OrganizationId,
+        users: Vec<UserId>,
+        at: Timestamp,
+    },
+    RemoveOrganizationMember {
+        org: OrganizationId,
+        user: UserId,
+    },
     /// The user must be a member (`MissingReference` otherwise, unless `roles` is empty).
-    SetOrganizationMemberRoles { org: OrganizationId, user: UserId, roles: Vec<OrganizationRoleId> },
+    SetOrganizationMemberRoles {
+        org: OrganizationId,
+        user: UserId,
+        roles: Vec<OrganizationRoleId>,
+    },
     InsertOrganizationScope(OrganizationScope),
     UpdateOrganizationScope(OrganizationScope),
     DeleteOrganizationScope(OrganizationScopeId),
     InsertOrganizationRole(OrganizationRole),
     UpdateOrganizationRole(OrganizationRole),
     DeleteOrganizationRole(OrganizationRoleId),
-    AddOrganizationRoleScopes { role: OrganizationRoleId, scopes: Vec<OrganizationScopeId> },
-    RemoveOrganizationRoleScope { role: OrganizationRoleId, scope: OrganizationScopeId },
-    AddOrganizationRoleResourceScopes { role: OrganizationRoleId, scopes: Vec<ScopeId> },
-    RemoveOrganizationRoleResourceScope { role: OrganizationRoleId, scope: ScopeId },
+    AddOrganizationRoleScopes {
+        role: OrganizationRoleId,
+        scopes: Vec<OrganizationScopeId>,
+    },
+    RemoveOrganizationRoleScope {
+        role: OrganizationRoleId,
+        scope: OrganizationScopeId,
+    },
+    AddOrganizationRoleResourceScopes {
+        role: OrganizationRoleId,
+        scopes: Vec<ScopeId>,
+    },
+    RemoveOrganizationRoleResourceScope {
+        role: OrganizationRoleId,
+        scope: ScopeId,
+    },
 
     /// Adds to an app's allow-list; an entry already there takes the new `required`.
-    AddConsentScopes { app: ApplicationId, scopes: Vec<ConsentScope> },
-    DeleteConsentScope { app: ApplicationId, scope_type: ConsentScopeType, scope_ref: String },
+    AddConsentScopes {
+        app: ApplicationId,
+        scopes: Vec<ConsentScope>,
+    },
+    DeleteConsentScope {
+        app: ApplicationId,
+        scope_type: ConsentScopeType,
+        scope_ref: String,
+    },
     /// Inserts or replaces an app's branding.
     PutBranding(Branding),
     DeleteBranding(ApplicationId),
 
     InsertSigningKey(SigningKey),
-    SetSigningKeyState { kid: KeyId, state: KeyState },
+    SetSigningKeyState {
+        kid: KeyId,
+        state: KeyState,
+    },
     /// Marks a key previous as of `at`.
-    RetireSigningKey { kid: KeyId, at: Timestamp },
+    RetireSigningKey {
+        kid: KeyId,
+        at: Timestamp,
+    },
     DeleteSigningKey(KeyId),
 
     /// The audit entry of the change it travels with.

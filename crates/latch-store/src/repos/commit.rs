@@ -2,8 +2,8 @@
 //! transaction, with the same write functions the single-write trait methods use.
 
 use super::{
-    Conn, applications, audit, branding, consent, grants, keys, organization_roles, organizations, resources, roles, sessions,
-    tokens, users,
+    Conn, applications, audit, branding, consent, grants, keys, organization_roles, organizations, resources, roles,
+    sessions, tokens, users,
 };
 use crate::db::{Db, map_error};
 use async_trait::async_trait;

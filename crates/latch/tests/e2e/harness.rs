@@ -101,6 +101,11 @@ impl TestServer {
         TestServer { base: format!("http://{addr}"), issuer, repos, hasher, core, clock, _db: db, _data: data, handle }
     }
 
+    /// The URL of this server's test database.
+    pub fn database_url(&self) -> &str {
+        &self._db.url
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -4,9 +4,9 @@
 use crate::browser::Browser;
 use crate::harness::{PASSWORD, TestServer};
 use crate::oidc_flows::{authorize_url, http};
+use latch_core::catalog::{self, Change};
 use latch_domain::Timestamp;
 use latch_domain::entities::{AppSecret, AppType};
-use latch_core::catalog::{self, Change};
 use serde_json::Value;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

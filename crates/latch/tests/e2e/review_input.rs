@@ -295,7 +295,7 @@ async fn the_redirect_goes_to_exactly_the_registered_string(server: &TestServer)
 const SECRET_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
 /// `latch` (the real binary) with `args`, in `dir`, with only the `LATCH_*` variables given.
-fn latch_command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+pub(crate) fn latch_command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_latch"));
     cmd.args(args).current_dir(dir);
     for (k, _) in std::env::vars() {
@@ -309,14 +309,19 @@ fn latch_command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
 
 /// A `latch serve` child process on a free port, logging to `dir/latch.log`, with a umask that
 /// would leave new files readable by everyone unless Latch says otherwise.
-struct Served {
-    child: Child,
-    base: String,
+pub(crate) struct Served {
+    pub(crate) child: Child,
+    pub(crate) base: String,
     log: std::path::PathBuf,
 }
 
 impl Served {
     async fn start(dir: &Path, data_dir: &Path) -> Served {
+        Served::start_with(dir, data_dir, &[]).await
+    }
+
+    /// [`Served::start`] with more `LATCH_*` variables (e.g. a Postgres `LATCH_DATABASE__URL`).
+    pub(crate) async fn start_with(dir: &Path, data_dir: &Path, more: &[(&str, &str)]) -> Served {
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
         let log = dir.join("latch.log");
         let listen = format!("127.0.0.1:{port}");
@@ -326,15 +331,18 @@ impl Served {
             dir,
             &[],
             &[
-                ("LATCH_LISTEN", &listen),
-                ("LATCH_PUBLIC_URL", &base),
+                ("LATCH_LISTEN", listen.as_str()),
+                ("LATCH_PUBLIC_URL", base.as_str()),
                 ("LATCH_DATA_DIR", data),
                 ("LATCH_ADMIN_PASSWORD", "correct horse battery staple"),
                 ("LATCH_PASSWORD_HASH__MEMORY_KIB", "64"),
                 ("LATCH_PASSWORD_HASH__ITERATIONS", "1"),
                 ("LATCH_WORKERS", "1"),
                 ("RUST_LOG", "info"),
-            ],
+            ]
+            .into_iter()
+            .chain(more.iter().copied())
+            .collect::<Vec<_>>(),
         );
         // `sh -c 'umask 022; exec latch serve'`: the usual umask, whatever the test runner's.
         let program = cmd.get_program().to_owned();
@@ -361,7 +369,7 @@ impl Served {
         }
     }
 
-    fn logs(&self) -> String {
+    pub(crate) fn logs(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
