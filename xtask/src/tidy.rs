@@ -131,7 +131,7 @@ mod tests {
                     self.repos.update_application(&a).await?;\n";
         assert_eq!(
             repository_writes("f.rs", text),
-            ["f.rs:2: repos.insert_user (insert_…)", "f.rs:4: repos.update_application (update_…)"]
+            ["f.rs:2: repos.insert_user (insert_…)", "f.rs:5: repos.update_application (update_…)"]
         );
         assert!(repository_writes("f.rs", "repos.list_users(page); repos.page_user_roles(u, p)").is_empty());
     }
