@@ -9,7 +9,6 @@ pub mod private_files;
 mod repos;
 mod schema;
 mod system;
-pub mod testing;
 
 pub use db::{Backend, Db, StoreError};
 pub use ephemeral::{DEFAULT_MEMORY_MAX_BYTES, MemoryStore, RedisStore, connect_ephemeral, connect_ephemeral_with};

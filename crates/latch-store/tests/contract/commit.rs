@@ -10,10 +10,9 @@ use latch_domain::ids::*;
 use latch_domain::orgs::*;
 use latch_domain::repo::*;
 use latch_store::Db;
-use latch_store::testing::{self, TestDb};
 use std::sync::Arc;
 
-repo_contract!(
+latch_testing::on_both_databases!(
     a_unit_whose_last_write_fails_leaves_nothing,
     a_unit_refused_by_a_unique_constraint_leaves_nothing,
     updating_an_unknown_application_fails_the_unit_with_not_found_and_writes_no_audit,

@@ -9,39 +9,12 @@ use latch_domain::entities::*;
 use latch_domain::ephemeral::EphemeralStore;
 use latch_domain::ids::*;
 use latch_domain::repo::*;
-use latch_store::testing::{self, TestDb};
 use latch_store::{Db, MemoryStore, RedisStore};
+use latch_testing as testing;
 use std::sync::Arc;
 use std::time::Duration;
 
 // ---------------------------------------------------------------- harness
-
-/// Runs `body` against a fresh database of each configured backend.
-macro_rules! repo_contract {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let t = super::TestDb::sqlite();
-                let db = t.open().expect("open sqlite");
-                super::$name(&db).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let Some(url) = super::testing::postgres_url() else {
-                    assert!(!super::testing::required(), "CI requires LATCH_TEST_DATABASE_URL");
-                    eprintln!("skipped: LATCH_TEST_DATABASE_URL not set");
-                    return;
-                };
-                let t = super::TestDb::postgres(&url).expect("create postgres test database");
-                let db = t.open().expect("open postgres");
-                super::$name(&db).await;
-            })*
-        }
-    };
-}
 
 macro_rules! ephemeral_contract {
     ($($name:ident),* $(,)?) => {
@@ -56,8 +29,7 @@ macro_rules! ephemeral_contract {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() {
                 let Some(url) = super::testing::redis_url() else {
-                    assert!(!super::testing::required(), "CI requires LATCH_TEST_REDIS_URL");
-                    eprintln!("skipped: LATCH_TEST_REDIS_URL not set");
+                    super::testing::skipped("LATCH_TEST_REDIS_URL");
                     return;
                 };
                 let prefix = format!("latch_test:{}:{}:", stringify!($name), std::process::id());
@@ -75,7 +47,7 @@ mod orgs;
 mod pages;
 mod schema;
 
-repo_contract!(
+latch_testing::on_both_databases!(
     migrations_are_idempotent,
     application_round_trip_keeps_uri_order,
     application_update_replaces_uris,

@@ -8,9 +8,8 @@ use latch_domain::ids::*;
 use latch_domain::orgs::*;
 use latch_domain::repo::*;
 use latch_store::Db;
-use latch_store::testing::{self, TestDb};
 
-repo_contract!(
+latch_testing::on_both_databases!(
     organizations_round_trip_update_delete_and_list_in_pages,
     organization_names_scope_names_and_role_names_are_unique,
     organization_scopes_and_roles_round_trip_update_and_delete,

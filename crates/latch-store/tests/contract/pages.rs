@@ -10,11 +10,10 @@ use latch_domain::ids::*;
 use latch_domain::orgs::*;
 use latch_domain::repo::*;
 use latch_store::Db;
-use latch_store::testing::{self, TestDb};
 use std::fmt::Debug;
 use std::future::Future;
 
-repo_contract!(
+latch_testing::on_both_databases!(
     secrets_are_paged_by_creation_then_name,
     resources_are_paged_by_creation_then_id,
     scopes_are_paged_by_name,
