@@ -16,6 +16,7 @@ use latch_oidc::code::{CodeRecord, RedeemedCode};
 use latch_oidc::keys::Alg;
 use latch_oidc::params::Params;
 use latch_oidc::refresh::{self, Usable};
+use latch_oidc::token_plan::{self, RefreshTarget, Revoke};
 use latch_oidc::token_scopes::{self, OrganizationTokenInput};
 use latch_oidc::tokens::{self, AccessTokenInput};
 use latch_oidc::{ErrorCode, OAuthError, crypto};
@@ -136,7 +137,7 @@ async fn authorization_code(idp: &IdpState, app: &Application, params: &Params) 
             && let Ok(prev) = serde_json::from_str::<RedeemedCode>(&prev)
         {
             tracing::warn!(grant = %prev.grant_id, "authorization code replayed; revoking its token family");
-            idp.core.repos.revoke_token_family(&prev.family).await.json_unavailable()?;
+            revoke(idp, token_plan::on_code_replay(&prev)).await?;
         }
         return Err(oauth(OAuthError::invalid_grant("the code is invalid, expired or already used")));
     };
@@ -305,7 +306,7 @@ async fn refresh_token(idp: &IdpState, app: &Application, params: &Params) -> Re
     let record = idp.core.repos.get_refresh_token(&hash).await.json_unavailable()?.ok_or_else(refresh_invalid)?;
     let now = idp.core.clock.now();
     if refresh::check(&record, app.id.as_str(), now).map_err(oauth)? == Usable::Replayed {
-        return Err(replayed(idp, &record.grant_id).await);
+        return Err(replayed(idp, &record).await);
     }
     let user = match idp.core.repos.get_user(&record.user_id).await.json_unavailable()? {
         Some(u) if !u.is_suspended => u,
@@ -313,13 +314,13 @@ async fn refresh_token(idp: &IdpState, app: &Application, params: &Params) -> Re
     };
     let carried = scope::split(&record.scope);
     let requested = params.get("scope");
-    let organization = params.get("organization_id");
-    let (access_token, expires_in, granted) = match single_resource(params)? {
-        _ if organization.is_some() => {
-            let org = OrganizationId::from(organization.unwrap_or_default());
-            organization_token(idp, app, &record, &user, &carried, &org, single_resource(params)?, requested).await?
+    let target = token_plan::refresh_target(params.get("organization_id"), single_resource(params)?);
+    let (access_token, expires_in, granted) = match target {
+        RefreshTarget::Organization { organization, resource } => {
+            let org = OrganizationId::from(organization);
+            organization_token(idp, app, &record, &user, &carried, &org, resource, requested).await?
         }
-        Some(indicator) => {
+        RefreshTarget::Resource(indicator) => {
             let resource = idp
                 .core
                 .catalog
@@ -332,7 +333,7 @@ async fn refresh_token(idp: &IdpState, app: &Application, params: &Params) -> Re
             let at = jwt_access_token(idp, app, &resource, Some(&user), &scopes, Some(record.auth_time))?;
             (at, resource.access_token_ttl, scopes)
         }
-        None => {
+        RefreshTarget::Identity => {
             let scopes = refresh::down_scope(&carried, requested).map_err(oauth)?;
             let at = idp.core.token(32);
             let ttl = idp.core.settings.access_token_ttl;
@@ -371,20 +372,11 @@ async fn refresh_token(idp: &IdpState, app: &Application, params: &Params) -> Re
         )
         .await?;
         if !idp.core.repos.consume_refresh_token(&hash, now).await.json_unavailable()? {
-            return Err(replayed(idp, &record.grant_id).await);
+            return Err(replayed(idp, &record).await);
         }
         body.insert("refresh_token".into(), json!(token));
     }
-    // The ID token releases the user scopes of this refresh (all the token carries, or the
-    // requested ones).
-    let id_scopes: Vec<String> = match requested {
-        None => carried.clone(),
-        Some(r) => {
-            let r = scope::split(r);
-            carried.iter().filter(|s| r.contains(s)).cloned().collect()
-        }
-    };
-    if organization.is_none() && id_scopes.iter().any(|s| s == scope::OPENID) {
+    if let Some(id_scopes) = token_plan::refresh_id_token_scopes(&carried, requested, target) {
         let id_token = refreshed_id_token(idp, app, &user, &record, &id_scopes, &access_token).await?;
         body.insert("id_token".into(), json!(id_token));
     }
@@ -395,12 +387,20 @@ async fn refresh_token(idp: &IdpState, app: &Application, params: &Params) -> Re
     Ok(Value::Object(body))
 }
 
-/// A rotated-out refresh token came back: whoever holds the family may be an attacker, so
-/// every refresh and opaque access token of the grant goes (RFC 9700 §4.14.2).
-async fn replayed(idp: &IdpState, grant: &GrantId) -> IdpError {
-    tracing::warn!(%grant, "refresh token reused; revoking the grant's tokens");
-    if let Err(e) = idp.core.repos.revoke_grant_tokens(grant).await {
-        return IdpError::Unavailable { detail: e.to_string(), json: true };
+/// Carries out what the engine decided a replay revokes.
+async fn revoke(idp: &IdpState, what: Revoke) -> Result<u64, IdpError> {
+    match what {
+        Revoke::Grant(grant) => idp.core.repos.revoke_grant_tokens(&grant).await,
+        Revoke::Family(family) => idp.core.repos.revoke_token_family(&family).await,
+    }
+    .json_unavailable()
+}
+
+/// A rotated-out refresh token came back (`token_plan::on_refresh_replay` decides what goes).
+async fn replayed(idp: &IdpState, record: &RefreshTokenRecord) -> IdpError {
+    tracing::warn!(grant = %record.grant_id, "refresh token reused; revoking the grant's tokens");
+    if let Err(e) = revoke(idp, token_plan::on_refresh_replay(record)).await {
+        return e;
     }
     oauth(OAuthError::invalid_grant("the refresh token was already used; the authorization is revoked"))
 }
@@ -439,17 +439,11 @@ async fn organization_token(
     resource: Option<&str>,
     requested: Option<&str>,
 ) -> Result<(String, i64, Vec<String>), IdpError> {
-    let refused = |d: &str| oauth(OAuthError::invalid_grant(d));
-    if !carried.iter().any(|s| s == scope::ORGANIZATIONS) {
-        return Err(refused("this authorization does not include organizations"));
-    }
     let grant = idp.core.repos.get_grant_by_id(&record.grant_id).await.json_unavailable()?;
-    let Some(grant) = grant.filter(|g| g.details.organizations.contains(org)) else {
-        return Err(refused("the user has not shared this organization with the application, or is not a member"));
-    };
-    if !idp.core.repos.is_organization_member(org, &user.id).await.json_unavailable()? {
-        return Err(refused("the user has not shared this organization with the application, or is not a member"));
-    }
+    let shared = grant.as_ref().map(|g| g.details.organizations.as_slice()).unwrap_or_default();
+    let is_member = idp.core.repos.is_organization_member(org, &user.id).await.json_unavailable()?;
+    token_plan::organization_token_allowed(carried, shared, org, is_member).map_err(oauth)?;
+    let Some(grant) = grant else { return Err(oauth(OAuthError::invalid_grant("the authorization is gone"))) };
     // What the app may ask for (third-party apps: their permissions; first-party: anything).
     let permits = if app.is_third_party {
         Some(idp.core.repos.list_consent_scopes(&app.id).await.json_unavailable()?)
