@@ -103,6 +103,11 @@ mod tests {
         s.iter().map(|x| x.to_string()).collect()
     }
 
+    /// carried, requested, target → the ID token's scopes.
+    type IdTokenCase<'a> = (&'a [String], Option<&'a str>, RefreshTarget<'a>, Option<&'a [&'a str]>);
+    /// carried, shared, organization, member → allowed.
+    type OrganizationCase<'a> = (&'a [String], &'a [OrganizationId], &'a str, bool, bool);
+
     #[test]
     fn a_refresh_targets_an_organization_a_resource_or_the_identity() {
         let cases = [
@@ -124,7 +129,7 @@ mod tests {
     fn the_id_token_of_a_refresh_releases_the_carried_scopes_narrowed_and_needs_openid() {
         let carried = strings(&["openid", "profile", "email", "offline_access"]);
         let org = RefreshTarget::Organization { organization: "o1", resource: None };
-        let cases: [(&[String], Option<&str>, RefreshTarget<'_>, Option<&[&str]>); 6] = [
+        let cases: [IdTokenCase<'_>; 6] = [
             (&carried, None, RefreshTarget::Identity, Some(&["openid", "profile", "email", "offline_access"])),
             (&carried, Some("openid email"), RefreshTarget::Identity, Some(&["openid", "email"])),
             (&carried, Some("email"), RefreshTarget::Identity, None),
@@ -133,7 +138,7 @@ mod tests {
             (&carried[1..], None, RefreshTarget::Identity, None),
         ];
         for (carried, requested, target, want) in cases {
-            let want = want.map(|w| strings(w));
+            let want = want.map(strings);
             assert_eq!(refresh_id_token_scopes(carried, requested, target), want, "{requested:?} {target:?}");
         }
     }
@@ -144,7 +149,7 @@ mod tests {
         let shared = vec![o1.clone()];
         let with = strings(&["openid", scope::ORGANIZATIONS]);
         let without = strings(&["openid"]);
-        let cases: [(&[String], &[OrganizationId], &str, bool, bool); 5] = [
+        let cases: [OrganizationCase<'_>; 5] = [
             (&with, &shared, "o1", true, true),
             (&without, &shared, "o1", true, false),
             (&with, &shared, "o2", true, false),
