@@ -72,13 +72,13 @@ pub fn parse_authorization(value: &str) -> AuthorizationHeader<'_> {
     }
 }
 
-/// RFC 9068 §4: the signature already verified; the token must be an `at+jwt` from `issuer`,
-/// unexpired, for `audience`, naming its client and subject.
-pub fn validate_access_token(
+/// RFC 9068 §4 without the audience: the signature already verified, the token must be an
+/// `at+jwt` from `issuer`, unexpired, naming its client and subject. The one liveness rule for
+/// every access token Latch is shown (the admin API, introspection).
+pub fn live_access_token(
     claims: &Map<String, Value>,
     typ: Option<&str>,
     issuer: &str,
-    audience: &str,
     now: Timestamp,
 ) -> Result<AccessTokenFacts, Rejected> {
     if !typ.is_some_and(|t| t.eq_ignore_ascii_case(AT_JWT_TYP)) {
@@ -90,11 +90,23 @@ pub fn validate_access_token(
     }
     let text = |k: &str| claims.get(k).and_then(Value::as_str).filter(|v| !v.is_empty()).map(str::to_owned);
     let (Some(client_id), Some(subject)) = (text("client_id"), text("sub")) else { return Err(Rejected::Invalid) };
+    let scopes = text("scope").map(|s| s.split(' ').map(str::to_owned).collect()).unwrap_or_default();
+    Ok(AccessTokenFacts { client_id, subject, scopes })
+}
+
+/// RFC 9068 §4: [`live_access_token`], and for `audience`.
+pub fn validate_access_token(
+    claims: &Map<String, Value>,
+    typ: Option<&str>,
+    issuer: &str,
+    audience: &str,
+    now: Timestamp,
+) -> Result<AccessTokenFacts, Rejected> {
+    let facts = live_access_token(claims, typ, issuer, now)?;
     if !has_audience(claims.get("aud"), audience) {
         return Err(Rejected::WrongAudience);
     }
-    let scopes = text("scope").map(|s| s.split(' ').map(str::to_owned).collect()).unwrap_or_default();
-    Ok(AccessTokenFacts { client_id, subject, scopes })
+    Ok(facts)
 }
 
 /// Who calls the admin API.

@@ -1,7 +1,6 @@
 //! Token introspection responses (RFC 7662 §2.2): what a resource server learns about a token.
 //! An inactive token says only `{"active": false}`.
 
-use crate::tokens::AT_JWT_TYP;
 use latch_domain::Timestamp;
 use latch_domain::entities::{AccessTokenRecord, RefreshTokenRecord};
 use serde_json::{Map, Value, json};
@@ -64,11 +63,8 @@ pub fn opaque_access_token(record: &AccessTokenRecord, now: Timestamp) -> Value 
 /// An RFC 9068 JWT access token whose signature already verified: active when it is an
 /// `at+jwt` from `issuer` that has not expired (RFC 9068 §4); `aud` is its resource.
 pub fn jwt_access_token(claims: &Map<String, Value>, typ: Option<&str>, issuer: &str, now: Timestamp) -> Value {
-    let exp = claims.get("exp").and_then(Value::as_i64);
-    let live = typ.is_some_and(|t| t.eq_ignore_ascii_case(AT_JWT_TYP))
-        && claims.get("iss").and_then(Value::as_str) == Some(issuer)
-        && exp.is_some_and(|e| now.0 < e);
-    if !live {
+    // The same liveness rule as every access token shown to Latch (`bearer.rs`).
+    if crate::bearer::live_access_token(claims, typ, issuer, now).is_err() {
         return inactive();
     }
     let mut out = Map::new();
