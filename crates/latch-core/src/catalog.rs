@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use latch_domain::entities::{AppSecret, AppType, Application, Resource};
 use latch_domain::ephemeral::EphemeralStore;
 use latch_domain::ids::{ApplicationId, ResourceId, UserId};
-use latch_domain::repo::{Page, RepoResult, Repositories};
+use latch_domain::repo::{RepoResult, Repositories, every_row};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
@@ -154,20 +154,13 @@ impl Catalog {
         if let Some(set) = self.origins.get(&()) {
             return Ok(set);
         }
+        let apps = every_row(ORIGINS_BATCH, |page| repos.list_applications(None, page)).await?;
         let mut set = HashSet::new();
-        let mut page = Page { page: 1, size: ORIGINS_BATCH };
-        loop {
-            let (apps, total) = repos.list_applications(None, page).await?;
-            for app in &apps {
-                if app.app_type == AppType::Spa {
-                    set.extend(app.redirect_uris.iter().filter_map(|u| origin_of(u)));
-                }
-                set.extend(app.custom.cors_allowed_origins.iter().filter_map(|u| origin_of(u)));
+        for app in &apps {
+            if app.app_type == AppType::Spa {
+                set.extend(app.redirect_uris.iter().filter_map(|u| origin_of(u)));
             }
-            if apps.is_empty() || i64::from(page.page) * i64::from(page.size) >= total {
-                break;
-            }
-            page.page += 1;
+            set.extend(app.custom.cors_allowed_origins.iter().filter_map(|u| origin_of(u)));
         }
         let set = Arc::new(set);
         self.origins.put((), set.clone());

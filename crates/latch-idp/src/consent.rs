@@ -185,18 +185,9 @@ async fn view_model(
     let [resources, org_resources] = groups;
     let mut org_lines = Vec::new();
     if !plan.organization.is_empty() {
-        // Page through every organization scope (a consent screen shows a handful of them).
-        let mut all = Vec::new();
-        let mut page = latch_domain::repo::Page { page: 1, size: 100 };
-        loop {
-            let (rows, total) = idp.core.repos.list_organization_scopes(page).await.page_unavailable()?;
-            let done = rows.is_empty() || i64::from(page.page) * i64::from(page.size) >= total;
-            all.extend(rows);
-            if done {
-                break;
-            }
-            page.page += 1;
-        }
+        let all = latch_domain::repo::every_row(100, |page| idp.core.repos.list_organization_scopes(page))
+            .await
+            .page_unavailable()?;
         for i in &plan.organization {
             let d = all.iter().find(|s| s.name == i.name).map(|s| s.description.as_str());
             org_lines.push(described(i, d));

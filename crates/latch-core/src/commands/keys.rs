@@ -4,7 +4,7 @@
 use super::{Actor, Changeset};
 use crate::Core;
 use crate::catalog::Change;
-use latch_domain::entities::{AuditEntry, KeyState};
+use latch_domain::entities::KeyState;
 use latch_domain::ids::{KeyId, new_id};
 use latch_domain::repo::{RepoError, Repositories, Write};
 use latch_domain::{Clock, Random};
@@ -106,35 +106,24 @@ pub async fn ensure_signing_keys(
     grace: i64,
 ) -> Result<KeySet, KeyError> {
     let mut stored = repos.list_signing_keys().await.map_err(store_err)?;
-    let mut writes = Vec::new();
+    let (mut writes, mut kids) = (Vec::new(), Vec::new());
     for alg in [Alg::RS256, Alg::ES256] {
         for state in [KeyState::Current, KeyState::Next] {
             if !stored.iter().any(|k| k.alg == alg.as_str() && k.state == state) {
                 let key = generate(alg, KeyId(new_id(random)), state, secret_key, clock.now())?;
                 tracing::info!(kid = %key.kid, alg = alg.as_str(), state = state.as_str(), "generated a signing key");
+                kids.push(key.kid.to_string());
                 stored.push(key.clone());
                 writes.push(Write::InsertSigningKey(key));
             }
         }
     }
     if !writes.is_empty() {
-        let kids: Vec<String> = writes
-            .iter()
-            .filter_map(|w| match w {
-                Write::InsertSigningKey(k) => Some(k.kid.to_string()),
-                _ => None,
-            })
-            .collect();
-        writes.push(Write::Audit(AuditEntry {
-            id: super::audit_id(random),
-            at: clock.now(),
-            actor: Actor::System("bootstrap").audit_name(),
-            action: "keys.generate".to_owned(),
-            target_type: "keys".to_owned(),
-            target_id: "oidc".to_owned(),
-            details: json!({ "kids": kids }),
-        }));
-        repos.commit(writes).await.map_err(store_err)?;
+        // Before the core exists there is no one to announce to: only the unit is committed.
+        let change =
+            Changeset::new("keys.generate", "keys", "oidc", json!({ "kids": kids }), Change::Keys).writes(writes);
+        let (unit, _) = change.into_unit(&Actor::System("bootstrap"), clock.now(), random);
+        repos.commit(unit).await.map_err(store_err)?;
     }
     KeySet::load_at(&stored, secret_key, clock.now(), grace)
 }

@@ -18,6 +18,7 @@ use crate::catalog::{self, Change};
 use latch_domain::entities::AuditEntry;
 use latch_domain::ids::{ApplicationId, UserId, new_id};
 use latch_domain::repo::{RepoResult, Write};
+use latch_domain::{Random, Timestamp};
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -129,6 +130,25 @@ impl Changeset {
     pub fn is_empty(&self) -> bool {
         self.writes.is_empty()
     }
+
+    /// The unit of work to commit — the writes, then an audit entry by `actor` at `at` for
+    /// each audited action — and what to announce once it is committed.
+    pub(crate) fn into_unit(self, actor: &Actor, at: Timestamp, random: &dyn Random) -> (Vec<Write>, Vec<Change>) {
+        let Changeset { mut writes, audit, announce } = self;
+        let actor = actor.audit_name();
+        for a in audit {
+            writes.push(Write::Audit(AuditEntry {
+                id: audit_id(random),
+                at,
+                actor: actor.clone(),
+                action: a.action,
+                target_type: a.target_type,
+                target_id: a.target_id,
+                details: a.details,
+            }));
+        }
+        (writes, announce)
+    }
 }
 
 /// The last audit-id stamp this process handed out.
@@ -137,7 +157,7 @@ static LAST_STAMP: AtomicU64 = AtomicU64::new(0);
 /// An audit entry id that sorts in the order entries were written, so the log lists them
 /// newest first even within one second: wall-clock nanoseconds, kept strictly increasing in
 /// this process, then random characters (ids from different nodes never collide).
-pub fn audit_id(random: &dyn latch_domain::Random) -> String {
+pub fn audit_id(random: &dyn Random) -> String {
     let wall = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
@@ -159,20 +179,7 @@ impl Core {
     /// then announces it to every node (this one included). A failed unit writes nothing and
     /// announces nothing.
     pub async fn apply(&self, actor: &Actor, change: Changeset) -> RepoResult<()> {
-        let Changeset { mut writes, audit, announce } = change;
-        let at = self.clock.now();
-        let actor = actor.audit_name();
-        for a in audit {
-            writes.push(Write::Audit(AuditEntry {
-                id: audit_id(self.random.as_ref()),
-                at,
-                actor: actor.clone(),
-                action: a.action,
-                target_type: a.target_type,
-                target_id: a.target_id,
-                details: a.details,
-            }));
-        }
+        let (writes, announce) = change.into_unit(actor, self.clock.now(), self.random.as_ref());
         self.repos.commit(writes).await?;
         for c in announce {
             catalog::announce(self.cache.as_ref(), &self.catalog, c).await;

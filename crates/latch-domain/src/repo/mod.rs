@@ -36,6 +36,26 @@ pub struct Page {
     pub size: u32,
 }
 
+/// Every row of a paginated list, read `size` rows at a time until the total is reached (for
+/// the few readers that need a whole list: there is no "all rows" page size).
+pub async fn every_row<T, F, Fut>(size: u32, mut list: F) -> RepoResult<Vec<T>>
+where
+    F: FnMut(Page) -> Fut,
+    Fut: std::future::Future<Output = RepoResult<(Vec<T>, i64)>>,
+{
+    let mut out = Vec::new();
+    let mut page = Page { page: 1, size: size.max(1) };
+    loop {
+        let (rows, total) = list(page).await?;
+        let last = rows.is_empty();
+        out.extend(rows);
+        if last || i64::try_from(out.len()).unwrap_or(i64::MAX) >= total {
+            return Ok(out);
+        }
+        page.page += 1;
+    }
+}
+
 impl Page {
     pub fn offset(self) -> i64 {
         i64::from(self.page.saturating_sub(1)) * i64::from(self.size)

@@ -321,7 +321,7 @@ impl Writer<'_> {
             let have: BTreeSet<UserId> = match stored {
                 Some(_) => {
                     let repos = self.repos;
-                    load_all(|page| repos.list_organization_members(&id, page))
+                    every_row(500, |page| repos.list_organization_members(&id, page))
                         .await
                         .map_err(storage(&entry))?
                         .into_iter()

@@ -13,14 +13,13 @@ use latch_domain::fields::{self, Identifier};
 use latch_domain::ids::*;
 use latch_domain::orgs::{Branding, ConsentScope, ConsentScopeType, Organization, OrganizationRole, OrganizationScope};
 use latch_domain::redirect::validate_registered;
-use latch_domain::repo::{Page, RepoError, RepoResult, Repositories, Write};
+use latch_domain::repo::{RepoError, Repositories, Write, every_row};
 use latch_domain::{Random, Timestamp, scope};
 use latch_oidc::crypto;
 use latch_oidc::password::{PasswordError, PasswordHasher};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
-use std::future::Future;
 use std::path::Path;
 
 mod apply;

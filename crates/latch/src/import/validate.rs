@@ -42,25 +42,6 @@ pub(super) enum MemberRef {
     Stored(UserId),
 }
 
-/// Every row of a paginated list.
-pub(super) async fn load_all<T, F, Fut>(mut list: F) -> RepoResult<Vec<T>>
-where
-    F: FnMut(Page) -> Fut,
-    Fut: Future<Output = RepoResult<(Vec<T>, i64)>>,
-{
-    let mut out = Vec::new();
-    let mut page = Page { page: 1, size: 500 };
-    loop {
-        let (rows, total) = list(page).await?;
-        let last = rows.is_empty();
-        out.extend(rows);
-        if last || i64::try_from(out.len()).unwrap_or(i64::MAX) >= total {
-            return Ok(out);
-        }
-        page.page += 1;
-    }
-}
-
 /// What the database already holds for the file's entries and references, read during
 /// validation and used again when writing.
 #[derive(Default)]
@@ -115,8 +96,9 @@ impl Known {
         repos: &dyn Repositories,
     ) -> Result<&HashMap<String, OrganizationScope>, ImportError> {
         if self.org_scopes.is_none() {
-            let all =
-                load_all(|page| repos.list_organization_scopes(page)).await.map_err(storage("organization_scopes"))?;
+            let all = every_row(500, |page| repos.list_organization_scopes(page))
+                .await
+                .map_err(storage("organization_scopes"))?;
             self.org_scopes = Some(all.into_iter().map(|s| (s.name.clone(), s)).collect());
         }
         Ok(self.org_scopes.get_or_insert_with(HashMap::new))
@@ -124,8 +106,9 @@ impl Known {
 
     async fn org_roles(&mut self, repos: &dyn Repositories) -> Result<&HashMap<String, OrganizationRole>, ImportError> {
         if self.org_roles.is_none() {
-            let all =
-                load_all(|page| repos.list_organization_roles(page)).await.map_err(storage("organization_roles"))?;
+            let all = every_row(500, |page| repos.list_organization_roles(page))
+                .await
+                .map_err(storage("organization_roles"))?;
             self.org_roles = Some(all.into_iter().map(|r| (r.name.clone(), r)).collect());
         }
         Ok(self.org_roles.get_or_insert_with(HashMap::new))
@@ -519,7 +502,7 @@ impl Validation<'_> {
         let mut stored: HashMap<String, Organization> = HashMap::new();
         if !file.organizations.is_empty() {
             let repos = self.repos;
-            let all = load_all(|page| repos.list_organizations(page)).await.map_err(storage("organizations"))?;
+            let all = every_row(500, |page| repos.list_organizations(page)).await.map_err(storage("organizations"))?;
             stored = all.into_iter().map(|o| (o.name.clone(), o)).collect();
         }
         for (o, entry) in file.organizations.iter().zip(&labels) {
