@@ -18,6 +18,21 @@ pub const RULES: &[(&[&str], &[&str])] = &[
     (GUARDED, FORBIDDEN),
     (&["latch-core"], &["latch-idp", "latch-admin", "actix-web", "actix-http", "diesel", "redis", "sqlx"]),
     (&["latch-admin"], &["latch-idp"]),
+    // The console reaches Latch only through the admin API and the public OIDC endpoints.
+    (
+        &["latch-console"],
+        &[
+            "latch-domain",
+            "latch-oidc",
+            "latch-core",
+            "latch-store",
+            "latch-idp",
+            "latch-admin",
+            "latch",
+            "actix-web",
+            "diesel",
+        ],
+    ),
 ];
 
 /// Every violation of [`RULES`].

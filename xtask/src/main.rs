@@ -1,6 +1,8 @@
 //! `cargo xtask`: every developer and CI workflow, in Rust instead of shell.
 //!
-//! - `run [ARGS…]`: build and start Latch on the embedded default (`latch serve`)
+//! - `run [ARGS…]`: build the console, then build and start Latch on the embedded default
+//!   (`latch serve`), serving the console at `/console`
+//! - `console`: build the console alone into `target/console/dist`
 //! - `test`: the whole suite on SQLite + memory, and on Postgres + Redis when
 //!   `LATCH_TEST_DATABASE_URL` / `LATCH_TEST_REDIS_URL` are set
 //! - `ci`: fmt check, clippy `-D warnings`, dependency rules, wasm32 check, tests
@@ -8,6 +10,7 @@
 //! - `bench [--seconds N] [--concurrency N]`: release build, then `latch-bench` against it;
 //!   prints the figures and writes `target/bench-report.json`
 
+mod console;
 mod deps;
 mod tidy;
 
@@ -20,12 +23,13 @@ fn main() -> anyhow::Result<()> {
     let rest: Vec<String> = args.collect();
     match task.as_str() {
         "run" => run(&rest),
+        "console" => console::build().map(|_| ()),
         "test" => test(&rest),
         "ci" => ci(),
         "deps" => deps::check_workspace(),
         "bench" => bench(&rest),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|ci|deps|bench> [args…]");
+            eprintln!("usage: cargo xtask <run|test|ci|deps|bench|console> [args…]");
             bail!("unknown task `{task}`")
         }
     }
@@ -45,7 +49,12 @@ fn status(mut cmd: Command) -> anyhow::Result<()> {
 }
 
 fn run(args: &[String]) -> anyhow::Result<()> {
+    let dist = console::build()?;
+    let dist = std::fs::canonicalize(&dist).unwrap_or(dist);
     let mut cmd = cargo();
+    if std::env::var_os("LATCH_CONSOLE_DIR").is_none() {
+        cmd.env("LATCH_CONSOLE_DIR", &dist);
+    }
     cmd.args(["run", "--package", "latch", "--bin", "latch", "--"]);
     if args.is_empty() {
         cmd.arg("serve");
@@ -70,11 +79,15 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         if pg.is_empty() { "" } else { ", postgres" },
         if redis.is_empty() { "" } else { ", redis" }
     );
+    // The browser tests serve the built console.
+    let dist = console::build()?;
+    let dist = std::fs::canonicalize(&dist).unwrap_or(dist);
     let mut cmd = cargo();
-    cmd.args(["test", "--workspace", "--all-targets"]).args(args);
+    cmd.args(["test", "--workspace", "--exclude", console::PACKAGE, "--all-targets"]).args(args);
+    cmd.env("LATCH_TEST_CONSOLE_DIR", &dist);
     status(cmd)?;
     let mut doc = cargo();
-    doc.args(["test", "--workspace", "--doc"]);
+    doc.args(["test", "--workspace", "--exclude", console::PACKAGE, "--doc"]);
     status(doc)
 }
 
@@ -83,8 +96,21 @@ fn ci() -> anyhow::Result<()> {
     fmt.args(["fmt", "--all", "--check"]);
     status(fmt)?;
     let mut clippy = cargo();
-    clippy.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
+    clippy.args(["clippy", "--workspace", "--exclude", console::PACKAGE, "--all-targets", "--", "-D", "warnings"]);
     status(clippy)?;
+    // The console is built for the browser only.
+    let mut console_clippy = cargo();
+    console_clippy.args([
+        "clippy",
+        "--package",
+        console::PACKAGE,
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    status(console_clippy)?;
     deps::check_workspace()?;
     let mut wasm = cargo();
     wasm.args(["check", "--package", "latch-types", "--target", "wasm32-unknown-unknown"]);

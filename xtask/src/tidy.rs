@@ -21,6 +21,7 @@ mod tests {
             .filter(|p| p.join("Cargo.toml").exists())
             .collect();
         dirs.push(root.join("xtask"));
+        dirs.push(root.join("console"));
         dirs.sort();
         dirs.iter()
             .map(|dir| {

@@ -6,30 +6,32 @@ use crate::page::{self, PageQuery};
 use crate::roles::wire_role;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, patch, post};
 use latch_core::catalog::Change;
 use latch_core::commands::{self, NewApplication};
 use latch_core::{Actor, Changeset, Core};
 use latch_domain::admin;
 use latch_domain::entities::{AppSecret, AppType, Application, CustomClientMetadata, RoleType};
 use latch_domain::ids::{ApplicationId, RoleId, new_id};
-use latch_domain::redirect;
 use latch_domain::repo::Write;
+use latch_domain::rules;
 use latch_types as wire;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/applications", web::get().to(list))
-        .route("/applications", web::post().to(create))
-        .route("/applications/{id}", web::get().to(get))
-        .route("/applications/{id}", web::patch().to(patch))
-        .route("/applications/{id}", web::delete().to(delete))
-        .route("/applications/{id}/secrets", web::get().to(list_secrets))
-        .route("/applications/{id}/secrets", web::post().to(create_secret))
-        .route("/applications/{id}/secrets/{name}", web::delete().to(delete_secret))
-        .route("/applications/{id}/roles", web::get().to(list_roles))
-        .route("/applications/{id}/roles", web::post().to(add_roles))
-        .route("/applications/{id}/roles/{role_id}", web::delete().to(remove_role));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list)
+        .service(create)
+        .service(get)
+        .service(patch)
+        .service(delete)
+        .service(list_secrets)
+        .service(create_secret)
+        .service(delete_secret)
+        .service(list_roles)
+        .service(add_roles)
+        .service(remove_role);
 }
 
 pub fn app_type_from(t: wire::ApplicationType) -> AppType {
@@ -91,77 +93,6 @@ pub fn to_wire(app: &Application, secret: Option<String>) -> wire::Application {
     }
 }
 
-/// Most URIs of one kind an application may register.
-const MAX_URIS: usize = 50;
-
-/// A name (`latch_domain::fields::text`): not blank, at most `max` characters.
-pub fn check_name(field: &str, name: &str, max: usize) -> ApiResult<()> {
-    latch_domain::fields::text(name, max)
-        .map_err(|e| ApiError::invalid(field, crate::users::text_code(&e), format!("{field} {e}")))
-}
-
-/// Checks the URIs and settings of an application of `app_type` (DESIGN.md security rules).
-fn check_metadata(
-    app_type: AppType,
-    meta: &wire::OidcClientMetadata,
-    custom: &wire::CustomClientMetadata,
-) -> ApiResult<()> {
-    for (field, list) in
-        [("redirectUris", &meta.redirect_uris), ("postLogoutRedirectUris", &meta.post_logout_redirect_uris)]
-    {
-        if list.len() > MAX_URIS {
-            return Err(ApiError::invalid(
-                &format!("oidcClientMetadata.{field}"),
-                "application.too_many_uris",
-                format!("at most {MAX_URIS} URIs"),
-            ));
-        }
-        for (i, uri) in list.iter().enumerate() {
-            if let Err(e) = redirect::validate_registered(app_type, uri) {
-                return Err(ApiError::invalid(
-                    &format!("oidcClientMetadata.{field}[{i}]"),
-                    "application.invalid_redirect_uri",
-                    e.to_string(),
-                ));
-            }
-        }
-    }
-    for (i, origin) in custom.cors_allowed_origins.iter().enumerate() {
-        let ok = url::Url::parse(origin).is_ok_and(|u| {
-            matches!(u.scheme(), "http" | "https")
-                && u.host_str().is_some()
-                && u.origin().ascii_serialization() == *origin
-        });
-        if !ok {
-            return Err(ApiError::invalid(
-                &format!("customClientMetadata.corsAllowedOrigins[{i}]"),
-                "application.invalid_origin",
-                format!("`{origin}` is not an origin like https://app.example.com"),
-            ));
-        }
-    }
-    let range = |field: &str, v: Option<i64>, min: i64, max: i64| match v {
-        Some(n) if !(min..=max).contains(&n) => Err(ApiError::invalid(
-            &format!("customClientMetadata.{field}"),
-            "application.out_of_range",
-            format!("{field} must be between {min} and {max}"),
-        )),
-        _ => Ok(()),
-    };
-    range("idTokenTtl", custom.id_token_ttl, 60, 86_400)?;
-    range("refreshTokenTtlInDays", custom.refresh_token_ttl_in_days, 1, 365)?;
-    if let Some(alg) = &custom.id_token_signed_response_alg
-        && !matches!(alg.as_str(), "RS256" | "ES256")
-    {
-        return Err(ApiError::invalid(
-            "customClientMetadata.idTokenSignedResponseAlg",
-            "application.unsupported_alg",
-            "idTokenSignedResponseAlg must be RS256 or ES256",
-        ));
-    }
-    Ok(())
-}
-
 fn name_conflict(e: latch_domain::repo::RepoError) -> ApiError {
     match e {
         latch_domain::repo::RepoError::Conflict(_) => {
@@ -188,9 +119,10 @@ pub struct ListQuery {
 }
 
 /// Lists applications.
-#[utoipa::path(get, path = "/api/applications", tag = "applications", params(ListQuery),
+#[utoipa::path(tag = "applications", params(ListQuery),
     responses((status = 200, body = [wire::Application], headers(("Total-Number" = i64))),
         (status = 400, body = wire::Problem), (status = 401, body = wire::Problem)), security(("bearer" = [])))]
+#[get("/applications")]
 pub async fn list(idp: web::Data<Core>, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
     let page = PageQuery { page: q.page, page_size: q.page_size }.page()?;
     let (apps, total) = idp.repos.list_applications(q.is_third_party, page).await?;
@@ -199,30 +131,19 @@ pub async fn list(idp: web::Data<Core>, q: web::Query<ListQuery>) -> ApiResult<H
 }
 
 /// Creates an application; confidential ones get their first secret in this response only.
-#[utoipa::path(post, path = "/api/applications", tag = "applications", request_body = wire::CreateApplication,
+#[utoipa::path(tag = "applications", request_body = wire::CreateApplication,
     responses((status = 201, body = wire::Application), (status = 400, body = wire::Problem),
         (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+#[post("/applications")]
 pub async fn create(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
     body: web::Json<wire::CreateApplication>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    check_name("name", &body.name, 256)?;
-    if body.description.as_ref().is_some_and(|d| d.chars().count() > 2048) {
-        return Err(ApiError::invalid("description", "request.too_long", "description is longer than 2048 characters"));
-    }
     let app_type = app_type_from(body.app_type);
-    if body.is_third_party && app_type == AppType::MachineToMachine {
-        return Err(ApiError::invalid(
-            "isThirdParty",
-            "application.third_party_m2m",
-            "third-party applications are Traditional, SPA or Native",
-        ));
-    }
     let meta = body.oidc_client_metadata.unwrap_or_default();
     let custom = body.custom_client_metadata.unwrap_or_default();
-    check_metadata(app_type, &meta, &custom)?;
     let now = idp.clock.now();
     let app = Application {
         id: ApplicationId(new_id(idp.random.as_ref())),
@@ -235,6 +156,7 @@ pub async fn create(
         custom: custom_from(custom),
         created_at: now,
     };
+    rules::application(&app)?;
     // The app, its URIs and its first secret are one unit: never a confidential app without one.
     let secret = commands::create_application(&idp, &who, NewApplication { app: app.clone(), roles: Vec::new() })
         .await
@@ -243,16 +165,18 @@ pub async fn create(
 }
 
 /// Reads one application.
-#[utoipa::path(get, path = "/api/applications/{id}", tag = "applications",
+#[utoipa::path(tag = "applications",
     responses((status = 200, body = wire::Application), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[get("/applications/{id}")]
 pub async fn get(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(to_wire(&load(&idp, &id).await?, None)))
 }
 
 /// Changes an application. `type` and `isThirdParty` cannot change.
-#[utoipa::path(patch, path = "/api/applications/{id}", tag = "applications", request_body = wire::PatchApplication,
+#[utoipa::path(tag = "applications", request_body = wire::PatchApplication,
     responses((status = 200, body = wire::Application), (status = 404, body = wire::Problem),
         (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+#[patch("/applications/{id}")]
 pub async fn patch(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -268,17 +192,9 @@ pub async fn patch(
         return Err(ApiError::invalid("isThirdParty", "application.immutable", "isThirdParty cannot change"));
     }
     if let Some(name) = body.name {
-        check_name("name", &name, 256)?;
         app.name = name.trim().to_owned();
     }
     if let Some(d) = body.description {
-        if d.chars().count() > 2048 {
-            return Err(ApiError::invalid(
-                "description",
-                "request.too_long",
-                "description is longer than 2048 characters",
-            ));
-        }
         app.description = Some(d);
     }
     let meta = body.oidc_client_metadata.unwrap_or(wire::OidcClientMetadata {
@@ -286,10 +202,10 @@ pub async fn patch(
         post_logout_redirect_uris: app.post_logout_redirect_uris.clone(),
     });
     let custom = body.custom_client_metadata.unwrap_or_else(|| custom_to(&app.custom));
-    check_metadata(app.app_type, &meta, &custom)?;
     app.redirect_uris = meta.redirect_uris;
     app.post_logout_redirect_uris = meta.post_logout_redirect_uris;
     app.custom = custom_from(custom);
+    rules::application(&app)?;
     let change = Changeset::new(
         "application.update",
         "application",
@@ -306,9 +222,10 @@ pub async fn patch(
 }
 
 /// Deletes an application with its secrets, grants and tokens (not the caller's own).
-#[utoipa::path(delete, path = "/api/applications/{id}", tag = "applications",
+#[utoipa::path(tag = "applications",
     responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[delete("/applications/{id}")]
 pub async fn delete(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     if who.is_application(&id) {
         return Err(lockout("id", "an application cannot delete itself"));
@@ -343,9 +260,10 @@ fn secret_to_wire(s: &AppSecret, value: Option<String>) -> wire::Secret {
 }
 
 /// Lists an application's secrets (never their values).
-#[utoipa::path(get, path = "/api/applications/{id}/secrets", tag = "applications", params(PageQuery),
+#[utoipa::path(tag = "applications", params(PageQuery),
     responses((status = 200, body = [wire::Secret], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[get("/applications/{id}/secrets")]
 pub async fn list_secrets(
     idp: web::Data<Core>,
     id: web::Path<String>,
@@ -359,9 +277,10 @@ pub async fn list_secrets(
 }
 
 /// Adds a named secret; its value is in this response only.
-#[utoipa::path(post, path = "/api/applications/{id}/secrets", tag = "applications", request_body = wire::CreateSecret,
+#[utoipa::path(tag = "applications", request_body = wire::CreateSecret,
     responses((status = 201, body = wire::Secret), (status = 404, body = wire::Problem), (status = 409, body = wire::Problem),
         (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+#[post("/applications/{id}/secrets")]
 pub async fn create_secret(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -370,7 +289,7 @@ pub async fn create_secret(
 ) -> ApiResult<HttpResponse> {
     let app = load(&idp, &id).await?;
     confidential(&app)?;
-    check_name("name", &body.name, 128)?;
+    rules::name("name", &body.name, 128)?;
     let now = idp.clock.now();
     if body.expires_at.is_some_and(|e| e <= now.0) {
         return Err(ApiError::invalid("expiresAt", "secret.expired", "expiresAt must be in the future"));
@@ -388,8 +307,9 @@ pub async fn create_secret(
 }
 
 /// Deletes a secret: it fails at the token endpoint at once, on every node.
-#[utoipa::path(delete, path = "/api/applications/{id}/secrets/{name}", tag = "applications",
+#[utoipa::path(tag = "applications",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[delete("/applications/{id}/secrets/{name}")]
 pub async fn delete_secret(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -418,9 +338,10 @@ fn m2m(app: &Application) -> ApiResult<()> {
 }
 
 /// Lists the roles of a machine-to-machine application.
-#[utoipa::path(get, path = "/api/applications/{id}/roles", tag = "applications", params(PageQuery),
+#[utoipa::path(tag = "applications", params(PageQuery),
     responses((status = 200, body = [wire::Role], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[get("/applications/{id}/roles")]
 pub async fn list_roles(
     idp: web::Data<Core>,
     id: web::Path<String>,
@@ -434,9 +355,10 @@ pub async fn list_roles(
 }
 
 /// Gives MachineToMachine roles to a machine-to-machine application.
-#[utoipa::path(post, path = "/api/applications/{id}/roles", tag = "applications", request_body = wire::RoleIds,
+#[utoipa::path(tag = "applications", request_body = wire::RoleIds,
     responses((status = 201), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[post("/applications/{id}/roles")]
 pub async fn add_roles(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -459,9 +381,10 @@ pub async fn add_roles(
 }
 
 /// Takes a role from a machine-to-machine application (not its own admin role from the caller).
-#[utoipa::path(delete, path = "/api/applications/{id}/roles/{roleId}", tag = "applications",
+#[utoipa::path(tag = "applications",
     responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[delete("/applications/{id}/roles/{roleId}")]
 pub async fn remove_role(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,

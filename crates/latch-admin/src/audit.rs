@@ -3,17 +3,20 @@
 
 use crate::error::ApiResult;
 use crate::page::{self, PageQuery};
+use actix_web::get;
 use actix_web::{HttpResponse, web};
 use latch_core::Core;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/audit-logs", web::get().to(list));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list);
 }
 
 /// Lists audit log entries, newest first.
-#[utoipa::path(get, path = "/api/audit-logs", tag = "audit", params(PageQuery),
+#[utoipa::path(tag = "audit", params(PageQuery),
     responses((status = 200, body = [latch_types::AuditLog], headers(("Total-Number" = i64))),
         (status = 401, body = latch_types::Problem)), security(("bearer" = [])))]
+#[get("/audit-logs")]
 pub async fn list(idp: web::Data<Core>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let (entries, total) = idp.repos.list_audit(q.page()?).await?;
     let out: Vec<latch_types::AuditLog> = entries

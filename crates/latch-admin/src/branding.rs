@@ -3,16 +3,17 @@
 use crate::applications::load;
 use crate::error::{ApiError, ApiResult};
 use actix_web::{HttpResponse, web};
+use actix_web::{get, put};
 use latch_core::catalog::Change;
 use latch_core::{Actor, Changeset, Core};
-use latch_domain::orgs::Branding;
+use latch_domain::entities::Branding;
 use latch_domain::repo::Write;
 use latch_types as wire;
 use serde_json::json;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/applications/{id}/sign-in-experience", web::get().to(get))
-        .route("/applications/{id}/sign-in-experience", web::put().to(put));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(get).service(put);
 }
 
 fn to_wire(b: &Branding) -> wire::SignInExperience {
@@ -27,9 +28,10 @@ fn to_wire(b: &Branding) -> wire::SignInExperience {
 }
 
 /// Reads the branding; 404 until it is set.
-#[utoipa::path(get, path = "/api/applications/{id}/sign-in-experience", tag = "applications",
+#[utoipa::path(tag = "applications",
     responses((status = 200, body = wire::SignInExperience), (status = 404, body = wire::Problem)),
     security(("bearer" = [])))]
+#[get("/applications/{id}/sign-in-experience")]
 pub async fn get(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let app = load(&idp, &id).await?;
     let branding = idp.repos.get_branding(&app.id).await?.ok_or_else(|| ApiError::not_found("sign-in experience"))?;
@@ -37,10 +39,11 @@ pub async fn get(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpR
 }
 
 /// Sets the branding (every field; absent fields are cleared).
-#[utoipa::path(put, path = "/api/applications/{id}/sign-in-experience", tag = "applications",
+#[utoipa::path(tag = "applications",
     request_body = wire::SignInExperience,
     responses((status = 200, body = wire::SignInExperience), (status = 404, body = wire::Problem),
         (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+#[put("/applications/{id}/sign-in-experience")]
 pub async fn put(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,

@@ -92,11 +92,19 @@ impl From<RepoError> for ApiError {
             RepoError::MissingReference(what) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "reference.not_found", what)
             }
+            RepoError::Invalid(v) => v.into(),
             RepoError::Unavailable(what) => {
                 tracing::error!(%what, "database unavailable");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage.unavailable", "the database is unavailable")
             }
         }
+    }
+}
+
+/// A broken domain rule: a 422 naming the field.
+impl From<latch_domain::rules::Violation> for ApiError {
+    fn from(v: latch_domain::rules::Violation) -> ApiError {
+        ApiError::invalid(&v.field, v.code, v.message)
     }
 }
 

@@ -3,12 +3,13 @@
 use crate::error::{ApiError, ApiResult};
 use crate::page::{self, PageQuery};
 use actix_web::{HttpResponse, web};
+use actix_web::{get, post};
 use latch_core::{Actor, Core};
 use latch_types as wire;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/configs/oidc/private-keys", web::get().to(list))
-        .route("/configs/oidc/private-keys/rotate", web::post().to(rotate));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(rotate);
 }
 
 /// The keys as the API shows them.
@@ -25,8 +26,9 @@ fn to_wire(keys: Vec<latch_domain::entities::SigningKey>) -> Vec<wire::PrivateKe
 
 /// Lists the signing keys: id, algorithm, state (`next`, `current`, `previous`). Private
 /// material never leaves the server.
-#[utoipa::path(get, path = "/api/configs/oidc/private-keys", tag = "keys", params(PageQuery),
+#[utoipa::path(tag = "keys", params(PageQuery),
     responses((status = 200, body = [wire::PrivateKey], headers(("Total-Number" = i64)))), security(("bearer" = [])))]
+#[get("/configs/oidc/private-keys")]
 pub async fn list(idp: web::Data<Core>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let (keys, total) = idp.repos.page_signing_keys(q.page()?).await?;
     Ok(page::respond(&to_wire(keys), total))
@@ -35,8 +37,9 @@ pub async fn list(idp: web::Data<Core>, q: web::Query<PageQuery>) -> ApiResult<H
 /// Rotates the signing keys: next keys become current, the current ones stay published as
 /// previous for the grace period (tokens they signed keep verifying), new next keys are
 /// published. Every node switches at once. Answers with all keys.
-#[utoipa::path(post, path = "/api/configs/oidc/private-keys/rotate", tag = "keys",
+#[utoipa::path(tag = "keys",
     responses((status = 200, body = [wire::PrivateKey])), security(("bearer" = [])))]
+#[post("/configs/oidc/private-keys/rotate")]
 pub async fn rotate(idp: web::Data<Core>, who: web::ReqData<Actor>) -> ApiResult<HttpResponse> {
     latch_core::commands::rotate_keys(&idp, &who).await.map_err(|e| {
         tracing::error!(error = %e, "key rotation failed");

@@ -30,36 +30,48 @@ pub use openapi::document as openapi_document;
 
 use actix_web::{middleware::from_fn, web};
 use latch_core::Core;
+use utoipa_actix_web::scope;
 
 /// Registers `/api/*` on an actix-web app. `core` supplies the stores, clock, keys and caches.
 pub fn routes(core: web::Data<Core>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
-        cfg.service(
-            web::scope("/api")
-                .app_data(core)
-                .app_data(error::json_config())
-                .app_data(error::query_config())
-                .app_data(error::path_config())
-                .route("/openapi.json", web::get().to(openapi::serve))
-                .service(
-                    web::scope("")
-                        .wrap(from_fn(auth::require_admin))
-                        .configure(applications::routes)
-                        .configure(permissions::routes)
-                        .configure(branding::routes)
-                        .configure(users::routes)
-                        .configure(sessions::routes)
-                        .configure(resources::routes)
-                        .configure(roles::routes)
-                        .configure(organizations::routes)
-                        .configure(organization_members::routes)
-                        .configure(organization_scopes::routes)
-                        .configure(organization_roles::routes)
-                        .configure(keys::routes)
-                        .configure(audit::routes)
-                        .default_service(web::to(error::not_found_route)),
-                )
-                .default_service(web::to(error::not_found_route)),
-        );
+        cfg.service(api().app_data(core));
     }
+}
+
+/// The one place each admin route is registered: every handler carries its method and path in
+/// its own attribute, and the OpenAPI document is collected from this same tree (`openapi.rs`).
+fn api() -> scope::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    scope::scope("/api")
+        .app_data(error::json_config())
+        .app_data(error::query_config())
+        .app_data(error::path_config())
+        .route("/openapi.json", web::get().to(openapi::serve))
+        .service(
+            scope::scope("")
+                .wrap(from_fn(auth::require_admin))
+                .configure(applications::routes)
+                .configure(permissions::routes)
+                .configure(branding::routes)
+                .configure(users::routes)
+                .configure(sessions::routes)
+                .configure(resources::routes)
+                .configure(roles::routes)
+                .configure(organizations::routes)
+                .configure(organization_members::routes)
+                .configure(organization_scopes::routes)
+                .configure(organization_roles::routes)
+                .configure(keys::routes)
+                .configure(audit::routes)
+                .default_service(web::to(error::not_found_route)),
+        )
+        .default_service(web::to(error::not_found_route))
 }

@@ -58,40 +58,6 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "Latch admin API", description = "Manage applications, users, API resources and roles. \
         Authenticate with a bearer access token for the resource `urn:latch:api:admin` with scope `all`."),
-    modifiers(&BearerAuth, &Problems),
-    paths(
-        crate::applications::list, crate::applications::create, crate::applications::get,
-        crate::applications::patch, crate::applications::delete, crate::applications::list_secrets,
-        crate::applications::create_secret, crate::applications::delete_secret, crate::applications::list_roles,
-        crate::applications::add_roles, crate::applications::remove_role,
-        crate::permissions::list, crate::permissions::add, crate::permissions::remove,
-        crate::branding::get, crate::branding::put,
-        crate::users::list, crate::users::create, crate::users::get, crate::users::patch, crate::users::delete,
-        crate::users::set_password, crate::users::list_roles, crate::users::add_roles, crate::users::remove_role,
-        crate::users::list_grants, crate::users::revoke_grant,
-        crate::sessions::list, crate::sessions::delete_all, crate::sessions::delete_one,
-        crate::resources::list, crate::resources::create, crate::resources::get, crate::resources::patch,
-        crate::resources::delete, crate::resources::list_scopes, crate::resources::create_scope,
-        crate::resources::delete_scope,
-        crate::roles::list, crate::roles::create, crate::roles::get, crate::roles::patch, crate::roles::delete,
-        crate::roles::list_scopes, crate::roles::add_scopes, crate::roles::remove_scope, crate::roles::list_users,
-        crate::roles::add_users, crate::roles::remove_user,
-        crate::organizations::list, crate::organizations::create, crate::organizations::get,
-        crate::organizations::patch, crate::organizations::delete,
-        crate::organization_members::list_members, crate::organization_members::add_members,
-        crate::organization_members::remove_member, crate::organization_members::list_member_roles,
-        crate::organization_members::set_member_roles, crate::organization_members::add_member_roles,
-        crate::organization_scopes::list_scopes, crate::organization_scopes::create_scope,
-        crate::organization_scopes::get_scope, crate::organization_scopes::patch_scope,
-        crate::organization_scopes::delete_scope,
-        crate::organization_roles::list_roles, crate::organization_roles::create_role,
-        crate::organization_roles::get_role, crate::organization_roles::patch_role,
-        crate::organization_roles::delete_role, crate::organization_roles::list_role_scopes,
-        crate::organization_roles::add_role_scopes, crate::organization_roles::remove_role_scope,
-        crate::organization_roles::list_role_resource_scopes, crate::organization_roles::add_role_resource_scopes,
-        crate::organization_roles::remove_role_resource_scope,
-        crate::keys::list, crate::keys::rotate, crate::audit::list,
-    ),
     tags(
         (name = "applications"), (name = "users"), (name = "resources"), (name = "roles"), (name = "organizations"),
         (name = "keys"), (name = "audit"),
@@ -99,9 +65,16 @@ impl Modify for BearerAuth {
 )]
 struct AdminApi;
 
-/// The document as JSON.
+/// The document as JSON: the paths and schemas collected from the routes `crate::api` registers
+/// (each written once, on its handler), under this crate's info, tags and security scheme.
 pub fn document() -> String {
-    AdminApi::openapi().to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
+    use utoipa_actix_web::AppExt;
+    let (_, routes) = actix_web::App::new().into_utoipa_app().service(crate::api()).split_for_parts();
+    let mut api = AdminApi::openapi();
+    api.merge(routes);
+    BearerAuth.modify(&mut api);
+    Problems.modify(&mut api);
+    api.to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
 }
 
 pub async fn serve() -> HttpResponse {

@@ -7,21 +7,23 @@ use crate::page::{self, PageQuery};
 use crate::users::wire_user;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, post, put};
 use latch_core::catalog::Change;
 use latch_core::{Actor, Changeset, Core};
+use latch_domain::entities::Organization;
 use latch_domain::ids::{OrganizationRoleId, UserId};
-use latch_domain::orgs::Organization;
 use latch_domain::repo::Write;
 use latch_types as wire;
 use serde_json::json;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/organizations/{id}/users", web::get().to(list_members))
-        .route("/organizations/{id}/users", web::post().to(add_members))
-        .route("/organizations/{id}/users/{user_id}", web::delete().to(remove_member))
-        .route("/organizations/{id}/users/{user_id}/roles", web::get().to(list_member_roles))
-        .route("/organizations/{id}/users/{user_id}/roles", web::put().to(set_member_roles))
-        .route("/organizations/{id}/users/{user_id}/roles", web::post().to(add_member_roles));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_members)
+        .service(add_members)
+        .service(remove_member)
+        .service(list_member_roles)
+        .service(set_member_roles)
+        .service(add_member_roles);
 }
 
 fn member_not_found() -> ApiError {
@@ -71,9 +73,10 @@ async fn existing_roles(idp: &Core, field: &str, ids: &[String]) -> ApiResult<Ve
 }
 
 /// Lists the members of an organization in the order they joined.
-#[utoipa::path(get, path = "/api/organizations/{id}/users", tag = "organizations", params(PageQuery),
+#[utoipa::path(tag = "organizations", params(PageQuery),
     responses((status = 200, body = [wire::User], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)),
     security(("bearer" = [])))]
+#[get("/organizations/{id}/users")]
 pub async fn list_members(
     idp: web::Data<Core>,
     id: web::Path<String>,
@@ -85,9 +88,10 @@ pub async fn list_members(
 }
 
 /// Makes users members of an organization; existing members stay as they are.
-#[utoipa::path(post, path = "/api/organizations/{id}/users", tag = "organizations", request_body = wire::UserIds,
+#[utoipa::path(tag = "organizations", request_body = wire::UserIds,
     responses((status = 201), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[post("/organizations/{id}/users")]
 pub async fn add_members(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -109,8 +113,9 @@ pub async fn add_members(
 }
 
 /// Removes a member, with their organization roles in it.
-#[utoipa::path(delete, path = "/api/organizations/{id}/users/{userId}", tag = "organizations",
+#[utoipa::path(tag = "organizations",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[delete("/organizations/{id}/users/{userId}")]
 pub async fn remove_member(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -131,9 +136,10 @@ pub async fn remove_member(
 }
 
 /// Lists a member's organization roles, by name.
-#[utoipa::path(get, path = "/api/organizations/{id}/users/{userId}/roles", tag = "organizations", params(PageQuery),
+#[utoipa::path(tag = "organizations", params(PageQuery),
     responses((status = 200, body = [wire::OrganizationRole], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)),
     security(("bearer" = [])))]
+#[get("/organizations/{id}/users/{userId}/roles")]
 pub async fn list_member_roles(
     idp: web::Data<Core>,
     path: web::Path<(String, String)>,
@@ -147,10 +153,11 @@ pub async fn list_member_roles(
 }
 
 /// Makes the given roles exactly the member's organization roles.
-#[utoipa::path(put, path = "/api/organizations/{id}/users/{userId}/roles", tag = "organizations",
+#[utoipa::path(tag = "organizations",
     request_body = wire::OrganizationRoleIds,
     responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[put("/organizations/{id}/users/{userId}/roles")]
 pub async fn set_member_roles(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -173,10 +180,11 @@ pub async fn set_member_roles(
 }
 
 /// Adds organization roles to a member; roles they hold already stay.
-#[utoipa::path(post, path = "/api/organizations/{id}/users/{userId}/roles", tag = "organizations",
+#[utoipa::path(tag = "organizations",
     request_body = wire::OrganizationRoleIds,
     responses((status = 201), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[post("/organizations/{id}/users/{userId}/roles")]
 pub async fn add_member_roles(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,

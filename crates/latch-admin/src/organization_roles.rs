@@ -3,32 +3,33 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::organizations::{
-    MAX_DESCRIPTION, MAX_NAME, check_description, missing, name_conflict, name_conflict_or_gone, or_gone,
-    wire_organization_role, wire_organization_scope,
+    missing, name_conflict, name_conflict_or_gone, or_gone, wire_organization_role, wire_organization_scope,
 };
 use crate::page::{self, PageQuery};
 use crate::resources::wire_scope;
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, patch, post};
 use latch_core::catalog::Change;
 use latch_core::{Actor, Changeset, Core, commands};
+use latch_domain::entities::OrganizationRole;
 use latch_domain::ids::{OrganizationRoleId, OrganizationScopeId, ScopeId, new_id};
-use latch_domain::orgs::OrganizationRole;
 use latch_domain::repo::Write;
 use latch_types as wire;
 use serde_json::json;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/organization-roles", web::get().to(list_roles))
-        .route("/organization-roles", web::post().to(create_role))
-        .route("/organization-roles/{id}", web::get().to(get_role))
-        .route("/organization-roles/{id}", web::patch().to(patch_role))
-        .route("/organization-roles/{id}", web::delete().to(delete_role))
-        .route("/organization-roles/{id}/scopes", web::get().to(list_role_scopes))
-        .route("/organization-roles/{id}/scopes", web::post().to(add_role_scopes))
-        .route("/organization-roles/{id}/scopes/{scope_id}", web::delete().to(remove_role_scope))
-        .route("/organization-roles/{id}/resource-scopes", web::get().to(list_role_resource_scopes))
-        .route("/organization-roles/{id}/resource-scopes", web::post().to(add_role_resource_scopes))
-        .route("/organization-roles/{id}/resource-scopes/{scope_id}", web::delete().to(remove_role_resource_scope));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_roles)
+        .service(create_role)
+        .service(get_role)
+        .service(patch_role)
+        .service(delete_role)
+        .service(list_role_scopes)
+        .service(add_role_scopes)
+        .service(remove_role_scope)
+        .service(list_role_resource_scopes)
+        .service(add_role_resource_scopes)
+        .service(remove_role_resource_scope);
 }
 
 fn role_not_found() -> ApiError {
@@ -68,27 +69,27 @@ async fn existing_resource_scopes(idp: &Core, field: &str, ids: &[String]) -> Ap
 }
 
 /// Lists organization roles, by name.
-#[utoipa::path(get, path = "/api/organization-roles", tag = "organizations", params(PageQuery),
+#[utoipa::path(tag = "organizations", params(PageQuery),
     responses((status = 200, body = [wire::OrganizationRole], headers(("Total-Number" = i64))), (status = 401, body = wire::Problem)),
     security(("bearer" = [])))]
+#[get("/organization-roles")]
 pub async fn list_roles(idp: web::Data<Core>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let (list, total) = idp.repos.list_organization_roles(q.page()?).await?;
     Ok(page::respond(&list.iter().map(wire_organization_role).collect::<Vec<_>>(), total))
 }
 
 /// Creates an organization role, optionally with organization scopes and API resource scopes.
-#[utoipa::path(post, path = "/api/organization-roles", tag = "organizations", request_body = wire::CreateOrganizationRole,
+#[utoipa::path(tag = "organizations", request_body = wire::CreateOrganizationRole,
     responses((status = 201, body = wire::OrganizationRole), (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[post("/organization-roles")]
 pub async fn create_role(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
     body: web::Json<wire::CreateOrganizationRole>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    crate::applications::check_name("name", &body.name, MAX_NAME)?;
     let description = body.description.unwrap_or_default();
-    check_description(&description, MAX_DESCRIPTION)?;
     let org_scopes =
         existing_org_scopes(&idp, "organizationScopeIds", body.organization_scope_ids.as_deref().unwrap_or(&[]))
             .await?;
@@ -107,17 +108,19 @@ pub async fn create_role(
 }
 
 /// Reads one organization role.
-#[utoipa::path(get, path = "/api/organization-roles/{id}", tag = "organizations",
+#[utoipa::path(tag = "organizations",
     responses((status = 200, body = wire::OrganizationRole), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[get("/organization-roles/{id}")]
 pub async fn get_role(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(wire_organization_role(&load_role(&idp, &id).await?)))
 }
 
 /// Renames or re-describes an organization role.
-#[utoipa::path(patch, path = "/api/organization-roles/{id}", tag = "organizations",
+#[utoipa::path(tag = "organizations",
     request_body = wire::PatchOrganizationRole,
     responses((status = 200, body = wire::OrganizationRole), (status = 404, body = wire::Problem),
         (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+#[patch("/organization-roles/{id}")]
 pub async fn patch_role(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -127,11 +130,9 @@ pub async fn patch_role(
     let mut role = load_role(&idp, &id).await?;
     let body = body.into_inner();
     if let Some(name) = &body.name {
-        crate::applications::check_name("name", name, MAX_NAME)?;
         role.name = name.trim().to_owned();
     }
     if let Some(d) = body.description {
-        check_description(&d, MAX_DESCRIPTION)?;
         role.description = d;
     }
     let change =
@@ -146,8 +147,9 @@ pub async fn patch_role(
 }
 
 /// Deletes an organization role: its holders lose its scopes at once.
-#[utoipa::path(delete, path = "/api/organization-roles/{id}", tag = "organizations",
+#[utoipa::path(tag = "organizations",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[delete("/organization-roles/{id}")]
 pub async fn delete_role(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -160,9 +162,10 @@ pub async fn delete_role(
 }
 
 /// Lists the organization scopes an organization role grants.
-#[utoipa::path(get, path = "/api/organization-roles/{id}/scopes", tag = "organizations", params(PageQuery),
+#[utoipa::path(tag = "organizations", params(PageQuery),
     responses((status = 200, body = [wire::OrganizationScope], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)),
     security(("bearer" = [])))]
+#[get("/organization-roles/{id}/scopes")]
 pub async fn list_role_scopes(
     idp: web::Data<Core>,
     id: web::Path<String>,
@@ -175,10 +178,11 @@ pub async fn list_role_scopes(
 }
 
 /// Adds organization scopes to an organization role.
-#[utoipa::path(post, path = "/api/organization-roles/{id}/scopes", tag = "organizations",
+#[utoipa::path(tag = "organizations",
     request_body = wire::OrganizationScopeIds,
     responses((status = 201), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[post("/organization-roles/{id}/scopes")]
 pub async fn add_role_scopes(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -200,8 +204,9 @@ pub async fn add_role_scopes(
 }
 
 /// Takes an organization scope from an organization role.
-#[utoipa::path(delete, path = "/api/organization-roles/{id}/scopes/{scopeId}", tag = "organizations",
+#[utoipa::path(tag = "organizations",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[delete("/organization-roles/{id}/scopes/{scopeId}")]
 pub async fn remove_role_scope(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -224,9 +229,10 @@ pub async fn remove_role_scope(
 }
 
 /// Lists the API resource scopes an organization role grants.
-#[utoipa::path(get, path = "/api/organization-roles/{id}/resource-scopes", tag = "organizations", params(PageQuery),
+#[utoipa::path(tag = "organizations", params(PageQuery),
     responses((status = 200, body = [wire::Scope], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)),
     security(("bearer" = [])))]
+#[get("/organization-roles/{id}/resource-scopes")]
 pub async fn list_role_resource_scopes(
     idp: web::Data<Core>,
     id: web::Path<String>,
@@ -239,10 +245,11 @@ pub async fn list_role_resource_scopes(
 }
 
 /// Adds API resource scopes to an organization role.
-#[utoipa::path(post, path = "/api/organization-roles/{id}/resource-scopes", tag = "organizations",
+#[utoipa::path(tag = "organizations",
     request_body = wire::ScopeIds,
     responses((status = 201), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[post("/organization-roles/{id}/resource-scopes")]
 pub async fn add_role_resource_scopes(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -264,8 +271,9 @@ pub async fn add_role_resource_scopes(
 }
 
 /// Takes an API resource scope from an organization role.
-#[utoipa::path(delete, path = "/api/organization-roles/{id}/resource-scopes/{scopeId}", tag = "organizations",
+#[utoipa::path(tag = "organizations",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[delete("/organization-roles/{id}/resource-scopes/{scopeId}")]
 pub async fn remove_role_resource_scope(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,

@@ -2,53 +2,25 @@
 //! (`invite:member`, …), granted through organization roles.
 
 use crate::error::{ApiError, ApiResult};
-use crate::organizations::{
-    MAX_NAME, check_description, missing, name_conflict, name_conflict_or_gone, or_gone, wire_organization_scope,
-};
+use crate::organizations::{missing, name_conflict, name_conflict_or_gone, or_gone, wire_organization_scope};
 use crate::page::{self, PageQuery};
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, patch, post};
 use latch_core::catalog::Change;
 use latch_core::{Actor, Changeset, Core};
+use latch_domain::entities::OrganizationScope;
 use latch_domain::ids::{OrganizationScopeId, new_id};
-use latch_domain::orgs::OrganizationScope;
 use latch_domain::repo::Write;
-use latch_domain::scope as scopes;
 use latch_types as wire;
 use serde_json::json;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-/// Longest description of an organization scope (as for API resource scopes).
-const MAX_SCOPE_DESCRIPTION: usize = 512;
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/organization-scopes", web::get().to(list_scopes))
-        .route("/organization-scopes", web::post().to(create_scope))
-        .route("/organization-scopes/{id}", web::get().to(get_scope))
-        .route("/organization-scopes/{id}", web::patch().to(patch_scope))
-        .route("/organization-scopes/{id}", web::delete().to(delete_scope));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_scopes).service(create_scope).service(get_scope).service(patch_scope).service(delete_scope);
 }
 
 fn scope_not_found() -> ApiError {
     missing("organization_scope.not_found", "organization scope")
-}
-
-/// An organization scope name: a scope token (RFC 6749 §3.3) of at most 128 characters that is
-/// not one of the OpenID Connect user scopes, since both are requested by bare name in `scope`.
-fn check_scope_name(name: &str) -> ApiResult<()> {
-    if name.len() > MAX_NAME || !scopes::is_valid_token(name) {
-        return Err(ApiError::invalid(
-            "name",
-            "organization_scope.invalid_name",
-            "a scope name is 1 to 128 printable characters without spaces, quotes or backslashes (RFC 6749 §3.3)",
-        ));
-    }
-    if scopes::is_user_scope(name) {
-        return Err(ApiError::invalid(
-            "name",
-            "organization_scope.reserved",
-            "this name is an OpenID Connect user scope",
-        ));
-    }
-    Ok(())
 }
 
 async fn load_scope(idp: &Core, id: &str) -> ApiResult<OrganizationScope> {
@@ -56,27 +28,27 @@ async fn load_scope(idp: &Core, id: &str) -> ApiResult<OrganizationScope> {
 }
 
 /// Lists organization scopes, by name.
-#[utoipa::path(get, path = "/api/organization-scopes", tag = "organizations", params(PageQuery),
+#[utoipa::path(tag = "organizations", params(PageQuery),
     responses((status = 200, body = [wire::OrganizationScope], headers(("Total-Number" = i64))), (status = 401, body = wire::Problem)),
     security(("bearer" = [])))]
+#[get("/organization-scopes")]
 pub async fn list_scopes(idp: web::Data<Core>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let (list, total) = idp.repos.list_organization_scopes(q.page()?).await?;
     Ok(page::respond(&list.iter().map(wire_organization_scope).collect::<Vec<_>>(), total))
 }
 
 /// Creates an organization scope.
-#[utoipa::path(post, path = "/api/organization-scopes", tag = "organizations", request_body = wire::CreateOrganizationScope,
+#[utoipa::path(tag = "organizations", request_body = wire::CreateOrganizationScope,
     responses((status = 201, body = wire::OrganizationScope), (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[post("/organization-scopes")]
 pub async fn create_scope(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
     body: web::Json<wire::CreateOrganizationScope>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    check_scope_name(&body.name)?;
     let description = body.description.unwrap_or_default();
-    check_description(&description, MAX_SCOPE_DESCRIPTION)?;
     let scope = OrganizationScope {
         id: OrganizationScopeId(new_id(idp.random.as_ref())),
         name: body.name,
@@ -98,17 +70,19 @@ pub async fn create_scope(
 }
 
 /// Reads one organization scope.
-#[utoipa::path(get, path = "/api/organization-scopes/{id}", tag = "organizations",
+#[utoipa::path(tag = "organizations",
     responses((status = 200, body = wire::OrganizationScope), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[get("/organization-scopes/{id}")]
 pub async fn get_scope(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(wire_organization_scope(&load_scope(&idp, &id).await?)))
 }
 
 /// Renames or re-describes an organization scope.
-#[utoipa::path(patch, path = "/api/organization-scopes/{id}", tag = "organizations",
+#[utoipa::path(tag = "organizations",
     request_body = wire::PatchOrganizationScope,
     responses((status = 200, body = wire::OrganizationScope), (status = 404, body = wire::Problem),
         (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+#[patch("/organization-scopes/{id}")]
 pub async fn patch_scope(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -118,11 +92,9 @@ pub async fn patch_scope(
     let mut scope = load_scope(&idp, &id).await?;
     let body = body.into_inner();
     if let Some(name) = body.name {
-        check_scope_name(&name)?;
         scope.name = name;
     }
     if let Some(d) = body.description {
-        check_description(&d, MAX_SCOPE_DESCRIPTION)?;
         scope.description = d;
     }
     let change =
@@ -137,8 +109,9 @@ pub async fn patch_scope(
 }
 
 /// Deletes an organization scope: every organization role loses it at once.
-#[utoipa::path(delete, path = "/api/organization-scopes/{id}", tag = "organizations",
+#[utoipa::path(tag = "organizations",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[delete("/organization-scopes/{id}")]
 pub async fn delete_scope(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,

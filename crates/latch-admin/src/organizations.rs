@@ -6,25 +6,18 @@ use crate::error::{ApiError, ApiResult};
 use crate::page::{self, PageQuery};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, patch, post};
 use latch_core::catalog::Change;
 use latch_core::{Actor, Changeset, Core};
+use latch_domain::entities::{Organization, OrganizationRole, OrganizationScope};
 use latch_domain::ids::{OrganizationId, new_id};
-use latch_domain::orgs::{Organization, OrganizationRole, OrganizationScope};
 use latch_domain::repo::{RepoError, Write};
 use latch_types as wire;
 use serde_json::json;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-/// Longest organization, organization role and organization scope name.
-pub(crate) const MAX_NAME: usize = 128;
-/// Longest description of an organization or an organization role.
-pub(crate) const MAX_DESCRIPTION: usize = 2048;
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/organizations", web::get().to(list))
-        .route("/organizations", web::post().to(create))
-        .route("/organizations/{id}", web::get().to(get))
-        .route("/organizations/{id}", web::patch().to(patch))
-        .route("/organizations/{id}", web::delete().to(delete));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(create).service(get).service(patch).service(delete);
 }
 
 fn wire_organization(o: &Organization) -> wire::Organization {
@@ -88,44 +81,31 @@ pub(crate) fn name_conflict_or_gone(
     }
 }
 
-pub(crate) fn check_description(text: &str, max: usize) -> ApiResult<()> {
-    if text.chars().count() > max {
-        return Err(ApiError::invalid(
-            "description",
-            "request.too_long",
-            format!("description is longer than {max} characters"),
-        ));
-    }
-    Ok(())
-}
-
 pub(crate) async fn load(idp: &Core, id: &str) -> ApiResult<Organization> {
     idp.repos.get_organization(&OrganizationId::from(id)).await?.ok_or_else(|| ApiError::not_found("organization"))
 }
 
 /// Lists organizations, oldest first.
-#[utoipa::path(get, path = "/api/organizations", tag = "organizations", params(PageQuery),
+#[utoipa::path(tag = "organizations", params(PageQuery),
     responses((status = 200, body = [wire::Organization], headers(("Total-Number" = i64))), (status = 401, body = wire::Problem)),
     security(("bearer" = [])))]
+#[get("/organizations")]
 pub async fn list(idp: web::Data<Core>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let (orgs, total) = idp.repos.list_organizations(q.page()?).await?;
     Ok(page::respond(&orgs.iter().map(wire_organization).collect::<Vec<_>>(), total))
 }
 
 /// Creates an organization.
-#[utoipa::path(post, path = "/api/organizations", tag = "organizations", request_body = wire::CreateOrganization,
+#[utoipa::path(tag = "organizations", request_body = wire::CreateOrganization,
     responses((status = 201, body = wire::Organization), (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[post("/organizations")]
 pub async fn create(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
     body: web::Json<wire::CreateOrganization>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    crate::applications::check_name("name", &body.name, MAX_NAME)?;
-    if let Some(d) = &body.description {
-        check_description(d, MAX_DESCRIPTION)?;
-    }
     let org = Organization {
         id: OrganizationId(new_id(idp.random.as_ref())),
         name: body.name.trim().to_owned(),
@@ -147,16 +127,18 @@ pub async fn create(
 }
 
 /// Reads one organization.
-#[utoipa::path(get, path = "/api/organizations/{id}", tag = "organizations",
+#[utoipa::path(tag = "organizations",
     responses((status = 200, body = wire::Organization), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[get("/organizations/{id}")]
 pub async fn get(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(wire_organization(&load(&idp, &id).await?)))
 }
 
 /// Renames or re-describes an organization; a `null` or empty `description` clears it.
-#[utoipa::path(patch, path = "/api/organizations/{id}", tag = "organizations", request_body = wire::PatchOrganization,
+#[utoipa::path(tag = "organizations", request_body = wire::PatchOrganization,
     responses((status = 200, body = wire::Organization), (status = 404, body = wire::Problem), (status = 409, body = wire::Problem),
         (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+#[patch("/organizations/{id}")]
 pub async fn patch(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -166,13 +148,9 @@ pub async fn patch(
     let mut org = load(&idp, &id).await?;
     let body = body.into_inner();
     if let Some(name) = &body.name {
-        crate::applications::check_name("name", name, MAX_NAME)?;
         org.name = name.trim().to_owned();
     }
     if let Some(d) = body.description {
-        if let Some(text) = &d {
-            check_description(text, MAX_DESCRIPTION)?;
-        }
         org.description = d.filter(|d| !d.is_empty());
     }
     let change =
@@ -187,8 +165,9 @@ pub async fn patch(
 }
 
 /// Deletes an organization with its memberships and its members' organization roles.
-#[utoipa::path(delete, path = "/api/organizations/{id}", tag = "organizations",
+#[utoipa::path(tag = "organizations",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[delete("/organizations/{id}")]
 pub async fn delete(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let change = Changeset::new("organization.delete", "organization", &id, json!({}), Change::Organizations)
         .write(Write::DeleteOrganization(OrganizationId::from(id.as_str())));

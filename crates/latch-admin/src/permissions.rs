@@ -5,19 +5,19 @@
 use crate::applications::load;
 use crate::error::{ApiError, ApiResult, or_missing};
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, post};
 use latch_core::catalog::Change;
 use latch_core::{Actor, Changeset, Core};
+use latch_domain::entities::{ConsentScope, ConsentScopeType};
 use latch_domain::ids::{OrganizationScopeId, ScopeId};
-use latch_domain::orgs::{ConsentScope, ConsentScopeType};
 use latch_domain::repo::Write;
 use latch_domain::{admin, scope};
 use latch_types as wire;
 use serde_json::json;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/applications/{id}/user-consent-scopes", web::get().to(list))
-        .route("/applications/{id}/user-consent-scopes", web::post().to(add))
-        .route("/applications/{id}/user-consent-scopes/{scope_type}/{scope_id}", web::delete().to(remove));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(add).service(remove);
 }
 
 /// The path segment naming each kind (`DELETE …/{scopeType}/{scopeId}`).
@@ -59,19 +59,21 @@ async fn third_party(idp: &Core, id: &str) -> ApiResult<latch_domain::entities::
 }
 
 /// Lists an application's permissions.
-#[utoipa::path(get, path = "/api/applications/{id}/user-consent-scopes", tag = "applications",
+#[utoipa::path(tag = "applications",
     responses((status = 200, body = wire::ConsentScopes), (status = 404, body = wire::Problem),
         (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+#[get("/applications/{id}/user-consent-scopes")]
 pub async fn list(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let app = third_party(&idp, &id).await?;
     Ok(HttpResponse::Ok().json(to_wire(&idp.repos.list_consent_scopes(&app.id).await?)))
 }
 
 /// Adds permissions (an existing entry takes the new `required`).
-#[utoipa::path(post, path = "/api/applications/{id}/user-consent-scopes", tag = "applications",
+#[utoipa::path(tag = "applications",
     request_body = wire::AddConsentScopes,
     responses((status = 201, body = wire::ConsentScopes), (status = 404, body = wire::Problem),
         (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+#[post("/applications/{id}/user-consent-scopes")]
 pub async fn add(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -94,11 +96,11 @@ pub async fn add(
             required: e.required(),
         });
     }
-    for (field, list, kind) in [
+    for (field, requested, kind) in [
         ("resourceScopes", &body.resource_scopes, ConsentScopeType::Resource),
         ("organizationResourceScopes", &body.organization_resource_scopes, ConsentScopeType::OrganizationResource),
     ] {
-        for (i, e) in list.iter().enumerate() {
+        for (i, e) in requested.iter().enumerate() {
             let Some(found) = idp.repos.get_scope(&ScopeId::from(e.id())).await? else {
                 return Err(ApiError::invalid(
                     &format!("{field}[{i}]"),
@@ -146,9 +148,10 @@ pub async fn add(
 }
 
 /// Removes one permission.
-#[utoipa::path(delete, path = "/api/applications/{id}/user-consent-scopes/{scopeType}/{scopeId}", tag = "applications",
+#[utoipa::path(tag = "applications",
     params(("scopeType" = String, Path, description = "user-scopes, resource-scopes, organization-scopes or organization-resource-scopes")),
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[delete("/applications/{id}/user-consent-scopes/{scopeType}/{scopeId}")]
 pub async fn remove(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,

@@ -4,24 +4,25 @@ use crate::auth::ADMIN_RESOURCE;
 use crate::error::{ApiError, ApiResult};
 use crate::page::{self, PageQuery};
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, patch, post};
 use latch_core::catalog::Change;
 use latch_core::{Actor, Changeset, Core};
 use latch_domain::entities::{Resource, Scope};
 use latch_domain::ids::{ResourceId, ScopeId, new_id};
 use latch_domain::repo::{RepoError, Write};
-use latch_domain::scope as scopes;
 use latch_types as wire;
 use serde_json::json;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/resources", web::get().to(list))
-        .route("/resources", web::post().to(create))
-        .route("/resources/{id}", web::get().to(get))
-        .route("/resources/{id}", web::patch().to(patch))
-        .route("/resources/{id}", web::delete().to(delete))
-        .route("/resources/{id}/scopes", web::get().to(list_scopes))
-        .route("/resources/{id}/scopes", web::post().to(create_scope))
-        .route("/resources/{id}/scopes/{scope_id}", web::delete().to(delete_scope));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list)
+        .service(create)
+        .service(get)
+        .service(patch)
+        .service(delete)
+        .service(list_scopes)
+        .service(create_scope)
+        .service(delete_scope);
 }
 
 pub fn wire_resource(r: &Resource) -> wire::Resource {
@@ -43,14 +44,6 @@ pub fn wire_scope(s: &Scope) -> wire::Scope {
     }
 }
 
-fn check_ttl(ttl: i64) -> ApiResult<()> {
-    if (60..=86_400).contains(&ttl) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid("accessTokenTtl", "resource.out_of_range", "accessTokenTtl must be 60 to 86400 seconds"))
-    }
-}
-
 async fn load(idp: &Core, id: &str) -> ApiResult<Resource> {
     idp.repos.get_resource(&ResourceId::from(id)).await?.ok_or_else(|| ApiError::not_found("resource"))
 }
@@ -65,36 +58,25 @@ fn or_gone(gone: ApiError) -> impl FnOnce(RepoError) -> ApiError {
 }
 
 /// Lists API resources.
-#[utoipa::path(get, path = "/api/resources", tag = "resources", params(PageQuery),
+#[utoipa::path(tag = "resources", params(PageQuery),
     responses((status = 200, body = [wire::Resource], headers(("Total-Number" = i64)))), security(("bearer" = [])))]
+#[get("/resources")]
 pub async fn list(idp: web::Data<Core>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let (resources, total) = idp.repos.page_resources(q.page()?).await?;
     Ok(page::respond(&resources.iter().map(wire_resource).collect::<Vec<_>>(), total))
 }
 
 /// Creates an API resource.
-#[utoipa::path(post, path = "/api/resources", tag = "resources", request_body = wire::CreateResource,
+#[utoipa::path(tag = "resources", request_body = wire::CreateResource,
     responses((status = 201, body = wire::Resource), (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[post("/resources")]
 pub async fn create(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
     body: web::Json<wire::CreateResource>,
 ) -> ApiResult<HttpResponse> {
-    crate::applications::check_name("name", &body.name, 256)?;
-    // RFC 8707 §2: an absolute URI without a fragment.
-    let ok = body.indicator.len() <= 2048
-        && !body.indicator.contains('#')
-        && url::Url::parse(&body.indicator).is_ok_and(|u| u.fragment().is_none());
-    if !ok {
-        return Err(ApiError::invalid(
-            "indicator",
-            "resource.invalid_indicator",
-            "indicator must be an absolute URI without a fragment",
-        ));
-    }
     let ttl = body.access_token_ttl.unwrap_or(3600);
-    check_ttl(ttl)?;
     let resource = Resource {
         id: ResourceId(new_id(idp.random.as_ref())),
         name: body.name.trim().to_owned(),
@@ -120,16 +102,18 @@ pub async fn create(
 }
 
 /// Reads one API resource.
-#[utoipa::path(get, path = "/api/resources/{id}", tag = "resources",
+#[utoipa::path(tag = "resources",
     responses((status = 200, body = wire::Resource), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[get("/resources/{id}")]
 pub async fn get(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(wire_resource(&load(&idp, &id).await?)))
 }
 
 /// Renames a resource or changes its token lifetime (the indicator cannot change).
-#[utoipa::path(patch, path = "/api/resources/{id}", tag = "resources", request_body = wire::PatchResource,
+#[utoipa::path(tag = "resources", request_body = wire::PatchResource,
     responses((status = 200, body = wire::Resource), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[patch("/resources/{id}")]
 pub async fn patch(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -138,11 +122,9 @@ pub async fn patch(
 ) -> ApiResult<HttpResponse> {
     let mut resource = load(&idp, &id).await?;
     if let Some(name) = &body.name {
-        crate::applications::check_name("name", name, 256)?;
         resource.name = name.trim().to_owned();
     }
     if let Some(ttl) = body.access_token_ttl {
-        check_ttl(ttl)?;
         resource.access_token_ttl = ttl;
     }
     let change = Changeset::new(
@@ -158,9 +140,10 @@ pub async fn patch(
 }
 
 /// Deletes a resource with its scopes. The admin API's own resource cannot be deleted.
-#[utoipa::path(delete, path = "/api/resources/{id}", tag = "resources",
+#[utoipa::path(tag = "resources",
     responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[delete("/resources/{id}")]
 pub async fn delete(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let resource = load(&idp, &id).await?;
     if resource.indicator == ADMIN_RESOURCE {
@@ -179,8 +162,9 @@ pub async fn delete(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Pat
 }
 
 /// Lists a resource's scopes.
-#[utoipa::path(get, path = "/api/resources/{id}/scopes", tag = "resources", params(PageQuery),
+#[utoipa::path(tag = "resources", params(PageQuery),
     responses((status = 200, body = [wire::Scope], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[get("/resources/{id}/scopes")]
 pub async fn list_scopes(
     idp: web::Data<Core>,
     id: web::Path<String>,
@@ -192,9 +176,10 @@ pub async fn list_scopes(
 }
 
 /// Adds a scope to a resource.
-#[utoipa::path(post, path = "/api/resources/{id}/scopes", tag = "resources", request_body = wire::CreateScope,
+#[utoipa::path(tag = "resources", request_body = wire::CreateScope,
     responses((status = 201, body = wire::Scope), (status = 404, body = wire::Problem), (status = 409, body = wire::Problem),
         (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+#[post("/resources/{id}/scopes")]
 pub async fn create_scope(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -202,20 +187,7 @@ pub async fn create_scope(
     body: web::Json<wire::CreateScope>,
 ) -> ApiResult<HttpResponse> {
     let resource = load(&idp, &id).await?;
-    if body.name.len() > 128 || !scopes::is_valid_token(&body.name) {
-        return Err(ApiError::invalid(
-            "name",
-            "scope.invalid_name",
-            "a scope name is 1 to 128 printable characters without spaces, quotes or backslashes (RFC 6749 §3.3)",
-        ));
-    }
-    if scopes::is_user_scope(&body.name) {
-        return Err(ApiError::invalid("name", "scope.reserved", "this name is an OpenID Connect user scope"));
-    }
     let description = body.description.clone().unwrap_or_default();
-    if description.chars().count() > 512 {
-        return Err(ApiError::invalid("description", "request.too_long", "description is longer than 512 characters"));
-    }
     let scope = Scope {
         id: ScopeId(new_id(idp.random.as_ref())),
         resource_id: resource.id.clone(),
@@ -240,9 +212,10 @@ pub async fn create_scope(
 }
 
 /// Deletes a scope: every role and token request loses it at once.
-#[utoipa::path(delete, path = "/api/resources/{id}/scopes/{scopeId}", tag = "resources",
+#[utoipa::path(tag = "resources",
     responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[delete("/resources/{id}/scopes/{scopeId}")]
 pub async fn delete_scope(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,

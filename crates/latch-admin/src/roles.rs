@@ -6,6 +6,7 @@ use crate::page::{self, PageQuery};
 use crate::resources::wire_scope;
 use crate::users::wire_user;
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, patch, post};
 use latch_core::catalog::Change;
 use latch_core::{Actor, Changeset, Core, commands};
 use latch_domain::admin;
@@ -14,19 +15,20 @@ use latch_domain::ids::{RoleId, ScopeId, UserId, new_id};
 use latch_domain::repo::{RepoError, Write};
 use latch_types as wire;
 use serde_json::json;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/roles", web::get().to(list))
-        .route("/roles", web::post().to(create))
-        .route("/roles/{id}", web::get().to(get))
-        .route("/roles/{id}", web::patch().to(patch))
-        .route("/roles/{id}", web::delete().to(delete))
-        .route("/roles/{id}/scopes", web::get().to(list_scopes))
-        .route("/roles/{id}/scopes", web::post().to(add_scopes))
-        .route("/roles/{id}/scopes/{scope_id}", web::delete().to(remove_scope))
-        .route("/roles/{id}/users", web::get().to(list_users))
-        .route("/roles/{id}/users", web::post().to(add_users))
-        .route("/roles/{id}/users/{user_id}", web::delete().to(remove_user));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list)
+        .service(create)
+        .service(get)
+        .service(patch)
+        .service(delete)
+        .service(list_scopes)
+        .service(add_scopes)
+        .service(remove_scope)
+        .service(list_users)
+        .service(add_users)
+        .service(remove_user);
 }
 
 pub fn wire_role(r: &Role) -> wire::Role {
@@ -102,24 +104,25 @@ fn or_gone(gone: ApiError) -> impl FnOnce(RepoError) -> ApiError {
 }
 
 /// Lists roles.
-#[utoipa::path(get, path = "/api/roles", tag = "roles", params(PageQuery),
+#[utoipa::path(tag = "roles", params(PageQuery),
     responses((status = 200, body = [wire::Role], headers(("Total-Number" = i64)))), security(("bearer" = [])))]
+#[get("/roles")]
 pub async fn list(idp: web::Data<Core>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let (roles, total) = idp.repos.list_roles(q.page()?).await?;
     Ok(page::respond(&roles.iter().map(wire_role).collect::<Vec<_>>(), total))
 }
 
 /// Creates a role, optionally with scopes.
-#[utoipa::path(post, path = "/api/roles", tag = "roles", request_body = wire::CreateRole,
+#[utoipa::path(tag = "roles", request_body = wire::CreateRole,
     responses((status = 201, body = wire::Role), (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[post("/roles")]
 pub async fn create(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
     body: web::Json<wire::CreateRole>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    crate::applications::check_name("name", &body.name, 128)?;
     let scopes = existing_scopes(&idp, body.scope_ids.as_deref().unwrap_or(&[])).await?;
     let role = Role {
         id: RoleId(new_id(idp.random.as_ref())),
@@ -136,16 +139,18 @@ pub async fn create(
 }
 
 /// Reads one role.
-#[utoipa::path(get, path = "/api/roles/{id}", tag = "roles",
+#[utoipa::path(tag = "roles",
     responses((status = 200, body = wire::Role), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[get("/roles/{id}")]
 pub async fn get(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(wire_role(&load(&idp, &id).await?)))
 }
 
 /// Renames or re-describes a role.
-#[utoipa::path(patch, path = "/api/roles/{id}", tag = "roles", request_body = wire::PatchRole,
+#[utoipa::path(tag = "roles", request_body = wire::PatchRole,
     responses((status = 200, body = wire::Role), (status = 404, body = wire::Problem), (status = 409, body = wire::Problem)),
     security(("bearer" = [])))]
+#[patch("/roles/{id}")]
 pub async fn patch(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -154,7 +159,6 @@ pub async fn patch(
 ) -> ApiResult<HttpResponse> {
     let mut role = load(&idp, &id).await?;
     if let Some(name) = &body.name {
-        crate::applications::check_name("name", name, 128)?;
         role.name = name.trim().to_owned();
     }
     if let Some(d) = &body.description {
@@ -170,9 +174,10 @@ pub async fn patch(
 }
 
 /// Deletes a role; its holders lose its scopes at once. The built-in admin roles stay.
-#[utoipa::path(delete, path = "/api/roles/{id}", tag = "roles",
+#[utoipa::path(tag = "roles",
     responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[delete("/roles/{id}")]
 pub async fn delete(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let role = load(&idp, &id).await?;
     if admin::is_builtin_admin_role(&role.name) {
@@ -184,8 +189,9 @@ pub async fn delete(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Pat
 }
 
 /// Lists the scopes a role grants.
-#[utoipa::path(get, path = "/api/roles/{id}/scopes", tag = "roles", params(PageQuery),
+#[utoipa::path(tag = "roles", params(PageQuery),
     responses((status = 200, body = [wire::Scope], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[get("/roles/{id}/scopes")]
 pub async fn list_scopes(
     idp: web::Data<Core>,
     id: web::Path<String>,
@@ -197,9 +203,10 @@ pub async fn list_scopes(
 }
 
 /// Adds scopes to a role.
-#[utoipa::path(post, path = "/api/roles/{id}/scopes", tag = "roles", request_body = wire::ScopeIds,
+#[utoipa::path(tag = "roles", request_body = wire::ScopeIds,
     responses((status = 201), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[post("/roles/{id}/scopes")]
 pub async fn add_scopes(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -216,9 +223,10 @@ pub async fn add_scopes(
 }
 
 /// Takes a scope from a role (never the admin scope from a built-in admin role).
-#[utoipa::path(delete, path = "/api/roles/{id}/scopes/{scopeId}", tag = "roles",
+#[utoipa::path(tag = "roles",
     responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[delete("/roles/{id}/scopes/{scopeId}")]
 pub async fn remove_scope(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -241,9 +249,10 @@ pub async fn remove_scope(
 }
 
 /// Lists the users holding a role.
-#[utoipa::path(get, path = "/api/roles/{id}/users", tag = "roles", params(PageQuery),
+#[utoipa::path(tag = "roles", params(PageQuery),
     responses((status = 200, body = [wire::User], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)),
     security(("bearer" = [])))]
+#[get("/roles/{id}/users")]
 pub async fn list_users(
     idp: web::Data<Core>,
     id: web::Path<String>,
@@ -255,9 +264,10 @@ pub async fn list_users(
 }
 
 /// Gives a User role to users.
-#[utoipa::path(post, path = "/api/roles/{id}/users", tag = "roles", request_body = wire::UserIds,
+#[utoipa::path(tag = "roles", request_body = wire::UserIds,
     responses((status = 201), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[post("/roles/{id}/users")]
 pub async fn add_users(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -283,8 +293,9 @@ pub async fn add_users(
 }
 
 /// Takes a role from a user.
-#[utoipa::path(delete, path = "/api/roles/{id}/users/{userId}", tag = "roles",
+#[utoipa::path(tag = "roles",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[delete("/roles/{id}/users/{userId}")]
 pub async fn remove_user(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,

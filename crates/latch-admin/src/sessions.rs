@@ -4,6 +4,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::page::{self, PageQuery};
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get};
 use latch_core::catalog::Change;
 use latch_core::{Actor, Changeset, Core};
 use latch_domain::entities::{Session, User};
@@ -11,11 +12,10 @@ use latch_domain::ids::{SessionId, UserId};
 use latch_domain::repo::Write;
 use latch_types as wire;
 use serde_json::json;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users/{id}/sessions", web::get().to(list))
-        .route("/users/{id}/sessions", web::delete().to(delete_all))
-        .route("/users/{id}/sessions/{session_id}", web::delete().to(delete_one));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(delete_all).service(delete_one);
 }
 
 async fn load(idp: &Core, id: &str) -> ApiResult<User> {
@@ -33,9 +33,10 @@ fn wire_session(s: &Session) -> wire::UserSession {
 }
 
 /// Lists the user's sessions that have not expired, newest first.
-#[utoipa::path(get, path = "/api/users/{id}/sessions", tag = "users", params(PageQuery),
+#[utoipa::path(tag = "users", params(PageQuery),
     responses((status = 200, body = [wire::UserSession], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)),
     security(("bearer" = [])))]
+#[get("/users/{id}/sessions")]
 pub async fn list(idp: web::Data<Core>, id: web::Path<String>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let user = load(&idp, &id).await?;
     let (sessions, total) = idp.repos.page_user_sessions(&user.id, idp.clock.now(), q.page()?).await?;
@@ -44,8 +45,9 @@ pub async fn list(idp: web::Data<Core>, id: web::Path<String>, q: web::Query<Pag
 
 /// Ends every session of the user ("sign out everywhere"): each browser must sign in again.
 /// Refresh tokens are not affected; revoke grants for that.
-#[utoipa::path(delete, path = "/api/users/{id}/sessions", tag = "users",
+#[utoipa::path(tag = "users",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[delete("/users/{id}/sessions")]
 pub async fn delete_all(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -67,8 +69,9 @@ pub async fn delete_all(
 }
 
 /// Ends one session of the user.
-#[utoipa::path(delete, path = "/api/users/{id}/sessions/{sessionId}", tag = "users",
+#[utoipa::path(tag = "users",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[delete("/users/{id}/sessions/{sessionId}")]
 pub async fn delete_one(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,

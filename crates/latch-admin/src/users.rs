@@ -5,27 +5,30 @@ use crate::error::{ApiError, ApiResult, or_missing};
 use crate::page::{self, PageQuery};
 use crate::roles::{existing_roles, wire_role};
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, patch, post};
 use latch_core::catalog::Change;
 use latch_core::{Actor, Changeset, Core};
 use latch_domain::entities::{RoleType, User};
-use latch_domain::fields::{self, FieldError};
+use latch_domain::fields;
 use latch_domain::ids::{RoleId, UserId, new_id};
 use latch_domain::repo::{RepoError, Write};
+use latch_domain::rules;
 use latch_types as wire;
 use serde_json::{Map, Value, json};
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users", web::get().to(list))
-        .route("/users", web::post().to(create))
-        .route("/users/{id}", web::get().to(get))
-        .route("/users/{id}", web::patch().to(patch))
-        .route("/users/{id}", web::delete().to(delete))
-        .route("/users/{id}/password", web::patch().to(set_password))
-        .route("/users/{id}/roles", web::get().to(list_roles))
-        .route("/users/{id}/roles", web::post().to(add_roles))
-        .route("/users/{id}/roles/{role_id}", web::delete().to(remove_role))
-        .route("/users/{id}/grants", web::get().to(list_grants))
-        .route("/users/{id}/grants/{grant_id}", web::delete().to(revoke_grant));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list)
+        .service(create)
+        .service(get)
+        .service(patch)
+        .service(delete)
+        .service(set_password)
+        .service(list_roles)
+        .service(add_roles)
+        .service(remove_role)
+        .service(list_grants)
+        .service(revoke_grant);
 }
 
 pub fn wire_user(u: &User) -> wire::User {
@@ -45,51 +48,11 @@ pub fn wire_user(u: &User) -> wire::User {
     }
 }
 
-/// A domain field rule's verdict as a 422 naming the field (`latch_domain::fields`, the rules
-/// `latch import` and bootstrap apply too).
-fn rule(field: &'static str, code: &'static str) -> impl FnOnce(FieldError) -> ApiError {
-    move |e| ApiError::invalid(field, code, e.to_string())
-}
-
-fn check_username(v: &str) -> ApiResult<()> {
-    fields::username(v).map_err(rule("username", "user.invalid_username"))
-}
-
-fn check_email(v: &str) -> ApiResult<()> {
-    fields::email(v).map_err(rule("primaryEmail", "user.invalid_email"))
-}
-
-fn check_phone(v: &str) -> ApiResult<()> {
-    fields::phone(v).map_err(rule("primaryPhone", "user.invalid_phone"))
-}
-
-fn check_avatar(v: &str) -> ApiResult<()> {
-    fields::web_url(v).map_err(rule("avatar", "user.invalid_avatar"))
-}
-
-fn check_name(v: &str) -> ApiResult<()> {
-    fields::display_name(v).map_err(|e| ApiError::invalid("name", text_code(&e), format!("name {e}")))
-}
-
-/// The admin API's stable codes for [`fields::text`] verdicts.
-pub fn text_code(e: &FieldError) -> &'static str {
-    if *e == FieldError::Empty { "request.empty" } else { "request.too_long" }
-}
-
 fn object(field: &str, v: Value) -> ApiResult<Map<String, Value>> {
     match v {
         Value::Object(m) => Ok(m),
         _ => Err(ApiError::invalid(field, "request.not_an_object", format!("{field} must be a JSON object"))),
     }
-}
-
-fn check_profile(v: Value) -> ApiResult<Map<String, Value>> {
-    let m = object("profile", v)?;
-    if let Some((path, e)) = fields::profile(&m).into_iter().next() {
-        let code = if e == FieldError::UnknownClaim { "user.unknown_claim" } else { "user.invalid_claim" };
-        return Err(ApiError::invalid(&format!("profile.{path}"), code, e.to_string()));
-    }
-    Ok(m)
 }
 
 /// Which unique field a conflict is about.
@@ -110,7 +73,7 @@ fn user_conflict(e: RepoError) -> ApiError {
 }
 
 async fn hash_password(idp: &Core, password: &str) -> ApiResult<String> {
-    fields::password(password).map_err(rule("password", "user.weak_password"))?;
+    fields::password(password).map_err(|e| ApiError::invalid("password", "user.weak_password", e.to_string()))?;
     let (hasher, password) = (idp.hasher.clone(), password.to_owned());
     let salt = latch_oidc::crypto::random_16(idp.random.as_ref());
     idp.hash_pool
@@ -125,17 +88,19 @@ async fn load(idp: &Core, id: &str) -> ApiResult<User> {
 }
 
 /// Lists users.
-#[utoipa::path(get, path = "/api/users", tag = "users", params(PageQuery),
+#[utoipa::path(tag = "users", params(PageQuery),
     responses((status = 200, body = [wire::User], headers(("Total-Number" = i64)))), security(("bearer" = [])))]
+#[get("/users")]
 pub async fn list(idp: web::Data<Core>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let (users, total) = idp.repos.list_users(q.page()?).await?;
     Ok(page::respond(&users.iter().map(wire_user).collect::<Vec<_>>(), total))
 }
 
 /// Creates a user: at least one of username, primaryEmail, primaryPhone.
-#[utoipa::path(post, path = "/api/users", tag = "users", request_body = wire::CreateUser,
+#[utoipa::path(tag = "users", request_body = wire::CreateUser,
     responses((status = 201, body = wire::User), (status = 409, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[post("/users")]
 pub async fn create(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -149,29 +114,10 @@ pub async fn create(
             "give a username, primaryEmail or primaryPhone",
         ));
     }
-    if let Some(v) = &b.username {
-        check_username(v)?;
-    }
-    if let Some(v) = &b.primary_email {
-        check_email(v)?;
-    }
-    if let Some(v) = &b.primary_phone {
-        check_phone(v)?;
-    }
-    if let Some(v) = &b.avatar {
-        check_avatar(v)?;
-    }
-    if let Some(v) = &b.name {
-        check_name(v)?;
-    }
     let custom_data = Value::Object(object("customData", b.custom_data.unwrap_or(json!({})))?);
-    let profile = check_profile(b.profile.unwrap_or(json!({})))?;
-    let password_hash = match &b.password {
-        Some(p) => Some(hash_password(&idp, p).await?),
-        None => None,
-    };
+    let profile = object("profile", b.profile.unwrap_or(json!({})))?;
     let now = idp.clock.now();
-    let user = User {
+    let mut user = User {
         id: UserId(new_id(idp.random.as_ref())),
         username: b.username,
         primary_email: b.primary_email,
@@ -180,13 +126,18 @@ pub async fn create(
         avatar: b.avatar,
         profile,
         custom_data,
-        password_hash,
+        password_hash: None,
         email_verified: false,
         phone_verified: false,
         is_suspended: false,
         created_at: now,
         updated_at: now,
     };
+    // The rules `Core::apply` enforces, checked before the costly hash.
+    rules::user(&user)?;
+    if let Some(p) = &b.password {
+        user.password_hash = Some(hash_password(&idp, p).await?);
+    }
     let change = Changeset::new(
         "user.create",
         "user",
@@ -200,16 +151,18 @@ pub async fn create(
 }
 
 /// Reads one user.
-#[utoipa::path(get, path = "/api/users/{id}", tag = "users",
+#[utoipa::path(tag = "users",
     responses((status = 200, body = wire::User), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[get("/users/{id}")]
 pub async fn get(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(wire_user(&load(&idp, &id).await?)))
 }
 
 /// Changes a user's profile fields; `null` clears a field.
-#[utoipa::path(patch, path = "/api/users/{id}", tag = "users", request_body = wire::PatchUser,
+#[utoipa::path(tag = "users", request_body = wire::PatchUser,
     responses((status = 200, body = wire::User), (status = 404, body = wire::Problem), (status = 409, body = wire::Problem),
         (status = 422, body = wire::Problem)), security(("bearer" = [])))]
+#[patch("/users/{id}")]
 pub async fn patch(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -219,46 +172,31 @@ pub async fn patch(
     let mut user = load(&idp, &id).await?;
     let b = body.into_inner();
     if let Some(v) = b.username {
-        if let Some(u) = &v {
-            check_username(u)?;
-        }
         user.username = v;
     }
     if let Some(v) = b.primary_email {
-        if let Some(e) = &v {
-            check_email(e)?;
-        }
         if v != user.primary_email {
             user.email_verified = false;
         }
         user.primary_email = v;
     }
     if let Some(v) = b.primary_phone {
-        if let Some(p) = &v {
-            check_phone(p)?;
-        }
         if v != user.primary_phone {
             user.phone_verified = false;
         }
         user.primary_phone = v;
     }
     if let Some(v) = b.name {
-        if let Some(n) = &v {
-            check_name(n)?;
-        }
         user.name = v;
     }
     if let Some(v) = b.avatar {
-        if let Some(a) = &v {
-            check_avatar(a)?;
-        }
         user.avatar = v;
     }
     if let Some(v) = b.custom_data {
         user.custom_data = Value::Object(object("customData", v)?);
     }
     if let Some(v) = b.profile {
-        user.profile = check_profile(v)?;
+        user.profile = object("profile", v)?;
     }
     if let Some(v) = b.is_suspended {
         user.is_suspended = v;
@@ -280,9 +218,10 @@ pub async fn patch(
 }
 
 /// Deletes a user with their sessions, grants and tokens.
-#[utoipa::path(delete, path = "/api/users/{id}", tag = "users",
+#[utoipa::path(tag = "users",
     responses((status = 204), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[delete("/users/{id}")]
 pub async fn delete(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     if who.is_user(&id) {
         return Err(lockout("id", "an administrator cannot delete their own account"));
@@ -294,9 +233,10 @@ pub async fn delete(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Pat
 }
 
 /// Sets a user's password (the policy applies).
-#[utoipa::path(patch, path = "/api/users/{id}/password", tag = "users", request_body = wire::SetPassword,
+#[utoipa::path(tag = "users", request_body = wire::SetPassword,
     responses((status = 200, body = wire::User), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[patch("/users/{id}/password")]
 pub async fn set_password(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -319,8 +259,9 @@ pub async fn set_password(
 }
 
 /// Lists a user's global roles.
-#[utoipa::path(get, path = "/api/users/{id}/roles", tag = "users", params(PageQuery),
+#[utoipa::path(tag = "users", params(PageQuery),
     responses((status = 200, body = [wire::Role], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[get("/users/{id}/roles")]
 pub async fn list_roles(
     idp: web::Data<Core>,
     id: web::Path<String>,
@@ -332,9 +273,10 @@ pub async fn list_roles(
 }
 
 /// Gives User roles to a user.
-#[utoipa::path(post, path = "/api/users/{id}/roles", tag = "users", request_body = wire::RoleIds,
+#[utoipa::path(tag = "users", request_body = wire::RoleIds,
     responses((status = 201), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
+#[post("/users/{id}/roles")]
 pub async fn add_roles(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -356,8 +298,9 @@ pub async fn add_roles(
 }
 
 /// Takes a role from a user.
-#[utoipa::path(delete, path = "/api/users/{id}/roles/{roleId}", tag = "users",
+#[utoipa::path(tag = "users",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[delete("/users/{id}/roles/{roleId}")]
 pub async fn remove_role(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,
@@ -378,8 +321,9 @@ pub async fn remove_role(
 }
 
 /// Lists what the user has granted to applications.
-#[utoipa::path(get, path = "/api/users/{id}/grants", tag = "users", params(PageQuery),
+#[utoipa::path(tag = "users", params(PageQuery),
     responses((status = 200, body = [wire::Grant], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[get("/users/{id}/grants")]
 pub async fn list_grants(
     idp: web::Data<Core>,
     id: web::Path<String>,
@@ -408,8 +352,9 @@ pub async fn list_grants(
 }
 
 /// Revokes a grant: the app must ask for consent again, and its opaque tokens stop working.
-#[utoipa::path(delete, path = "/api/users/{id}/grants/{grantId}", tag = "users",
+#[utoipa::path(tag = "users",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[delete("/users/{id}/grants/{grantId}")]
 pub async fn revoke_grant(
     idp: web::Data<Core>,
     who: web::ReqData<Actor>,

@@ -1,6 +1,7 @@
 //! The entities Latch stores, as plain data. Rules about them live beside them.
 
 use crate::clock::Timestamp;
+use crate::fields::{self, FieldError};
 use crate::ids::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -281,4 +282,135 @@ pub struct AuditEntry {
     pub target_type: String,
     pub target_id: String,
     pub details: serde_json::Value,
+}
+
+/// A group of users (a customer, a team) with roles that hold only inside it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Organization {
+    pub id: OrganizationId,
+    pub name: String,
+    pub description: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// A permission that exists in every organization (`invite:member`, …); requested by its bare name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrganizationScope {
+    pub id: OrganizationScopeId,
+    pub name: String,
+    pub description: String,
+    pub created_at: Timestamp,
+}
+
+/// A role a member holds inside one organization; grants organization scopes and API resource
+/// scopes there.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrganizationRole {
+    pub id: OrganizationRoleId,
+    pub name: String,
+    pub description: String,
+    pub created_at: Timestamp,
+}
+
+/// The four kinds of permission a third-party app may be allowed to ask for (DESIGN.md
+/// "Third-party app rules").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConsentScopeType {
+    /// An OIDC user scope (`email`, `profile`, …), referenced by name.
+    User,
+    /// An API resource scope, referenced by its id.
+    Resource,
+    /// An organization scope, referenced by its id.
+    Organization,
+    /// An API resource scope granted through organization roles, referenced by its id.
+    OrganizationResource,
+}
+
+impl ConsentScopeType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentScopeType::User => "user",
+            ConsentScopeType::Resource => "resource",
+            ConsentScopeType::Organization => "organization",
+            ConsentScopeType::OrganizationResource => "organization_resource",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ConsentScopeType> {
+        match s {
+            "user" => Some(ConsentScopeType::User),
+            "resource" => Some(ConsentScopeType::Resource),
+            "organization" => Some(ConsentScopeType::Organization),
+            "organization_resource" => Some(ConsentScopeType::OrganizationResource),
+            _ => None,
+        }
+    }
+}
+
+/// One entry of an application's permission allow-list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsentScope {
+    pub scope_type: ConsentScopeType,
+    /// A user-scope name, or the id of a scope of `scope_type`.
+    pub scope_ref: String,
+    /// `false`: the user may untick it on the consent screen.
+    pub required: bool,
+}
+
+/// What the consent screen shows of an application (its "sign-in experience").
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Branding {
+    pub application_id: ApplicationId,
+    pub display_name: Option<String>,
+    pub logo_url: Option<String>,
+    pub dark_logo_url: Option<String>,
+    pub terms_of_use_url: Option<String>,
+    pub privacy_policy_url: Option<String>,
+    pub color: Option<String>,
+    pub updated_at: Timestamp,
+}
+
+/// A branding field that breaks a rule: which field (camelCase, as the admin API names it), a
+/// stable code and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrandingError {
+    pub field: &'static str,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Branding {
+    /// The rules every branding obeys, stored or drafted for the console's preview
+    /// (`crate::fields`): a display name, https URLs (never `javascript:` or `data:`), a color.
+    pub fn validate(&self) -> Result<(), BrandingError> {
+        if let Some(name) = &self.display_name {
+            fields::display_name(name).map_err(|e| BrandingError {
+                field: "displayName",
+                code: if e == FieldError::Empty { "request.empty" } else { "request.too_long" },
+                message: format!("displayName {e}"),
+            })?;
+        }
+        for (field, v) in [
+            ("logoUrl", &self.logo_url),
+            ("darkLogoUrl", &self.dark_logo_url),
+            ("termsOfUseUrl", &self.terms_of_use_url),
+            ("privacyPolicyUrl", &self.privacy_policy_url),
+        ] {
+            if let Some(v) = v {
+                fields::web_url(v).map_err(|e| BrandingError {
+                    field,
+                    code: "branding.invalid_url",
+                    message: e.to_string(),
+                })?;
+            }
+        }
+        if let Some(c) = &self.color {
+            fields::color(c).map_err(|e| BrandingError {
+                field: "color",
+                code: "branding.invalid_color",
+                message: e.to_string(),
+            })?;
+        }
+        Ok(())
+    }
 }

@@ -10,9 +10,9 @@ pub mod entities;
 pub mod ephemeral;
 pub mod fields;
 pub mod ids;
-pub mod orgs;
 pub mod redirect;
 pub mod repo;
+pub mod rules;
 pub mod scope;
 
 pub use clock::{Clock, Random, Timestamp};

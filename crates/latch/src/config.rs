@@ -40,6 +40,10 @@ pub struct Config {
     /// Take the client address (for rate limits) from the last `X-Forwarded-For` hop. Only
     /// behind a proxy that sets that header; otherwise clients could choose their address.
     pub trust_forwarded_for: bool,
+    /// The built console (`cargo xtask console` writes `target/console/dist`); unset: `/console`
+    /// answers a page saying how to build it.
+    #[serde(default)]
+    pub console_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -175,6 +179,7 @@ impl Default for Config {
             shutdown_timeout_secs: 30,
             workers: 0,
             trust_forwarded_for: false,
+            console_dir: None,
         }
     }
 }
@@ -217,6 +222,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "shutdown_timeout_secs",
     "workers",
     "trust_forwarded_for",
+    "console_dir",
 ];
 
 /// The figment that produces a [`Config`]: defaults, then the file, then the environment.

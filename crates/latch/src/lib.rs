@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod commands;
 pub mod config;
+mod console;
 pub mod import;
 pub mod secrets;
 pub mod server;

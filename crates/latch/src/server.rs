@@ -133,6 +133,7 @@ pub fn build_server(node: Node, listener: TcpListener) -> anyhow::Result<Server>
     let shutdown = node.settings.raw.shutdown_timeout_secs;
     let idp = node.idp.clone();
     let core = node.core.clone();
+    let console_dir = node.settings.raw.console_dir.clone();
     let data = web::Data::new(node);
     let server = HttpServer::new(move || {
         App::new()
@@ -153,6 +154,7 @@ pub fn build_server(node: Node, listener: TcpListener) -> anyhow::Result<Server>
             .route("/readyz", web::get().to(readyz))
             .configure(latch_idp::routes(idp.clone()))
             .configure(latch_admin::routes(core.clone()))
+            .configure(crate::console::routes(console_dir.clone()))
     })
     .workers(workers)
     .shutdown_timeout(shutdown)

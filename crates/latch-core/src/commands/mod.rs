@@ -17,7 +17,7 @@ use crate::Core;
 use crate::catalog::{self, Change};
 use latch_domain::entities::AuditEntry;
 use latch_domain::ids::{ApplicationId, UserId, new_id};
-use latch_domain::repo::{RepoResult, Write};
+use latch_domain::repo::{RepoError, RepoResult, Write};
 use latch_domain::{Random, Timestamp};
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -126,6 +126,11 @@ impl Changeset {
         &self.writes
     }
 
+    /// Whether every write obeys the rules of what it stores (`latch_domain::rules`).
+    pub fn check(&self) -> RepoResult<()> {
+        self.writes.iter().try_for_each(|w| w.check().map_err(RepoError::Invalid))
+    }
+
     /// Whether there is nothing to write.
     pub fn is_empty(&self) -> bool {
         self.writes.is_empty()
@@ -178,7 +183,10 @@ impl Core {
     /// Commits `change` as one unit of work — its writes and its audit entries, all or none —
     /// then announces it to every node (this one included). A failed unit writes nothing and
     /// announces nothing.
+    /// Every write is first checked against the rules of what it stores
+    /// (`latch_domain::rules`): a unit with one invalid object is refused whole.
     pub async fn apply(&self, actor: &Actor, change: Changeset) -> RepoResult<()> {
+        change.check()?;
         let (writes, announce) = change.into_unit(actor, self.clock.now(), self.random.as_ref());
         self.repos.commit(writes).await?;
         for c in announce {

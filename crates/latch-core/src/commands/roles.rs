@@ -4,9 +4,9 @@
 use super::{Actor, Changeset};
 use crate::Core;
 use crate::catalog::Change;
+use latch_domain::entities::OrganizationRole;
 use latch_domain::entities::Role;
 use latch_domain::ids::{OrganizationScopeId, ScopeId};
-use latch_domain::orgs::OrganizationRole;
 use latch_domain::repo::{RepoResult, Write};
 use serde_json::json;
 

@@ -5,8 +5,8 @@
 
 use crate::clock::Timestamp;
 use crate::entities::*;
+use crate::entities::{Branding, ConsentScope, ConsentScopeType, Organization, OrganizationRole, OrganizationScope};
 use crate::ids::*;
-use crate::orgs::{Branding, ConsentScope, ConsentScopeType, Organization, OrganizationRole, OrganizationScope};
 
 /// One durable change. Updates, deletes and removals name one existing row: when it is not
 /// there the whole unit fails with [`RepoError::NotFound`](super::RepoError::NotFound) and

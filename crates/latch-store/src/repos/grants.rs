@@ -8,7 +8,6 @@ use diesel::prelude::*;
 use latch_domain::Timestamp;
 use latch_domain::entities::*;
 use latch_domain::ids::*;
-use latch_domain::orgs::GrantListRepo;
 use latch_domain::repo::*;
 
 /// A grant as stored: its details are JSON text.
@@ -96,10 +95,6 @@ impl GrantRepo for Db {
         let id = id.clone();
         self.run(move |conn| delete_grant(conn, &id)).await
     }
-}
-
-#[async_trait]
-impl GrantListRepo for Db {
     async fn list_user_grants(&self, user: &UserId) -> RepoResult<Vec<Grant>> {
         let user = user.0.clone();
         self.run(move |conn| {

@@ -1,5 +1,5 @@
 //! Organization scopes, organization roles and the scopes those roles grant: the writes and
-//! the queries behind [`OrganizationRepo`](latch_domain::orgs::OrganizationRepo) (its trait
+//! the queries behind [`OrganizationRepo`](latch_domain::repo::OrganizationRepo) (its trait
 //! impl is in `organizations.rs`).
 
 use super::resources::{SCOPE_COLUMNS, ScopeRow, scope_from};
@@ -8,8 +8,8 @@ use crate::schema::*;
 use diesel::prelude::*;
 use latch_domain::Timestamp;
 use latch_domain::entities::Scope;
+use latch_domain::entities::*;
 use latch_domain::ids::*;
-use latch_domain::orgs::*;
 use latch_domain::repo::Page;
 
 #[derive(Queryable, Selectable)]

@@ -9,9 +9,9 @@ use crate::schema::*;
 use async_trait::async_trait;
 use diesel::prelude::*;
 use latch_domain::Timestamp;
+use latch_domain::entities::*;
 use latch_domain::entities::{Scope, User};
 use latch_domain::ids::*;
-use latch_domain::orgs::*;
 use latch_domain::repo::*;
 
 #[derive(Queryable, Selectable)]

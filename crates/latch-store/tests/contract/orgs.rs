@@ -5,7 +5,6 @@ use super::{app, grant, user};
 use latch_domain::Timestamp;
 use latch_domain::entities::*;
 use latch_domain::ids::*;
-use latch_domain::orgs::*;
 use latch_domain::repo::*;
 use latch_store::Db;
 

@@ -9,9 +9,11 @@ use anyhow::Context;
 use latch_core::catalog::Change;
 use latch_core::{Actor, Changeset, Core};
 use latch_domain::entities::*;
+use latch_domain::entities::{
+    Branding, ConsentScope, ConsentScopeType, Organization, OrganizationRole, OrganizationScope,
+};
 use latch_domain::fields::{self, Identifier};
 use latch_domain::ids::*;
-use latch_domain::orgs::{Branding, ConsentScope, ConsentScopeType, Organization, OrganizationRole, OrganizationScope};
 use latch_domain::redirect::validate_registered;
 use latch_domain::repo::{RepoError, Repositories, Write, every_row};
 use latch_domain::{Random, Timestamp, scope};

@@ -7,8 +7,10 @@ use crate::oidc_flows::{authorize_url, http, verify_with_jwks};
 use crate::on_both_backends;
 use latch_domain::Timestamp;
 use latch_domain::entities::{AppType, RoleType};
+use latch_domain::entities::{
+    Branding, ConsentScope, ConsentScopeType, Organization, OrganizationRole, OrganizationScope,
+};
 use latch_domain::ids::*;
-use latch_domain::orgs::{Branding, ConsentScope, ConsentScopeType, Organization, OrganizationRole, OrganizationScope};
 use serde_json::Value;
 
 on_both_backends!(

@@ -132,6 +132,7 @@ macro_rules! on_both_backends {
         }
         mod production {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(latch_no_test_production, ignore = "set LATCH_TEST_DATABASE_URL and LATCH_TEST_REDIS_URL")]
             async fn $name() {
                 let Some(server) = $crate::harness::TestServer::start($crate::harness::Backends::Production).await else { return };
                 super::$name(&server).await;
@@ -186,12 +187,12 @@ impl TestServer {
         self.repos.insert_application(&app).await.expect("insert app");
         if third_party {
             // Test third-party apps may ask for every user scope unless a test narrows that.
-            let all: Vec<latch_domain::orgs::ConsentScope> = latch_domain::scope::USER_SCOPES
+            let all: Vec<latch_domain::entities::ConsentScope> = latch_domain::scope::USER_SCOPES
                 .iter()
                 .map(|(s, _)| *s)
                 .filter(|s| *s != latch_domain::scope::OPENID && *s != latch_domain::scope::OFFLINE_ACCESS)
-                .map(|s| latch_domain::orgs::ConsentScope {
-                    scope_type: latch_domain::orgs::ConsentScopeType::User,
+                .map(|s| latch_domain::entities::ConsentScope {
+                    scope_type: latch_domain::entities::ConsentScopeType::User,
                     scope_ref: s.to_owned(),
                     required: true,
                 })

@@ -530,6 +530,7 @@ macro_rules! on_both_backends_with {
                 super::$name(&server).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(latch_no_test_production, ignore = "set LATCH_TEST_DATABASE_URL and LATCH_TEST_REDIS_URL")]
             async fn production() {
                 let Some(server) = super::TestServer::start_with(super::Backends::Production, $tweak).await else { return };
                 super::$name(&server).await;

@@ -7,6 +7,7 @@ mod admin_api;
 mod admin_orgs;
 mod browser;
 mod consent_screen;
+mod console;
 mod crash;
 mod harness;
 mod health;

@@ -317,6 +317,7 @@ async fn an_unsubmitted_sign_in_expires_sooner_than_a_signed_in_interaction_embe
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(latch_no_test_production, ignore = "set LATCH_TEST_DATABASE_URL and LATCH_TEST_REDIS_URL")]
 async fn an_unsubmitted_sign_in_expires_sooner_than_a_signed_in_interaction_production() {
     an_unsubmitted_sign_in_expires_sooner_than_a_signed_in_interaction(Backends::Production).await;
 }
@@ -359,6 +360,7 @@ async fn a_full_hashing_queue_answers_try_again_embedded() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(latch_no_test_production, ignore = "set LATCH_TEST_DATABASE_URL and LATCH_TEST_REDIS_URL")]
 async fn a_full_hashing_queue_answers_try_again_production() {
     a_full_hashing_queue_answers_try_again(Backends::Production).await;
 }

@@ -10,7 +10,7 @@ use crate::oidc_flows::{authorize_url, http, verify_with_jwks};
 use crate::on_both_backends;
 use latch_domain::Timestamp;
 use latch_domain::entities::{AppType, CustomClientMetadata, RoleType, User};
-use latch_domain::orgs::{ConsentScope, ConsentScopeType, Organization, OrganizationRole, OrganizationScope};
+use latch_domain::entities::{ConsentScope, ConsentScopeType, Organization, OrganizationRole, OrganizationScope};
 use serde_json::Value;
 
 on_both_backends!(

@@ -8,8 +8,8 @@ use futures_util::StreamExt;
 use latch_core::catalog::{CHANNEL, Change};
 use latch_core::{Actor, commands};
 use latch_domain::entities::{Grant, GrantDetails, Session};
+use latch_domain::entities::{OrganizationRole, OrganizationScope};
 use latch_domain::ids::{GrantId, OrganizationRoleId, OrganizationScopeId, SessionId};
-use latch_domain::orgs::{OrganizationRole, OrganizationScope};
 use latch_domain::repo::{Page, RepoError};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -87,12 +87,14 @@ async fn listing_organization_members_is_a_fixed_number_of_queries_embedded() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(latch_no_test_production, ignore = "set LATCH_TEST_DATABASE_URL and LATCH_TEST_REDIS_URL")]
 async fn listing_organization_members_is_a_fixed_number_of_queries_production() {
     listing_organization_members_costs_the_same_for_one_or_a_hundred(crate::harness::Backends::Production).await;
 }
 
 on_both_backends!(
     a_failed_multi_step_command_leaves_nothing_behind,
+    a_unit_of_work_with_an_object_breaking_a_rule_is_refused_whole,
     every_admin_mutation_writes_one_audit_entry_and_announces_it,
     import_bootstrap_and_command_line_changes_are_audited_and_announced,
 );
@@ -421,4 +423,32 @@ async fn a_failed_multi_step_command_leaves_nothing_behind(server: &TestServer) 
     let scopes = vec![known.id.clone(), other.id.clone()];
     commands::create_organization_role(&server.core, &Actor::System("test"), &role, scopes, Vec::new()).await.unwrap();
     assert_eq!(server.repos.organization_role_scope_ids(&role.id).await.unwrap(), [known.id, other.id]);
+}
+
+/// `Core::apply` checks every write against the domain rules, whoever builds the changeset: a
+/// writer that skipped its own checks still cannot store a user no other path would accept.
+async fn a_unit_of_work_with_an_object_breaking_a_rule_is_refused_whole(server: &TestServer) {
+    let good = server.user("kept-out").await;
+    server.repos.delete_user(&good.id).await.unwrap();
+    let bad = latch_domain::entities::User {
+        id: latch_domain::ids::UserId::from("bad-user"),
+        username: Some("has@sign".to_owned()),
+        ..good.clone()
+    };
+    let audit_before = audit_entries(server).await.len();
+    let change = latch_core::Changeset::new("user.create", "user", "two", json!({}), Change::Roles)
+        .write(latch_domain::repo::Write::InsertUser(good.clone()))
+        .write(latch_domain::repo::Write::InsertUser(bad));
+    let refused = server.core.apply(&Actor::System("test"), change).await;
+    let Err(RepoError::Invalid(v)) = refused else { panic!("expected a rule violation, got {refused:?}") };
+    assert_eq!((v.field.as_str(), v.code), ("username", "user.invalid_username"));
+    assert_eq!(server.repos.get_user(&good.id).await.unwrap(), None, "the valid user of the unit is not stored either");
+    assert_eq!(audit_entries(server).await.len(), audit_before, "and nothing is audited");
+
+    // The admin API reports the same rule at its field.
+    let admin = server.admin().await;
+    let answer = admin.post("/users", json!({"username": "has@sign"})).await;
+    assert_eq!(answer.status, 422, "{:?}", answer.body);
+    assert_eq!(answer.body["field"], "username");
+    assert_eq!(answer.body["code"], "user.invalid_username");
 }

@@ -6,7 +6,6 @@ use latch_domain::Timestamp;
 use latch_domain::clock::FixedClock;
 use latch_domain::entities::*;
 use latch_domain::ids::*;
-use latch_domain::orgs::*;
 use latch_domain::repo::*;
 use latch_oidc::crypto;
 use latch_oidc::password::PasswordHasher;

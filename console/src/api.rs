@@ -1,0 +1,167 @@
+//! The admin API client: bearer token from `auth`, JSON bodies, RFC 9457 problem documents
+//! decoded into [`ApiError`] (with the `field` a validation error names), list totals from the
+//! `Total-Number` header. A 401 renews the tokens once and retries; when that fails too, the
+//! operator is sent through sign-in again and comes back to the same page.
+
+use crate::auth;
+use gloo_net::http::{Request, RequestBuilder, Response};
+use latch_types::Problem;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Rows per page in every console list.
+pub const PAGE_SIZE: u32 = 20;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    /// The request field a validation error is about (`oidcClientMetadata.redirectUris[0]`).
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    fn network(e: impl std::fmt::Display) -> ApiError {
+        ApiError {
+            status: 0,
+            code: "network".to_owned(),
+            message: format!("Latch could not be reached: {e}"),
+            field: None,
+        }
+    }
+
+    /// Whether this error is about `field` or one of its entries (`field[2]`, `field.x`).
+    pub fn is_about(&self, field: &str) -> bool {
+        self.field.as_deref().is_some_and(|f| {
+            f == field || f.strip_prefix(field).is_some_and(|rest| rest.starts_with('[') || rest.starts_with('.'))
+        })
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A page of a list and the list's total.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+#[derive(Clone, Copy)]
+enum Verb {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+fn builder(verb: Verb, url: &str) -> RequestBuilder {
+    match verb {
+        Verb::Get => Request::get(url),
+        Verb::Post => Request::post(url),
+        Verb::Patch => Request::patch(url),
+        Verb::Delete => Request::delete(url),
+    }
+}
+
+async fn send(verb: Verb, path: &str, body: Option<&str>) -> Result<Response, ApiError> {
+    let url = format!("/api{path}");
+    for attempt in 0..2 {
+        let mut b = builder(verb, &url).header("Accept", "application/json");
+        if let Some(token) = auth::access_token() {
+            b = b.header("Authorization", &format!("Bearer {token}"));
+        }
+        let resp = match body {
+            Some(json) => b
+                .header("Content-Type", "application/json")
+                .body(json.to_owned())
+                .map_err(ApiError::network)?
+                .send()
+                .await
+                .map_err(ApiError::network)?,
+            None => b.send().await.map_err(ApiError::network)?,
+        };
+        if resp.status() == 401 {
+            if attempt == 0 && auth::renew().await.is_ok() {
+                continue;
+            }
+            let _ = auth::start_sign_in(&auth::here());
+            return Err(ApiError {
+                status: 401,
+                code: "unauthorized".to_owned(),
+                message: "Your session ended; signing you in again…".to_owned(),
+                field: None,
+            });
+        }
+        if !resp.ok() {
+            return Err(problem(resp).await);
+        }
+        return Ok(resp);
+    }
+    Err(ApiError::network("no answer"))
+}
+
+async fn problem(resp: Response) -> ApiError {
+    let status = resp.status();
+    match resp.json::<Problem>().await {
+        Ok(p) => ApiError { status, code: p.code, message: p.detail.unwrap_or(p.title), field: p.field },
+        Err(_) => ApiError {
+            status,
+            code: "unexpected".to_owned(),
+            message: format!("Latch answered {status} {}", resp.status_text()),
+            field: None,
+        },
+    }
+}
+
+async fn json<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
+    resp.json().await.map_err(|e| ApiError {
+        status: 0,
+        code: "unreadable".to_owned(),
+        message: format!("an answer could not be read: {e}"),
+        field: None,
+    })
+}
+
+fn encode<B: Serialize>(body: &B) -> Result<String, ApiError> {
+    serde_json::to_string(body).map_err(|e| ApiError {
+        status: 0,
+        code: "encode".to_owned(),
+        message: e.to_string(),
+        field: None,
+    })
+}
+
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    json(send(Verb::Get, path, None).await?).await
+}
+
+/// Page `page` (from 1) of the list at `path`; `path` may carry its own query.
+pub async fn list<T: DeserializeOwned>(path: &str, page: u32) -> Result<Listed<T>, ApiError> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let resp = send(Verb::Get, &format!("{path}{sep}page={page}&pageSize={PAGE_SIZE}"), None).await?;
+    let total = resp.headers().get("Total-Number").and_then(|v| v.parse().ok()).unwrap_or(0);
+    Ok(Listed { items: json(resp).await?, total })
+}
+
+pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    json(send(Verb::Post, path, Some(&encode(body)?)).await?).await
+}
+
+pub async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    json(send(Verb::Patch, path, Some(&encode(body)?)).await?).await
+}
+
+pub async fn delete(path: &str) -> Result<(), ApiError> {
+    send(Verb::Delete, path, None).await.map(|_| ())
+}
+
+/// Percent-encodes a path segment (an id from the API may hold any character).
+pub fn seg(v: &str) -> String {
+    js_sys::encode_uri_component(v).as_string().unwrap_or_default()
+}

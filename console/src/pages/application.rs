@@ -1,0 +1,228 @@
+//! One application: its header (name, type, third-party tag, client ID, delete) and its tabs —
+//! *Settings* here, *Endpoints & credentials* in `application_credentials.rs`.
+
+use crate::api::{self, ApiError};
+use crate::app::BASE;
+use crate::pages::application_credentials::Credentials;
+use crate::ui::{self, CopyButton, ErrorNote, FieldError, Loading, invalid};
+use latch_types::{Application, CustomClientMetadata, OidcClientMetadata, PatchApplication};
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+#[component]
+pub fn ApplicationPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let app = LocalResource::new(move || {
+        let id = id.get();
+        async move { api::get::<Application>(&format!("/applications/{}", api::seg(&id))).await }
+    });
+    view! {
+        <p><a href=format!("{BASE}/applications")>"← Applications"</a></p>
+        <Transition fallback=|| view! { <Loading/> }>
+            {move || app.get().map(|r| match r {
+                Err(e) => view! { <section class="card"><ErrorNote error=e/></section> }.into_any(),
+                Ok(a) => view! { <Details app=RwSignal::new(a)/> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Details(app: RwSignal<Application>) -> impl IntoView {
+    let query = use_query_map();
+    let tab = Memo::new(move |_| query.read().get("tab").unwrap_or_else(|| "settings".to_owned()));
+    let a = app.get_untracked();
+    let here = format!("{BASE}/applications/{}", api::seg(&a.id));
+    let tab_link = move |key: &'static str, label: &'static str, href: String| {
+        view! {
+            <a role="tab" href=href aria-selected=move || if tab.get() == key { "true" } else { "false" }
+                class:selected=move || tab.get() == key>{label}</a>
+        }
+    };
+    view! {
+        <header class="card app-head">
+            <div>
+                <h1>{move || app.get().name}</h1>
+                <p class="tags">
+                    <span class="tag">{ui::type_label(a.app_type)}</span>
+                    {a.is_third_party.then(|| view! { <span class="tag accent">"Third-party"</span> })}
+                </p>
+                <p class="client-id">"Client ID "<code>{a.id.clone()}</code><CopyButton value=a.id.clone() label="Client ID"/></p>
+            </div>
+            <DeleteApplication app=app/>
+        </header>
+        <div role="tablist" aria-label="Application" class="tabs">
+            {tab_link("settings", "Settings", here.clone())}
+            {tab_link("credentials", "Endpoints & credentials", format!("{here}?tab=credentials"))}
+        </div>
+        <section role="tabpanel" class="card">
+            {move || match tab.get().as_str() {
+                "credentials" => view! { <Credentials app=app.get_untracked()/> }.into_any(),
+                _ => view! { <Settings app=app/> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// Delete, once the operator has typed the application's name.
+#[component]
+fn DeleteApplication(app: RwSignal<Application>) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    let typed = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let navigate = use_navigate();
+    let confirm = move |_| {
+        let a = app.get_untracked();
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match api::delete(&format!("/applications/{}", api::seg(&a.id))).await {
+                Ok(()) => {
+                    let to = if a.is_third_party { "/applications?tab=third-party" } else { "/applications" };
+                    navigate(to, NavigateOptions::default());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <div class="danger-zone">
+            <Show when=move || !asking.get() fallback=move || view! {
+                <div class="confirm" role="group" aria-labelledby="delete-title">
+                    <p id="delete-title">"Deleting removes the app, its secrets, and every grant and token issued to it. Type "
+                        <strong>{move || app.get().name}</strong>" to confirm."</p>
+                    <label for="delete-name">"Application name"</label>
+                    <input id="delete-name" type="text" bind:value=typed autocomplete="off"/>
+                    {move || error.get().map(|e| view! { <ErrorNote error=e/> })}
+                    <div class="actions">
+                        <button type="button" class="button ghost" on:click=move |_| asking.set(false)>"Cancel"</button>
+                        <button type="button" class="button danger" disabled=move || typed.get() != app.get().name
+                            on:click=confirm.clone()>"Delete application"</button>
+                    </div>
+                </div>
+            }>
+                <button type="button" class="button danger ghost" on:click=move |_| asking.set(true)>"Delete"</button>
+            </Show>
+        </div>
+    }
+}
+
+/// Name, description, URIs, CORS origins and refresh-token options; errors shown at the
+/// field the server names.
+#[component]
+fn Settings(app: RwSignal<Application>) -> impl IntoView {
+    let a = app.get_untracked();
+    let name = RwSignal::new(a.name.clone());
+    let description = RwSignal::new(a.description.clone().unwrap_or_default());
+    let redirects = RwSignal::new(a.oidc_client_metadata.redirect_uris.join("\n"));
+    let post_logout = RwSignal::new(a.oidc_client_metadata.post_logout_redirect_uris.join("\n"));
+    let origins = RwSignal::new(a.custom_client_metadata.cors_allowed_origins.join("\n"));
+    let rotate = RwSignal::new(a.custom_client_metadata.rotate_refresh_token.unwrap_or(true));
+    let always = RwSignal::new(a.custom_client_metadata.always_issue_refresh_token.unwrap_or(false));
+    let ttl_days =
+        RwSignal::new(a.custom_client_metadata.refresh_token_ttl_in_days.map(|d| d.to_string()).unwrap_or_default());
+    let error = RwSignal::new(None::<ApiError>);
+    let saved = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let public = !ui::has_secrets(a.app_type);
+    let machine = a.app_type == latch_types::ApplicationType::MachineToMachine;
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let current = app.get_untracked();
+        let ttl = ttl_days.get_untracked();
+        let ttl = ttl.trim();
+        let refresh_token_ttl_in_days = if ttl.is_empty() {
+            None
+        } else if let Ok(n) = ttl.parse::<i64>() {
+            Some(n)
+        } else {
+            error.set(Some(ApiError {
+                status: 0,
+                code: "number".into(),
+                message: "Enter a whole number of days.".into(),
+                field: Some("customClientMetadata.refreshTokenTtlInDays".into()),
+            }));
+            return;
+        };
+        let body = PatchApplication {
+            name: Some(name.get_untracked()),
+            description: Some(description.get_untracked()),
+            app_type: None,
+            is_third_party: None,
+            oidc_client_metadata: Some(OidcClientMetadata {
+                redirect_uris: ui::lines(&redirects.get_untracked()),
+                post_logout_redirect_uris: ui::lines(&post_logout.get_untracked()),
+            }),
+            custom_client_metadata: Some(CustomClientMetadata {
+                cors_allowed_origins: ui::lines(&origins.get_untracked()),
+                rotate_refresh_token: Some(rotate.get_untracked()),
+                always_issue_refresh_token: Some(always.get_untracked()),
+                refresh_token_ttl_in_days,
+                ..current.custom_client_metadata.clone()
+            }),
+        };
+        busy.set(true);
+        saved.set(false);
+        leptos::task::spawn_local(async move {
+            match api::patch::<_, Application>(&format!("/applications/{}", api::seg(&current.id)), &body).await {
+                Ok(updated) => {
+                    error.set(None);
+                    app.set(updated);
+                    saved.set(true);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form on:submit=save novalidate class="form">
+            <h2>"Settings"</h2>
+            <label for="s-name">"Application name"</label>
+            <input id="s-name" type="text" bind:value=name aria-invalid=invalid(error, "name") aria-describedby="s-name-error"/>
+            <FieldError error=error field="name" id="s-name-error"/>
+            <label for="s-description">"Description"</label>
+            <textarea id="s-description" rows="2" bind:value=description aria-invalid=invalid(error, "description") aria-describedby="s-description-error"></textarea>
+            <FieldError error=error field="description" id="s-description-error"/>
+            <Show when=move || !machine>
+                <label for="s-redirects">"Redirect URIs"</label>
+                <p class="hint" id="s-redirects-hint">"One per line. Latch sends users back only to these exact addresses."</p>
+                <textarea id="s-redirects" rows="3" bind:value=redirects
+                    aria-invalid=invalid(error, "oidcClientMetadata.redirectUris") aria-describedby="s-redirects-hint s-redirects-error"></textarea>
+                <FieldError error=error field="oidcClientMetadata.redirectUris" id="s-redirects-error"/>
+                <label for="s-post-logout">"Post sign-out redirect URIs"</label>
+                <textarea id="s-post-logout" rows="2" bind:value=post_logout
+                    aria-invalid=invalid(error, "oidcClientMetadata.postLogoutRedirectUris") aria-describedby="s-post-logout-error"></textarea>
+                <FieldError error=error field="oidcClientMetadata.postLogoutRedirectUris" id="s-post-logout-error"/>
+            </Show>
+            <Show when=move || public>
+                <label for="s-origins">"CORS allowed origins"</label>
+                <p class="hint" id="s-origins-hint">"One origin per line, such as https://app.example.com."</p>
+                <textarea id="s-origins" rows="2" bind:value=origins
+                    aria-invalid=invalid(error, "customClientMetadata.corsAllowedOrigins") aria-describedby="s-origins-hint s-origins-error"></textarea>
+                <FieldError error=error field="customClientMetadata.corsAllowedOrigins" id="s-origins-error"/>
+            </Show>
+            <Show when=move || !machine>
+                <fieldset>
+                    <legend>"Refresh tokens"</legend>
+                    <label class="check">
+                        <input type="checkbox" bind:checked=rotate disabled=public/>
+                        " Rotate the refresh token on every use"
+                        {public.then_some(view! { <span class="muted">" (always, for apps without a secret)"</span> })}
+                    </label>
+                    <label class="check"><input type="checkbox" bind:checked=always/>" Issue a refresh token even without "<code>"offline_access"</code></label>
+                    <label for="s-ttl">"Refresh token lifetime (days)"</label>
+                    <input id="s-ttl" type="number" min="1" max="365" inputmode="numeric" placeholder="14" bind:value=ttl_days
+                        aria-invalid=invalid(error, "customClientMetadata.refreshTokenTtlInDays") aria-describedby="s-ttl-error"/>
+                    <FieldError error=error field="customClientMetadata.refreshTokenTtlInDays" id="s-ttl-error"/>
+                </fieldset>
+            </Show>
+            {move || error.get().filter(|e| e.field.is_none()).map(|e| view! { <ErrorNote error=e/> })}
+            <div class="actions">
+                <span class="saved" role="status">{move || saved.get().then_some("Saved")}</span>
+                <button type="submit" class="button primary" disabled=move || busy.get()>"Save changes"</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,116 @@
+//! Small pieces every page uses: copy buttons, error notes, field errors, the pager, labels.
+
+use crate::api::{ApiError, PAGE_SIZE};
+use latch_types::ApplicationType;
+use leptos::prelude::*;
+
+/// Copies `value` to the clipboard; says so for two seconds (and to screen readers).
+#[component]
+pub fn CopyButton(#[prop(into)] value: String, #[prop(into)] label: String) -> impl IntoView {
+    let copied = RwSignal::new(None::<bool>);
+    let copy = move |_| {
+        let value = value.clone();
+        leptos::task::spawn_local(async move {
+            let ok = match web_sys::window() {
+                Some(w) => {
+                    wasm_bindgen_futures::JsFuture::from(w.navigator().clipboard().write_text(&value)).await.is_ok()
+                }
+                None => false,
+            };
+            copied.set(Some(ok));
+            leptos::prelude::set_timeout(move || copied.set(None), std::time::Duration::from_secs(2));
+        });
+    };
+    view! {
+        <button type="button" class="button small ghost" on:click=copy aria-label=format!("Copy {label}")>
+            {move || match copied.get() { Some(true) => "Copied", Some(false) => "Copy failed", None => "Copy" }}
+        </button>
+        <span class="sr-only" aria-live="polite">{move || copied.get().map(|ok| if ok { format!("{label} copied") } else { String::new() })}</span>
+    }
+}
+
+/// An error from the API, announced.
+#[component]
+pub fn ErrorNote(error: ApiError) -> impl IntoView {
+    view! { <p class="error" role="alert">{error.message}</p> }
+}
+
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! { <p class="muted" aria-busy="true">"Loading…"</p> }
+}
+
+/// The message of `error` when it is about `field`, shown under that field; `id` is what the
+/// field's `aria-describedby` names.
+#[component]
+pub fn FieldError(error: RwSignal<Option<ApiError>>, field: &'static str, id: &'static str) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .filter(|e| e.is_about(field))
+            .map(|e| view! { <p class="field-error" id=id role="alert">{e.message}</p> })
+    }
+}
+
+/// Whether `error` is about `field` (for `aria-invalid`).
+pub fn invalid(error: RwSignal<Option<ApiError>>, field: &'static str) -> Signal<&'static str> {
+    Signal::derive(move || if error.get().is_some_and(|e| e.is_about(field)) { "true" } else { "false" })
+}
+
+/// Previous / next over a list of `total` rows.
+#[component]
+pub fn Pager(page: RwSignal<u32>, #[prop(into)] total: Signal<i64>) -> impl IntoView {
+    let pages = move || ((total.get().max(1) + i64::from(PAGE_SIZE) - 1) / i64::from(PAGE_SIZE)).max(1);
+    view! {
+        <nav class="pager" aria-label="Pages">
+            <button type="button" class="button small ghost" disabled=move || page.get() <= 1
+                on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"Previous"</button>
+            <span>{move || format!("Page {} of {} · {} in all", page.get(), pages(), total.get())}</span>
+            <button type="button" class="button small ghost" disabled=move || i64::from(page.get()) >= pages()
+                on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+        </nav>
+    }
+}
+
+pub fn type_label(t: ApplicationType) -> &'static str {
+    match t {
+        ApplicationType::Traditional => "Traditional web",
+        ApplicationType::Spa => "Single page app",
+        ApplicationType::Native => "Native",
+        ApplicationType::MachineToMachine => "Machine-to-machine",
+    }
+}
+
+pub fn type_blurb(t: ApplicationType) -> &'static str {
+    match t {
+        ApplicationType::Traditional => "A web app whose server keeps a client secret and renders pages.",
+        ApplicationType::Spa => "A browser app without a server-side secret; signs in with PKCE.",
+        ApplicationType::Native => "A mobile or desktop app; signs in with PKCE through the system browser.",
+        ApplicationType::MachineToMachine => "A script or service that calls APIs as itself, with a client secret.",
+    }
+}
+
+/// Whether apps of type `t` authenticate with a client secret.
+pub fn has_secrets(t: ApplicationType) -> bool {
+    matches!(t, ApplicationType::Traditional | ApplicationType::MachineToMachine)
+}
+
+/// A date from seconds since the epoch, as `YYYY-MM-DD`.
+pub fn date(secs: i64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let ms = (secs as f64) * 1000.0;
+    let iso: String = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms)).to_iso_string().into();
+    iso.get(..10).unwrap_or(&iso).to_owned()
+}
+
+/// Seconds since the epoch, now.
+pub fn now_secs() -> i64 {
+    #[allow(clippy::cast_possible_truncation)]
+    let s = (js_sys::Date::now() / 1000.0) as i64;
+    s
+}
+
+/// One entry per non-blank line.
+pub fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+}

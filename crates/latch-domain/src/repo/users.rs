@@ -1,0 +1,22 @@
+//! Users.
+
+use super::{Page, RepoResult};
+use crate::entities::*;
+use crate::ids::*;
+use async_trait::async_trait;
+
+#[async_trait]
+pub trait UserRepo: Send + Sync {
+    async fn insert_user(&self, user: &User) -> RepoResult<()>;
+    async fn update_user(&self, user: &User) -> RepoResult<bool>;
+    async fn get_user(&self, id: &UserId) -> RepoResult<Option<User>>;
+    /// Finds the user a sign-in identifier designates, read by `fields::Identifier::parse`: with
+    /// an `@` by primary email (case-insensitive), otherwise by username (exact); never both.
+    async fn find_user_by_login(&self, identifier: &str) -> RepoResult<Option<User>>;
+    /// Finds a user by username only (exact).
+    async fn find_user_by_username(&self, username: &str) -> RepoResult<Option<User>>;
+    /// Finds a user by primary email only (case-insensitive).
+    async fn find_user_by_email(&self, email: &str) -> RepoResult<Option<User>>;
+    async fn list_users(&self, page: Page) -> RepoResult<(Vec<User>, i64)>;
+    async fn delete_user(&self, id: &UserId) -> RepoResult<bool>;
+}

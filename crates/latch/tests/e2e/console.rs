@@ -1,0 +1,287 @@
+//! The operator console in a real headless Chromium (Debian `chromium` + `chromium-driver`,
+//! driven over WebDriver): sign-in with PKCE as the first-party `console` client, creating a
+//! third-party app, its settings with errors at their field, secrets shown once, sign-out.
+//! The console is the one `cargo xtask test` builds (`LATCH_TEST_CONSOLE_DIR`). Screenshots of
+//! each page go to `target/console-screens/`.
+
+use crate::harness::{Backends, TestServer};
+use latch_domain::ids::ApplicationId;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use thirtyfour::prelude::*;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A chromedriver process and a headless browser session on it; both end on drop.
+struct Chrome {
+    driver: Option<WebDriver>,
+    process: Child,
+}
+
+impl Drop for Chrome {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+impl Chrome {
+    async fn start() -> Option<Chrome> {
+        let Some(path) = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+        else {
+            latch_testing::skipped("chromium-driver (apt install chromium chromium-driver)");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let process = Command::new(path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let url = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        for _ in 0..100 {
+            if http.get(format!("{url}/status")).send().await.is_ok_and(|r| r.status().is_success()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().expect("profile dir").keep();
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary("/usr/bin/chromium").unwrap();
+        for arg in [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--window-size=1440,1000",
+        ] {
+            caps.add_arg(arg).unwrap();
+        }
+        caps.add_arg(&format!("--user-data-dir={}", profile.display())).unwrap();
+        let driver = WebDriver::new(&url, caps).await.expect("a chromium session");
+        Some(Chrome { driver: Some(driver), process })
+    }
+
+    fn d(&self) -> &WebDriver {
+        self.driver.as_ref().expect("driver")
+    }
+
+    async fn quit(mut self) {
+        if let Some(d) = self.driver.take() {
+            let _ = d.quit().await;
+        }
+    }
+
+    /// The first element matching `css`, waiting for it to appear.
+    async fn find(&self, css: &str) -> WebElement {
+        self.d()
+            .query(By::Css(css))
+            .wait(Duration::from_secs(20), Duration::from_millis(100))
+            .first()
+            .await
+            .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+    }
+
+    /// Waits until an element matching `css` holds `text`.
+    async fn until_text(&self, css: &str, text: &str) -> WebElement {
+        self.d()
+            .query(By::Css(css))
+            .with_text(thirtyfour::stringmatch::StringMatch::new(text).partial())
+            .wait(Duration::from_secs(20), Duration::from_millis(100))
+            .first()
+            .await
+            .unwrap_or_else(|e| panic!("no `{css}` with “{text}”: {e}"))
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        el.clear().await.unwrap();
+        el.send_keys(text).await.unwrap();
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/console-screens");
+        std::fs::create_dir_all(&dir).unwrap();
+        let png = self.d().screenshot_as_png().await.unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn path(&self) -> String {
+        self.d().current_url().await.unwrap().path().to_owned()
+    }
+
+    /// Errors the page logged (the console must log none).
+    async fn console_errors(&self) -> Vec<String> {
+        let logs = self.d().execute("return (window.__latchErrors || [])", Vec::new()).await.unwrap();
+        logs.convert().unwrap_or_default()
+    }
+}
+
+fn console_dir() -> Option<PathBuf> {
+    let dir = std::env::var("LATCH_TEST_CONSOLE_DIR").ok().filter(|d| !d.is_empty()).map(PathBuf::from);
+    if dir.is_none() {
+        latch_testing::skipped("LATCH_TEST_CONSOLE_DIR (cargo xtask test builds the console)");
+    }
+    dir
+}
+
+async fn start() -> Option<(TestServer, Chrome)> {
+    let dir = console_dir()?;
+    let server = TestServer::start_with(Backends::Embedded, |c| c.console_dir = Some(dir)).await?;
+    let chrome = Chrome::start().await?;
+    Some((server, chrome))
+}
+
+async fn sign_in(chrome: &Chrome, server: &TestServer) {
+    chrome.d().goto(&format!("{}/console", server.base)).await.unwrap();
+    chrome.find("#identifier").await.send_keys("admin").await.unwrap();
+    chrome.find("#password").await.send_keys(PASSWORD).await.unwrap();
+    chrome.find("button[type=submit]").await.click().await.unwrap();
+    chrome.until_text("h1", "Applications").await;
+}
+
+/// The operator signs in, creates a third-party single page app, gives it a redirect URI, sees
+/// an invalid one refused at its field, copies nothing it should not see, and signs out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_signs_in_creates_a_third_party_app_and_edits_it() {
+    let Some((server, chrome)) = start().await else { return };
+    // `/` leads to the console, which signs in through Latch's own page.
+    chrome.d().goto(&format!("{}/", server.base)).await.unwrap();
+    chrome.find("#identifier").await;
+    assert!(
+        chrome.path().await.contains("/sign-in") || chrome.path().await.starts_with("/oidc"),
+        "{}",
+        chrome.path().await
+    );
+    chrome.screenshot("sign-in").await;
+    sign_in(&chrome, &server).await;
+    assert_eq!(chrome.path().await, "/console/applications");
+    chrome.screenshot("applications").await;
+    // The tab that is showing says so.
+    let selected = chrome.find("[role=tab][aria-selected=true]").await;
+    assert_eq!(selected.text().await.unwrap(), "My apps");
+
+    // Create: third-party, Single page app, name and description.
+    chrome.until_text("button", "Create application").await.click().await.unwrap();
+    chrome.until_text("label.choice", "Third-party app").await.click().await.unwrap();
+    let machine = chrome.d().find_all(By::Css("label.choice")).await.unwrap();
+    let mut labels = Vec::new();
+    for m in machine {
+        labels.push(m.text().await.unwrap());
+    }
+    assert!(!labels.iter().any(|l| l.contains("Machine-to-machine")), "no M2M for a third party: {labels:?}");
+    chrome.until_text("label.choice", "Single page app").await.click().await.unwrap();
+    chrome.type_into("#app-name", "Partner planner").await;
+    chrome.type_into("#app-description", "Plans partner events").await;
+    chrome.screenshot("create-application").await;
+    chrome.until_text("button[type=submit]", "Create").await.click().await.unwrap();
+    chrome.until_text("h1", "Partner planner").await;
+    chrome.until_text(".tag", "Third-party").await;
+    let path = chrome.path().await;
+    let id = path.strip_prefix("/console/applications/").expect("on the details page").to_owned();
+    let stored = server.repos.get_application(&ApplicationId::from(id.as_str())).await.unwrap().expect("created");
+    assert!(stored.is_third_party);
+    assert_eq!(stored.app_type, latch_domain::entities::AppType::Spa);
+    chrome.screenshot("application-settings").await;
+
+    // A redirect URI that is not one: the server's error shows at the field, nothing saved.
+    chrome.type_into("#s-redirects", "javascript:alert(1)").await;
+    chrome.until_text("button[type=submit]", "Save changes").await.click().await.unwrap();
+    let error = chrome.find("#s-redirects-error").await;
+    assert!(!error.text().await.unwrap().is_empty());
+    let field = chrome.find("#s-redirects").await;
+    assert_eq!(field.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
+    chrome.screenshot("application-settings-error").await;
+    let unchanged = server.repos.get_application(&stored.id).await.unwrap().unwrap();
+    assert!(unchanged.redirect_uris.is_empty(), "nothing saved: {:?}", unchanged.redirect_uris);
+
+    // A real one is saved.
+    chrome.type_into("#s-redirects", "https://planner.partner.example/callback").await;
+    chrome.until_text("button[type=submit]", "Save changes").await.click().await.unwrap();
+    chrome.until_text(".saved", "Saved").await;
+    let saved = server.repos.get_application(&stored.id).await.unwrap().unwrap();
+    assert_eq!(saved.redirect_uris, ["https://planner.partner.example/callback"]);
+    assert!(chrome.d().find_all(By::Css("#s-redirects-error")).await.unwrap().is_empty(), "the error is gone");
+
+    // Endpoints: discovery, and the details on request.
+    chrome.until_text("[role=tab]", "Endpoints").await.click().await.unwrap();
+    chrome.until_text("dd code", "/oidc/.well-known/openid-configuration").await;
+    let toggle = chrome.until_text("button", "Show endpoint details").await;
+    assert_eq!(toggle.attr("aria-expanded").await.unwrap().as_deref(), Some("false"));
+    toggle.click().await.unwrap();
+    chrome.until_text("#endpoint-details", "/oidc/token").await;
+    assert!(chrome.d().find_all(By::Css("input#secret-name")).await.unwrap().is_empty(), "an SPA has no secrets");
+    chrome.screenshot("application-endpoints").await;
+
+    // It is listed under Third-party apps, not My apps.
+    chrome.until_text("a", "← Applications").await.click().await.unwrap();
+    chrome.until_text("[role=tab]", "Third-party apps").await.click().await.unwrap();
+    chrome.until_text("table.list a", "Partner planner").await;
+    assert!(chrome.console_errors().await.is_empty());
+
+    // Sign out ends the Latch session: the console asks for a sign-in again.
+    chrome.until_text("button", "Sign out").await.click().await.unwrap();
+    chrome.find("#identifier").await;
+    let audit = server.repos.list_audit(latch_domain::repo::Page { page: 1, size: 50 }).await.unwrap().0;
+    assert!(
+        audit.iter().any(|e| e.action == "application.create" && e.actor.starts_with("user:")),
+        "audited as the operator"
+    );
+    chrome.quit().await;
+}
+
+/// A Traditional app's first secret is shown once, right after creation; a new named secret
+/// with an expiry is shown once too, listed with its expiry, and deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_secrets_are_shown_once() {
+    let Some((server, chrome)) = start().await else { return };
+    sign_in(&chrome, &server).await;
+    chrome.until_text("button", "Create application").await.click().await.unwrap();
+    chrome.until_text("label.choice", "Traditional web").await.click().await.unwrap();
+    chrome.type_into("#app-name", "Billing portal").await;
+    chrome.until_text("button[type=submit]", "Create").await.click().await.unwrap();
+    // The first secret, once, on the credentials tab.
+    let first = chrome.find(".reveal code.secret").await.text().await.unwrap();
+    assert!(first.len() >= 20, "{first}");
+    chrome.screenshot("application-secret-once").await;
+    let id = chrome.path().await.trim_start_matches("/console/applications/").to_owned();
+    let app = ApplicationId::from(id.as_str());
+    let hashes = server.repos.list_secrets(&app).await.unwrap();
+    assert_eq!(hashes.len(), 1);
+    assert_eq!(latch_oidc::crypto::token_hash(&first), hashes[0].hash, "the value shown is the app's secret");
+
+    // A second one, for 7 days.
+    chrome.type_into("#secret-name", "rotation-2027").await;
+    chrome.find("#secret-expiry option[value='7']").await.click().await.unwrap();
+    chrome.until_text("button", "Create secret").await.click().await.unwrap();
+    chrome.until_text(".reveal", "rotation-2027").await;
+    chrome.until_text("table.list td", "rotation-2027").await;
+    let secrets = server.repos.list_secrets(&app).await.unwrap();
+    let second = secrets.iter().find(|s| s.name == "rotation-2027").expect("created");
+    let days = (second.expires_at.expect("expires").0 - second.created_at.0) / 86_400;
+    assert!((6..=7).contains(&days), "expires in 7 days: {days}");
+
+    // Reloading shows no value again: only the hash is kept.
+    chrome.d().refresh().await.unwrap();
+    chrome.until_text("table.list td", "rotation-2027").await;
+    assert!(chrome.d().find_all(By::Css(".reveal")).await.unwrap().is_empty(), "never shown twice");
+
+    chrome.find("button[aria-label='Delete secret rotation-2027']").await.click().await.unwrap();
+    for _ in 0..50 {
+        if server.repos.list_secrets(&app).await.unwrap().len() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(server.repos.list_secrets(&app).await.unwrap().len(), 1);
+    chrome.quit().await;
+}
