@@ -63,10 +63,10 @@ pub fn Pager(page: RwSignal<u32>, #[prop(into)] total: Signal<i64>) -> impl Into
     let pages = move || ((total.get().max(1) + i64::from(PAGE_SIZE) - 1) / i64::from(PAGE_SIZE)).max(1);
     view! {
         <nav class="pager" aria-label="Pages">
-            <button type="button" class="button small ghost" disabled=move || page.get() <= 1
+            <button type="button" class="button small ghost" disabled=move || { page.get() <= 1 }
                 on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"Previous"</button>
             <span>{move || format!("Page {} of {} · {} in all", page.get(), pages(), total.get())}</span>
-            <button type="button" class="button small ghost" disabled=move || i64::from(page.get()) >= pages()
+            <button type="button" class="button small ghost" disabled=move || { i64::from(page.get()) >= pages() }
                 on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
         </nav>
     }

@@ -166,6 +166,9 @@ async fn an_operator_signs_in_creates_a_third_party_app_and_edits_it() {
     sign_in(&chrome, &server).await;
     assert_eq!(chrome.path().await, "/console/applications");
     chrome.screenshot("applications").await;
+    // Every bit of markup rendered as markup (a stray `>` in a view would print Rust instead).
+    let pager = chrome.find(".pager").await.text().await.unwrap();
+    assert!(pager.contains("Page 1 of 1") && pager.ends_with("Next") && !pager.contains("move"), "{pager}");
     // The tab that is showing says so.
     let selected = chrome.find("[role=tab][aria-selected=true]").await;
     assert_eq!(selected.text().await.unwrap(), "My apps");
