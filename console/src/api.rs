@@ -56,6 +56,7 @@ pub struct Listed<T> {
 enum Verb {
     Get,
     Post,
+    Put,
     Patch,
     Delete,
 }
@@ -64,6 +65,7 @@ fn builder(verb: Verb, url: &str) -> RequestBuilder {
     match verb {
         Verb::Get => Request::get(url),
         Verb::Post => Request::post(url),
+        Verb::Put => Request::put(url),
         Verb::Patch => Request::patch(url),
         Verb::Delete => Request::delete(url),
     }
@@ -143,14 +145,27 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
 
 /// Page `page` (from 1) of the list at `path`; `path` may carry its own query.
 pub async fn list<T: DeserializeOwned>(path: &str, page: u32) -> Result<Listed<T>, ApiError> {
+    list_sized(path, page, PAGE_SIZE).await
+}
+
+/// The first `size` rows (at most 100) of the list at `path`, for pickers.
+pub async fn first<T: DeserializeOwned>(path: &str, size: u32) -> Result<Listed<T>, ApiError> {
+    list_sized(path, 1, size.min(100)).await
+}
+
+async fn list_sized<T: DeserializeOwned>(path: &str, page: u32, size: u32) -> Result<Listed<T>, ApiError> {
     let sep = if path.contains('?') { '&' } else { '?' };
-    let resp = send(Verb::Get, &format!("{path}{sep}page={page}&pageSize={PAGE_SIZE}"), None).await?;
+    let resp = send(Verb::Get, &format!("{path}{sep}page={page}&pageSize={size}"), None).await?;
     let total = resp.headers().get("Total-Number").and_then(|v| v.parse().ok()).unwrap_or(0);
     Ok(Listed { items: json(resp).await?, total })
 }
 
 pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
     json(send(Verb::Post, path, Some(&encode(body)?)).await?).await
+}
+
+pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    json(send(Verb::Put, path, Some(&encode(body)?)).await?).await
 }
 
 pub async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {

@@ -32,8 +32,11 @@ async fn boot() -> Phase {
     let path = web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default();
     if path == format!("{BASE}/callback") {
         if let Some(error) = query_param("error") {
-            let why = query_param("error_description").unwrap_or(error);
-            return Phase::Failed(format!("Sign-in did not complete: {why}"));
+            let why = query_param("error_description").unwrap_or_else(|| error.clone());
+            return match auth::SignInError::from_oauth(&error, why) {
+                auth::SignInError::NotAdmin => Phase::NotAdmin,
+                auth::SignInError::Failed(why) => Phase::Failed(format!("Sign-in did not complete: {why}")),
+            };
         }
         let (Some(code), Some(state)) = (query_param("code"), query_param("state")) else {
             return Phase::Failed("The sign-in answer has no code.".to_owned());
@@ -49,7 +52,8 @@ async fn boot() -> Phase {
                     let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&back));
                 }
             }
-            Err(e) => return Phase::Failed(format!("Sign-in did not complete: {e}")),
+            Err(auth::SignInError::NotAdmin) => return Phase::NotAdmin,
+            Err(auth::SignInError::Failed(e)) => return Phase::Failed(format!("Sign-in did not complete: {e}")),
         }
     }
     if !auth::signed_in() {

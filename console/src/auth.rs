@@ -35,6 +35,8 @@ pub struct Discovery {
     pub introspection_endpoint: String,
     #[serde(default)]
     pub revocation_endpoint: String,
+    #[serde(default)]
+    pub scopes_supported: Vec<String>,
 }
 
 /// The discovery document's address for the provider at `origin`.
@@ -160,15 +162,40 @@ pub fn start_sign_in(return_to: &str) -> Result<(), String> {
     window()?.location().set_href(&format!("{}?{query}", d.authorization_endpoint)).map_err(js)
 }
 
+/// Why a sign-in did not give the console its token.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SignInError {
+    /// The person signed in, but holds nothing of the admin API (RFC 8707 `invalid_target`,
+    /// RFC 6749 `invalid_scope`).
+    NotAdmin,
+    Failed(String),
+}
+
+impl SignInError {
+    /// The answer to an OAuth error `code` (RFC 6749 §4.1.2.1, §5.2).
+    pub fn from_oauth(code: &str, message: String) -> SignInError {
+        match code {
+            "invalid_target" | "invalid_scope" => SignInError::NotAdmin,
+            _ => SignInError::Failed(message),
+        }
+    }
+}
+
+impl From<String> for SignInError {
+    fn from(s: String) -> SignInError {
+        SignInError::Failed(s)
+    }
+}
+
 /// Completes the callback: checks `state`, redeems the code, and answers where to return.
-pub async fn finish_sign_in(code: &str, state: &str) -> Result<String, String> {
+pub async fn finish_sign_in(code: &str, state: &str) -> Result<String, SignInError> {
     let storage = session_storage()?;
     let saved =
         storage.get_item(PKCE_KEY).map_err(js)?.ok_or_else(|| "this sign-in was not started here".to_owned())?;
     storage.remove_item(PKCE_KEY).map_err(js)?;
     let pending: Pending = serde_json::from_str(&saved).map_err(|e| e.to_string())?;
     if pending.state != state {
-        return Err("the sign-in answer does not match the request (state)".to_owned());
+        return Err(SignInError::Failed("the sign-in answer does not match the request (state)".to_owned()));
     }
     let redirect = redirect_uri();
     token_request(&[
@@ -195,9 +222,13 @@ pub async fn renew() -> Result<(), String> {
         ("resource", ADMIN_RESOURCE),
     ])
     .await
+    .map_err(|e| match e {
+        SignInError::NotAdmin => "no longer an administrator".to_owned(),
+        SignInError::Failed(why) => why,
+    })
 }
 
-async fn token_request(form: &[(&str, &str)]) -> Result<(), String> {
+async fn token_request(form: &[(&str, &str)]) -> Result<(), SignInError> {
     let d = discovery().ok_or_else(|| "the provider's discovery document is not loaded".to_owned())?;
     let body = serde_urlencoded::to_string(form).map_err(|e| e.to_string())?;
     let resp = gloo_net::http::Request::post(&d.token_endpoint)
@@ -208,11 +239,13 @@ async fn token_request(form: &[(&str, &str)]) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     if !resp.ok() {
-        let why = match resp.json::<OAuthError>().await {
-            Ok(e) => e.error_description.unwrap_or(e.error),
-            Err(_) => format!("the token endpoint answered {}", resp.status()),
-        };
-        return Err(why);
+        return Err(match resp.json::<OAuthError>().await {
+            Ok(e) => {
+                let message = e.error_description.clone().unwrap_or_else(|| e.error.clone());
+                SignInError::from_oauth(&e.error, message)
+            }
+            Err(_) => SignInError::Failed(format!("the token endpoint answered {}", resp.status())),
+        });
     }
     let t: TokenResponse = resp.json().await.map_err(|e| e.to_string())?;
     let previous = TOKENS.with(|slot| slot.borrow().clone());

@@ -87,7 +87,10 @@ pub fn build() -> anyhow::Result<PathBuf> {
     let out = target_dir().join("console").join("bindgen");
     let _ = std::fs::remove_dir_all(&out);
     let mut run = Command::new(&bindgen);
-    run.arg(&wasm).args(["--target", "web", "--no-typescript", "--out-name", "console", "--out-dir"]).arg(&out);
+    run.arg(&wasm)
+        .args(["--target", "web", "--no-typescript", "--remove-name-section", "--remove-producers-section"])
+        .args(["--out-name", "console", "--out-dir"])
+        .arg(&out);
     crate::status(run)?;
 
     let dist = dist_dir();

@@ -3,7 +3,9 @@
 
 use crate::api::{self, ApiError};
 use crate::app::BASE;
+use crate::pages::application_branding::Branding;
 use crate::pages::application_credentials::Credentials;
+use crate::pages::application_permissions::Permissions;
 use crate::ui::{self, CopyButton, ErrorNote, FieldError, Loading, invalid};
 use latch_types::{Application, CustomClientMetadata, OidcClientMetadata, PatchApplication};
 use leptos::prelude::*;
@@ -35,6 +37,7 @@ fn Details(app: RwSignal<Application>) -> impl IntoView {
     let tab = Memo::new(move |_| query.read().get("tab").unwrap_or_else(|| "settings".to_owned()));
     let a = app.get_untracked();
     let here = format!("{BASE}/applications/{}", api::seg(&a.id));
+    let (third_party, app_id) = (a.is_third_party, a.id.clone());
     let tab_link = move |key: &'static str, label: &'static str, href: String| {
         view! {
             <a role="tab" href=href aria-selected=move || if tab.get() == key { "true" } else { "false" }
@@ -56,10 +59,16 @@ fn Details(app: RwSignal<Application>) -> impl IntoView {
         <div role="tablist" aria-label="Application" class="tabs">
             {tab_link("settings", "Settings", here.clone())}
             {tab_link("credentials", "Endpoints & credentials", format!("{here}?tab=credentials"))}
+            {a.is_third_party.then(|| view! {
+                {tab_link("permissions", "Permissions", format!("{here}?tab=permissions"))}
+                {tab_link("branding", "Branding", format!("{here}?tab=branding"))}
+            })}
         </div>
         <section role="tabpanel" class="card">
             {move || match tab.get().as_str() {
                 "credentials" => view! { <Credentials app=app.get_untracked()/> }.into_any(),
+                "permissions" if third_party => view! { <Permissions app_id=app_id.clone()/> }.into_any(),
+                "branding" if third_party => view! { <Branding app_id=app_id.clone()/> }.into_any(),
                 _ => view! { <Settings app=app/> }.into_any(),
             }}
         </section>

@@ -1,7 +1,7 @@
 //! `/api/applications/{id}/sign-in-experience`: how a third-party app's consent screen looks.
 
 use crate::applications::load;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use actix_web::{HttpResponse, web};
 use actix_web::{get, put};
 use latch_core::catalog::Change;
@@ -27,14 +27,14 @@ fn to_wire(b: &Branding) -> wire::SignInExperience {
     }
 }
 
-/// Reads the branding; 404 until it is set.
+/// Reads the branding: every field empty until it is set (404 only for an unknown app).
 #[utoipa::path(tag = "applications",
     responses((status = 200, body = wire::SignInExperience), (status = 404, body = wire::Problem)),
     security(("bearer" = [])))]
 #[get("/applications/{id}/sign-in-experience")]
 pub async fn get(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let app = load(&idp, &id).await?;
-    let branding = idp.repos.get_branding(&app.id).await?.ok_or_else(|| ApiError::not_found("sign-in experience"))?;
+    let branding = idp.repos.get_branding(&app.id).await?.unwrap_or_default();
     Ok(HttpResponse::Ok().json(to_wire(&branding)))
 }
 
@@ -62,7 +62,7 @@ pub async fn put(
         color: b.color,
         updated_at: idp.clock.now(),
     };
-    branding.validate().map_err(|e| ApiError::invalid(e.field, e.code, e.message))?;
+    latch_domain::rules::branding(&branding)?;
     let change = Changeset::new(
         "application.branding.set",
         "application",

@@ -9,7 +9,7 @@ use actix_web::{delete, get, post};
 use latch_core::catalog::Change;
 use latch_core::{Actor, Changeset, Core};
 use latch_domain::entities::{ConsentScope, ConsentScopeType};
-use latch_domain::ids::{OrganizationScopeId, ScopeId};
+use latch_domain::ids::{ApplicationId, OrganizationScopeId, ScopeId};
 use latch_domain::repo::Write;
 use latch_domain::{admin, scope};
 use latch_types as wire;
@@ -31,19 +31,66 @@ fn type_from_path(s: &str) -> Option<ConsentScopeType> {
     })
 }
 
-fn to_wire(all: &[ConsentScope]) -> wire::ConsentScopes {
-    let pick = |t: ConsentScopeType| {
-        all.iter()
-            .filter(|c| c.scope_type == t)
-            .map(|c| wire::ConsentScope { id: c.scope_ref.clone(), required: c.required })
+/// The allow-list of `app` as the console shows it: each entry with its name, words or
+/// description, and resource, in a fixed number of queries whatever its length.
+async fn described(idp: &Core, app: &ApplicationId) -> ApiResult<wire::ConsentScopes> {
+    let all = idp.repos.list_consent_scopes(app).await?;
+    let ids = |t: ConsentScopeType| all.iter().filter(move |c| c.scope_type == t).map(|c| c.scope_ref.clone());
+    let scope_ids: Vec<ScopeId> =
+        ids(ConsentScopeType::Resource).chain(ids(ConsentScopeType::OrganizationResource)).map(ScopeId).collect();
+    let org_ids: Vec<OrganizationScopeId> = ids(ConsentScopeType::Organization).map(OrganizationScopeId).collect();
+    let resource_scopes = idp.repos.scopes_with_resources(&scope_ids).await?;
+    let org_scopes = idp.repos.organization_scopes_by_ids(&org_ids).await?;
+    let required =
+        |t: ConsentScopeType, id: &str| all.iter().find(|c| c.scope_type == t && c.scope_ref == id).map(|c| c.required);
+    let user_scopes = all
+        .iter()
+        .filter(|c| c.scope_type == ConsentScopeType::User)
+        .map(|c| wire::ConsentScope {
+            id: c.scope_ref.clone(),
+            required: c.required,
+            name: c.scope_ref.clone(),
+            description: scope::wording(&c.scope_ref, "en").map(str::to_owned),
+            resource: None,
+        })
+        .collect();
+    // `scopes_with_resources` answers grouped by resource name, then scope name.
+    let with_resource = |t: ConsentScopeType| {
+        resource_scopes
+            .iter()
+            .filter_map(|(s, r)| {
+                required(t, s.id.as_str()).map(|required| wire::ConsentScope {
+                    id: s.id.to_string(),
+                    required,
+                    name: s.name.clone(),
+                    description: Some(s.description.clone()).filter(|d| !d.is_empty()),
+                    resource: Some(wire::ConsentResource {
+                        id: r.id.to_string(),
+                        name: r.name.clone(),
+                        indicator: r.indicator.clone(),
+                    }),
+                })
+            })
             .collect()
     };
-    wire::ConsentScopes {
-        user_scopes: pick(ConsentScopeType::User),
-        resource_scopes: pick(ConsentScopeType::Resource),
-        organization_scopes: pick(ConsentScopeType::Organization),
-        organization_resource_scopes: pick(ConsentScopeType::OrganizationResource),
-    }
+    let organization_scopes = org_scopes
+        .iter()
+        .filter_map(|s| {
+            required(ConsentScopeType::Organization, s.id.as_str()).map(|required| wire::ConsentScope {
+                id: s.id.to_string(),
+                required,
+                name: s.name.clone(),
+                description: Some(s.description.clone()).filter(|d| !d.is_empty()),
+                resource: None,
+            })
+        })
+        .collect();
+    Ok(wire::ConsentScopes {
+        user_scopes,
+        resource_scopes: with_resource(ConsentScopeType::Resource),
+        organization_scopes,
+        organization_resource_scopes: with_resource(ConsentScopeType::OrganizationResource),
+    })
 }
 
 async fn third_party(idp: &Core, id: &str) -> ApiResult<latch_domain::entities::Application> {
@@ -65,7 +112,7 @@ async fn third_party(idp: &Core, id: &str) -> ApiResult<latch_domain::entities::
 #[get("/applications/{id}/user-consent-scopes")]
 pub async fn list(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let app = third_party(&idp, &id).await?;
-    Ok(HttpResponse::Ok().json(to_wire(&idp.repos.list_consent_scopes(&app.id).await?)))
+    Ok(HttpResponse::Ok().json(described(&idp, &app.id).await?))
 }
 
 /// Adds permissions (an existing entry takes the new `required`).
@@ -144,7 +191,7 @@ pub async fn add(
     )
     .write(Write::AddConsentScopes { app: app.id.clone(), scopes: entries });
     idp.apply(&who, change).await.map_err(or_missing(ApiError::not_found("application")))?;
-    Ok(HttpResponse::Created().json(to_wire(&idp.repos.list_consent_scopes(&app.id).await?)))
+    Ok(HttpResponse::Created().json(described(&idp, &app.id).await?))
 }
 
 /// Removes one permission.

@@ -82,3 +82,33 @@ pub fn split(scope: &str) -> Vec<String> {
 pub fn is_valid_token(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
 }
+
+/// A user scope as the end user reads it on the consent screen, in `lang` (`en` or `fr`;
+/// anything else reads English). `None` for `openid`, which needs no words, and unknown scopes.
+pub fn wording(scope: &str, lang: &str) -> Option<&'static str> {
+    let lang = if lang == "fr" { "fr" } else { "en" };
+    Some(match (lang, scope) {
+        (_, OPENID) => return None,
+        ("en", "profile") => "Your name, username and profile picture",
+        ("en", "email") => "Your email address",
+        ("en", "phone") => "Your phone number",
+        ("en", "address") => "Your postal address",
+        ("en", "custom_data") => "Additional data stored on your account",
+        ("en", "identities") => "The accounts linked to your sign-in",
+        ("en", "roles") => "Your roles",
+        ("en", OFFLINE_ACCESS) => "Keep access while you are away",
+        ("en", ORGANIZATIONS) => "The organizations you share with it",
+        ("en", ORGANIZATION_ROLES) => "Your roles in those organizations",
+        ("fr", "profile") => "Votre nom, identifiant et photo de profil",
+        ("fr", "email") => "Votre adresse e-mail",
+        ("fr", "phone") => "Votre numéro de téléphone",
+        ("fr", "address") => "Votre adresse postale",
+        ("fr", "custom_data") => "Les données supplémentaires de votre compte",
+        ("fr", "identities") => "Les comptes liés à votre connexion",
+        ("fr", "roles") => "Vos rôles",
+        ("fr", OFFLINE_ACCESS) => "Garder l’accès en votre absence",
+        ("fr", ORGANIZATIONS) => "Les organisations que vous partagez avec elle",
+        ("fr", ORGANIZATION_ROLES) => "Vos rôles dans ces organisations",
+        _ => return None,
+    })
+}

@@ -28,32 +28,38 @@ async fn permitted(idp: &IdpState, app: &Application) -> Result<Option<Permitted
         return Ok(None);
     }
     let mut p = Permitted::default();
-    for c in idp.core.repos.list_consent_scopes(&app.id).await.page_unavailable()? {
+    let all = idp.core.repos.list_consent_scopes(&app.id).await.page_unavailable()?;
+    // Every scope the list names, in two queries whatever its length.
+    let of = |t: ConsentScopeType| all.iter().filter(move |c| c.scope_type == t);
+    let scope_ids: Vec<ScopeId> = of(ConsentScopeType::Resource)
+        .chain(of(ConsentScopeType::OrganizationResource))
+        .map(|c| ScopeId(c.scope_ref.clone()))
+        .collect();
+    let org_ids: Vec<OrganizationScopeId> =
+        of(ConsentScopeType::Organization).map(|c| OrganizationScopeId(c.scope_ref.clone())).collect();
+    let scopes = idp.core.repos.scopes_with_resources(&scope_ids).await.page_unavailable()?;
+    let org_scopes = idp.core.repos.organization_scopes_by_ids(&org_ids).await.page_unavailable()?;
+    for c in &all {
+        let resource_scope = || scopes.iter().find(|(s, _)| s.id.as_str() == c.scope_ref);
         match c.scope_type {
             ConsentScopeType::User => {
-                p.user.insert(c.scope_ref, c.required);
+                p.user.insert(c.scope_ref.clone(), c.required);
             }
             ConsentScopeType::Resource => {
-                if let Some(s) = idp.core.repos.get_scope(&ScopeId(c.scope_ref)).await.page_unavailable()?
-                    && let Some(r) = idp.core.repos.get_resource(&s.resource_id).await.page_unavailable()?
-                {
-                    p.resource.entry(r.indicator).or_default().insert(s.name, c.required);
+                if let Some((s, r)) = resource_scope() {
+                    p.resource.entry(r.indicator.clone()).or_default().insert(s.name.clone(), c.required);
                 }
             }
             ConsentScopeType::Organization => {
-                if let Some(s) =
-                    idp.core.repos.get_organization_scope(&OrganizationScopeId(c.scope_ref)).await.page_unavailable()?
-                {
-                    p.organization.insert(s.name, c.required);
+                if let Some(s) = org_scopes.iter().find(|s| s.id.as_str() == c.scope_ref) {
+                    p.organization.insert(s.name.clone(), c.required);
                 }
             }
             // Organization-resource scopes travel in organization tokens (refresh grant), but
             // are shown and granted here like the rest.
             ConsentScopeType::OrganizationResource => {
-                if let Some(s) = idp.core.repos.get_scope(&ScopeId(c.scope_ref)).await.page_unavailable()?
-                    && let Some(r) = idp.core.repos.get_resource(&s.resource_id).await.page_unavailable()?
-                {
-                    p.organization_resource.entry(r.indicator).or_default().insert(s.name, c.required);
+                if let Some((s, r)) = resource_scope() {
+                    p.organization_resource.entry(r.indicator.clone()).or_default().insert(s.name.clone(), c.required);
                 }
             }
         }
@@ -212,6 +218,7 @@ async fn view_model(
             Vec::new()
         },
         redirect_origin: origin_of(redirect_uri),
+        theme: None,
     })
 }
 
@@ -330,6 +337,8 @@ pub struct PreviewQuery {
     terms_of_use_url: Option<String>,
     privacy_policy_url: Option<String>,
     lang: Option<String>,
+    /// `light` or `dark`: the colour scheme to show (the console shows both side by side).
+    theme: Option<String>,
     /// RFC 6750 §2.2: the token in a form body, for a console form aimed at the preview frame.
     #[serde(rename = "access_token")]
     access_token: Option<String>,
@@ -423,6 +432,7 @@ async fn preview_page(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<
     let sample = vec![(OrganizationId::from("sample"), "Sample organization".to_owned())];
     let lang = Lang::choose(&request.ui_locales, None);
     let viewer = Viewer { label: "sam.sample@example.com".to_owned(), organizations: sample };
-    let view = view_model(idp, lang, &app, Some(draft), &plan, viewer, &request.redirect_uri).await?;
+    let mut view = view_model(idp, lang, &app, Some(draft), &plan, viewer, &request.redirect_uri).await?;
+    view.theme = q.theme.as_deref().and_then(pages::Theme::parse);
     Ok(pages::consent(&idp.core.settings.public_url, &view, None, Some(&idp.core.settings.public_url)))
 }

@@ -94,33 +94,9 @@ pub fn t(lang: Lang, text: Text) -> &'static str {
     }
 }
 
-/// A user scope in words.
+/// A user scope in words (`latch_domain::scope::wording`, which the admin API shows too).
 pub fn user_scope(lang: Lang, scope: &str) -> Option<&'static str> {
-    use latch_domain::scope as s;
-    Some(match (lang, scope) {
-        (_, s::OPENID) => return None,
-        (Lang::En, "profile") => "Your name, username and profile picture",
-        (Lang::En, "email") => "Your email address",
-        (Lang::En, "phone") => "Your phone number",
-        (Lang::En, "address") => "Your postal address",
-        (Lang::En, "custom_data") => "Additional data stored on your account",
-        (Lang::En, "identities") => "The accounts linked to your sign-in",
-        (Lang::En, "roles") => "Your roles",
-        (Lang::En, s::OFFLINE_ACCESS) => "Keep access while you are away",
-        (Lang::En, s::ORGANIZATIONS) => "The organizations you share with it",
-        (Lang::En, s::ORGANIZATION_ROLES) => "Your roles in those organizations",
-        (Lang::Fr, "profile") => "Votre nom, identifiant et photo de profil",
-        (Lang::Fr, "email") => "Votre adresse e-mail",
-        (Lang::Fr, "phone") => "Votre numéro de téléphone",
-        (Lang::Fr, "address") => "Votre adresse postale",
-        (Lang::Fr, "custom_data") => "Les données supplémentaires de votre compte",
-        (Lang::Fr, "identities") => "Les comptes liés à votre connexion",
-        (Lang::Fr, "roles") => "Vos rôles",
-        (Lang::Fr, s::OFFLINE_ACCESS) => "Garder l’accès en votre absence",
-        (Lang::Fr, s::ORGANIZATIONS) => "Les organisations que vous partagez avec elle",
-        (Lang::Fr, s::ORGANIZATION_ROLES) => "Vos rôles dans ces organisations",
-        _ => return None,
-    })
+    latch_domain::scope::wording(scope, lang.code())
 }
 
 #[cfg(test)]

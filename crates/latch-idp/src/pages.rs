@@ -52,12 +52,42 @@ fn layout(base: &str, title: &str, main: &str) -> String {
 
 /// [`layout`] in language `lang`.
 fn layout_in(base: &str, lang: &str, title: &str, main: &str) -> String {
+    layout_themed(base, lang, None, title, main)
+}
+
+/// A colour scheme forced on a page (the console previews both), instead of the reader's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Theme {
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub fn parse(v: &str) -> Option<Theme> {
+        match v {
+            "light" => Some(Theme::Light),
+            "dark" => Some(Theme::Dark),
+            _ => None,
+        }
+    }
+
+    fn class(self) -> &'static str {
+        match self {
+            Theme::Light => " class=\"theme-light\"",
+            Theme::Dark => " class=\"theme-dark\"",
+        }
+    }
+}
+
+/// [`layout_in`], with the colour scheme `theme` when one is forced.
+fn layout_themed(base: &str, lang: &str, theme: Option<Theme>, title: &str, main: &str) -> String {
     format!(
-        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<!doctype html>\n<html lang=\"{lang}\"{theme}>\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title}</title>\n<link rel=\"stylesheet\" href=\"{base}/assets/latch.css\">\n</head>\n\
          <body>\n<main class=\"card\">\n{main}\n</main>\n</body>\n</html>\n",
         lang = attr(lang),
+        theme = theme.map(Theme::class).unwrap_or_default(),
         title = text(title),
         base = attr(base),
     )
@@ -130,6 +160,8 @@ pub struct ConsentView {
     /// The organizations the user may share (id, name), when organizations are asked for.
     pub organizations: Vec<(String, String)>,
     pub redirect_origin: String,
+    /// A colour scheme the console preview forces; `None` follows the reader's.
+    pub theme: Option<Theme>,
 }
 
 fn lines_html(lang: Lang, lines: &[Line]) -> String {
@@ -157,6 +189,11 @@ fn lines_html(lang: Lang, lines: &[Line]) -> String {
 pub fn consent(base: &str, v: &ConsentView, form: Option<(&str, &str)>, frame_origin: Option<&str>) -> HttpResponse {
     let lang = v.lang;
     let logo = match (&v.logo_url, &v.dark_logo_url) {
+        // A forced scheme shows its own logo (a `<picture>` would follow the reader's).
+        (Some(light), Some(dark)) if v.theme.is_some() => {
+            let one = if v.theme == Some(Theme::Dark) { dark } else { light };
+            format!("<img class=\"logo\" src=\"{}\" alt=\"\" height=\"48\">\n", attr(one))
+        }
         (Some(light), Some(dark)) => format!(
             "<picture class=\"logo\"><source srcset=\"{}\" media=\"(prefers-color-scheme: dark)\">\
              <img src=\"{}\" alt=\"\" height=\"48\"></picture>\n",
@@ -262,7 +299,7 @@ pub fn consent(base: &str, v: &ConsentView, form: Option<(&str, &str)>, frame_or
         authorize = t(lang, Text::Authorize),
     );
     let frame = frame_origin.map(str::to_owned).unwrap_or_else(|| "'none'".to_owned());
-    page_full(StatusCode::OK, layout_in(base, lang.code(), t(lang, Text::Title), &main), None, &frame)
+    page_full(StatusCode::OK, layout_themed(base, lang.code(), v.theme, t(lang, Text::Title), &main), None, &frame)
 }
 
 /// One row of the connected-apps page.

@@ -320,14 +320,30 @@ wire! {
         pub last_used_at: Option<i64>,
     }
 
-    /// One permission of an application: a user-scope name or a scope id, and whether the
-    /// user may untick it on the consent screen.
+    /// One permission of an application: a user-scope name or a scope id, whether the user
+    /// may untick it on the consent screen, and what it is: its name as apps request it, the
+    /// words the end user reads (user scopes) or the scope's description, and the API resource
+    /// of a resource or organization-resource scope.
     pub struct ConsentScope {
         pub id: String,
         pub required: bool,
+        pub name: String,
+        #[serde(default)]
+        pub description: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub resource: Option<ConsentResource>,
     }
 
-    /// What a third-party application may ask for (its "permissions").
+    /// The API resource a permission belongs to.
+    pub struct ConsentResource {
+        pub id: String,
+        pub name: String,
+        pub indicator: String,
+    }
+
+    /// What a third-party application may ask for (its "permissions"). Resource and
+    /// organization-resource scopes come grouped by resource (by resource name, then scope
+    /// name); a scope that no longer exists is left out.
     #[derive(Default)]
     pub struct ConsentScopes {
         pub user_scopes: Vec<ConsentScope>,

@@ -54,6 +54,8 @@ pub trait OrganizationRepo: Send + Sync {
 
     async fn insert_organization_scope(&self, scope: &OrganizationScope) -> RepoResult<()>;
     async fn get_organization_scope(&self, id: &OrganizationScopeId) -> RepoResult<Option<OrganizationScope>>;
+    /// The organization scopes among `ids` that exist, in one query.
+    async fn organization_scopes_by_ids(&self, ids: &[OrganizationScopeId]) -> RepoResult<Vec<OrganizationScope>>;
     /// Replaces the name and description of `scope.id`; `false` when it does not exist.
     async fn update_organization_scope(&self, scope: &OrganizationScope) -> RepoResult<bool>;
     async fn delete_organization_scope(&self, id: &OrganizationScopeId) -> RepoResult<bool>;

@@ -25,5 +25,8 @@ pub trait ResourceRepo: Send + Sync {
     /// Deletes the resource and its scopes (and their role assignments).
     async fn delete_resource(&self, id: &ResourceId) -> RepoResult<bool>;
     async fn get_scope(&self, id: &ScopeId) -> RepoResult<Option<Scope>>;
+    /// The scopes among `ids` that exist, each with its resource, in one query (unknown ids
+    /// are left out).
+    async fn scopes_with_resources(&self, ids: &[ScopeId]) -> RepoResult<Vec<(Scope, Resource)>>;
     async fn delete_scope(&self, id: &ScopeId) -> RepoResult<bool>;
 }

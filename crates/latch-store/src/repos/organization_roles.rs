@@ -76,6 +76,17 @@ pub(super) fn get_organization_scope(conn: &mut Conn, id: &OrganizationScopeId) 
         .map(OrganizationScope::from))
 }
 
+pub(super) fn organization_scopes_by_ids(conn: &mut Conn, ids: &[String]) -> QResult<Vec<OrganizationScope>> {
+    Ok(organization_scopes::table
+        .filter(organization_scopes::id.eq_any(ids))
+        .order(organization_scopes::name)
+        .select(OrgScopeRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(OrganizationScope::from)
+        .collect())
+}
+
 pub(super) fn update_organization_scope(conn: &mut Conn, s: &OrganizationScope) -> QResult<bool> {
     let n = diesel::update(organization_scopes::table.find(s.id.as_str()))
         .set((organization_scopes::name.eq(&s.name), organization_scopes::description.eq(&s.description)))

@@ -329,6 +329,11 @@ impl OrganizationRepo for Db {
         self.run(move |conn| roles::get_organization_scope(conn, &id)).await
     }
 
+    async fn organization_scopes_by_ids(&self, ids: &[OrganizationScopeId]) -> RepoResult<Vec<OrganizationScope>> {
+        let ids: Vec<String> = ids.iter().map(|i| i.as_str().to_owned()).collect();
+        self.run(move |conn| roles::organization_scopes_by_ids(conn, &ids)).await
+    }
+
     async fn update_organization_scope(&self, scope: &OrganizationScope) -> RepoResult<bool> {
         let s = scope.clone();
         self.run(move |conn| roles::update_organization_scope(conn, &s)).await

@@ -202,4 +202,18 @@ impl ResourceRepo for Db {
         let id = id.clone();
         self.run(move |conn| delete_scope(conn, &id)).await
     }
+
+    async fn scopes_with_resources(&self, ids: &[ScopeId]) -> RepoResult<Vec<(Scope, Resource)>> {
+        let ids: Vec<String> = ids.iter().map(|i| i.0.clone()).collect();
+        self.run(move |conn| {
+            let rows: Vec<(ScopeRow, ResourceRow)> = scopes::table
+                .inner_join(resources::table)
+                .filter(scopes::id.eq_any(&ids))
+                .order((resources::name, scopes::name))
+                .select((SCOPE_COLUMNS, RESOURCE_COLUMNS))
+                .load(conn)?;
+            Ok(rows.into_iter().map(|(s, r)| (scope_from(s), resource_from(r))).collect())
+        })
+        .await
+    }
 }

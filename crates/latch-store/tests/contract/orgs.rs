@@ -22,6 +22,7 @@ latch_testing::on_both_databases!(
     deleting_an_organization_removes_its_memberships_and_member_roles,
     consent_scopes_are_added_updated_and_deleted,
     consent_scopes_need_an_existing_application,
+    scopes_are_looked_up_by_id_sets_with_their_resources,
     branding_is_put_replaced_and_deleted,
     user_grants_are_listed_and_found_by_id,
 );
@@ -514,4 +515,31 @@ async fn user_grants_are_listed_and_found_by_id(db: &Db) {
     assert!(db.list_user_grants(&UserId::from("ghost")).await.expect("list").is_empty());
     assert_eq!(db.get_grant_by_id(&GrantId::from("g1")).await.expect("get"), Some(g1));
     assert_eq!(db.get_grant_by_id(&GrantId::from("ghost")).await.expect("get"), None);
+}
+
+/// The set lookups behind the permission list and the consent screen: one query each, unknown
+/// ids left out, resource scopes ordered by resource name then scope name.
+async fn scopes_are_looked_up_by_id_sets_with_their_resources(db: &Db) {
+    resources(db).await;
+    let ids = [ScopeId::from("s3"), ScopeId::from("nope"), ScopeId::from("s2"), ScopeId::from("s1")];
+    let found = db.scopes_with_resources(&ids).await.expect("lookup");
+    let got: Vec<(&str, &str, &str)> =
+        found.iter().map(|(s, r)| (r.name.as_str(), s.name.as_str(), s.id.as_str())).collect();
+    assert_eq!(got, [("res1", "read", "s1"), ("res1", "write", "s2"), ("res2", "read", "s3")]);
+    assert_eq!(found[2].1.indicator, "https://mail.example");
+    assert!(db.scopes_with_resources(&[]).await.expect("empty").is_empty());
+
+    for (id, name) in [("os1", "invite"), ("os2", "billing")] {
+        db.insert_organization_scope(&org_scope(id, name)).await.expect("org scope");
+    }
+    let orgs = db
+        .organization_scopes_by_ids(&[
+            OrganizationScopeId::from("os1"),
+            OrganizationScopeId::from("gone"),
+            OrganizationScopeId::from("os2"),
+        ])
+        .await
+        .expect("lookup");
+    let names: Vec<&str> = orgs.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["billing", "invite"]);
 }

@@ -359,7 +359,9 @@ async fn permissions_and_branding_apply_to_third_party_apps(server: &TestServer)
     let id = partner.body["id"].as_str().unwrap().to_owned();
     let api = admin.post("/resources", json!({"name": "Photos", "indicator": "https://photos.example.com"})).await;
     let rid = api.body["id"].as_str().unwrap().to_owned();
-    let scope = admin.post(&format!("/resources/{rid}/scopes"), json!({"name": "read:photos"})).await;
+    let scope = admin
+        .post(&format!("/resources/{rid}/scopes"), json!({"name": "read:photos", "description": "See your photos"}))
+        .await;
     let sid = scope.body["id"].as_str().unwrap().to_owned();
     let added = admin
         .post(
@@ -368,11 +370,19 @@ async fn permissions_and_branding_apply_to_third_party_apps(server: &TestServer)
         )
         .await;
     assert_eq!(added.status, 201, "{:?}", added.body);
+    // Each permission comes with what a UI shows: its name, the end user's words or the
+    // scope's description, and its resource.
     assert_eq!(
         added.body["userScopes"],
-        json!([{"id": "email", "required": true}, {"id": "profile", "required": false}])
+        json!([{"id": "email", "required": true, "name": "email", "description": "Your email address"},
+               {"id": "profile", "required": false, "name": "profile",
+                "description": "Your name, username and profile picture"}])
     );
-    assert_eq!(added.body["resourceScopes"], json!([{"id": sid, "required": true}]));
+    assert_eq!(
+        added.body["resourceScopes"],
+        json!([{"id": sid, "required": true, "name": "read:photos", "description": "See your photos",
+                "resource": {"id": rid, "name": "Photos", "indicator": "https://photos.example.com"}}])
+    );
     for (body, field) in [
         (json!({"userScopes": ["favourite_colour"]}), "userScopes[0]"),
         (json!({"resourceScopes": ["nope"]}), "resourceScopes[0]"),
@@ -387,10 +397,16 @@ async fn permissions_and_branding_apply_to_third_party_apps(server: &TestServer)
     assert_eq!(admin.delete(&format!("/applications/{id}/user-consent-scopes/bogus/profile")).await.status, 404);
     assert_eq!(
         admin.get(&format!("/applications/{id}/user-consent-scopes")).await.body["userScopes"],
-        json!([{"id": "email", "required": true}])
+        json!([{"id": "email", "required": true, "name": "email", "description": "Your email address"}])
     );
 
-    assert_eq!(admin.get(&format!("/applications/{id}/sign-in-experience")).await.status, 404, "404 until set");
+    // Before it is set, the branding is there and empty (a console form can start from it).
+    let unset = admin.get(&format!("/applications/{id}/sign-in-experience")).await;
+    assert_eq!(unset.status, 200, "{:?}", unset.body);
+    for field in ["displayName", "logoUrl", "darkLogoUrl", "termsOfUseUrl", "privacyPolicyUrl", "color"] {
+        assert!(unset.body[field].is_null(), "{field} is empty until set: {:?}", unset.body);
+    }
+    assert_eq!(admin.get("/applications/no-such-app/sign-in-experience").await.status, 404, "unknown apps are 404");
     let branding = json!({"displayName": "Partner Photos", "logoUrl": "https://partner.example.com/logo.svg",
                           "darkLogoUrl": "http://localhost:3000/dark.svg", "termsOfUseUrl": "https://partner.example.com/terms",
                           "privacyPolicyUrl": "https://partner.example.com/privacy", "color": "#3b5bdb"});

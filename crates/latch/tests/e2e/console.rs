@@ -91,15 +91,24 @@ impl Chrome {
             .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
     }
 
-    /// Waits until an element matching `css` holds `text`.
+    /// Waits until an element matching `css` holds `text` (the page may change meanwhile).
     async fn until_text(&self, css: &str, text: &str) -> WebElement {
-        self.d()
-            .query(By::Css(css))
-            .with_text(thirtyfour::stringmatch::StringMatch::new(text).partial())
-            .wait(Duration::from_secs(20), Duration::from_millis(100))
-            .first()
-            .await
-            .unwrap_or_else(|e| panic!("no `{css}` with “{text}”: {e}"))
+        for _ in 0..200 {
+            if let Ok(found) = self.d().find_all(By::Css(css)).await {
+                for el in found {
+                    if el.text().await.is_ok_and(|t| t.contains(text)) {
+                        return el;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let body = self.d().find(By::Css("body")).await.ok();
+        let seen = match body {
+            Some(b) => b.text().await.unwrap_or_default(),
+            None => String::new(),
+        };
+        panic!("no `{css}` with “{text}” on {}: {seen}", self.path().await)
     }
 
     async fn type_into(&self, css: &str, text: &str) {
@@ -286,5 +295,202 @@ async fn client_secrets_are_shown_once() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(server.repos.list_secrets(&app).await.unwrap().len(), 1);
+    chrome.quit().await;
+}
+
+/// A local page for the app's redirect URI: answers every request with 200.
+async fn callback_listener() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let body = "<!doctype html><title>Photo frame</title><p>Signed in";
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    port
+}
+
+/// The whole story in one browser: the operator creates a third-party single page app,
+/// gives it a redirect URI, permits `email` (optional) and one API resource scope, brands it
+/// and sees the branding in the live preview; then an end user runs the authorization code +
+/// PKCE flow for that app, sees the branded consent screen with exactly those permissions,
+/// unticks email, authorizes, and reaches the redirect URI with a code whose tokens lack email.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_branded_third_party_app_from_the_console_to_the_end_users_consent() {
+    let Some((server, chrome)) = start().await else { return };
+    let api = server
+        .resource("https://photos.example", &["read:photos"], "photo-readers", latch_domain::entities::RoleType::User)
+        .await;
+    let erin = server.user("erin").await;
+    server.repos.add_user_roles(&erin.id, &[latch_domain::ids::RoleId::from("photo-readers")]).await.unwrap();
+    let cb_port = callback_listener().await;
+    let redirect = format!("http://127.0.0.1:{cb_port}/callback");
+
+    sign_in(&chrome, &server).await;
+    chrome.until_text("button", "Create application").await.click().await.unwrap();
+    chrome.until_text("label.choice", "Third-party app").await.click().await.unwrap();
+    chrome.until_text("label.choice", "Single page app").await.click().await.unwrap();
+    chrome.type_into("#app-name", "Photo frame").await;
+    chrome.until_text("button[type=submit]", "Create").await.click().await.unwrap();
+    chrome.until_text("h1", "Photo frame").await;
+    let id = chrome.path().await.trim_start_matches("/console/applications/").to_owned();
+    chrome.type_into("#s-redirects", &redirect).await;
+    chrome.until_text("button[type=submit]", "Save changes").await.click().await.unwrap();
+    chrome.until_text(".saved", "Saved").await;
+
+    // Permissions: email, optional; the API's read:photos, required.
+    chrome.until_text("[role=tab]", "Permissions").await.click().await.unwrap();
+    let user_section = "section[aria-labelledby=perm-user-scopes]";
+    let select = thirtyfour::components::SelectElement::new(&chrome.find("#add-user-scopes").await).await.unwrap();
+    select.select_by_value("email").await.unwrap();
+    chrome.find("#add-user-scopes-required").await.click().await.unwrap();
+    chrome.until_text(&format!("{user_section} button"), "Add").await.click().await.unwrap();
+    chrome.until_text(&format!("{user_section} table td"), "Your email address").await;
+    let resource_section = "section[aria-labelledby=perm-resource-scopes]";
+    let picker = thirtyfour::components::SelectElement::new(&chrome.find("#pick-resource-scopes").await).await.unwrap();
+    picker.select_by_value(api.id.as_str()).await.unwrap();
+    chrome.until_text("#add-resource-scopes option", "read:photos").await;
+    chrome.until_text(&format!("{resource_section} button"), "Add").await.click().await.unwrap();
+    chrome.until_text(&format!("{resource_section} tr.group"), "https://photos.example").await;
+    chrome.until_text(&format!("{resource_section} table td"), "read:photos").await;
+    chrome.screenshot("application-permissions").await;
+    let app = ApplicationId::from(id.as_str());
+    let mut permitted: Vec<(String, bool)> =
+        server.repos.list_consent_scopes(&app).await.unwrap().into_iter().map(|c| (c.scope_ref, c.required)).collect();
+    permitted.sort();
+    assert_eq!(permitted, [("email".to_owned(), false), ("scope-photo-readers-read:photos".to_owned(), true)]);
+
+    // Branding, seen in the live preview as it is typed, then saved.
+    chrome.until_text("[role=tab]", "Branding").await.click().await.unwrap();
+    chrome.type_into("#b-display-name", "Photo Frame by Partner").await;
+    chrome.type_into("#b-logo", "https://partner.example/logo.png").await;
+    let mut seen = String::new();
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        chrome.find("iframe[name=preview-light]").await.enter_frame().await.unwrap();
+        seen = chrome.d().source().await.unwrap_or_default();
+        chrome.d().enter_default_frame().await.unwrap();
+        if seen.contains("Photo Frame by Partner") && seen.contains("https://partner.example/logo.png") {
+            break;
+        }
+    }
+    assert!(seen.contains("Photo Frame by Partner"), "the preview shows the draft name: {seen}");
+    assert!(seen.contains("https://partner.example/logo.png"), "and the draft logo");
+    assert!(seen.contains("theme-light"));
+    chrome.find("iframe[name=preview-dark]").await.enter_frame().await.unwrap();
+    let dark = chrome.d().source().await.unwrap();
+    chrome.d().enter_default_frame().await.unwrap();
+    assert!(dark.contains("theme-dark") && dark.contains("Photo Frame by Partner"), "{dark}");
+    chrome.screenshot("application-branding").await;
+    chrome.until_text("button[type=submit]", "Save branding").await.click().await.unwrap();
+    chrome.until_text(".saved", "Saved").await;
+    let branding = server.repos.get_branding(&app).await.unwrap().expect("saved");
+    assert_eq!(branding.display_name.as_deref(), Some("Photo Frame by Partner"));
+    chrome.until_text("button", "Sign out").await.click().await.unwrap();
+    chrome.find("#identifier").await;
+
+    // The end user, in the same browser: code + PKCE for the new app.
+    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    let authorize = reqwest::Url::parse_with_params(
+        &format!("{}/auth", server.issuer),
+        [
+            ("response_type", "code"),
+            ("client_id", id.as_str()),
+            ("redirect_uri", redirect.as_str()),
+            ("scope", "openid email read:photos"),
+            ("resource", "https://photos.example"),
+            ("state", "s1"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ],
+    )
+    .unwrap();
+    chrome.d().goto(authorize.as_str()).await.unwrap();
+    chrome.find("#identifier").await.send_keys("erin").await.unwrap();
+    chrome.find("#password").await.send_keys(PASSWORD).await.unwrap();
+    chrome.find("button[type=submit]").await.click().await.unwrap();
+    chrome.until_text("h1, .lead, main", "Photo Frame by Partner").await;
+    let logo = chrome.find("img.logo").await;
+    assert_eq!(logo.attr("src").await.unwrap().as_deref(), Some("https://partner.example/logo.png"));
+    let mut listed = Vec::new();
+    for li in chrome.d().find_all(By::Css("ul.permissions li")).await.unwrap() {
+        listed.push(li.attr("data-scope").await.unwrap().unwrap_or_default());
+    }
+    listed.sort();
+    assert_eq!(listed, ["email", "read:photos"], "exactly the permitted scopes");
+    chrome.screenshot("consent-screen").await;
+    let email = chrome.find("input[type=checkbox][name=scope]").await;
+    assert!(email.is_selected().await.unwrap(), "an optional permission starts ticked");
+    email.click().await.unwrap();
+    chrome.until_text("button[type=submit]", "Authorize").await.click().await.unwrap();
+    for _ in 0..100 {
+        if chrome.d().current_url().await.unwrap().port() == Some(cb_port) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let back = chrome.d().current_url().await.unwrap();
+    assert_eq!(back.path(), "/callback", "{back}");
+    let params: std::collections::HashMap<String, String> = back.query_pairs().into_owned().collect();
+    assert_eq!(params.get("state").map(String::as_str), Some("s1"));
+    let code = params.get("code").expect("a code").clone();
+    let tokens: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/token", server.issuer))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect.as_str()),
+            ("client_id", id.as_str()),
+            ("code_verifier", VERIFIER),
+            ("resource", "https://photos.example"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let scope = tokens["scope"].as_str().unwrap_or_default();
+    assert!(!scope.split(' ').any(|s| s == "email"), "email was unticked: {tokens}");
+    assert!(scope.split(' ').any(|s| s == "read:photos"), "{tokens}");
+    let id_token = tokens["id_token"].as_str().expect("an ID token");
+    let payload = id_token.split('.').nth(1).unwrap();
+    use base64::Engine as _;
+    let claims: serde_json::Value =
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert!(claims.get("email").is_none(), "no email in the ID token: {claims}");
+    chrome.quit().await;
+}
+
+/// Someone without the admin role who signs in to the console is told so, and can sign out;
+/// the admin API never answered them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_who_is_not_an_administrator_is_told_so() {
+    let Some((server, chrome)) = start().await else { return };
+    server.user("nadia").await;
+    chrome.d().goto(&format!("{}/console", server.base)).await.unwrap();
+    chrome.find("#identifier").await.send_keys("nadia").await.unwrap();
+    chrome.find("#password").await.send_keys(PASSWORD).await.unwrap();
+    chrome.find("button[type=submit]").await.click().await.unwrap();
+    chrome.until_text("[role=alert] h1", "You are not an administrator").await;
+    chrome.screenshot("not-an-administrator").await;
+    assert!(chrome.d().find_all(By::Css("nav a")).await.unwrap().is_empty(), "no console sections");
+    // Without tokens there is no ID token to hint with: Latch asks before ending the session
+    // (OpenID Connect RP-Initiated Logout §2), then the console asks for a sign-in again.
+    chrome.until_text("button", "Sign out").await.click().await.unwrap();
+    chrome.until_text("h1", "Sign out?").await;
+    chrome.until_text("button[value=sign_out]", "Sign out").await.click().await.unwrap();
+    chrome.find("#identifier").await;
     chrome.quit().await;
 }
