@@ -21,11 +21,12 @@ const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; sty
 
 pub fn routes(dir: Option<PathBuf>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
+        // GET and HEAD (RFC 9110 §9.3.2) for every one of them.
         cfg.app_data(web::Data::new(ConsoleDir(dir)))
-            .route("/", web::get().to(to_console))
-            .route("/console/assets/{file}", web::get().to(asset))
-            .route("/console", web::get().to(index))
-            .route("/console/{page:.*}", web::get().to(index));
+            .service(web::resource("/").get(to_console).head(to_console))
+            .service(web::resource("/console/assets/{file}").get(asset).head(asset))
+            .service(web::resource("/console").get(index).head(index))
+            .service(web::resource("/console/{page:.*}").get(index).head(index));
     }
 }
 
