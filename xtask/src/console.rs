@@ -81,9 +81,8 @@ pub fn build() -> anyhow::Result<PathBuf> {
     let mut build = crate::cargo();
     build.args(["build", "--package", PACKAGE, "--target", TARGET, "--profile", PROFILE]);
     crate::status(build)?;
-    let wasm = target_dir().join(TARGET).join(PROFILE).join(format!("{}.wasm", PACKAGE.replace('-', "_")));
-    let wasm =
-        if wasm.exists() { wasm } else { target_dir().join(TARGET).join(PROFILE).join(format!("{PACKAGE}.wasm")) };
+    // A binary crate's wasm keeps its package name, dashes included.
+    let wasm = target_dir().join(TARGET).join(PROFILE).join(format!("{PACKAGE}.wasm"));
     let out = target_dir().join("console").join("bindgen");
     let _ = std::fs::remove_dir_all(&out);
     let mut run = Command::new(&bindgen);

@@ -7,6 +7,7 @@ use crate::error::{ApiError, ApiResult, or_missing};
 use actix_web::{HttpResponse, web};
 use actix_web::{delete, get, post};
 use latch_core::catalog::Change;
+use latch_core::permissions::Named;
 use latch_core::{Actor, Changeset, Core};
 use latch_domain::entities::{ConsentScope, ConsentScopeType};
 use latch_domain::ids::{ApplicationId, OrganizationScopeId, ScopeId};
@@ -32,65 +33,53 @@ fn type_from_path(s: &str) -> Option<ConsentScopeType> {
 }
 
 /// The allow-list of `app` as the console shows it: each entry with its name, words or
-/// description, and resource, in a fixed number of queries whatever its length.
+/// description, and resource; resource scopes grouped by resource name, then scope name.
 async fn described(idp: &Core, app: &ApplicationId) -> ApiResult<wire::ConsentScopes> {
-    let all = idp.repos.list_consent_scopes(app).await?;
-    let ids = |t: ConsentScopeType| all.iter().filter(move |c| c.scope_type == t).map(|c| c.scope_ref.clone());
-    let scope_ids: Vec<ScopeId> =
-        ids(ConsentScopeType::Resource).chain(ids(ConsentScopeType::OrganizationResource)).map(ScopeId).collect();
-    let org_ids: Vec<OrganizationScopeId> = ids(ConsentScopeType::Organization).map(OrganizationScopeId).collect();
-    let resource_scopes = idp.repos.scopes_with_resources(&scope_ids).await?;
-    let org_scopes = idp.repos.organization_scopes_by_ids(&org_ids).await?;
-    let required =
-        |t: ConsentScopeType, id: &str| all.iter().find(|c| c.scope_type == t && c.scope_ref == id).map(|c| c.required);
-    let user_scopes = all
-        .iter()
-        .filter(|c| c.scope_type == ConsentScopeType::User)
-        .map(|c| wire::ConsentScope {
-            id: c.scope_ref.clone(),
-            required: c.required,
-            name: c.scope_ref.clone(),
-            description: scope::wording(&c.scope_ref, "en").map(str::to_owned),
-            resource: None,
-        })
-        .collect();
-    // `scopes_with_resources` answers grouped by resource name, then scope name.
-    let with_resource = |t: ConsentScopeType| {
-        resource_scopes
-            .iter()
-            .filter_map(|(s, r)| {
-                required(t, s.id.as_str()).map(|required| wire::ConsentScope {
-                    id: s.id.to_string(),
+    let mut out = wire::ConsentScopes::default();
+    for perm in latch_core::permissions::of_application(idp.repos.as_ref(), app).await? {
+        let (id, required) = (perm.entry.scope_ref, perm.entry.required);
+        let text = |d: String| Some(d).filter(|d| !d.is_empty());
+        let (group, entry) = match (perm.entry.scope_type, perm.named) {
+            (ConsentScopeType::Organization, Named::Organization(s)) => (
+                &mut out.organization_scopes,
+                wire::ConsentScope { id, required, name: s.name, description: text(s.description), resource: None },
+            ),
+            (kind @ (ConsentScopeType::Resource | ConsentScopeType::OrganizationResource), Named::Scope(s, r)) => (
+                if kind == ConsentScopeType::Resource {
+                    &mut out.resource_scopes
+                } else {
+                    &mut out.organization_resource_scopes
+                },
+                wire::ConsentScope {
+                    id,
                     required,
-                    name: s.name.clone(),
-                    description: Some(s.description.clone()).filter(|d| !d.is_empty()),
+                    name: s.name,
+                    description: text(s.description),
                     resource: Some(wire::ConsentResource {
                         id: r.id.to_string(),
-                        name: r.name.clone(),
-                        indicator: r.indicator.clone(),
+                        name: r.name,
+                        indicator: r.indicator,
                     }),
-                })
-            })
-            .collect()
-    };
-    let organization_scopes = org_scopes
-        .iter()
-        .filter_map(|s| {
-            required(ConsentScopeType::Organization, s.id.as_str()).map(|required| wire::ConsentScope {
-                id: s.id.to_string(),
-                required,
-                name: s.name.clone(),
-                description: Some(s.description.clone()).filter(|d| !d.is_empty()),
-                resource: None,
-            })
-        })
-        .collect();
-    Ok(wire::ConsentScopes {
-        user_scopes,
-        resource_scopes: with_resource(ConsentScopeType::Resource),
-        organization_scopes,
-        organization_resource_scopes: with_resource(ConsentScopeType::OrganizationResource),
-    })
+                },
+            ),
+            _ => (
+                &mut out.user_scopes,
+                wire::ConsentScope {
+                    description: scope::wording(&id, "en").map(str::to_owned),
+                    name: id.clone(),
+                    id,
+                    required,
+                    resource: None,
+                },
+            ),
+        };
+        group.push(entry);
+    }
+    let by_resource = |e: &wire::ConsentScope| (e.resource.as_ref().map(|r| r.name.clone()), e.name.clone());
+    out.resource_scopes.sort_by_key(by_resource);
+    out.organization_resource_scopes.sort_by_key(by_resource);
+    out.organization_scopes.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
 }
 
 async fn third_party(idp: &Core, id: &str) -> ApiResult<latch_domain::entities::Application> {

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod commands;
 mod core;
 pub mod hashing;
+pub mod permissions;
 
 pub use crate::core::{Core, CoreDeps, RateLimits, Settings};
 pub use commands::{Actor, Changeset};

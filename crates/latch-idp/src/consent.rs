@@ -13,9 +13,10 @@ use crate::state::IdpState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_core::admin_access::{self, AdminDenied};
+use latch_core::permissions::Named;
 use latch_domain::entities::{Application, Session, User};
 use latch_domain::entities::{Branding, ConsentScopeType};
-use latch_domain::ids::{ApplicationId, OrganizationId, OrganizationScopeId, ScopeId};
+use latch_domain::ids::{ApplicationId, OrganizationId};
 use latch_domain::scope;
 use latch_oidc::ErrorCode;
 use latch_oidc::authorize::AuthRequest;
@@ -28,40 +29,24 @@ async fn permitted(idp: &IdpState, app: &Application) -> Result<Option<Permitted
         return Ok(None);
     }
     let mut p = Permitted::default();
-    let all = idp.core.repos.list_consent_scopes(&app.id).await.page_unavailable()?;
-    // Every scope the list names, in two queries whatever its length.
-    let of = |t: ConsentScopeType| all.iter().filter(move |c| c.scope_type == t);
-    let scope_ids: Vec<ScopeId> = of(ConsentScopeType::Resource)
-        .chain(of(ConsentScopeType::OrganizationResource))
-        .map(|c| ScopeId(c.scope_ref.clone()))
-        .collect();
-    let org_ids: Vec<OrganizationScopeId> =
-        of(ConsentScopeType::Organization).map(|c| OrganizationScopeId(c.scope_ref.clone())).collect();
-    let scopes = idp.core.repos.scopes_with_resources(&scope_ids).await.page_unavailable()?;
-    let org_scopes = idp.core.repos.organization_scopes_by_ids(&org_ids).await.page_unavailable()?;
-    for c in &all {
-        let resource_scope = || scopes.iter().find(|(s, _)| s.id.as_str() == c.scope_ref);
-        match c.scope_type {
-            ConsentScopeType::User => {
-                p.user.insert(c.scope_ref.clone(), c.required);
+    for perm in latch_core::permissions::of_application(idp.core.repos.as_ref(), &app.id).await.page_unavailable()? {
+        let required = perm.entry.required;
+        match (perm.entry.scope_type, perm.named) {
+            (ConsentScopeType::User, _) => {
+                p.user.insert(perm.entry.scope_ref, required);
             }
-            ConsentScopeType::Resource => {
-                if let Some((s, r)) = resource_scope() {
-                    p.resource.entry(r.indicator.clone()).or_default().insert(s.name.clone(), c.required);
-                }
+            (ConsentScopeType::Resource, Named::Scope(s, r)) => {
+                p.resource.entry(r.indicator).or_default().insert(s.name, required);
             }
-            ConsentScopeType::Organization => {
-                if let Some(s) = org_scopes.iter().find(|s| s.id.as_str() == c.scope_ref) {
-                    p.organization.insert(s.name.clone(), c.required);
-                }
+            (ConsentScopeType::Organization, Named::Organization(s)) => {
+                p.organization.insert(s.name, required);
             }
             // Organization-resource scopes travel in organization tokens (refresh grant), but
             // are shown and granted here like the rest.
-            ConsentScopeType::OrganizationResource => {
-                if let Some((s, r)) = resource_scope() {
-                    p.organization_resource.entry(r.indicator.clone()).or_default().insert(s.name.clone(), c.required);
-                }
+            (ConsentScopeType::OrganizationResource, Named::Scope(s, r)) => {
+                p.organization_resource.entry(r.indicator).or_default().insert(s.name, required);
             }
+            _ => {}
         }
     }
     Ok(Some(p))
