@@ -8,6 +8,11 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use latch_types::Problem;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::any::Any;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
 
 /// Rows per page in every console list.
 pub const PAGE_SIZE: u32 = 20;
@@ -164,6 +169,16 @@ pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Re
     json(send(Verb::Post, path, Some(&encode(body)?)).await?).await
 }
 
+/// A `POST` whose answer has no body worth reading (`201` with nothing, as link additions answer).
+pub async fn post_only<B: Serialize>(path: &str, body: &B) -> Result<(), ApiError> {
+    send(Verb::Post, path, Some(&encode(body)?)).await.map(|_| ())
+}
+
+/// A `PUT` whose answer has no body worth reading.
+pub async fn put_only<B: Serialize>(path: &str, body: &B) -> Result<(), ApiError> {
+    send(Verb::Put, path, Some(&encode(body)?)).await.map(|_| ())
+}
+
 pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
     json(send(Verb::Put, path, Some(&encode(body)?)).await?).await
 }
@@ -179,4 +194,52 @@ pub async fn delete(path: &str) -> Result<(), ApiError> {
 /// Percent-encodes a path segment (an id from the API may hold any character).
 pub fn seg(v: &str) -> String {
     js_sys::encode_uri_component(v).as_string().unwrap_or_default()
+}
+
+/// What a page reads from the API, read again whenever a signal the reader uses changes.
+///
+/// A thin typed face over one `LocalResource` type: every reader shares Leptos's async
+/// machinery instead of compiling a copy per reader (a copy per closure type is most of what
+/// made the WebAssembly large).
+pub struct Fetch<T> {
+    inner: leptos::prelude::LocalResource<Result<Rc<dyn Any>, ApiError>>,
+    kind: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Fetch<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Fetch<T> {}
+
+type Erased = Pin<Box<dyn Future<Output = Result<Rc<dyn Any>, ApiError>>>>;
+
+impl<T: Clone + 'static> Fetch<T> {
+    pub fn new<Fut>(read: impl Fn() -> Fut + 'static) -> Fetch<T>
+    where
+        Fut: Future<Output = Result<T, ApiError>> + 'static,
+    {
+        let erased: Box<dyn Fn() -> Erased> = Box::new(move || {
+            let answer = read();
+            Box::pin(async move { answer.await.map(|v| Rc::new(v) as Rc<dyn Any>) })
+        });
+        Fetch { inner: leptos::prelude::LocalResource::new(erased), kind: PhantomData }
+    }
+
+    /// The latest answer (tracked), or `None` before the first one.
+    pub fn get(&self) -> Option<Result<T, ApiError>> {
+        use leptos::prelude::Get;
+        self.inner.get().map(|answer| {
+            answer.and_then(|v| {
+                v.downcast_ref::<T>().cloned().ok_or_else(|| ApiError {
+                    status: 0,
+                    code: "internal".to_owned(),
+                    message: "the console read an answer of another kind".to_owned(),
+                    field: None,
+                })
+            })
+        })
+    }
 }

@@ -1,13 +1,39 @@
 //! Start-up (discovery, sign-in callback, the administrator check) and the shell: header,
 //! navigation and routes under `/console`.
 
-use crate::pages::{application::ApplicationPage, applications::ApplicationsPage};
+use crate::pages::{
+    application::ApplicationPage,
+    applications::ApplicationsPage,
+    audit::AuditPage,
+    keys::KeysPage,
+    organization_role::OrganizationRolePage,
+    organization_template::OrganizationTemplatePage,
+    organizations::{OrganizationPage, OrganizationsPage},
+    resource::ResourcePage,
+    resources::ResourcesPage,
+    role::RolePage,
+    roles::RolesPage,
+    user::UserPage,
+    users::UsersPage,
+};
 use crate::{api, auth};
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 pub const BASE: &str = "/console";
+
+/// The sections of the navigation: path under [`BASE`], label.
+const SECTIONS: [(&str, &str); 8] = [
+    ("/applications", "Applications"),
+    ("/resources", "API resources"),
+    ("/roles", "Roles"),
+    ("/users", "Users"),
+    ("/organizations", "Organizations"),
+    ("/organization-template", "Organization template"),
+    ("/signing-keys", "Signing keys"),
+    ("/audit-log", "Audit log"),
+];
 
 #[derive(Clone, Debug, PartialEq)]
 enum Phase {
@@ -113,7 +139,7 @@ fn Shell() -> impl IntoView {
             <header class="topbar">
                 <a class="brand" href=format!("{BASE}/applications")>"Latch"<span>" console"</span></a>
                 <nav aria-label="Sections">
-                    <A href=format!("{BASE}/applications")>"Applications"</A>
+                    {SECTIONS.map(|(path, label)| view! { <A href=format!("{BASE}{path}")>{label}</A> }).collect_view()}
                 </nav>
                 <button class="button ghost" on:click=move |_| { let _ = auth::sign_out(); }>"Sign out"</button>
             </header>
@@ -123,6 +149,18 @@ fn Shell() -> impl IntoView {
                     <Route path=path!("/callback") view=|| view! { <Redirect path="/applications"/> }/>
                     <Route path=path!("/applications") view=ApplicationsPage/>
                     <Route path=path!("/applications/:id") view=ApplicationPage/>
+                    <Route path=path!("/resources") view=ResourcesPage/>
+                    <Route path=path!("/resources/:id") view=ResourcePage/>
+                    <Route path=path!("/roles") view=RolesPage/>
+                    <Route path=path!("/roles/:id") view=RolePage/>
+                    <Route path=path!("/users") view=UsersPage/>
+                    <Route path=path!("/users/:id") view=UserPage/>
+                    <Route path=path!("/organizations") view=OrganizationsPage/>
+                    <Route path=path!("/organizations/:id") view=OrganizationPage/>
+                    <Route path=path!("/organization-template") view=OrganizationTemplatePage/>
+                    <Route path=path!("/organization-roles/:id") view=OrganizationRolePage/>
+                    <Route path=path!("/signing-keys") view=KeysPage/>
+                    <Route path=path!("/audit-log") view=AuditPage/>
                 </Routes>
             </main>
         </Router>

@@ -114,3 +114,149 @@ pub fn now_secs() -> i64 {
 pub fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }
+
+/// One tab of a list of tabs that are links (`?tab=key`); `aria-selected` tells which shows.
+pub fn tab_link(current: Memo<String>, key: &'static str, label: &'static str, href: String) -> impl IntoView {
+    view! {
+        <a role="tab" href=href aria-selected=move || if current.get() == key { "true" } else { "false" }>{label}</a>
+    }
+}
+
+/// The `tab` query parameter, `default` when absent.
+pub fn current_tab(default: &'static str) -> Memo<String> {
+    let query = leptos_router::hooks::use_query_map();
+    Memo::new(move |_| query.read().get("tab").unwrap_or_else(|| default.to_owned()))
+}
+
+/// The `id` path parameter.
+pub fn path_id() -> Memo<String> {
+    let params = leptos_router::hooks::use_params_map();
+    Memo::new(move |_| params.read().get("id").unwrap_or_default())
+}
+
+/// A counter to bump when a list must be read again.
+#[derive(Clone, Copy)]
+pub struct Reload(RwSignal<u32>);
+
+impl Default for Reload {
+    fn default() -> Reload {
+        Reload::new()
+    }
+}
+
+impl Reload {
+    pub fn new() -> Reload {
+        Reload(RwSignal::new(0))
+    }
+
+    pub fn track(self) {
+        self.0.track();
+    }
+
+    pub fn bump(self) {
+        self.0.update(|v| *v += 1);
+    }
+}
+
+/// Delete, once the operator has typed the object's name: `DELETE path`, then to `done`.
+#[component]
+pub fn DeleteConfirm(
+    /// What it is, as in "Delete application".
+    noun: &'static str,
+    #[prop(into)] name: Signal<String>,
+    /// What else goes with it.
+    warning: &'static str,
+    path: String,
+    /// The console page to open afterwards.
+    done: String,
+) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    let typed = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let navigate = leptos_router::hooks::use_navigate();
+    let confirm = move |_| {
+        let (path, done, navigate) = (path.clone(), done.clone(), navigate.clone());
+        leptos::task::spawn_local(async move {
+            match crate::api::delete(&path).await {
+                Ok(()) => navigate(&done, leptos_router::NavigateOptions::default()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <div class="danger-zone">
+            <Show when=move || !asking.get() fallback=move || view! {
+                <div class="confirm" role="group" aria-labelledby="delete-title">
+                    <p id="delete-title">{warning}" Type "<strong>{move || name.get()}</strong>" to confirm."</p>
+                    <label for="delete-name">{format!("Name of the {noun}")}</label>
+                    <input id="delete-name" type="text" bind:value=typed autocomplete="off"/>
+                    {move || error.get().map(|e| view! { <ErrorNote error=e/> })}
+                    <div class="actions">
+                        <button type="button" class="button ghost" on:click=move |_| asking.set(false)>"Cancel"</button>
+                        <button type="button" class="button danger" disabled=move || typed.get() != name.get()
+                            on:click=confirm.clone()>{format!("Delete {noun}")}</button>
+                    </div>
+                </div>
+            }>
+                <button type="button" class="button danger ghost" on:click=move |_| asking.set(true)>"Delete"</button>
+            </Show>
+        </div>
+    }
+}
+
+/// A date and time from seconds since the epoch, as `YYYY-MM-DD HH:MM` (UTC).
+pub fn date_time(secs: i64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let ms = (secs as f64) * 1000.0;
+    let iso: String = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms)).to_iso_string().into();
+    iso.get(..16).map(|s| s.replace('T', " ")).unwrap_or(iso)
+}
+
+/// An error made in the console itself, about `field`.
+pub fn local_error(field: &str, message: &str) -> ApiError {
+    ApiError { status: 0, code: "input".into(), message: message.into(), field: Some(field.into()) }
+}
+
+/// The errors of a form that no field names, announced.
+#[component]
+pub fn FormError(error: RwSignal<Option<ApiError>>) -> impl IntoView {
+    move || error.get().filter(|e| e.field.is_none()).map(|e| view! { <ErrorNote error=e/> })
+}
+
+/// What a page shows until its first answer arrives (a later read keeps the last answer on
+/// screen meanwhile).
+pub fn loading() -> AnyView {
+    view! { <Loading/> }.into_any()
+}
+
+/// `DELETE path`, then `reload`; a refusal lands in `error`.
+pub fn delete_then(path: String, reload: Reload, error: RwSignal<Option<ApiError>>) {
+    leptos::task::spawn_local(async move {
+        match crate::api::delete(&path).await {
+            Ok(()) => {
+                error.set(None);
+                reload.bump();
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    });
+}
+
+/// `POST path` with `body` (an answer without a body), then `reload`; a refusal lands in
+/// `error`.
+pub fn post_then<B: serde::Serialize + 'static>(
+    path: String,
+    body: B,
+    reload: Reload,
+    error: RwSignal<Option<ApiError>>,
+) {
+    leptos::task::spawn_local(async move {
+        match crate::api::post_only(&path, &body).await {
+            Ok(()) => {
+                error.set(None);
+                reload.bump();
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    });
+}

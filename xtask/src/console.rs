@@ -1,7 +1,8 @@
 //! `cargo xtask console`: builds the operator console (`console/`) for wasm32, runs
 //! `wasm-bindgen`, and writes `target/console/dist`: `index.html` and content-hashed files under
 //! `assets/` (what `latch serve` serves at `/console` when `console_dir` names the folder).
-//! Installs the wasm32 target and the `wasm-bindgen` CLI matching Cargo.lock when missing.
+//! Installs the wasm32 target when missing; wasm-bindgen runs in-process, as the library the
+//! CLI is made of, so its version is the one Cargo.lock pins next to the console's.
 
 use anyhow::Context;
 use sha2::{Digest, Sha256};
@@ -23,6 +24,7 @@ pub fn dist_dir() -> PathBuf {
 }
 
 /// The version of `name` Cargo.lock pins.
+#[cfg(test)]
 fn locked_version(lock: &str, name: &str) -> Option<String> {
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
@@ -44,22 +46,63 @@ fn ensure_target() -> anyhow::Result<()> {
     crate::status(add).context("adding the wasm32 target")
 }
 
-/// A `wasm-bindgen` of exactly `version`: on PATH, or installed under `target/tools`.
-fn wasm_bindgen(version: &str) -> anyhow::Result<PathBuf> {
-    let on_path = PathBuf::from("wasm-bindgen");
-    let local = target_dir().join("tools").join("bin").join("wasm-bindgen");
-    for candidate in [&local, &on_path] {
-        if let Ok(out) = Command::new(candidate).arg("--version").output()
-            && String::from_utf8_lossy(&out.stdout).split_whitespace().nth(1) == Some(version)
-        {
-            return Ok(candidate.clone());
+/// Runs wasm-bindgen (the library of the CLI, pinned to the console's `wasm-bindgen` in
+/// Cargo.lock) on `wasm`: `console.js` and `console_bg.wasm` in `out`, for the web, without
+/// TypeScript, names or producers.
+fn bindgen(wasm: &Path, out: &Path) -> anyhow::Result<()> {
+    let mut b = wasm_bindgen_cli_support::Bindgen::new();
+    b.input_path(wasm).out_name("console").typescript(false).remove_name_section(true).remove_producers_section(true);
+    b.web(true)?;
+    b.generate(out).context("running wasm-bindgen")
+}
+
+/// The Binaryen release `cargo xtask console` installs from npm when no new enough
+/// `wasm-opt` is on PATH (releases before 110, such as Debian bookworm's 108, break
+/// wasm-bindgen's `externref` table).
+const BINARYEN: &str = "132.0.0";
+
+/// Binaryen's `wasm-opt`: on PATH when its release is 110 or later, else the npm package under
+/// `target/tools/binaryen` (installed when npm is there); `None` without either.
+fn wasm_opt() -> Option<PathBuf> {
+    if let Ok(out) = Command::new("wasm-opt").arg("--version").output() {
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let release = text.split_whitespace().nth(2).and_then(|v| v.parse::<u32>().ok());
+        if release.is_some_and(|r| r >= 110) {
+            return Some(PathBuf::from("wasm-opt"));
         }
     }
-    // Not --locked: its lockfile names a crate the registry here lacks (../shared/STACK.md).
-    let mut install = crate::cargo();
-    install.args(["install", "wasm-bindgen-cli", "--version", version, "--root"]).arg(target_dir().join("tools"));
-    crate::status(install).context("installing the wasm-bindgen CLI")?;
-    Ok(local)
+    let root = target_dir().join("tools").join("binaryen");
+    let local = root.join("node_modules").join("binaryen").join("bin").join("wasm-opt");
+    if !local.exists() {
+        let installed = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+            .arg(&root)
+            .arg(format!("binaryen@{BINARYEN}"))
+            .status();
+        if !installed.is_ok_and(|s| s.success()) {
+            return None;
+        }
+    }
+    local.exists().then_some(local)
+}
+
+/// Shrinks `wasm` in place with Binaryen's `wasm-opt -Oz` when it can be had; without it the
+/// console still works, only larger.
+fn shrink(wasm: &Path) -> anyhow::Result<()> {
+    let Some(tool) = wasm_opt() else {
+        eprintln!(
+            "console: no wasm-opt (Binaryen 110+ on PATH, or npm to install it): the WebAssembly is not size-optimized"
+        );
+        return Ok(());
+    };
+    let mut opt = Command::new(tool);
+    // The features rustc's wasm32 target emits (Rust 1.82+), which Binaryen leaves off by default.
+    opt.args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext"])
+        .args(["--enable-reference-types", "--enable-multivalue", "--enable-mutable-globals"])
+        .arg(wasm)
+        .arg("-o")
+        .arg(wasm);
+    crate::status(opt).context("wasm-opt")
 }
 
 /// `stem-<hash>.ext` for `bytes`: the name changes whenever the content does.
@@ -74,10 +117,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 pub fn build() -> anyhow::Result<PathBuf> {
-    let lock = std::fs::read_to_string("Cargo.lock").context("reading Cargo.lock")?;
-    let version = locked_version(&lock, "wasm-bindgen").context("Cargo.lock pins no wasm-bindgen")?;
     ensure_target()?;
-    let bindgen = wasm_bindgen(&version)?;
     let mut build = crate::cargo();
     build.args(["build", "--package", PACKAGE, "--target", TARGET, "--profile", PROFILE]);
     crate::status(build)?;
@@ -85,12 +125,8 @@ pub fn build() -> anyhow::Result<PathBuf> {
     let wasm = target_dir().join(TARGET).join(PROFILE).join(format!("{PACKAGE}.wasm"));
     let out = target_dir().join("console").join("bindgen");
     let _ = std::fs::remove_dir_all(&out);
-    let mut run = Command::new(&bindgen);
-    run.arg(&wasm)
-        .args(["--target", "web", "--no-typescript", "--remove-name-section", "--remove-producers-section"])
-        .args(["--out-name", "console", "--out-dir"])
-        .arg(&out);
-    crate::status(run)?;
+    bindgen(&wasm, &out)?;
+    shrink(&out.join("console_bg.wasm"))?;
 
     let dist = dist_dir();
     let assets = dist.join("assets");
@@ -124,12 +160,45 @@ pub fn build() -> anyhow::Result<PathBuf> {
         .replace("{{CSS}}", &css_name)
         .replace("{{BOOT}}", &boot_name);
     write(&dist, "index.html", html.as_bytes())?;
-    eprintln!("console: {} ({} KB of WebAssembly)", dist.display(), wasm_bytes.len() / 1024);
+    eprintln!("console: {} ({} KiB of WebAssembly)", dist.display(), wasm_bytes.len() / 1024);
     Ok(dist)
+}
+
+/// The most WebAssembly the console may ship, uncompressed (the console issue's budget).
+pub const WASM_BUDGET: usize = 1024 * 1024;
+
+/// Fails when the built console's WebAssembly in `dist` is over [`WASM_BUDGET`].
+pub fn check_budget(dist: &Path) -> anyhow::Result<()> {
+    let assets = std::fs::read_dir(dist.join("assets")).context("reading the console's assets")?;
+    for entry in assets {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "wasm") {
+            let size = std::fs::metadata(&path)?.len();
+            if size > WASM_BUDGET as u64 {
+                anyhow::bail!(
+                    "the console's WebAssembly is {} KiB, over its {} KiB budget (is wasm-opt there?)",
+                    size / 1024,
+                    WASM_BUDGET / 1024
+                );
+            }
+            return Ok(());
+        }
+    }
+    anyhow::bail!("no WebAssembly in {}", dist.display())
 }
 
 #[cfg(test)]
 mod tests {
+    /// The bindings generator must be the exact release of the `wasm-bindgen` the console
+    /// links: their schema changes between releases.
+    #[test]
+    #[allow(clippy::unwrap_used, clippy::expect_used)]
+    fn the_bindings_generator_matches_the_consoles_wasm_bindgen() {
+        let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock")).unwrap();
+        let linked = super::locked_version(&lock, "wasm-bindgen").expect("the console links wasm-bindgen");
+        assert_eq!(super::locked_version(&lock, "wasm-bindgen-cli-support").as_deref(), Some(linked.as_str()));
+    }
+
     #[test]
     fn reads_a_locked_version() {
         let lock = "[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.130\"\n\n[[package]]\nname = \"x\"\nversion = \"1.0.0\"\n";

@@ -82,6 +82,9 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     // The browser tests serve the built console.
     let dist = console::build()?;
     let dist = std::fs::canonicalize(&dist).unwrap_or(dist);
+    if ci_mode() {
+        console::check_budget(&dist)?;
+    }
     let mut cmd = cargo();
     cmd.args(["test", "--workspace", "--exclude", console::PACKAGE, "--all-targets"]).args(args);
     cmd.env("LATCH_TEST_CONSOLE_DIR", &dist);

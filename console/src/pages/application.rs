@@ -6,44 +6,37 @@ use crate::app::BASE;
 use crate::pages::application_branding::Branding;
 use crate::pages::application_credentials::Credentials;
 use crate::pages::application_permissions::Permissions;
-use crate::ui::{self, CopyButton, ErrorNote, FieldError, Loading, invalid};
+use crate::pages::application_roles::ApplicationRoles;
+use crate::ui::{self, CopyButton, DeleteConfirm, ErrorNote, FieldError, invalid};
 use latch_types::{Application, CustomClientMetadata, OidcClientMetadata, PatchApplication};
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn ApplicationPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let app = LocalResource::new(move || {
+    let app = api::Fetch::new(move || {
         let id = id.get();
         async move { api::get::<Application>(&format!("/applications/{}", api::seg(&id))).await }
     });
     view! {
         <p><a href=format!("{BASE}/applications")>"← Applications"</a></p>
-        <Transition fallback=|| view! { <Loading/> }>
-            {move || app.get().map(|r| match r {
+        {move || app.get().map(|r| match r {
                 Err(e) => view! { <section class="card"><ErrorNote error=e/></section> }.into_any(),
                 Ok(a) => view! { <Details app=RwSignal::new(a)/> }.into_any(),
-            })}
-        </Transition>
+            }).unwrap_or_else(crate::ui::loading)}
     }
 }
 
 #[component]
 fn Details(app: RwSignal<Application>) -> impl IntoView {
-    let query = use_query_map();
-    let tab = Memo::new(move |_| query.read().get("tab").unwrap_or_else(|| "settings".to_owned()));
+    let tab = ui::current_tab("settings");
+    let tab_link = move |key, label, href| ui::tab_link(tab, key, label, href);
     let a = app.get_untracked();
     let here = format!("{BASE}/applications/{}", api::seg(&a.id));
     let (third_party, app_id) = (a.is_third_party, a.id.clone());
-    let tab_link = move |key: &'static str, label: &'static str, href: String| {
-        view! {
-            <a role="tab" href=href aria-selected=move || if tab.get() == key { "true" } else { "false" }
-                class:selected=move || tab.get() == key>{label}</a>
-        }
-    };
+    let machine = a.app_type == latch_types::ApplicationType::MachineToMachine;
     view! {
         <header class="card app-head">
             <div>
@@ -54,11 +47,15 @@ fn Details(app: RwSignal<Application>) -> impl IntoView {
                 </p>
                 <p class="client-id">"Client ID "<code>{a.id.clone()}</code><CopyButton value=a.id.clone() label="Client ID"/></p>
             </div>
-            <DeleteApplication app=app/>
+            <DeleteConfirm noun="application" name=Signal::derive(move || app.get().name)
+                warning="Deleting removes the app, its secrets, and every grant and token issued to it."
+                path=format!("/applications/{}", api::seg(&a.id))
+                done=if a.is_third_party { "/applications?tab=third-party" } else { "/applications" }.to_owned()/>
         </header>
         <div role="tablist" aria-label="Application" class="tabs">
             {tab_link("settings", "Settings", here.clone())}
             {tab_link("credentials", "Endpoints & credentials", format!("{here}?tab=credentials"))}
+            {machine.then(|| tab_link("roles", "Roles", format!("{here}?tab=roles")))}
             {a.is_third_party.then(|| view! {
                 {tab_link("permissions", "Permissions", format!("{here}?tab=permissions"))}
                 {tab_link("branding", "Branding", format!("{here}?tab=branding"))}
@@ -67,53 +64,12 @@ fn Details(app: RwSignal<Application>) -> impl IntoView {
         <section role="tabpanel" class="card">
             {move || match tab.get().as_str() {
                 "credentials" => view! { <Credentials app=app.get_untracked()/> }.into_any(),
+                "roles" if machine => view! { <ApplicationRoles app_id=app_id.clone()/> }.into_any(),
                 "permissions" if third_party => view! { <Permissions app_id=app_id.clone()/> }.into_any(),
                 "branding" if third_party => view! { <Branding app_id=app_id.clone()/> }.into_any(),
                 _ => view! { <Settings app=app/> }.into_any(),
             }}
         </section>
-    }
-}
-
-/// Delete, once the operator has typed the application's name.
-#[component]
-fn DeleteApplication(app: RwSignal<Application>) -> impl IntoView {
-    let asking = RwSignal::new(false);
-    let typed = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let navigate = use_navigate();
-    let confirm = move |_| {
-        let a = app.get_untracked();
-        let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
-            match api::delete(&format!("/applications/{}", api::seg(&a.id))).await {
-                Ok(()) => {
-                    let to = if a.is_third_party { "/applications?tab=third-party" } else { "/applications" };
-                    navigate(to, NavigateOptions::default());
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
-    view! {
-        <div class="danger-zone">
-            <Show when=move || !asking.get() fallback=move || view! {
-                <div class="confirm" role="group" aria-labelledby="delete-title">
-                    <p id="delete-title">"Deleting removes the app, its secrets, and every grant and token issued to it. Type "
-                        <strong>{move || app.get().name}</strong>" to confirm."</p>
-                    <label for="delete-name">"Application name"</label>
-                    <input id="delete-name" type="text" bind:value=typed autocomplete="off"/>
-                    {move || error.get().map(|e| view! { <ErrorNote error=e/> })}
-                    <div class="actions">
-                        <button type="button" class="button ghost" on:click=move |_| asking.set(false)>"Cancel"</button>
-                        <button type="button" class="button danger" disabled=move || typed.get() != app.get().name
-                            on:click=confirm.clone()>"Delete application"</button>
-                    </div>
-                </div>
-            }>
-                <button type="button" class="button danger ghost" on:click=move |_| asking.set(true)>"Delete"</button>
-            </Show>
-        </div>
     }
 }
 
@@ -194,7 +150,7 @@ fn Settings(app: RwSignal<Application>) -> impl IntoView {
             <label for="s-description">"Description"</label>
             <textarea id="s-description" rows="2" bind:value=description aria-invalid=invalid(error, "description") aria-describedby="s-description-error"></textarea>
             <FieldError error=error field="description" id="s-description-error"/>
-            <Show when=move || !machine>
+            {(!machine).then(|| view! {
                 <label for="s-redirects">"Redirect URIs"</label>
                 <p class="hint" id="s-redirects-hint">"One per line. Latch sends users back only to these exact addresses."</p>
                 <textarea id="s-redirects" rows="3" bind:value=redirects
@@ -204,15 +160,15 @@ fn Settings(app: RwSignal<Application>) -> impl IntoView {
                 <textarea id="s-post-logout" rows="2" bind:value=post_logout
                     aria-invalid=invalid(error, "oidcClientMetadata.postLogoutRedirectUris") aria-describedby="s-post-logout-error"></textarea>
                 <FieldError error=error field="oidcClientMetadata.postLogoutRedirectUris" id="s-post-logout-error"/>
-            </Show>
-            <Show when=move || public>
+            })}
+            {public.then(|| view! {
                 <label for="s-origins">"CORS allowed origins"</label>
                 <p class="hint" id="s-origins-hint">"One origin per line, such as https://app.example.com."</p>
                 <textarea id="s-origins" rows="2" bind:value=origins
                     aria-invalid=invalid(error, "customClientMetadata.corsAllowedOrigins") aria-describedby="s-origins-hint s-origins-error"></textarea>
                 <FieldError error=error field="customClientMetadata.corsAllowedOrigins" id="s-origins-error"/>
-            </Show>
-            <Show when=move || !machine>
+            })}
+            {(!machine).then(|| view! {
                 <fieldset>
                     <legend>"Refresh tokens"</legend>
                     <label class="check">
@@ -226,7 +182,7 @@ fn Settings(app: RwSignal<Application>) -> impl IntoView {
                         aria-invalid=invalid(error, "customClientMetadata.refreshTokenTtlInDays") aria-describedby="s-ttl-error"/>
                     <FieldError error=error field="customClientMetadata.refreshTokenTtlInDays" id="s-ttl-error"/>
                 </fieldset>
-            </Show>
+            })}
             {move || error.get().filter(|e| e.field.is_none()).map(|e| view! { <ErrorNote error=e/> })}
             <div class="actions">
                 <span class="saved" role="status">{move || saved.get().then_some("Saved")}</span>

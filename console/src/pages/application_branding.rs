@@ -6,7 +6,7 @@
 
 use crate::api::{self, ApiError};
 use crate::auth;
-use crate::ui::{ErrorNote, FieldError, Loading, invalid};
+use crate::ui::{ErrorNote, FieldError, invalid};
 use latch_types::SignInExperience;
 use leptos::prelude::*;
 use std::time::Duration;
@@ -19,18 +19,16 @@ pub fn Branding(app_id: String) -> impl IntoView {
     let path = format!("/applications/{}/sign-in-experience", api::seg(&app_id));
     let loaded = {
         let path = path.clone();
-        LocalResource::new(move || {
+        api::Fetch::new(move || {
             let path = path.clone();
             async move { api::get::<SignInExperience>(&path).await }
         })
     };
     view! {
-        <Transition fallback=|| view! { <Loading/> }>
-            {move || loaded.get().map(|r| match r {
+        {move || loaded.get().map(|r| match r {
                 Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                 Ok(b) => view! { <BrandingForm app_id=app_id.clone() path=path.clone() current=b/> }.into_any(),
-            })}
-        </Transition>
+            }).unwrap_or_else(crate::ui::loading)}
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::api::{self, ApiError, Listed};
 use crate::auth;
-use crate::ui::{self, CopyButton, ErrorNote, FieldError, Loading, invalid};
+use crate::ui::{self, CopyButton, ErrorNote, FieldError, invalid};
 use latch_types::{Application, CreateSecret, Secret};
 use leptos::prelude::*;
 use std::cell::RefCell;
@@ -58,14 +58,14 @@ pub fn Credentials(app: Application) -> impl IntoView {
             aria-controls="endpoint-details" on:click=move |_| details.update(|d| *d = !*d)>
             {move || if details.get() { "Hide endpoint details" } else { "Show endpoint details" }}
         </button>
-        <Show when=move || details.get()>
+        {move || details.get().then(|| view! {
             <dl class="pairs" id="endpoint-details">
                 {rows.clone().into_iter().map(|(label, value)| view! {
                     <dt>{label}</dt>
                     <dd><code>{value.clone()}</code><CopyButton value=value label=label/></dd>
                 }).collect_view()}
             </dl>
-        </Show>
+        })}
         {secrets}
     }
 }
@@ -81,7 +81,7 @@ fn Secrets(app_id: String) -> impl IntoView {
     let version = RwSignal::new(0u32);
     let list = {
         let base = base.clone();
-        LocalResource::new(move || {
+        api::Fetch::new(move || {
             version.track();
             let base = base.clone();
             async move { api::list::<Secret>(&base, 1).await }
@@ -129,12 +129,10 @@ fn Secrets(app_id: String) -> impl IntoView {
                 <button type="button" class="button small ghost" on:click=move |_| revealed.set(None)>"I have copied it"</button>
             </div>
         })}
-        <Transition fallback=|| view! { <Loading/> }>
-            {move || list.get().map(|r| match r {
+        {move || list.get().map(|r| match r {
                 Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                 Ok(listed) => view! { <SecretTable listed=listed remove=remove.clone()/> }.into_any(),
-            })}
-        </Transition>
+            }).unwrap_or_else(crate::ui::loading)}
         <form class="inline-form" on:submit=create novalidate>
             <div>
                 <label for="secret-name">"Secret name"</label>

@@ -4,7 +4,7 @@
 
 use crate::api::{self, ApiError};
 use crate::auth;
-use crate::ui::{ErrorNote, Loading};
+use crate::ui::ErrorNote;
 use latch_types::{ConsentScope, ConsentScopes, OrganizationScope, Resource, Scope};
 use leptos::prelude::*;
 use serde_json::json;
@@ -100,7 +100,7 @@ pub fn Permissions(app_id: String) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let perms = {
         let app = app_id.clone();
-        LocalResource::new(move || {
+        api::Fetch::new(move || {
             version.track();
             let app = app.clone();
             async move { api::get::<ConsentScopes>(&format!("/applications/{}/user-consent-scopes", api::seg(&app))).await }
@@ -110,8 +110,7 @@ pub fn Permissions(app_id: String) -> impl IntoView {
         <h2>"Permissions"</h2>
         <p class="hint">"What this app may ask its users for. Users can untick optional permissions on the consent screen; required ones come with the app."</p>
         {move || error.get().map(|e| view! { <ErrorNote error=e/> })}
-        <Transition fallback=|| view! { <Loading/> }>
-            {move || perms.get().map(|r| match r {
+        {move || perms.get().map(|r| match r {
                 Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                 Ok(p) => {
                     let app = app_id.clone();
@@ -122,8 +121,7 @@ pub fn Permissions(app_id: String) -> impl IntoView {
                         <KindSection kind=Kind::OrganizationResource entries=p.organization_resource_scopes app=app version=version error=error/>
                     }.into_any()
                 }
-            })}
-        </Transition>
+            }).unwrap_or_else(crate::ui::loading)}
     }
 }
 
@@ -262,17 +260,15 @@ fn AddOrganizationScope(
     version: RwSignal<u32>,
     error: RwSignal<Option<ApiError>>,
 ) -> impl IntoView {
-    let scopes = LocalResource::new(|| async { api::first::<OrganizationScope>("/organization-scopes", 100).await });
+    let scopes = api::Fetch::new(|| async { api::first::<OrganizationScope>("/organization-scopes", 100).await });
     view! {
-        <Transition fallback=|| view! { <Loading/> }>
-            {move || scopes.get().map(|r| match r {
+        {move || scopes.get().map(|r| match r {
                 Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                 Ok(list) => {
                     let options = list.items.into_iter().filter(|s| !taken.contains(&s.id)).map(|s| (s.id, s.name)).collect();
                     view! { <AddRow kind=Kind::Organization options=options app=app.clone() version=version error=error/> }.into_any()
                 }
-            })}
-        </Transition>
+            }).unwrap_or_else(crate::ui::loading)}
     }
 }
 
@@ -285,9 +281,9 @@ fn AddResourceScope(
     version: RwSignal<u32>,
     error: RwSignal<Option<ApiError>>,
 ) -> impl IntoView {
-    let resources = LocalResource::new(|| async { api::first::<Resource>("/resources", 100).await });
+    let resources = api::Fetch::new(|| async { api::first::<Resource>("/resources", 100).await });
     let resource = RwSignal::new(String::new());
-    let scopes = LocalResource::new(move || {
+    let scopes = api::Fetch::new(move || {
         let id = resource.get();
         async move {
             if id.is_empty() {
@@ -298,8 +294,7 @@ fn AddResourceScope(
     });
     let picker_id = format!("pick-{}", kind.segment());
     view! {
-        <Transition fallback=|| view! { <Loading/> }>
-            {move || resources.get().map(|r| match r {
+        {move || resources.get().map(|r| match r {
                 Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                 Ok(list) => {
                     // The admin API itself is Latch's own; a third party never gets it.
@@ -324,7 +319,6 @@ fn AddResourceScope(
                     }).collect();
                     view! { <AddRow kind=kind options=options app=app.clone() version=version error=error/> }.into_any()
                 }
-            })}
-        </Transition>
+            }).unwrap_or_else(crate::ui::loading)}
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::api::{self, ApiError, Listed};
 use crate::app::BASE;
-use crate::ui::{self, ErrorNote, FieldError, Loading, Pager, invalid};
+use crate::ui::{self, ErrorNote, FieldError, Pager, invalid};
 use latch_types::{Application, ApplicationType, CreateApplication};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -18,7 +18,7 @@ pub fn ApplicationsPage() -> impl IntoView {
         third_party.track();
         page.set(1);
     });
-    let apps = LocalResource::new(move || {
+    let apps = api::Fetch::new(move || {
         let (tp, p) = (third_party.get(), page.get());
         async move { api::list::<Application>(&format!("/applications?isThirdParty={tp}"), p).await }
     });
@@ -33,20 +33,18 @@ pub fn ApplicationsPage() -> impl IntoView {
             <h1>"Applications"</h1>
             <button class="button primary" on:click=move |_| creating.set(true)>"Create application"</button>
         </div>
-        <Show when=move || creating.get()>
+        {move || creating.get().then(|| view! {
             <CreateApplicationDialog close=move || creating.set(false) third_party=third_party.get_untracked()/>
-        </Show>
+        })}
         <div role="tablist" aria-label="Kinds of application" class="tabs">
             {move || tab("My apps", format!("{BASE}/applications"), !third_party.get())}
             {move || tab("Third-party apps", format!("{BASE}/applications?tab=third-party"), third_party.get())}
         </div>
         <section role="tabpanel" class="card">
-            <Transition fallback=|| view! { <Loading/> }>
-                {move || apps.get().map(|r| match r {
+            {move || apps.get().map(|r| match r {
                     Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                     Ok(listed) => view! { <AppTable listed=listed third_party=third_party.get_untracked() page=page/> }.into_any(),
-                })}
-            </Transition>
+                }).unwrap_or_else(crate::ui::loading)}
         </section>
     }
 }

@@ -74,7 +74,7 @@ async fn existing_roles(idp: &Core, field: &str, ids: &[String]) -> ApiResult<Ve
 
 /// Lists the members of an organization in the order they joined.
 #[utoipa::path(tag = "organizations", params(PageQuery),
-    responses((status = 200, body = [wire::User], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)),
+    responses((status = 200, body = [wire::OrganizationMember], headers(("Total-Number" = i64))), (status = 404, body = wire::Problem)),
     security(("bearer" = [])))]
 #[get("/organizations/{id}/users")]
 pub async fn list_members(
@@ -84,7 +84,19 @@ pub async fn list_members(
 ) -> ApiResult<HttpResponse> {
     let org = load(&idp, &id).await?;
     let (users, total) = idp.repos.page_organization_members(&org.id, q.page()?).await?;
-    Ok(page::respond(&users.iter().map(wire_user).collect::<Vec<_>>(), total))
+    let ids: Vec<_> = users.iter().map(|u| u.id.clone()).collect();
+    let mut roles: std::collections::HashMap<_, Vec<wire::OrganizationRole>> = std::collections::HashMap::new();
+    for (user, role) in idp.repos.organization_roles_of_members(&org.id, &ids).await? {
+        roles.entry(user).or_default().push(wire_organization_role(&role));
+    }
+    let members: Vec<wire::OrganizationMember> = users
+        .iter()
+        .map(|u| wire::OrganizationMember {
+            user: wire_user(u),
+            organization_roles: roles.remove(&u.id).unwrap_or_default(),
+        })
+        .collect();
+    Ok(page::respond(&members, total))
 }
 
 /// Makes users members of an organization; existing members stay as they are.

@@ -87,12 +87,31 @@ async fn load(idp: &Core, id: &str) -> ApiResult<User> {
     idp.repos.get_user(&UserId::from(id)).await?.ok_or_else(|| ApiError::not_found("user"))
 }
 
-/// Lists users.
-#[utoipa::path(tag = "users", params(PageQuery),
-    responses((status = 200, body = [wire::User], headers(("Total-Number" = i64)))), security(("bearer" = [])))]
+/// What `GET /users` looks for.
+#[derive(serde::Deserialize, Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserSearch {
+    /// Keeps the users whose id, username, primary email, primary phone or name contains this
+    /// text (ASCII letters in any case).
+    #[param(max_length = 256)]
+    pub search: Option<String>,
+}
+
+/// Lists users, oldest first; `search` narrows the list.
+#[utoipa::path(tag = "users", params(UserSearch, PageQuery),
+    responses((status = 200, body = [wire::User], headers(("Total-Number" = i64))), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
 #[get("/users")]
-pub async fn list(idp: web::Data<Core>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
-    let (users, total) = idp.repos.list_users(q.page()?).await?;
+pub async fn list(
+    idp: web::Data<Core>,
+    s: web::Query<UserSearch>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let text = s.search.as_deref().unwrap_or_default();
+    if text.chars().count() > 256 {
+        return Err(ApiError::invalid("search", "request.invalid_search", "search is at most 256 characters"));
+    }
+    let (users, total) = idp.repos.search_users(text, q.page()?).await?;
     Ok(page::respond(&users.iter().map(wire_user).collect::<Vec<_>>(), total))
 }
 
@@ -331,6 +350,8 @@ pub async fn list_grants(
 ) -> ApiResult<HttpResponse> {
     let user = load(&idp, &id).await?;
     let (grants, total) = idp.repos.page_user_grants(&user.id, q.page()?).await?;
+    let app_ids: Vec<_> = grants.iter().map(|g| g.application_id.clone()).collect();
+    let names: std::collections::HashMap<_, _> = idp.repos.application_names(&app_ids).await?.into_iter().collect();
     let grants: Vec<wire::Grant> = grants
         .into_iter()
         .map(|g| {
@@ -340,6 +361,7 @@ pub async fn list_grants(
             }
             wire::Grant {
                 id: g.id.to_string(),
+                application_name: names.get(&g.application_id).cloned().unwrap_or_else(|| g.application_id.to_string()),
                 application_id: g.application_id.to_string(),
                 scopes,
                 created_at: g.created_at.0,

@@ -193,16 +193,17 @@ wire! {
     }
 
     /// Fields to change; absent fields stay, `null` clears.
+    #[derive(Default)]
     pub struct PatchUser {
-        #[serde(default, deserialize_with = "nullable")]
+        #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
         pub username: Option<Option<String>>,
-        #[serde(default, deserialize_with = "nullable")]
+        #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
         pub primary_email: Option<Option<String>>,
-        #[serde(default, deserialize_with = "nullable")]
+        #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
         pub primary_phone: Option<Option<String>>,
-        #[serde(default, deserialize_with = "nullable")]
+        #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
         pub name: Option<Option<String>>,
-        #[serde(default, deserialize_with = "nullable")]
+        #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
         pub avatar: Option<Option<String>>,
         #[serde(default)]
         pub custom_data: Option<Value>,
@@ -314,6 +315,8 @@ wire! {
     pub struct Grant {
         pub id: String,
         pub application_id: String,
+        /// The application's name, as the list of a user's connected apps shows it.
+        pub application_name: String,
         pub scopes: Vec<String>,
         pub created_at: i64,
         pub updated_at: i64,
@@ -445,7 +448,7 @@ wire! {
     pub struct PatchOrganization {
         #[serde(default)]
         pub name: Option<String>,
-        #[serde(default, deserialize_with = "nullable")]
+        #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
         pub description: Option<Option<String>>,
     }
 
@@ -497,6 +500,13 @@ wire! {
         pub name: Option<String>,
         #[serde(default)]
         pub description: Option<String>,
+    }
+
+    /// A member of an organization: the user, and the organization roles it holds there.
+    pub struct OrganizationMember {
+        #[serde(flatten)]
+        pub user: User,
+        pub organization_roles: Vec<OrganizationRole>,
     }
 
     pub struct OrganizationScopeIds {

@@ -12,6 +12,8 @@ pub trait ApplicationRepo: Send + Sync {
     async fn update_application(&self, app: &Application) -> RepoResult<bool>;
     async fn get_application(&self, id: &ApplicationId) -> RepoResult<Option<Application>>;
     async fn find_application_by_name(&self, name: &str) -> RepoResult<Option<Application>>;
+    /// The names of those of `ids` that exist (a list of grants shows the app's name).
+    async fn application_names(&self, ids: &[ApplicationId]) -> RepoResult<Vec<(ApplicationId, String)>>;
     /// Applications ordered by creation, optionally filtered by `is_third_party`, and the total.
     async fn list_applications(&self, third_party: Option<bool>, page: Page) -> RepoResult<(Vec<Application>, i64)>;
     async fn delete_application(&self, id: &ApplicationId) -> RepoResult<bool>;

@@ -17,7 +17,7 @@ mod users;
 mod write;
 
 pub use applications::ApplicationRepo;
-pub use audit::AuditRepo;
+pub use audit::{AuditFilter, AuditRepo};
 pub use branding::BrandingRepo;
 pub use consent::ConsentScopeRepo;
 pub use grants::GrantRepo;

@@ -49,6 +49,13 @@ pub trait OrganizationRepo: Send + Sync {
     /// The organization roles of `user` in `org`, by name.
     async fn organization_member_roles(&self, org: &OrganizationId, user: &UserId)
     -> RepoResult<Vec<OrganizationRole>>;
+    /// The organization roles in `org` of each of `users` (a member list's role column), by
+    /// user and then by role name; users without a role in `org` do not appear.
+    async fn organization_roles_of_members(
+        &self,
+        org: &OrganizationId,
+        users: &[UserId],
+    ) -> RepoResult<Vec<(UserId, OrganizationRole)>>;
     /// The organizations `user` is a member of (id and name), by name.
     async fn user_organizations(&self, user: &UserId) -> RepoResult<Vec<(OrganizationId, String)>>;
 

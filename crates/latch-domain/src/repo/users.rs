@@ -17,6 +17,13 @@ pub trait UserRepo: Send + Sync {
     async fn find_user_by_username(&self, username: &str) -> RepoResult<Option<User>>;
     /// Finds a user by primary email only (case-insensitive).
     async fn find_user_by_email(&self, email: &str) -> RepoResult<Option<User>>;
-    async fn list_users(&self, page: Page) -> RepoResult<(Vec<User>, i64)>;
+    /// Every user, oldest first, and the total.
+    async fn list_users(&self, page: Page) -> RepoResult<(Vec<User>, i64)> {
+        self.search_users("", page).await
+    }
+    /// The users whose id, username, primary email, primary phone or name contains `text`
+    /// (ASCII letters in any case; `%` and `_` are plain characters), oldest first, and how many
+    /// match. An empty `text` matches every user.
+    async fn search_users(&self, text: &str, page: Page) -> RepoResult<(Vec<User>, i64)>;
     async fn delete_user(&self, id: &UserId) -> RepoResult<bool>;
 }

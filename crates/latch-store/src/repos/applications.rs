@@ -211,6 +211,18 @@ impl ApplicationRepo for Db {
         .await
     }
 
+    async fn application_names(&self, ids: &[ApplicationId]) -> RepoResult<Vec<(ApplicationId, String)>> {
+        let ids: Vec<String> = super::id_set(ids, |id| id.as_str()).into_iter().collect();
+        self.run(move |conn| {
+            let rows: Vec<(String, String)> = applications::table
+                .filter(applications::id.eq_any(ids))
+                .select((applications::id, applications::name))
+                .load(conn)?;
+            Ok(rows.into_iter().map(|(id, name)| (ApplicationId(id), name)).collect())
+        })
+        .await
+    }
+
     async fn list_applications(&self, third_party: Option<bool>, page: Page) -> RepoResult<(Vec<Application>, i64)> {
         self.run(move |conn| {
             let mut query = applications::table.into_boxed();

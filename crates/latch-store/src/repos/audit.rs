@@ -1,6 +1,6 @@
 //! The audit log.
 
-use super::{Conn, QResult, json_text, limit};
+use super::{Conn, QResult, json_text, like_escaped, limit};
 use crate::db::Db;
 use crate::schema::*;
 use async_trait::async_trait;
@@ -32,10 +32,40 @@ impl AuditRepo for Db {
         self.run(move |conn| append_audit(conn, &e)).await
     }
 
-    async fn list_audit(&self, page: Page) -> RepoResult<(Vec<AuditEntry>, i64)> {
+    async fn search_audit(&self, filter: &AuditFilter, page: Page) -> RepoResult<(Vec<AuditEntry>, i64)> {
+        let f = filter.clone();
         self.run(move |conn| {
-            let total: i64 = audit_log::table.count().get_result(conn)?;
-            let rows: Vec<(String, i64, String, String, String, String, String)> = audit_log::table
+            // The same condition for the rows and for their count.
+            macro_rules! matching {
+                () => {{
+                    let mut q = audit_log::table.into_boxed();
+                    if let Some(actor) = &f.actor {
+                        q = q.filter(audit_log::actor.eq(actor.clone()));
+                    }
+                    match f.action.as_deref() {
+                        Some(prefix) if prefix.ends_with('.') => {
+                            q = q.filter(audit_log::action.like(format!("{}%", like_escaped(prefix))).escape('\\'))
+                        }
+                        Some(action) => q = q.filter(audit_log::action.eq(action.to_owned())),
+                        None => {}
+                    }
+                    if let Some(t) = &f.target_type {
+                        q = q.filter(audit_log::target_type.eq(t.clone()));
+                    }
+                    if let Some(t) = &f.target_id {
+                        q = q.filter(audit_log::target_id.eq(t.clone()));
+                    }
+                    if let Some(since) = f.since {
+                        q = q.filter(audit_log::at.ge(since.0));
+                    }
+                    if let Some(until) = f.until {
+                        q = q.filter(audit_log::at.lt(until.0));
+                    }
+                    q
+                }};
+            }
+            let total: i64 = matching!().count().get_result(conn)?;
+            let rows: Vec<(String, i64, String, String, String, String, String)> = matching!()
                 .order((audit_log::at.desc(), audit_log::id.desc()))
                 .limit(limit(page))
                 .offset(page.offset())

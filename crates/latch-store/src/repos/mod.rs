@@ -48,6 +48,26 @@ diesel::define_sql_function! {
     fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
 }
 
+/// `text` with the `LIKE` wildcards `%` and `_` (and the escape character `\\`) escaped, for
+/// a pattern written with `ESCAPE '\\'`.
+fn like_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The `LIKE` pattern (escape character `\\`) matching text that contains `text` in any
+/// ASCII case, or `None` for an empty `text` (no condition).
+fn contains_pattern(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| format!("%{}%", like_escaped(&text.to_ascii_lowercase())))
+}
+
 type Conn = AnyConnection;
 type QResult<T> = Result<T, DieselError>;
 

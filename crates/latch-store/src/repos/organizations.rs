@@ -303,6 +303,29 @@ impl OrganizationRepo for Db {
         .await
     }
 
+    async fn organization_roles_of_members(
+        &self,
+        org: &OrganizationId,
+        users: &[UserId],
+    ) -> RepoResult<Vec<(UserId, OrganizationRole)>> {
+        let org = org.0.clone();
+        let users: Vec<String> = super::id_set(users, |u| u.as_str()).into_iter().collect();
+        self.run(move |conn| {
+            let rows: Vec<(String, OrgRoleRow)> = organization_roles::table
+                .inner_join(
+                    organization_user_roles::table
+                        .on(organization_user_roles::organization_role_id.eq(organization_roles::id)),
+                )
+                .filter(organization_user_roles::organization_id.eq(org))
+                .filter(organization_user_roles::user_id.eq_any(users))
+                .order((organization_user_roles::user_id, organization_roles::name, organization_roles::id))
+                .select((organization_user_roles::user_id, OrgRoleRow::as_select()))
+                .load(conn)?;
+            Ok(rows.into_iter().map(|(user, role)| (UserId(user), OrganizationRole::from(role))).collect())
+        })
+        .await
+    }
+
     async fn user_organizations(&self, user: &UserId) -> RepoResult<Vec<(OrganizationId, String)>> {
         let user = user.0.clone();
         self.run(move |conn| {

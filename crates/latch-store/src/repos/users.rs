@@ -144,10 +144,29 @@ impl UserRepo for Db {
         .await
     }
 
-    async fn list_users(&self, page: Page) -> RepoResult<(Vec<User>, i64)> {
+    async fn search_users(&self, text: &str, page: Page) -> RepoResult<(Vec<User>, i64)> {
+        let pattern = super::contains_pattern(text);
         self.run(move |conn| {
-            let total: i64 = users::table.count().get_result(conn)?;
-            let rows = users::table
+            // The same condition for the rows and for their count.
+            macro_rules! matching {
+                () => {{
+                    let mut q = users::table.into_boxed();
+                    if let Some(p) = &pattern {
+                        q = q.filter(
+                            lower(users::id.nullable())
+                                .like(p.clone())
+                                .escape('\\')
+                                .or(lower(users::username).like(p.clone()).escape('\\'))
+                                .or(lower(users::primary_email).like(p.clone()).escape('\\'))
+                                .or(lower(users::primary_phone).like(p.clone()).escape('\\'))
+                                .or(lower(users::name).like(p.clone()).escape('\\')),
+                        );
+                    }
+                    q
+                }};
+            }
+            let total: i64 = matching!().count().get_result(conn)?;
+            let rows = matching!()
                 .order((users::created_at, users::id))
                 .limit(limit(page))
                 .offset(page.offset())

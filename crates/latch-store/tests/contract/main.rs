@@ -46,6 +46,7 @@ mod commit;
 mod orgs;
 mod pages;
 mod schema;
+mod searches;
 
 latch_testing::on_both_databases!(
     migrations_are_idempotent,

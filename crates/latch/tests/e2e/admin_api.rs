@@ -285,6 +285,18 @@ async fn users_are_created_validated_and_given_roles(server: &TestServer) {
     assert_eq!(admin.get(&format!("/users/{id}/roles")).await.body, json!([]));
     let listed = admin.get("/users?pageSize=100").await;
     assert!(listed.body.as_array().unwrap().iter().any(|u| u["id"] == id.as_str()));
+    // Search: any identifier or the name, letters in any case; wildcards are plain characters.
+    admin.post("/users", json!({"username": "grace_h", "name": "Grace Hopper"})).await;
+    for (search, expected) in
+        [("ADA@EXAMPLE", vec!["ada"]), ("hopper", vec!["grace_h"]), ("%", vec![]), ("_h", vec!["grace_h"])]
+    {
+        let found = admin.get(&format!("/users?search={}", urlencoding(search))).await;
+        assert_eq!(found.status, 200, "{search}");
+        let names: Vec<&str> = found.body.as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+        assert_eq!((names, found.total), (expected.clone(), Some(expected.len() as i64)), "search {search}");
+    }
+    let long = admin.get(&format!("/users?search={}", "x".repeat(257))).await;
+    assert_eq!((long.status, long.body["field"].as_str()), (422, Some("search")));
     assert_eq!(admin.delete(&format!("/users/{id}")).await.status, 204);
     assert_eq!(admin.get(&format!("/users/{id}")).await.status, 404);
 }
@@ -451,6 +463,7 @@ async fn grants_are_listed_and_revoked(server: &TestServer) {
     let grants = admin.get(&format!("/users/{}/grants", ada.id)).await;
     assert_eq!(grants.body.as_array().unwrap().len(), 1);
     assert_eq!(grants.body[0]["applicationId"], "partner");
+    assert_eq!(grants.body[0]["applicationName"], "App partner", "the list names the app");
     assert!(grants.body[0]["scopes"].as_array().unwrap().iter().any(|s| s == "email"));
     let gid = grants.body[0]["id"].as_str().unwrap().to_owned();
     assert_eq!(admin.delete(&format!("/users/{}/grants/{gid}", ada.id)).await.status, 204);
@@ -512,4 +525,30 @@ async fn changes_are_in_the_audit_log(server: &TestServer) {
     assert!(entries.iter().all(|e| e["targetId"] == id.as_str()));
     assert!(entries[0]["actor"].as_str().unwrap().starts_with("application:"), "who: the admin robot");
     assert!(log.total.unwrap() >= 2);
+    // Filters: exact action, an action prefix, target, actor, time; a bad range is refused.
+    let user = admin.post("/users", json!({"username": "audited"})).await;
+    let uid = user.body["id"].as_str().unwrap().to_owned();
+    admin.patch(&format!("/users/{uid}"), json!({"name": "Audited"})).await;
+    let actions = |log: &crate::harness::Answer| -> Vec<String> {
+        log.body.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect()
+    };
+    let by_target = admin.get(&format!("/audit-logs?targetType=user&targetId={uid}")).await;
+    assert_eq!(actions(&by_target), ["user.update", "user.create"]);
+    let created = admin.get(&format!("/audit-logs?action=user.create&targetId={uid}")).await;
+    assert_eq!(actions(&created), ["user.create"]);
+    assert_eq!(admin.get("/audit-logs?action=user.create").await.total, Some(2), "the bootstrap's admin, and this one");
+    let prefix = admin.get(&format!("/audit-logs?action=application.&targetId={id}")).await;
+    assert_eq!(actions(&prefix), ["application.delete", "application.create"]);
+    let actor = entries[0]["actor"].as_str().unwrap().to_owned();
+    let mine = admin.get(&format!("/audit-logs?actor={}&pageSize=100", urlencoding(&actor))).await;
+    assert_eq!(mine.total, Some(4), "{:?}", actions(&mine));
+    assert_eq!(admin.get("/audit-logs?since=4102444800").await.total, Some(0), "nothing from 2100 on");
+    assert_eq!(admin.get("/audit-logs?until=1").await.total, Some(0));
+    let backwards = admin.get("/audit-logs?since=200&until=100").await;
+    assert_eq!((backwards.status, backwards.body["field"].as_str()), (422, Some("until")));
+}
+
+/// `s` percent-encoded for a query.
+fn urlencoding(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

@@ -208,6 +208,30 @@ async fn member_roles_are_listed_set_exactly_and_added(server: &TestServer) {
     assert_eq!(added.status, 201, "{:?}", added.body);
     let held = admin.get(&roles).await;
     assert_eq!(names(&held), ["admin", "editor", "viewer"], "POST adds to what is there");
+    // The member list shows each member's roles in this organization.
+    admin.post(&format!("/organizations/{org}/users"), json!({"userIds": [bob.id.as_str()]})).await;
+    let members = admin.get(&format!("/organizations/{org}/users")).await;
+    let column: Vec<(String, Vec<String>)> = members
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let roles = m["organizationRoles"].as_array().unwrap().iter();
+            (
+                m["username"].as_str().unwrap().to_owned(),
+                roles.map(|r| r["name"].as_str().unwrap().to_owned()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        column,
+        [
+            ("ada".to_owned(), vec!["admin".to_owned(), "editor".to_owned(), "viewer".to_owned()]),
+            ("bob".to_owned(), vec![])
+        ]
+    );
+    admin.delete(&format!("/organizations/{org}/users/{}", bob.id)).await;
     let page = admin.get(&format!("{roles}?page=2&pageSize=2")).await;
     assert_eq!((page.total, names(&page)), (Some(3), vec!["viewer".to_owned()]));
 

@@ -66,6 +66,7 @@ async fn listing_organization_members_costs_the_same_for_one_or_a_hundred(backen
             assert_eq!(page.total, Some(n as i64));
             assert_eq!(page.body.as_array().unwrap().len(), n, "the page holds whole users");
             assert!(page.body[0]["username"].as_str().is_some_and(|u| u.starts_with("member")));
+            assert!(page.body[0]["organizationRoles"].is_array(), "with each member's roles");
             // r2d2 checks each connection it hands out with `SELECT 1`; the rest is the work.
             queries_on(name).split_off(before).into_iter().filter(|q| q != "SELECT 1").collect::<Vec<_>>()
         }
@@ -78,7 +79,7 @@ async fn listing_organization_members_costs_the_same_for_one_or_a_hundred(backen
         hundred.len()
     );
     assert_eq!(one, hundred.len(), "no query per member: {hundred:#?}");
-    assert_eq!(hundred.len(), 3, "the organization, the page and its count: {hundred:#?}");
+    assert_eq!(hundred.len(), 4, "the organization, the page, its count and the page's roles: {hundred:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

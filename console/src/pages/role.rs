@@ -1,0 +1,171 @@
+//! One role: *Settings* (name, description), *Permissions* (its API resource scopes, grouped by
+//! resource; add through the scope picker, remove) and, for user roles, *Users* (add by search,
+//! remove). Machine-to-machine roles are given to apps on the app's *Roles* tab.
+
+use crate::api::{self, ApiError};
+use crate::app::BASE;
+use crate::pages::pickers::{GrantedScopes, UserPicker, user_detail, user_label};
+use crate::pages::roles::role_type_label;
+use crate::ui::{
+    self, DeleteConfirm, ErrorNote, FieldError, FormError, Pager, Reload, delete_then, invalid, post_then,
+};
+use latch_types::{PatchRole, Role, RoleType, User, UserIds};
+use leptos::prelude::*;
+
+#[component]
+pub fn RolePage() -> impl IntoView {
+    let id = ui::path_id();
+    let role = api::Fetch::new(move || {
+        let id = id.get();
+        async move { api::get::<Role>(&format!("/roles/{}", api::seg(&id))).await }
+    });
+    view! {
+        <p><a href=format!("{BASE}/roles")>"← Roles"</a></p>
+        {move || role.get().map(|r| match r {
+                Err(e) => view! { <section class="card"><ErrorNote error=e/></section> }.into_any(),
+                Ok(r) => view! { <Details role=RwSignal::new(r)/> }.into_any(),
+            }).unwrap_or_else(crate::ui::loading)}
+    }
+}
+
+#[component]
+fn Details(role: RwSignal<Role>) -> impl IntoView {
+    let tab = ui::current_tab("permissions");
+    let r = role.get_untracked();
+    let here = format!("{BASE}/roles/{}", api::seg(&r.id));
+    let users = r.role_type == RoleType::User;
+    let id = r.id.clone();
+    view! {
+        <header class="card app-head">
+            <div>
+                <h1>{move || role.get().name}</h1>
+                <p class="tags"><span class="tag">{role_type_label(r.role_type)}</span></p>
+                <p class="muted">{move || role.get().description}</p>
+            </div>
+            <DeleteConfirm noun="role" name=Signal::derive(move || role.get().name)
+                warning="Deleting takes the role, and the scopes it grants, from everyone who holds it."
+                path=format!("/roles/{}", api::seg(&r.id)) done="/roles".to_owned()/>
+        </header>
+        <div role="tablist" aria-label="Role" class="tabs">
+            {ui::tab_link(tab, "permissions", "Permissions", here.clone())}
+            {users.then(|| ui::tab_link(tab, "users", "Users", format!("{here}?tab=users")))}
+            {ui::tab_link(tab, "settings", "Settings", format!("{here}?tab=settings"))}
+        </div>
+        <section role="tabpanel" class="card">
+            {move || match tab.get().as_str() {
+                "settings" => view! { <RoleSettings role=role/> }.into_any(),
+                "users" if users => view! { <RoleUsers role_id=id.clone()/> }.into_any(),
+                _ => view! { <RoleScopes role_id=id.clone() machine=!users/> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn RoleSettings(role: RwSignal<Role>) -> impl IntoView {
+    let r = role.get_untracked();
+    let name = RwSignal::new(r.name.clone());
+    let description = RwSignal::new(r.description.clone());
+    let error = RwSignal::new(None::<ApiError>);
+    let saved = RwSignal::new(false);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = PatchRole { name: Some(name.get_untracked()), description: Some(description.get_untracked()) };
+        let path = format!("/roles/{}", api::seg(&role.get_untracked().id));
+        saved.set(false);
+        leptos::task::spawn_local(async move {
+            match api::patch::<_, Role>(&path, &body).await {
+                Ok(updated) => {
+                    error.set(None);
+                    role.set(updated);
+                    saved.set(true);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <form on:submit=save novalidate>
+            <h2>"Settings"</h2>
+            <label for="rl-name">"Role name"</label>
+            <input id="rl-name" type="text" bind:value=name aria-invalid=invalid(error, "name") aria-describedby="rl-name-error"/>
+            <FieldError error=error field="name" id="rl-name-error"/>
+            <label for="rl-description">"Description"</label>
+            <input id="rl-description" type="text" bind:value=description aria-invalid=invalid(error, "description") aria-describedby="rl-description-error"/>
+            <FieldError error=error field="description" id="rl-description-error"/>
+            <FormError error=error/>
+            <div class="actions">
+                <span class="saved" role="status">{move || saved.get().then_some("Saved")}</span>
+                <button type="submit" class="button primary">"Save changes"</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn RoleScopes(role_id: String, machine: bool) -> impl IntoView {
+    view! {
+        <h2>"Permissions"</h2>
+        <p class="muted">{if machine {
+            "The API scopes an app holding this role receives with the client credentials grant."
+        } else {
+            "The API scopes a user holding this role may grant to the apps they sign in to."
+        }}</p>
+        <GrantedScopes base=format!("/roles/{}/scopes", api::seg(&role_id)) empty="This role grants no scopes yet."
+            action="Add permissions" prefix="role-scopes"/>
+    }
+}
+
+#[component]
+fn RoleUsers(role_id: String) -> impl IntoView {
+    let base = format!("/roles/{}/users", api::seg(&role_id));
+    let page = RwSignal::new(1u32);
+    let reload = Reload::new();
+    let error = RwSignal::new(None::<ApiError>);
+    let rows = {
+        let base = base.clone();
+        api::Fetch::new(move || {
+            reload.track();
+            let (base, p) = (base.clone(), page.get());
+            async move { api::list::<User>(&base, p).await }
+        })
+    };
+    let add = {
+        let base = base.clone();
+        Callback::new(move |u: User| post_then(base.clone(), UserIds { user_ids: vec![u.id] }, reload, error))
+    };
+    let remove = move |user: String| delete_then(format!("{base}/{}", api::seg(&user)), reload, error);
+    view! {
+        <h2>"Users"</h2>
+        <UserPicker label="Give this role to" action="Add" on_pick=add prefix="role-users"/>
+        <FormError error=error/>
+        {move || rows.get().map(|r| match r {
+                Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                Ok(listed) if listed.items.is_empty() => view! { <p class="empty">"Nobody holds this role yet."</p> }.into_any(),
+                Ok(listed) => {
+                    let total = listed.total;
+                    let remove = remove.clone();
+                    view! {
+                        <table class="list">
+                            <thead><tr><th scope="col">"User"</th><th scope="col">"Username and email"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
+                            <tbody>
+                                {listed.items.into_iter().map(|u| {
+                                    let remove = remove.clone();
+                                    let (id, name) = (u.id.clone(), user_label(&u));
+                                    view! {
+                                        <tr>
+                                            <td><a href=format!("{BASE}/users/{}", api::seg(&u.id))>{name.clone()}</a></td>
+                                            <td>{user_detail(&u)}</td>
+                                            <td><button type="button" class="button small danger ghost" aria-label=format!("Remove {name}")
+                                                on:click=move |_| remove(id.clone())>"Remove"</button></td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <Pager page=page total=Signal::derive(move || total)/>
+                    }.into_any()
+                }
+            }).unwrap_or_else(crate::ui::loading)}
+    }
+}

@@ -1,0 +1,205 @@
+//! What a user holds: *Roles* (give from the user roles, take away), *Connected apps* (the
+//! grants the user gave apps, revoke), *Sessions* (sign out one browser, or everywhere).
+
+use crate::api::{self, ApiError};
+use crate::app::BASE;
+use crate::ui::{self, ErrorNote, FormError, Pager, Reload, delete_then};
+use latch_types::{Grant, Role, RoleIds, RoleType, UserSession};
+use leptos::prelude::*;
+
+#[component]
+pub fn UserRoles(user_id: String) -> impl IntoView {
+    let base = format!("/users/{}/roles", api::seg(&user_id));
+    let reload = Reload::new();
+    let error = RwSignal::new(None::<ApiError>);
+    let rows = {
+        let base = base.clone();
+        api::Fetch::new(move || {
+            reload.track();
+            let base = base.clone();
+            async move {
+                let held = api::first::<Role>(&base, 100).await?;
+                let all = api::first::<Role>("/roles", 100).await?;
+                Ok::<_, ApiError>((held.items, all.items))
+            }
+        })
+    };
+    let chosen = RwSignal::new(String::new());
+    let add = {
+        let base = base.clone();
+        move |_| {
+            let role = chosen.get_untracked();
+            if role.is_empty() {
+                return;
+            }
+            let base = base.clone();
+            leptos::task::spawn_local(async move {
+                match api::post_only(&base, &RoleIds { role_ids: vec![role] }).await {
+                    Ok(()) => {
+                        error.set(None);
+                        chosen.set(String::new());
+                        reload.bump();
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        }
+    };
+    view! {
+        <h2>"Roles"</h2>
+        <p class="muted">"The user may grant apps the API scopes of these roles."</p>
+        {move || rows.get().map(|r| match r {
+                Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                Ok((held, all)) => {
+                    let choices: Vec<Role> = all.into_iter()
+                        .filter(|r| r.role_type == RoleType::User && !held.iter().any(|h| h.id == r.id))
+                        .collect();
+                    let base = base.clone();
+                    view! {
+                        {if held.is_empty() {
+                            view! { <p class="empty">"No roles."</p> }.into_any()
+                        } else {
+                            view! {
+                                <table class="list">
+                                    <thead><tr><th scope="col">"Role"</th><th scope="col">"Description"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
+                                    <tbody>
+                                        {held.into_iter().map(|r| {
+                                            let path = format!("{base}/{}", api::seg(&r.id));
+                                            view! {
+                                                <tr>
+                                                    <td><a href=format!("{BASE}/roles/{}", api::seg(&r.id))>{r.name.clone()}</a></td>
+                                                    <td>{r.description.clone()}</td>
+                                                    <td><button type="button" class="button small danger ghost" aria-label=format!("Remove role {}", r.name)
+                                                        on:click=move |_| delete_then(path.clone(), reload, error)>"Remove"</button></td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any()
+                        }}
+                        <div class="inline-form">
+                            <div>
+                                <label for="add-role">"Give a role"</label>
+                                <select id="add-role" prop:value=move || chosen.get() on:change=move |ev| chosen.set(event_target_value(&ev))>
+                                    <option value="">{if choices.is_empty() { "No other user role" } else { "Choose a role" }}</option>
+                                    {choices.into_iter().map(|r| view! { <option value=r.id.clone()>{r.name.clone()}</option> }).collect_view()}
+                                </select>
+                            </div>
+                        </div>
+                    }.into_any()
+                }
+            }).unwrap_or_else(crate::ui::loading)}
+        <div class="actions">
+            <button type="button" class="button" disabled=move || chosen.get().is_empty() on:click=add>"Give role"</button>
+        </div>
+        <FormError error=error/>
+    }
+}
+
+#[component]
+pub fn ConnectedApps(user_id: String) -> impl IntoView {
+    let base = format!("/users/{}/grants", api::seg(&user_id));
+    let page = RwSignal::new(1u32);
+    let reload = Reload::new();
+    let error = RwSignal::new(None::<ApiError>);
+    let rows = {
+        let base = base.clone();
+        api::Fetch::new(move || {
+            reload.track();
+            let (base, p) = (base.clone(), page.get());
+            async move { api::list::<Grant>(&base, p).await }
+        })
+    };
+    view! {
+        <h2>"Connected apps"</h2>
+        <p class="muted">"What the user allowed apps to access. Revoking ends the app's tokens; it must ask for consent again."</p>
+        <FormError error=error/>
+        {move || rows.get().map(|r| match r {
+                Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                Ok(listed) if listed.items.is_empty() => view! { <p class="empty">"The user has not connected any app."</p> }.into_any(),
+                Ok(listed) => {
+                    let total = listed.total;
+                    let base = base.clone();
+                    view! {
+                        <table class="list">
+                            <thead><tr><th scope="col">"App"</th><th scope="col">"Access"</th><th scope="col">"Granted"</th><th scope="col">"Last used"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
+                            <tbody>
+                                {listed.items.into_iter().map(|g| {
+                                    let path = format!("{base}/{}", api::seg(&g.id));
+                                    view! {
+                                        <tr>
+                                            <td><a href=format!("{BASE}/applications/{}", api::seg(&g.application_id))>{g.application_name.clone()}</a></td>
+                                            <td>{g.scopes.iter().map(|s| view! { <code class="chip">{s.clone()}</code>" " }).collect_view()}</td>
+                                            <td>{ui::date(g.created_at)}</td>
+                                            <td>{g.last_used_at.map(ui::date).unwrap_or_else(|| "Never".to_owned())}</td>
+                                            <td><button type="button" class="button small danger ghost" aria-label=format!("Revoke {}", g.application_name)
+                                                on:click=move |_| delete_then(path.clone(), reload, error)>"Revoke"</button></td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <Pager page=page total=Signal::derive(move || total)/>
+                    }.into_any()
+                }
+            }).unwrap_or_else(crate::ui::loading)}
+    }
+}
+
+#[component]
+pub fn Sessions(user_id: String) -> impl IntoView {
+    let base = format!("/users/{}/sessions", api::seg(&user_id));
+    let page = RwSignal::new(1u32);
+    let reload = Reload::new();
+    let error = RwSignal::new(None::<ApiError>);
+    let rows = {
+        let base = base.clone();
+        api::Fetch::new(move || {
+            reload.track();
+            let (base, p) = (base.clone(), page.get());
+            async move { api::list::<UserSession>(&base, p).await }
+        })
+    };
+    let everywhere = {
+        let base = base.clone();
+        move |_| delete_then(base.clone(), reload, error)
+    };
+    view! {
+        <div class="page-head">
+            <h2>"Sessions"</h2>
+            <button type="button" class="button danger" on:click=everywhere>"Sign out everywhere"</button>
+        </div>
+        <p class="muted">"The browsers the user is signed in with. Signing one out ends it on every Latch node at once."</p>
+        <FormError error=error/>
+        {move || rows.get().map(|r| match r {
+                Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                Ok(listed) if listed.items.is_empty() => view! { <p class="empty">"The user is not signed in anywhere."</p> }.into_any(),
+                Ok(listed) => {
+                    let total = listed.total;
+                    let base = base.clone();
+                    view! {
+                        <table class="list">
+                            <thead><tr><th scope="col">"Signed in"</th><th scope="col">"Last active"</th><th scope="col">"Ends"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
+                            <tbody>
+                                {listed.items.into_iter().map(|s| {
+                                    let path = format!("{base}/{}", api::seg(&s.id));
+                                    let signed_in = ui::date_time(s.auth_time);
+                                    view! {
+                                        <tr>
+                                            <td>{signed_in.clone()}</td>
+                                            <td>{ui::date_time(s.last_active_at)}</td>
+                                            <td>{ui::date_time(s.expires_at)}</td>
+                                            <td><button type="button" class="button small danger ghost" aria-label=format!("Sign out the session from {signed_in}")
+                                                on:click=move |_| delete_then(path.clone(), reload, error)>"Sign out"</button></td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <Pager page=page total=Signal::derive(move || total)/>
+                    }.into_any()
+                }
+            }).unwrap_or_else(crate::ui::loading)}
+    }
+}

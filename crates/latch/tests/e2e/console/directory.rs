@@ -1,0 +1,265 @@
+//! Everything else an operator manages, in one browser session: an API resource and its
+//! scopes, a role granting one, a user (search, create, roles, suspension, password, connected
+//! apps, sessions), an organization with a member and an organization role from the template,
+//! signing keys, and the audit log with its filters.
+
+use super::{Chrome, PASSWORD, sign_in, start};
+use crate::harness::TestServer;
+use latch_domain::Timestamp;
+use latch_domain::entities::{AppType, Grant, GrantDetails};
+use latch_domain::ids::{ApplicationId, GrantId, OrganizationId};
+use thirtyfour::prelude::*;
+
+/// Opens a section from the navigation.
+async fn open(chrome: &Chrome, section: &str) {
+    chrome.until_text("nav[aria-label=Sections] a", section).await.click().await.unwrap();
+    chrome.until_text("h1", section).await;
+}
+
+/// The texts of the elements matching `css`.
+async fn texts(chrome: &Chrome, css: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for el in chrome.d().find_all(By::Css(css)).await.unwrap() {
+        out.push(el.text().await.unwrap());
+    }
+    out
+}
+
+/// Waits until `check` holds of the server's state (the console writes asynchronously).
+async fn eventually<F, Fut>(what: &str, check: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("never: {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_manages_resources_roles_users_organizations_keys_and_the_audit_log() {
+    let Some((server, chrome)) = start().await else { return };
+    sign_in(&chrome, &server).await;
+    resources_and_roles(&chrome).await;
+    let grace = users(&chrome, &server).await;
+    organizations(&chrome, &server, &grace).await;
+    keys(&chrome, &server).await;
+    audit(&chrome).await;
+    assert!(chrome.console_errors().await.is_empty(), "{:?}", chrome.console_errors().await);
+    chrome.quit().await;
+}
+
+async fn resources_and_roles(chrome: &Chrome) {
+    open(chrome, "API resources").await;
+    chrome.until_text("table.list code", "urn:latch:api:admin").await;
+    chrome.until_text("button", "Create API resource").await.click().await.unwrap();
+    chrome.type_into("#r-name", "Photos API").await;
+    chrome.type_into("#r-indicator", "photos.example.com").await;
+    chrome.until_text("button[type=submit]", "Create").await.click().await.unwrap();
+    // Not an absolute URI: refused at the field.
+    let error = chrome.find("#r-indicator-error").await;
+    assert!(!error.text().await.unwrap().is_empty());
+    assert_eq!(chrome.find("#r-indicator").await.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
+    chrome.type_into("#r-indicator", "https://photos.example.com").await;
+    chrome.until_text("button[type=submit]", "Create").await.click().await.unwrap();
+    chrome.until_text("h1", "Photos API").await;
+    chrome.type_into("#scope-name", "read:photos").await;
+    chrome.type_into("#scope-description", "See your photos").await;
+    chrome.until_text("button", "Add scope").await.click().await.unwrap();
+    chrome.until_text("table.list code", "read:photos").await;
+    chrome.screenshot("resource").await;
+
+    open(chrome, "Roles").await;
+    chrome.until_text("button", "Create role").await.click().await.unwrap();
+    chrome.type_into("#role-name", "Photo viewer").await;
+    chrome.type_into("#role-description", "Sees photos").await;
+    chrome.until_text("button[type=submit]", "Create").await.click().await.unwrap();
+    chrome.until_text("h1", "Photo viewer").await;
+    let selected = chrome.find("[role=tab][aria-selected=true]").await;
+    assert_eq!(selected.text().await.unwrap(), "Permissions");
+    chrome.until_text("#role-scopes-resource option", "Photos API").await.click().await.unwrap();
+    chrome.until_text(".scope-choices label", "read:photos").await.click().await.unwrap();
+    chrome.until_text("button", "Add permissions").await.click().await.unwrap();
+    chrome.until_text("tr.group", "Photos API").await;
+    chrome.until_text("table.list code", "read:photos").await;
+    chrome.screenshot("role").await;
+}
+
+async fn users(chrome: &Chrome, server: &TestServer) -> latch_domain::entities::User {
+    // A third-party app the user will have connected, to revoke from the console.
+    server.app("partner-app", AppType::Traditional, true, &["https://partner.example/cb"]).await;
+    open(chrome, "Users").await;
+    chrome.until_text("table.list a", "Administrator").await;
+    chrome.screenshot("users").await;
+    chrome.until_text("button", "Create user").await.click().await.unwrap();
+    chrome.type_into("#u-username", "grace").await;
+    chrome.type_into("#u-email", "grace@navy.example").await;
+    chrome.type_into("#u-name", "Grace Hopper").await;
+    chrome.type_into("#u-password", "short").await;
+    chrome.until_text("button[type=submit]", "Create").await.click().await.unwrap();
+    // The password policy answers at the password field; nothing is created.
+    assert!(!chrome.find("#u-password-error").await.text().await.unwrap().is_empty());
+    assert!(server.repos.find_user_by_username("grace").await.unwrap().is_none());
+    chrome.type_into("#u-password", PASSWORD).await;
+    chrome.until_text("button[type=submit]", "Create").await.click().await.unwrap();
+    chrome.until_text("h1", "Grace Hopper").await;
+    let grace = server.repos.find_user_by_username("grace").await.unwrap().expect("created");
+    assert!(grace.password_hash.is_some());
+    server
+        .repos
+        .save_grant(&Grant {
+            id: GrantId::from("grant-grace"),
+            user_id: grace.id.clone(),
+            application_id: ApplicationId::from("partner-app"),
+            details: GrantDetails { scopes: vec!["openid".into(), "email".into()], ..Default::default() },
+            created_at: Timestamp(1_700_000_000),
+            updated_at: Timestamp(1_700_000_000),
+            last_used_at: None,
+        })
+        .await
+        .unwrap();
+
+    // Search finds her by any part of what she is called, in any case.
+    open(chrome, "Users").await;
+    chrome.type_into("#user-search", "HOPPER").await;
+    chrome.until_text("button", "Search").await.click().await.unwrap();
+    chrome.until_text(".pager", "1 in all").await;
+    assert_eq!(texts(chrome, "table.list tbody td:first-child a").await, ["Grace Hopper"]);
+    chrome.type_into("#user-search", "nobody-at-all").await;
+    chrome.until_text("button", "Search").await.click().await.unwrap();
+    chrome.until_text(".empty", "No user matches.").await;
+    chrome.type_into("#user-search", "grace").await;
+    chrome.until_text("button", "Search").await.click().await.unwrap();
+    chrome.until_text("table.list a", "Grace Hopper").await.click().await.unwrap();
+    chrome.until_text("h1", "Grace Hopper").await;
+
+    // Suspend, and back.
+    chrome.until_text("button", "Suspend user").await.click().await.unwrap();
+    chrome.until_text(".tag", "Suspended").await;
+    assert!(server.repos.get_user(&grace.id).await.unwrap().unwrap().is_suspended);
+    chrome.screenshot("user").await;
+    chrome.until_text("button", "Reactivate user").await.click().await.unwrap();
+    chrome.until_text(".tag", "Active").await;
+    assert!(!server.repos.get_user(&grace.id).await.unwrap().unwrap().is_suspended);
+
+    // A role.
+    chrome.until_text("[role=tab]", "Roles").await.click().await.unwrap();
+    chrome.until_text("#add-role option", "Photo viewer").await.click().await.unwrap();
+    chrome.until_text("button", "Give role").await.click().await.unwrap();
+    chrome.until_text("table.list a", "Photo viewer").await;
+    let held = server.repos.page_user_roles(&grace.id, latch_domain::repo::Page { page: 1, size: 10 }).await.unwrap().0;
+    assert_eq!(held.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["Photo viewer"]);
+
+    // A new password, refused when too short, at its field.
+    chrome.until_text("[role=tab]", "Password").await.click().await.unwrap();
+    let before = server.repos.get_user(&grace.id).await.unwrap().unwrap().password_hash;
+    chrome.type_into("#pw-new", "abc").await;
+    chrome.until_text("button", "Set password").await.click().await.unwrap();
+    assert!(!chrome.find("#pw-new-error").await.text().await.unwrap().is_empty());
+    chrome.type_into("#pw-new", "another correct horse battery").await;
+    chrome.until_text("button", "Set password").await.click().await.unwrap();
+    chrome.until_text(".saved", "Password set").await;
+    assert_ne!(server.repos.get_user(&grace.id).await.unwrap().unwrap().password_hash, before);
+
+    // The app she connected, by name, revoked.
+    chrome.until_text("[role=tab]", "Connected apps").await.click().await.unwrap();
+    chrome.until_text("table.list a", "App partner-app").await;
+    chrome.until_text("table.list code", "email").await;
+    chrome.screenshot("user-connected-apps").await;
+    chrome.until_text("button", "Revoke").await.click().await.unwrap();
+    chrome.until_text(".empty", "has not connected any app").await;
+    assert!(server.repos.get_grant_by_id(&GrantId::from("grant-grace")).await.unwrap().is_none());
+    grace
+}
+
+async fn organizations(chrome: &Chrome, server: &TestServer, grace: &latch_domain::entities::User) {
+    // The template first: a permission and a role granting it and an API scope.
+    open(chrome, "Organization template").await;
+    chrome.type_into("#os-scope-name", "invite:member").await;
+    chrome.type_into("#os-scope-description", "Invite people").await;
+    chrome.until_text("button", "Add permission").await.click().await.unwrap();
+    chrome.until_text("table.list code", "invite:member").await;
+    chrome.until_text("[role=tab]", "Organization roles").await.click().await.unwrap();
+    chrome.type_into("#or-name", "org-admin").await;
+    chrome.until_text("button", "Create role").await.click().await.unwrap();
+    chrome.until_text("h1", "org-admin").await;
+    chrome.until_text(".scope-choices label", "invite:member").await.click().await.unwrap();
+    chrome.until_text("#org-role-scopes-resource option", "Photos API").await.click().await.unwrap();
+    chrome.until_text(".picker .scope-choices label", "read:photos").await.click().await.unwrap();
+    chrome.until_text("button", "Add API permissions").await.click().await.unwrap();
+    chrome.until_text("tr.group", "Photos API").await;
+    let role = server.repos.list_organization_roles(latch_domain::repo::Page { page: 1, size: 10 }).await.unwrap().0;
+    let role = role.into_iter().find(|r| r.name == "org-admin").expect("created");
+    eventually("the role grants invite:member", || async {
+        server.repos.organization_role_scope_ids(&role.id).await.unwrap().len() == 1
+    })
+    .await;
+    chrome.screenshot("organization-role").await;
+
+    open(chrome, "Organizations").await;
+    chrome.until_text("button", "Create organization").await.click().await.unwrap();
+    chrome.type_into("#o-name", "Acme").await;
+    chrome.type_into("#o-description", "Our first customer").await;
+    chrome.until_text("button[type=submit]", "Create").await.click().await.unwrap();
+    chrome.until_text("h1", "Acme").await;
+    chrome.type_into("#org-members-search", "grace").await;
+    chrome.until_text("ul.found button", "Add").await.click().await.unwrap();
+    chrome.until_text("table.list a", "Grace Hopper").await;
+    chrome.until_text("button", "Edit roles").await.click().await.unwrap();
+    chrome.until_text("td .scope-choices label", "org-admin").await.click().await.unwrap();
+    chrome.until_text("button", "Save roles").await.click().await.unwrap();
+    chrome.until_text("table.list td", "org-admin").await;
+    chrome.screenshot("organization").await;
+    let orgs = server.repos.list_organizations(latch_domain::repo::Page { page: 1, size: 10 }).await.unwrap().0;
+    let acme: OrganizationId = orgs.into_iter().find(|o| o.name == "Acme").expect("created").id;
+    let roles = server.repos.organization_member_roles(&acme, &grace.id).await.unwrap();
+    assert_eq!(roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["org-admin"]);
+}
+
+async fn keys(chrome: &Chrome, server: &TestServer) {
+    let current = |keys: Vec<latch_domain::entities::SigningKey>| {
+        keys.into_iter()
+            .filter(|k| k.state == latch_domain::entities::KeyState::Current)
+            .map(|k| k.kid)
+            .collect::<Vec<_>>()
+    };
+    let before = current(server.repos.list_signing_keys().await.unwrap());
+    open(chrome, "Signing keys").await;
+    chrome.until_text(".tag", "current").await;
+    chrome.until_text("button", "Rotate keys").await.click().await.unwrap();
+    chrome.until_text("[role=alertdialog] h2", "Rotate the signing keys?").await;
+    chrome.until_text("button", "Rotate now").await.click().await.unwrap();
+    chrome.until_text(".saved", "Rotated").await;
+    let after = current(server.repos.list_signing_keys().await.unwrap());
+    assert!(!after.is_empty() && after != before, "{before:?} → {after:?}");
+    chrome.until_text(".tag", "previous").await;
+    chrome.screenshot("signing-keys").await;
+}
+
+async fn audit(chrome: &Chrome) {
+    open(chrome, "Audit log").await;
+    chrome.until_text("table.list code", "keys.rotate").await;
+    chrome.type_into("#f-action", "user.").await;
+    chrome.until_text("button", "Filter").await.click().await.unwrap();
+    chrome.until_text("table.list code", "user.create").await;
+    let actions = texts(chrome, "table.list tbody td:nth-child(3)").await;
+    assert!(!actions.is_empty() && actions.iter().all(|a| a.starts_with("user.")), "{actions:?}");
+    assert!(actions.iter().any(|a| a == "user.roles.add"), "{actions:?}");
+    // The filter is in the address: a reload keeps it.
+    let url = chrome.d().current_url().await.unwrap();
+    assert!(url.query().unwrap_or_default().contains("action=user."), "{url}");
+    chrome.screenshot("audit-log").await;
+    chrome.until_text("button", "Clear").await.click().await.unwrap();
+    chrome.until_text("table.list code", "keys.rotate").await;
+    assert_eq!(chrome.find("#f-action").await.prop("value").await.unwrap().as_deref(), Some(""), "the form follows");
+    chrome.find("#f-target-type").await.click().await.unwrap();
+    chrome.until_text("#f-target-type option", "organization").await.click().await.unwrap();
+    chrome.until_text("button", "Filter").await.click().await.unwrap();
+    chrome.until_text("table.list code", "organization.create").await;
+    let targets = texts(chrome, "table.list tbody td:nth-child(4)").await;
+    assert!(!targets.is_empty() && targets.iter().all(|t| t.starts_with("organization ")), "{targets:?}");
+}
