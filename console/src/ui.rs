@@ -43,12 +43,12 @@ pub fn Loading() -> impl IntoView {
 /// The message of `error` when it is about `field`, shown under that field; `id` is what the
 /// field's `aria-describedby` names.
 #[component]
-pub fn FieldError(error: RwSignal<Option<ApiError>>, field: &'static str, id: &'static str) -> impl IntoView {
+pub fn FieldError(error: RwSignal<Option<ApiError>>, field: &'static str, #[prop(into)] id: String) -> impl IntoView {
     move || {
         error
             .get()
             .filter(|e| e.is_about(field))
-            .map(|e| view! { <p class="field-error" id=id role="alert">{e.message}</p> })
+            .map(|e| view! { <p class="field-error" id=id.clone() role="alert">{e.message}</p> })
     }
 }
 
@@ -259,4 +259,123 @@ pub fn post_then<B: serde::Serialize + 'static>(
             Err(e) => error.set(Some(e)),
         }
     });
+}
+
+/// A page about one object: a link back to its list, then `details` of the object the API
+/// has at `path(id)` (`id` from the page's address), or why it could not be read.
+pub fn detail_page<T, V>(
+    back: &'static str,
+    back_label: &'static str,
+    path: impl Fn(&str) -> String + 'static,
+    details: impl Fn(RwSignal<T>) -> V + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let id = path_id();
+    let object = crate::api::Fetch::new(move || {
+        let at = path(&id.get());
+        async move { crate::api::get::<T>(&at).await }
+    });
+    view! {
+        <p><a href=format!("{}{back}", crate::app::BASE)>{back_label}</a></p>
+        {move || object.get().map(|r| match r {
+            Err(e) => view! { <section class="card"><ErrorNote error=e/></section> }.into_any(),
+            Ok(o) => details(RwSignal::new(o)).into_any(),
+        }).unwrap_or_else(loading)}
+    }
+}
+
+/// A settings form with a name and a description. `save` sends both and, once the server
+/// took them, updates what the page shows; a refusal shows at the field it names.
+#[component]
+pub fn NameAndDescription<S, Fut>(
+    /// The name field's label, as in "Role name".
+    name_label: &'static str,
+    /// The start of the fields' ids, unique on the page.
+    prefix: &'static str,
+    name: String,
+    description: String,
+    save: S,
+) -> impl IntoView
+where
+    S: Fn(String, String) -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<(), ApiError>> + 'static,
+{
+    let name = RwSignal::new(name);
+    let description = RwSignal::new(description);
+    let error = RwSignal::new(None::<ApiError>);
+    let saved = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        saved.set(false);
+        let done = save(name.get_untracked(), description.get_untracked());
+        leptos::task::spawn_local(async move {
+            match done.await {
+                Ok(()) => {
+                    error.set(None);
+                    saved.set(true);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let (name_id, description_id) = (format!("{prefix}-name"), format!("{prefix}-description"));
+    let (name_error, description_error) = (format!("{name_id}-error"), format!("{description_id}-error"));
+    view! {
+        <form on:submit=submit novalidate>
+            <h2>"Settings"</h2>
+            <label for=name_id.clone()>{name_label}</label>
+            <input id=name_id type="text" bind:value=name aria-invalid=invalid(error, "name") aria-describedby=name_error.clone()/>
+            <FieldError error=error field="name" id=name_error/>
+            <label for=description_id.clone()>"Description"</label>
+            <input id=description_id type="text" bind:value=description aria-invalid=invalid(error, "description")
+                aria-describedby=description_error.clone()/>
+            <FieldError error=error field="description" id=description_error/>
+            <FormError error=error/>
+            <div class="actions">
+                <span class="saved" role="status">{move || saved.get().then_some("Saved")}</span>
+                <button type="submit" class="button primary">"Save changes"</button>
+            </div>
+        </form>
+    }
+}
+
+/// A paged table of the list at `path`: "Loading…" until the first page, then the error,
+/// `empty` when there is nothing, or a row per entry (`row`) under `heads`, and the pager.
+#[component]
+pub fn PagedTable<T>(
+    path: String,
+    heads: &'static [&'static str],
+    empty: &'static str,
+    row: fn(T) -> AnyView,
+) -> impl IntoView
+where
+    T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    let page = RwSignal::new(1u32);
+    let rows = crate::api::Fetch::new(move || {
+        let (path, p) = (path.clone(), page.get());
+        async move { crate::api::list::<T>(&path, p).await }
+    });
+    move || {
+        rows.get()
+            .map(|r| match r {
+                Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                Ok(listed) if listed.items.is_empty() => view! { <p class="empty">{empty}</p> }.into_any(),
+                Ok(listed) => {
+                    let total = listed.total;
+                    view! {
+                        <table class="list">
+                            <thead><tr>{heads.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view()}</tr></thead>
+                            <tbody>{listed.items.into_iter().map(row).collect_view()}</tbody>
+                        </table>
+                        <Pager page=page total=Signal::derive(move || total)/>
+                    }
+                    .into_any()
+                }
+            })
+            .unwrap_or_else(loading)
+    }
 }

@@ -10,23 +10,15 @@ use crate::pages::application_roles::ApplicationRoles;
 use crate::ui::{self, CopyButton, DeleteConfirm, ErrorNote, FieldError, invalid};
 use latch_types::{Application, CustomClientMetadata, OidcClientMetadata, PatchApplication};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn ApplicationPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let app = api::Fetch::new(move || {
-        let id = id.get();
-        async move { api::get::<Application>(&format!("/applications/{}", api::seg(&id))).await }
-    });
-    view! {
-        <p><a href=format!("{BASE}/applications")>"← Applications"</a></p>
-        {move || app.get().map(|r| match r {
-                Err(e) => view! { <section class="card"><ErrorNote error=e/></section> }.into_any(),
-                Ok(a) => view! { <Details app=RwSignal::new(a)/> }.into_any(),
-            }).unwrap_or_else(crate::ui::loading)}
-    }
+    ui::detail_page::<Application, _>(
+        "/applications",
+        "← Applications",
+        |id| format!("/applications/{}", api::seg(id)),
+        |app| view! { <Details app=app/> },
+    )
 }
 
 #[component]

@@ -1,5 +1,6 @@
-//! *Roles* of a machine-to-machine app: the machine-to-machine roles whose API scopes it
-//! receives with the client credentials grant (give, take away).
+//! Roles something holds, to give and take away: a user's user roles (*Roles* on a user's
+//! page) and a machine-to-machine app's machine-to-machine roles (*Roles* on the app's page,
+//! whose API scopes it receives with the client credentials grant).
 
 use crate::api::{self, ApiError};
 use crate::app::BASE;
@@ -9,7 +10,18 @@ use leptos::prelude::*;
 
 #[component]
 pub fn ApplicationRoles(app_id: String) -> impl IntoView {
-    let base = format!("/applications/{}/roles", api::seg(&app_id));
+    view! {
+        <h2>"Roles"</h2>
+        <p class="muted">"The app receives the API scopes of these machine-to-machine roles when it asks for a token with its client credentials."</p>
+        <HeldRoles base=format!("/applications/{}/roles", api::seg(&app_id)) kind=RoleType::MachineToMachine
+            empty="The app holds no roles: its tokens carry no API scopes." none_left="No other machine-to-machine role"/>
+    }
+}
+
+/// The roles of `kind` held at `base` (`GET`, `POST` with `roleIds`, `DELETE {base}/{roleId}`),
+/// each with Remove, and a choice of the others to give.
+#[component]
+pub fn HeldRoles(base: String, kind: RoleType, empty: &'static str, none_left: &'static str) -> impl IntoView {
     let reload = Reload::new();
     let error = RwSignal::new(None::<ApiError>);
     let chosen = RwSignal::new(String::new());
@@ -44,18 +56,16 @@ pub fn ApplicationRoles(app_id: String) -> impl IntoView {
     };
     let remove = move |role: String| delete_then(format!("{base}/{}", api::seg(&role)), reload, error);
     view! {
-        <h2>"Roles"</h2>
-        <p class="muted">"The app receives the API scopes of these machine-to-machine roles when it asks for a token with its client credentials."</p>
         {move || rows.get().map(|r| match r {
                 Err(e) => view! { <ErrorNote error=e/> }.into_any(),
                 Ok((held, all)) => {
                     let choices: Vec<Role> = all.into_iter()
-                        .filter(|r| r.role_type == RoleType::MachineToMachine && !held.iter().any(|h| h.id == r.id))
+                        .filter(|r| r.role_type == kind && !held.iter().any(|h| h.id == r.id))
                         .collect();
                     let remove = remove.clone();
                     view! {
                         {if held.is_empty() {
-                            view! { <p class="empty">"The app holds no roles: its tokens carry no API scopes."</p> }.into_any()
+                            view! { <p class="empty">{empty}</p> }.into_any()
                         } else {
                             view! {
                                 <table class="list">
@@ -77,9 +87,9 @@ pub fn ApplicationRoles(app_id: String) -> impl IntoView {
                                 </table>
                             }.into_any()
                         }}
-                        <label for="app-add-role">"Give a role"</label>
-                        <select id="app-add-role" prop:value=move || chosen.get() on:change=move |ev| chosen.set(event_target_value(&ev))>
-                            <option value="">{if choices.is_empty() { "No other machine-to-machine role" } else { "Choose a role" }}</option>
+                        <label for="add-role">"Give a role"</label>
+                        <select id="add-role" prop:value=move || chosen.get() on:change=move |ev| chosen.set(event_target_value(&ev))>
+                            <option value="">{if choices.is_empty() { none_left } else { "Choose a role" }}</option>
                             {choices.into_iter().map(|r| view! { <option value=r.id.clone()>{r.name.clone()}</option> }).collect_view()}
                         </select>
                     }.into_any()

@@ -1,9 +1,9 @@
 //! Applications: the **My apps** and **Third-party apps** tabs, and **Create application**
 //! (first- or third-party, then the type, then name and description).
 
-use crate::api::{self, ApiError, Listed};
+use crate::api::{self, ApiError};
 use crate::app::BASE;
-use crate::ui::{self, ErrorNote, FieldError, Pager, invalid};
+use crate::ui::{self, ErrorNote, FieldError, PagedTable, invalid};
 use latch_types::{Application, ApplicationType, CreateApplication};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -13,15 +13,6 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 pub fn ApplicationsPage() -> impl IntoView {
     let query = use_query_map();
     let third_party = Memo::new(move |_| query.read().get("tab").as_deref() == Some("third-party"));
-    let page = RwSignal::new(1u32);
-    Effect::new(move |_| {
-        third_party.track();
-        page.set(1);
-    });
-    let apps = api::Fetch::new(move || {
-        let (tp, p) = (third_party.get(), page.get());
-        async move { api::list::<Application>(&format!("/applications?isThirdParty={tp}"), p).await }
-    });
     let creating = RwSignal::new(false);
     let tab = move |label: &'static str, href: String, selected: bool| {
         view! {
@@ -41,41 +32,32 @@ pub fn ApplicationsPage() -> impl IntoView {
             {move || tab("Third-party apps", format!("{BASE}/applications?tab=third-party"), third_party.get())}
         </div>
         <section role="tabpanel" class="card">
-            {move || apps.get().map(|r| match r {
-                    Err(e) => view! { <ErrorNote error=e/> }.into_any(),
-                    Ok(listed) => view! { <AppTable listed=listed third_party=third_party.get_untracked() page=page/> }.into_any(),
-                }).unwrap_or_else(crate::ui::loading)}
+            // Each tab is its own table, from its first page.
+            {move || {
+                let tp = third_party.get();
+                let empty = if tp {
+                    "No third-party apps yet. Create one for a partner or community developer who adds “Sign in with” your organization."
+                } else {
+                    "No applications of your own yet."
+                };
+                view! {
+                    <PagedTable path=format!("/applications?isThirdParty={tp}") heads=&["Name", "Type", "Client ID", "Created"]
+                        empty=empty row=app_row/>
+                }
+            }}
         </section>
     }
 }
 
-#[component]
-fn AppTable(listed: Listed<Application>, third_party: bool, page: RwSignal<u32>) -> impl IntoView {
-    if listed.items.is_empty() {
-        let hint = if third_party {
-            "No third-party apps yet. Create one for a partner or community developer who adds “Sign in with” your organization."
-        } else {
-            "No applications of your own yet."
-        };
-        return view! { <p class="empty">{hint}</p> }.into_any();
-    }
-    let total = listed.total;
+fn app_row(a: Application) -> AnyView {
     view! {
-        <table class="list">
-            <thead><tr><th scope="col">"Name"</th><th scope="col">"Type"</th><th scope="col">"Client ID"</th><th scope="col">"Created"</th></tr></thead>
-            <tbody>
-                {listed.items.into_iter().map(|a| view! {
-                    <tr>
-                        <td><a href=format!("{BASE}/applications/{}", api::seg(&a.id))>{a.name.clone()}</a>
-                            {a.description.clone().map(|d| view! { <div class="muted small">{d}</div> })}</td>
-                        <td>{ui::type_label(a.app_type)}</td>
-                        <td><code>{a.id.clone()}</code></td>
-                        <td>{ui::date(a.created_at)}</td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
-        <Pager page=page total=Signal::derive(move || total)/>
+        <tr>
+            <td><a href=format!("{BASE}/applications/{}", api::seg(&a.id))>{a.name.clone()}</a>
+                {a.description.clone().map(|d| view! { <div class="muted small">{d}</div> })}</td>
+            <td>{ui::type_label(a.app_type)}</td>
+            <td><code>{a.id.clone()}</code></td>
+            <td>{ui::date(a.created_at)}</td>
+        </tr>
     }
     .into_any()
 }

@@ -3,56 +3,34 @@
 //! organization (added with the scope picker), and Delete.
 
 use crate::api::{self, ApiError};
-use crate::app::BASE;
 use crate::pages::pickers::GrantedScopes;
-use crate::ui::{self, DeleteConfirm, ErrorNote, FieldError, FormError, Reload, invalid};
+use crate::ui::{DeleteConfirm, ErrorNote, FormError, NameAndDescription, Reload};
 use latch_types::{OrganizationRole, OrganizationScope, OrganizationScopeIds, PatchOrganizationRole};
 use leptos::prelude::*;
 
 #[component]
 pub fn OrganizationRolePage() -> impl IntoView {
-    let id = ui::path_id();
-    let role = api::Fetch::new(move || {
-        let id = id.get();
-        async move { api::get::<OrganizationRole>(&format!("/organization-roles/{}", api::seg(&id))).await }
-    });
-    view! {
-        <p><a href=format!("{BASE}/organization-template?tab=roles")>"← Organization roles"</a></p>
-        {move || role.get().map(|r| match r {
-                Err(e) => view! { <section class="card"><ErrorNote error=e/></section> }.into_any(),
-                Ok(r) => view! { <Details role=RwSignal::new(r)/> }.into_any(),
-            }).unwrap_or_else(crate::ui::loading)}
-    }
+    crate::ui::detail_page::<OrganizationRole, _>(
+        "/organization-template?tab=roles",
+        "← Organization roles",
+        |id| format!("/organization-roles/{}", api::seg(id)),
+        |o| view! { <Details role=o/> },
+    )
 }
 
 #[component]
 fn Details(role: RwSignal<OrganizationRole>) -> impl IntoView {
     let r = role.get_untracked();
-    let name = RwSignal::new(r.name.clone());
-    let description = RwSignal::new(r.description.clone());
-    let error = RwSignal::new(None::<ApiError>);
-    let saved = RwSignal::new(false);
     let path = format!("/organization-roles/{}", api::seg(&r.id));
     let save = {
         let path = path.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let body = PatchOrganizationRole {
-                name: Some(name.get_untracked()),
-                description: Some(description.get_untracked()),
-            };
+        move |name: String, description: String| {
             let path = path.clone();
-            saved.set(false);
-            leptos::task::spawn_local(async move {
-                match api::patch::<_, OrganizationRole>(&path, &body).await {
-                    Ok(updated) => {
-                        error.set(None);
-                        role.set(updated);
-                        saved.set(true);
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-            });
+            async move {
+                let body = PatchOrganizationRole { name: Some(name), description: Some(description) };
+                role.set(api::patch::<_, OrganizationRole>(&path, &body).await?);
+                Ok(())
+            }
         }
     };
     view! {
@@ -66,20 +44,7 @@ fn Details(role: RwSignal<OrganizationRole>) -> impl IntoView {
                 path=path.clone() done="/organization-template?tab=roles".to_owned()/>
         </header>
         <section class="card">
-            <form on:submit=save novalidate>
-                <h2>"Settings"</h2>
-                <label for="orl-name">"Role name"</label>
-                <input id="orl-name" type="text" bind:value=name aria-invalid=invalid(error, "name") aria-describedby="orl-name-error"/>
-                <FieldError error=error field="name" id="orl-name-error"/>
-                <label for="orl-description">"Description"</label>
-                <input id="orl-description" type="text" bind:value=description aria-invalid=invalid(error, "description") aria-describedby="orl-description-error"/>
-                <FieldError error=error field="description" id="orl-description-error"/>
-                <FormError error=error/>
-                <div class="actions">
-                    <span class="saved" role="status">{move || saved.get().then_some("Saved")}</span>
-                    <button type="submit" class="button primary">"Save changes"</button>
-                </div>
-            </form>
+            <NameAndDescription name_label="Role name" prefix="orl" name=r.name description=r.description save=save/>
         </section>
         <section class="card"><OrganizationPermissions base=path.clone()/></section>
         <section class="card"><ResourcePermissions base=path/></section>

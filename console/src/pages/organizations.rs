@@ -2,10 +2,13 @@
 //! settings, its members with their organization roles (add by search, set roles, remove), and
 //! Delete.
 
-use crate::api::{self, ApiError, Listed};
+use crate::api::{self, ApiError};
 use crate::app::BASE;
 use crate::pages::pickers::{UserPicker, user_detail, user_label};
-use crate::ui::{self, DeleteConfirm, ErrorNote, FieldError, FormError, Pager, Reload, invalid, post_then};
+use crate::ui::{
+    self, DeleteConfirm, ErrorNote, FieldError, FormError, NameAndDescription, PagedTable, Pager, Reload, invalid,
+    post_then,
+};
 use latch_types::{
     CreateOrganization, Organization, OrganizationMember, OrganizationRole, OrganizationRoleIds, PatchOrganization,
     User, UserIds,
@@ -16,11 +19,6 @@ use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn OrganizationsPage() -> impl IntoView {
-    let page = RwSignal::new(1u32);
-    let rows = api::Fetch::new(move || {
-        let p = page.get();
-        async move { api::list::<Organization>("/organizations", p).await }
-    });
     let creating = RwSignal::new(false);
     view! {
         <div class="page-head">
@@ -32,34 +30,19 @@ pub fn OrganizationsPage() -> impl IntoView {
             <CreateOrganizationForm close=move || creating.set(false)/>
         })}
         <section class="card">
-            {move || rows.get().map(|r| match r {
-                    Err(e) => view! { <ErrorNote error=e/> }.into_any(),
-                    Ok(listed) => view! { <OrganizationTable listed=listed page=page/> }.into_any(),
-                }).unwrap_or_else(crate::ui::loading)}
+            <PagedTable path="/organizations".to_owned() heads=&["Name", "Description", "Created"] empty="No organizations yet."
+                row=organization_row/>
         </section>
     }
 }
 
-#[component]
-fn OrganizationTable(listed: Listed<Organization>, page: RwSignal<u32>) -> impl IntoView {
-    if listed.items.is_empty() {
-        return view! { <p class="empty">"No organizations yet."</p> }.into_any();
-    }
-    let total = listed.total;
+fn organization_row(o: Organization) -> AnyView {
     view! {
-        <table class="list">
-            <thead><tr><th scope="col">"Name"</th><th scope="col">"Description"</th><th scope="col">"Created"</th></tr></thead>
-            <tbody>
-                {listed.items.into_iter().map(|o| view! {
-                    <tr>
-                        <td><a href=format!("{BASE}/organizations/{}", api::seg(&o.id))>{o.name.clone()}</a></td>
-                        <td>{o.description.clone().unwrap_or_default()}</td>
-                        <td>{ui::date(o.created_at)}</td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
-        <Pager page=page total=Signal::derive(move || total)/>
+        <tr>
+            <td><a href=format!("{BASE}/organizations/{}", api::seg(&o.id))>{o.name.clone()}</a></td>
+            <td>{o.description.clone().unwrap_or_default()}</td>
+            <td>{ui::date(o.created_at)}</td>
+        </tr>
     }
     .into_any()
 }
@@ -107,18 +90,12 @@ fn CreateOrganizationForm(close: impl Fn() + Clone + Send + Sync + 'static) -> i
 
 #[component]
 pub fn OrganizationPage() -> impl IntoView {
-    let id = ui::path_id();
-    let org = api::Fetch::new(move || {
-        let id = id.get();
-        async move { api::get::<Organization>(&format!("/organizations/{}", api::seg(&id))).await }
-    });
-    view! {
-        <p><a href=format!("{BASE}/organizations")>"← Organizations"</a></p>
-        {move || org.get().map(|r| match r {
-                Err(e) => view! { <section class="card"><ErrorNote error=e/></section> }.into_any(),
-                Ok(o) => view! { <Details org=RwSignal::new(o)/> }.into_any(),
-            }).unwrap_or_else(crate::ui::loading)}
-    }
+    crate::ui::detail_page::<Organization, _>(
+        "/organizations",
+        "← Organizations",
+        |id| format!("/organizations/{}", api::seg(id)),
+        |o| view! { <Details org=o/> },
+    )
 }
 
 #[component]
@@ -153,45 +130,18 @@ fn Details(org: RwSignal<Organization>) -> impl IntoView {
 #[component]
 fn OrganizationSettings(org: RwSignal<Organization>) -> impl IntoView {
     let o = org.get_untracked();
-    let name = RwSignal::new(o.name.clone());
-    let description = RwSignal::new(o.description.clone().unwrap_or_default());
-    let error = RwSignal::new(None::<ApiError>);
-    let saved = RwSignal::new(false);
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let d = description.get_untracked();
-        let body = PatchOrganization {
-            name: Some(name.get_untracked()),
-            description: Some(Some(d.trim().to_owned()).filter(|d| !d.is_empty())),
-        };
+    let save = move |name: String, description: String| {
         let path = format!("/organizations/{}", api::seg(&org.get_untracked().id));
-        saved.set(false);
-        leptos::task::spawn_local(async move {
-            match api::patch::<_, Organization>(&path, &body).await {
-                Ok(updated) => {
-                    error.set(None);
-                    org.set(updated);
-                    saved.set(true);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        async move {
+            let description = Some(description.trim().to_owned()).filter(|d| !d.is_empty());
+            let body = PatchOrganization { name: Some(name), description: Some(description) };
+            org.set(api::patch::<_, Organization>(&path, &body).await?);
+            Ok(())
+        }
     };
     view! {
-        <form on:submit=save novalidate>
-            <h2>"Settings"</h2>
-            <label for="os-name">"Organization name"</label>
-            <input id="os-name" type="text" bind:value=name aria-invalid=invalid(error, "name") aria-describedby="os-name-error"/>
-            <FieldError error=error field="name" id="os-name-error"/>
-            <label for="os-description">"Description"</label>
-            <input id="os-description" type="text" bind:value=description aria-invalid=invalid(error, "description") aria-describedby="os-description-error"/>
-            <FieldError error=error field="description" id="os-description-error"/>
-            <FormError error=error/>
-            <div class="actions">
-                <span class="saved" role="status">{move || saved.get().then_some("Saved")}</span>
-                <button type="submit" class="button primary">"Save changes"</button>
-            </div>
-        </form>
+        <NameAndDescription name_label="Organization name" prefix="os" name=o.name
+            description=o.description.unwrap_or_default() save=save/>
     }
 }
 

@@ -2,7 +2,6 @@
 //! and Delete.
 
 use crate::api::{self, ApiError};
-use crate::app::BASE;
 use crate::ui::{CopyButton, DeleteConfirm, ErrorNote, FieldError, FormError, Pager, Reload, delete_then, invalid};
 use latch_types::{CreateScope, PatchResource, Resource, Scope};
 use leptos::prelude::*;
@@ -12,18 +11,12 @@ const ADMIN_RESOURCE: &str = "urn:latch:api:admin";
 
 #[component]
 pub fn ResourcePage() -> impl IntoView {
-    let id = crate::ui::path_id();
-    let resource = api::Fetch::new(move || {
-        let id = id.get();
-        async move { api::get::<Resource>(&format!("/resources/{}", api::seg(&id))).await }
-    });
-    view! {
-        <p><a href=format!("{BASE}/resources")>"← API resources"</a></p>
-        {move || resource.get().map(|r| match r {
-                Err(e) => view! { <section class="card"><ErrorNote error=e/></section> }.into_any(),
-                Ok(r) => view! { <Details resource=RwSignal::new(r)/> }.into_any(),
-            }).unwrap_or_else(crate::ui::loading)}
-    }
+    crate::ui::detail_page::<Resource, _>(
+        "/resources",
+        "← API resources",
+        |id| format!("/resources/{}", api::seg(id)),
+        |o| view! { <Details resource=o/> },
+    )
 }
 
 #[component]

@@ -1,8 +1,8 @@
 //! API resources: the list (name, indicator, token lifetime) and **Create API resource**.
 
-use crate::api::{self, ApiError, Listed};
+use crate::api::{self, ApiError};
 use crate::app::BASE;
-use crate::ui::{ErrorNote, FieldError, FormError, Pager, invalid};
+use crate::ui::{FieldError, FormError, PagedTable, invalid};
 use latch_types::{CreateResource, Resource};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -10,11 +10,6 @@ use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn ResourcesPage() -> impl IntoView {
-    let page = RwSignal::new(1u32);
-    let rows = api::Fetch::new(move || {
-        let p = page.get();
-        async move { api::list::<Resource>("/resources", p).await }
-    });
     let creating = RwSignal::new(false);
     view! {
         <div class="page-head">
@@ -26,34 +21,19 @@ pub fn ResourcesPage() -> impl IntoView {
             <CreateResourceForm close=move || creating.set(false)/>
         })}
         <section class="card">
-            {move || rows.get().map(|r| match r {
-                    Err(e) => view! { <ErrorNote error=e/> }.into_any(),
-                    Ok(listed) => view! { <ResourceTable listed=listed page=page/> }.into_any(),
-                }).unwrap_or_else(crate::ui::loading)}
+            <PagedTable path="/resources".to_owned() heads=&["Name", "Indicator", "Token lifetime"] empty="No API resources yet."
+                row=resource_row/>
         </section>
     }
 }
 
-#[component]
-fn ResourceTable(listed: Listed<Resource>, page: RwSignal<u32>) -> impl IntoView {
-    if listed.items.is_empty() {
-        return view! { <p class="empty">"No API resources yet."</p> }.into_any();
-    }
-    let total = listed.total;
+fn resource_row(r: Resource) -> AnyView {
     view! {
-        <table class="list">
-            <thead><tr><th scope="col">"Name"</th><th scope="col">"Indicator"</th><th scope="col">"Token lifetime"</th></tr></thead>
-            <tbody>
-                {listed.items.into_iter().map(|r| view! {
-                    <tr>
-                        <td><a href=format!("{BASE}/resources/{}", api::seg(&r.id))>{r.name.clone()}</a></td>
-                        <td><code>{r.indicator.clone()}</code></td>
-                        <td>{format!("{} s", r.access_token_ttl)}</td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
-        <Pager page=page total=Signal::derive(move || total)/>
+        <tr>
+            <td><a href=format!("{BASE}/resources/{}", api::seg(&r.id))>{r.name.clone()}</a></td>
+            <td><code>{r.indicator.clone()}</code></td>
+            <td>{format!("{} s", r.access_token_ttl)}</td>
+        </tr>
     }
     .into_any()
 }

@@ -6,26 +6,18 @@ use crate::api::{self, ApiError};
 use crate::app::BASE;
 use crate::pages::pickers::{GrantedScopes, UserPicker, user_detail, user_label};
 use crate::pages::roles::role_type_label;
-use crate::ui::{
-    self, DeleteConfirm, ErrorNote, FieldError, FormError, Pager, Reload, delete_then, invalid, post_then,
-};
+use crate::ui::{self, DeleteConfirm, ErrorNote, FormError, NameAndDescription, Pager, Reload, delete_then, post_then};
 use latch_types::{PatchRole, Role, RoleType, User, UserIds};
 use leptos::prelude::*;
 
 #[component]
 pub fn RolePage() -> impl IntoView {
-    let id = ui::path_id();
-    let role = api::Fetch::new(move || {
-        let id = id.get();
-        async move { api::get::<Role>(&format!("/roles/{}", api::seg(&id))).await }
-    });
-    view! {
-        <p><a href=format!("{BASE}/roles")>"← Roles"</a></p>
-        {move || role.get().map(|r| match r {
-                Err(e) => view! { <section class="card"><ErrorNote error=e/></section> }.into_any(),
-                Ok(r) => view! { <Details role=RwSignal::new(r)/> }.into_any(),
-            }).unwrap_or_else(crate::ui::loading)}
-    }
+    crate::ui::detail_page::<Role, _>(
+        "/roles",
+        "← Roles",
+        |id| format!("/roles/{}", api::seg(id)),
+        |o| view! { <Details role=o/> },
+    )
 }
 
 #[component]
@@ -64,42 +56,15 @@ fn Details(role: RwSignal<Role>) -> impl IntoView {
 #[component]
 fn RoleSettings(role: RwSignal<Role>) -> impl IntoView {
     let r = role.get_untracked();
-    let name = RwSignal::new(r.name.clone());
-    let description = RwSignal::new(r.description.clone());
-    let error = RwSignal::new(None::<ApiError>);
-    let saved = RwSignal::new(false);
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let body = PatchRole { name: Some(name.get_untracked()), description: Some(description.get_untracked()) };
+    let save = move |name: String, description: String| {
         let path = format!("/roles/{}", api::seg(&role.get_untracked().id));
-        saved.set(false);
-        leptos::task::spawn_local(async move {
-            match api::patch::<_, Role>(&path, &body).await {
-                Ok(updated) => {
-                    error.set(None);
-                    role.set(updated);
-                    saved.set(true);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        async move {
+            let body = PatchRole { name: Some(name), description: Some(description) };
+            role.set(api::patch::<_, Role>(&path, &body).await?);
+            Ok(())
+        }
     };
-    view! {
-        <form on:submit=save novalidate>
-            <h2>"Settings"</h2>
-            <label for="rl-name">"Role name"</label>
-            <input id="rl-name" type="text" bind:value=name aria-invalid=invalid(error, "name") aria-describedby="rl-name-error"/>
-            <FieldError error=error field="name" id="rl-name-error"/>
-            <label for="rl-description">"Description"</label>
-            <input id="rl-description" type="text" bind:value=description aria-invalid=invalid(error, "description") aria-describedby="rl-description-error"/>
-            <FieldError error=error field="description" id="rl-description-error"/>
-            <FormError error=error/>
-            <div class="actions">
-                <span class="saved" role="status">{move || saved.get().then_some("Saved")}</span>
-                <button type="submit" class="button primary">"Save changes"</button>
-            </div>
-        </form>
-    }
+    view! { <NameAndDescription name_label="Role name" prefix="rl" name=r.name description=r.description save=save/> }
 }
 
 #[component]

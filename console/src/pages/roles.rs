@@ -1,8 +1,8 @@
 //! Roles: the list (name, type, description) and **Create role** (user or machine-to-machine).
 
-use crate::api::{self, ApiError, Listed};
+use crate::api::{self, ApiError};
 use crate::app::BASE;
-use crate::ui::{ErrorNote, FieldError, FormError, Pager, invalid};
+use crate::ui::{FieldError, FormError, PagedTable, invalid};
 use latch_types::{CreateRole, Role, RoleType};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -17,11 +17,6 @@ pub fn role_type_label(t: RoleType) -> &'static str {
 
 #[component]
 pub fn RolesPage() -> impl IntoView {
-    let page = RwSignal::new(1u32);
-    let rows = api::Fetch::new(move || {
-        let p = page.get();
-        async move { api::list::<Role>("/roles", p).await }
-    });
     let creating = RwSignal::new(false);
     view! {
         <div class="page-head">
@@ -33,34 +28,18 @@ pub fn RolesPage() -> impl IntoView {
             <CreateRoleForm close=move || creating.set(false)/>
         })}
         <section class="card">
-            {move || rows.get().map(|r| match r {
-                    Err(e) => view! { <ErrorNote error=e/> }.into_any(),
-                    Ok(listed) => view! { <RoleTable listed=listed page=page/> }.into_any(),
-                }).unwrap_or_else(crate::ui::loading)}
+            <PagedTable path="/roles".to_owned() heads=&["Name", "Type", "Description"] empty="No roles yet." row=role_row/>
         </section>
     }
 }
 
-#[component]
-fn RoleTable(listed: Listed<Role>, page: RwSignal<u32>) -> impl IntoView {
-    if listed.items.is_empty() {
-        return view! { <p class="empty">"No roles yet."</p> }.into_any();
-    }
-    let total = listed.total;
+fn role_row(r: Role) -> AnyView {
     view! {
-        <table class="list">
-            <thead><tr><th scope="col">"Name"</th><th scope="col">"Type"</th><th scope="col">"Description"</th></tr></thead>
-            <tbody>
-                {listed.items.into_iter().map(|r| view! {
-                    <tr>
-                        <td><a href=format!("{BASE}/roles/{}", api::seg(&r.id))>{r.name.clone()}</a></td>
-                        <td>{role_type_label(r.role_type)}</td>
-                        <td>{r.description.clone()}</td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
-        <Pager page=page total=Signal::derive(move || total)/>
+        <tr>
+            <td><a href=format!("{BASE}/roles/{}", api::seg(&r.id))>{r.name.clone()}</a></td>
+            <td>{role_type_label(r.role_type)}</td>
+            <td>{r.description.clone()}</td>
+        </tr>
     }
     .into_any()
 }

@@ -5,24 +5,18 @@ use crate::api::{self, ApiError};
 use crate::app::BASE;
 use crate::pages::pickers::{user_detail, user_label};
 use crate::pages::user_access::{ConnectedApps, Sessions, UserRoles};
-use crate::ui::{self, CopyButton, DeleteConfirm, ErrorNote, FieldError, FormError, invalid};
+use crate::ui::{self, CopyButton, DeleteConfirm, FieldError, FormError, invalid};
 use latch_types::{PatchUser, SetPassword, User};
 use leptos::prelude::*;
 
 #[component]
 pub fn UserPage() -> impl IntoView {
-    let id = ui::path_id();
-    let user = api::Fetch::new(move || {
-        let id = id.get();
-        async move { api::get::<User>(&format!("/users/{}", api::seg(&id))).await }
-    });
-    view! {
-        <p><a href=format!("{BASE}/users")>"← Users"</a></p>
-        {move || user.get().map(|r| match r {
-                Err(e) => view! { <section class="card"><ErrorNote error=e/></section> }.into_any(),
-                Ok(u) => view! { <Details user=RwSignal::new(u)/> }.into_any(),
-            }).unwrap_or_else(crate::ui::loading)}
-    }
+    crate::ui::detail_page::<User, _>(
+        "/users",
+        "← Users",
+        |id| format!("/users/{}", api::seg(id)),
+        |o| view! { <Details user=o/> },
+    )
 }
 
 #[component]

@@ -3,97 +3,18 @@
 
 use crate::api::{self, ApiError};
 use crate::app::BASE;
+use crate::pages::application_roles::HeldRoles;
 use crate::ui::{self, ErrorNote, FormError, Pager, Reload, delete_then};
-use latch_types::{Grant, Role, RoleIds, RoleType, UserSession};
+use latch_types::{Grant, RoleType, UserSession};
 use leptos::prelude::*;
 
 #[component]
 pub fn UserRoles(user_id: String) -> impl IntoView {
-    let base = format!("/users/{}/roles", api::seg(&user_id));
-    let reload = Reload::new();
-    let error = RwSignal::new(None::<ApiError>);
-    let rows = {
-        let base = base.clone();
-        api::Fetch::new(move || {
-            reload.track();
-            let base = base.clone();
-            async move {
-                let held = api::first::<Role>(&base, 100).await?;
-                let all = api::first::<Role>("/roles", 100).await?;
-                Ok::<_, ApiError>((held.items, all.items))
-            }
-        })
-    };
-    let chosen = RwSignal::new(String::new());
-    let add = {
-        let base = base.clone();
-        move |_| {
-            let role = chosen.get_untracked();
-            if role.is_empty() {
-                return;
-            }
-            let base = base.clone();
-            leptos::task::spawn_local(async move {
-                match api::post_only(&base, &RoleIds { role_ids: vec![role] }).await {
-                    Ok(()) => {
-                        error.set(None);
-                        chosen.set(String::new());
-                        reload.bump();
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-            });
-        }
-    };
     view! {
         <h2>"Roles"</h2>
         <p class="muted">"The user may grant apps the API scopes of these roles."</p>
-        {move || rows.get().map(|r| match r {
-                Err(e) => view! { <ErrorNote error=e/> }.into_any(),
-                Ok((held, all)) => {
-                    let choices: Vec<Role> = all.into_iter()
-                        .filter(|r| r.role_type == RoleType::User && !held.iter().any(|h| h.id == r.id))
-                        .collect();
-                    let base = base.clone();
-                    view! {
-                        {if held.is_empty() {
-                            view! { <p class="empty">"No roles."</p> }.into_any()
-                        } else {
-                            view! {
-                                <table class="list">
-                                    <thead><tr><th scope="col">"Role"</th><th scope="col">"Description"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
-                                    <tbody>
-                                        {held.into_iter().map(|r| {
-                                            let path = format!("{base}/{}", api::seg(&r.id));
-                                            view! {
-                                                <tr>
-                                                    <td><a href=format!("{BASE}/roles/{}", api::seg(&r.id))>{r.name.clone()}</a></td>
-                                                    <td>{r.description.clone()}</td>
-                                                    <td><button type="button" class="button small danger ghost" aria-label=format!("Remove role {}", r.name)
-                                                        on:click=move |_| delete_then(path.clone(), reload, error)>"Remove"</button></td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            }.into_any()
-                        }}
-                        <div class="inline-form">
-                            <div>
-                                <label for="add-role">"Give a role"</label>
-                                <select id="add-role" prop:value=move || chosen.get() on:change=move |ev| chosen.set(event_target_value(&ev))>
-                                    <option value="">{if choices.is_empty() { "No other user role" } else { "Choose a role" }}</option>
-                                    {choices.into_iter().map(|r| view! { <option value=r.id.clone()>{r.name.clone()}</option> }).collect_view()}
-                                </select>
-                            </div>
-                        </div>
-                    }.into_any()
-                }
-            }).unwrap_or_else(crate::ui::loading)}
-        <div class="actions">
-            <button type="button" class="button" disabled=move || chosen.get().is_empty() on:click=add>"Give role"</button>
-        </div>
-        <FormError error=error/>
+        <HeldRoles base=format!("/users/{}/roles", api::seg(&user_id)) kind=RoleType::User
+            empty="No roles." none_left="No other user role"/>
     }
 }
 

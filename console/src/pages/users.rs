@@ -1,9 +1,9 @@
 //! Users: the list with search, and **Create user** (an identifier, a name, a first password).
 
-use crate::api::{self, ApiError, Listed};
+use crate::api::{self, ApiError};
 use crate::app::BASE;
 use crate::pages::pickers::user_label;
-use crate::ui::{self, ErrorNote, FieldError, FormError, Pager, invalid};
+use crate::ui::{self, FieldError, FormError, PagedTable, invalid};
 use latch_types::{CreateUser, User};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -13,23 +13,10 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 pub fn UsersPage() -> impl IntoView {
     let query = use_query_map();
     let search = RwSignal::new(query.read_untracked().get("search").unwrap_or_default());
-    let page = RwSignal::new(1u32);
     let typed = RwSignal::new(search.get_untracked());
-    let rows = api::Fetch::new(move || {
-        let (s, p) = (search.get(), page.get());
-        async move {
-            let path = if s.trim().is_empty() {
-                "/users".to_owned()
-            } else {
-                format!("/users?{}", serde_urlencoded::to_string([("search", s.trim())]).unwrap_or_default())
-            };
-            api::list::<User>(&path, p).await
-        }
-    });
     let creating = RwSignal::new(false);
     let find = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        page.set(1);
         search.set(typed.get_untracked());
     };
     view! {
@@ -48,37 +35,32 @@ pub fn UsersPage() -> impl IntoView {
                 </div>
                 <button type="submit" class="button">"Search"</button>
             </form>
-            {move || rows.get().map(|r| match r {
-                    Err(e) => view! { <ErrorNote error=e/> }.into_any(),
-                    Ok(listed) => view! { <UserTable listed=listed page=page searching=!search.get_untracked().trim().is_empty()/> }.into_any(),
-                }).unwrap_or_else(crate::ui::loading)}
+            // A new search is a new table, from its first page.
+            {move || {
+                let text = search.get();
+                let text = text.trim();
+                let (path, empty) = if text.is_empty() {
+                    ("/users".to_owned(), "No users yet.")
+                } else {
+                    (format!("/users?{}", serde_urlencoded::to_string([("search", text)]).unwrap_or_default()), "No user matches.")
+                };
+                view! {
+                    <PagedTable path=path heads=&["User", "Username", "Email", "Status", "Created"] empty=empty row=user_row/>
+                }
+            }}
         </section>
     }
 }
 
-#[component]
-fn UserTable(listed: Listed<User>, page: RwSignal<u32>, searching: bool) -> impl IntoView {
-    if listed.items.is_empty() {
-        let hint = if searching { "No user matches." } else { "No users yet." };
-        return view! { <p class="empty">{hint}</p> }.into_any();
-    }
-    let total = listed.total;
+fn user_row(u: User) -> AnyView {
     view! {
-        <table class="list">
-            <thead><tr><th scope="col">"User"</th><th scope="col">"Username"</th><th scope="col">"Email"</th><th scope="col">"Status"</th><th scope="col">"Created"</th></tr></thead>
-            <tbody>
-                {listed.items.into_iter().map(|u| view! {
-                    <tr>
-                        <td><a href=format!("{BASE}/users/{}", api::seg(&u.id))>{user_label(&u)}</a></td>
-                        <td>{u.username.clone().unwrap_or_default()}</td>
-                        <td>{u.primary_email.clone().unwrap_or_default()}</td>
-                        <td>{if u.is_suspended { view! { <span class="tag danger">"Suspended"</span> }.into_any() } else { view! { <span class="tag">"Active"</span> }.into_any() }}</td>
-                        <td>{ui::date(u.created_at)}</td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
-        <Pager page=page total=Signal::derive(move || total)/>
+        <tr>
+            <td><a href=format!("{BASE}/users/{}", api::seg(&u.id))>{user_label(&u)}</a></td>
+            <td>{u.username.clone().unwrap_or_default()}</td>
+            <td>{u.primary_email.clone().unwrap_or_default()}</td>
+            <td>{if u.is_suspended { view! { <span class="tag danger">"Suspended"</span> }.into_any() } else { view! { <span class="tag">"Active"</span> }.into_any() }}</td>
+            <td>{ui::date(u.created_at)}</td>
+        </tr>
     }
     .into_any()
 }
