@@ -1,7 +1,8 @@
 //! Tidy checks written as plain tests (rust-analyzer style): ARCHITECTURE.md names every crate
 //! and every top-level module, so the code map cannot silently fall behind the code; and the
 //! admin API, the import, the bootstrap and the command line change data only through
-//! `latch-core` commands, never by a repository write of their own.
+//! `latch-core` commands, never by a repository write of their own; and no doc comment holds
+//! a doc test, which `cargo xtask test` does not compile (examples live in tests and docs/).
 
 #[cfg(test)]
 #[allow(clippy::expect_used)]
@@ -135,5 +136,49 @@ mod tests {
             ["f.rs:2: repos.insert_user (insert_…)", "f.rs:5: repos.update_application (update_…)"]
         );
         assert!(repository_writes("f.rs", "repos.list_users(page); repos.page_user_roles(u, p)").is_empty());
+    }
+
+    /// The line of every doc comment in `text` that opens a code block other than `text`,
+    /// which rustdoc would compile and run as a doc test.
+    fn doc_tests(file: &str, text: &str) -> Vec<String> {
+        text.lines()
+            .enumerate()
+            .filter_map(|(i, l)| {
+                let doc = l.trim_start().strip_prefix("///").or_else(|| l.trim_start().strip_prefix("//!"))?;
+                let fence = doc.trim_start().strip_prefix("```")?;
+                let is_text = fence.trim().split(',').any(|tag| tag == "text" || tag == "ignore" || tag == "sh");
+                ((!is_text && !fence.trim().is_empty()) || (fence.trim().is_empty() && !closes_block(text, i)))
+                    .then(|| format!("{file}:{}", i + 1))
+            })
+            .collect()
+    }
+
+    /// Whether the bare fence on line `at` closes a block that an earlier fence opened.
+    fn closes_block(text: &str, at: usize) -> bool {
+        let fences = text.lines().take(at).filter(|l| {
+            let t = l.trim_start();
+            (t.starts_with("///") || t.starts_with("//!")) && t[3..].trim_start().starts_with("```")
+        });
+        fences.count() % 2 == 1
+    }
+
+    #[test]
+    fn no_doc_comment_holds_a_doc_test() {
+        let root = root();
+        let mut files = Vec::new();
+        rust_files(&root.join("crates"), &mut files);
+        rust_files(&root.join("console/src"), &mut files);
+        assert!(files.len() > 50, "the sources were found: {}", files.len());
+        let found: Vec<String> = files
+            .iter()
+            .flat_map(|f| doc_tests(&f.display().to_string(), &std::fs::read_to_string(f).expect("a source file")))
+            .collect();
+        assert!(found.is_empty(), "doc tests do not run here; make the block ```text or move it to a test: {found:?}");
+    }
+
+    #[test]
+    fn the_doc_test_check_sees_rust_blocks_and_bare_fences_and_passes_text() {
+        let text = "/// ```\n/// let x = 1;\n/// ```\n//! ```text\n//! a\n//! ```\n/// ```rust\n/// ```\n";
+        assert_eq!(doc_tests("f.rs", text), ["f.rs:1", "f.rs:7"]);
     }
 }
