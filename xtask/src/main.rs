@@ -9,8 +9,9 @@
 //!   every workspace crate while the tests and the console build (one compile of the
 //!   dependencies instead of a check pass and a build pass)
 //! - `deps`: the dependency-direction rule alone
-//! - `bench [--seconds N] [--concurrency N]`: release build, then `latch-bench` against it;
-//!   prints the figures and writes `target/bench-report.json`
+//! - `bench [--seconds N] [--concurrency N] [--backends sqlite,postgres] [--peer DIR|none]`:
+//!   release build, then `latch-bench`: the reference peer and Latch on each backend, same
+//!   scenarios, provider CPU per operation; prints the table and writes `target/bench-report.json`
 
 mod console;
 mod deps;
@@ -130,6 +131,19 @@ fn bench(args: &[String]) -> anyhow::Result<()> {
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_owned());
     let mut run = Command::new(format!("{target}/release/latch-bench"));
     run.args(["--latch", &format!("{target}/release/latch"), "--out", &format!("{target}/bench-report.json")]);
+    run.args(["--peer-work", &format!("{target}/bench/peer")]);
+    if !args.iter().any(|a| a == "--peer") {
+        // The reference peer sits next to the workspace where it is shared; without it the run
+        // measures Latch alone.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        match std::fs::canonicalize(root.join("../shared/peers/oidc-provider")) {
+            Ok(peer) if peer.join("server.mjs").exists() => run.arg("--peer").arg(peer),
+            _ => {
+                eprintln!("no ../shared/peers/oidc-provider: measuring Latch without the reference peer");
+                run.args(["--peer", "none"])
+            }
+        };
+    }
     run.args(args);
     status(run)
 }

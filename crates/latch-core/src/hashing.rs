@@ -39,6 +39,8 @@ impl std::fmt::Display for PoolError {
 struct Stats {
     ran: AtomicU64,
     abandoned: AtomicU64,
+    /// Jobs handed to the queue that no thread has taken yet.
+    waiting: AtomicU64,
 }
 
 pub struct HashPool {
@@ -86,6 +88,7 @@ impl HashPool {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let stats = self.stats.clone();
         let job: Job = Box::new(move || {
+            stats.waiting.fetch_sub(1, Ordering::Relaxed);
             if tx.is_closed() {
                 stats.abandoned.fetch_add(1, Ordering::Relaxed);
                 return;
@@ -93,10 +96,16 @@ impl HashPool {
             stats.ran.fetch_add(1, Ordering::Relaxed);
             let _ = tx.send(f());
         });
-        match self.jobs.try_send(job) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(PoolError::Busy),
-            Err(TrySendError::Disconnected(_)) => return Err(PoolError::Stopped),
+        // Counted before it is sent, so a thread that takes it at once never counts below zero.
+        self.stats.waiting.fetch_add(1, Ordering::Relaxed);
+        let refused = match self.jobs.try_send(job) {
+            Ok(()) => None,
+            Err(TrySendError::Full(_)) => Some(PoolError::Busy),
+            Err(TrySendError::Disconnected(_)) => Some(PoolError::Stopped),
+        };
+        if let Some(e) = refused {
+            self.stats.waiting.fetch_sub(1, Ordering::Relaxed);
+            return Err(e);
         }
         rx.await.map_err(|_| PoolError::Stopped)
     }
@@ -105,6 +114,11 @@ impl HashPool {
     /// through, observable without timing.
     pub fn jobs_run(&self) -> u64 {
         self.stats.ran.load(Ordering::Relaxed)
+    }
+
+    /// How many jobs wait for a thread now (a gauge for `/metrics`).
+    pub fn queue_depth(&self) -> u64 {
+        self.stats.waiting.load(Ordering::Relaxed)
     }
 
     /// How many queued jobs were skipped because nobody waited for them any more.
@@ -150,12 +164,15 @@ mod tests {
         for q in &mut queued {
             assert!(q.as_mut().now_or_never().is_none(), "queued behind the blocker");
         }
+        assert_eq!(pool.queue_depth(), 2, "the running job no longer waits");
         assert_eq!(pool.run(|| 9).await, Err(PoolError::Busy), "a third waiting job does not fit");
+        assert_eq!(pool.queue_depth(), 2, "a refused job is not counted as waiting");
         release.send(()).unwrap();
         running.await.unwrap();
         for (i, q) in queued.into_iter().enumerate() {
             assert_eq!(q.await, Ok(i));
         }
+        assert_eq!(pool.queue_depth(), 0);
         assert_eq!(pool.run(|| 7).await, Ok(7), "room again once the queue drains");
     }
 

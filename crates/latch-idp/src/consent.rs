@@ -272,6 +272,7 @@ async fn submit(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRe
     let (session, user) = session_of(idp, &i).await?;
     match one("decision") {
         "authorize" => {
+            crate::metrics::consent(true);
             let _ = idp.core.cache.delete(&flow::interaction_key(&i.id)).await;
             let plan = build_plan(idp, &app, &i.request, &user).await?;
             let asked = shown(idp, &app, &i.request, &user, &plan).await?;
@@ -295,6 +296,7 @@ async fn submit(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRe
                 .await
         }
         "cancel" => {
+            crate::metrics::consent(false);
             let _ = idp.core.cache.delete(&flow::interaction_key(&i.id)).await;
             Err(redirect_error(&i.request, ErrorCode::AccessDenied, "the user cancelled the authorization"))
         }

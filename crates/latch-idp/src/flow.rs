@@ -5,6 +5,7 @@
 use crate::authorize::redirect_error;
 use crate::cookies;
 use crate::errors::{self, IdpError, JsonUnavailable};
+use crate::metrics::{self, SignIn};
 use crate::pages;
 use crate::ratelimit::{self, Account, AccountGate};
 use crate::state::IdpState;
@@ -309,6 +310,7 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
     };
     if ratelimit::count_account(idp, account).await? == AccountGate::Locked {
         tracing::info!(locked = true, "sign-in refused");
+        metrics::sign_in(SignIn::Locked);
         return Ok(fail(StatusCode::UNAUTHORIZED));
     }
     // argon2id takes tens of milliseconds of CPU: off the async workers, so other requests
@@ -321,6 +323,7 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
             // Never checked: not a failure of this user or address.
             ratelimit::uncount_account(idp, account).await;
             ratelimit::forgive_ip(idp, SIGN_IN, &ip).await;
+            metrics::sign_in(SignIn::Busy);
             return Err(IdpError::Busy);
         }
         Err(e @ PoolError::Stopped) => return Err(IdpError::Unavailable { detail: e.to_string(), json: false }),
@@ -329,11 +332,13 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
         Some(u) if ok && !u.is_suspended => u.clone(),
         _ => {
             tracing::info!(locked = false, "sign-in failed");
+            metrics::sign_in(SignIn::Failed);
             return Ok(fail(StatusCode::UNAUTHORIZED));
         }
     };
     ratelimit::forgive_account(idp, account).await;
     ratelimit::forgive_ip(idp, SIGN_IN, &ip).await;
+    metrics::sign_in(SignIn::Success);
     let now = idp.core.clock.now();
     let token = idp.core.token(32);
     let session = Session {

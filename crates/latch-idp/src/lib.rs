@@ -14,6 +14,7 @@ mod flow;
 mod i18n;
 mod introspection;
 mod logout;
+mod metrics;
 mod pages;
 mod ratelimit;
 mod revocation;
@@ -21,6 +22,7 @@ mod state;
 mod token;
 mod userinfo;
 
+pub use metrics::describe as describe_metrics;
 pub use state::IdpState;
 
 use actix_web::middleware::from_fn;

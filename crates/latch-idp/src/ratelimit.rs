@@ -74,10 +74,11 @@ async fn give_back(idp: &IdpState, key: &str) {
 /// Counts an attempt from `ip` at `scope` (`sign-in`, `token`, `revocation`,
 /// `introspection`) and refuses it with 429 once the address is past its limit. The attempt
 /// stays counted as a failure unless [`forgive_ip`] gives it back.
-pub async fn count_ip(idp: &IdpState, scope: &str, ip: &str, json: bool) -> Result<(), IdpError> {
+pub async fn count_ip(idp: &IdpState, scope: &'static str, ip: &str, json: bool) -> Result<(), IdpError> {
     let limits = &idp.core.settings.limits;
     let n = incr(idp, &ip_key(scope, ip), limits.failure_window, json).await?;
     if over_limit(n, limits.ip_failures) {
+        crate::metrics::rate_limited(scope);
         return Err(IdpError::RateLimited { retry_after: limits.failure_window, json });
     }
     Ok(())
@@ -119,6 +120,7 @@ pub async fn count_interaction(idp: &IdpState, ip: &str) -> Result<(), IdpError>
     let limits = &idp.core.settings.limits;
     let n = incr(idp, &ip_key("interaction", ip), limits.interaction_window, false).await?;
     if over_limit(n, limits.interactions_per_ip) {
+        crate::metrics::rate_limited("interaction");
         return Err(IdpError::RateLimited { retry_after: limits.interaction_window, json: false });
     }
     Ok(())

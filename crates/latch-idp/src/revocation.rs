@@ -30,7 +30,7 @@ pub(crate) async fn authenticated(
     idp: &IdpState,
     req: &HttpRequest,
     body: &[u8],
-    endpoint: &str,
+    endpoint: &'static str,
     secret_required: bool,
 ) -> Result<(Application, Params), IdpError> {
     let form = req

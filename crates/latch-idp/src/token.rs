@@ -3,6 +3,7 @@
 use crate::claims;
 use crate::errors::{self, IdpError, JsonUnavailable};
 use crate::flow;
+use crate::metrics;
 use crate::ratelimit;
 use crate::state::IdpState;
 use actix_web::http::header;
@@ -25,7 +26,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub async fn token(idp: web::Data<IdpState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    match run(&idp, &req, &body).await {
+    let result = run(&idp, &req, &body).await;
+    metrics::grant(metrics::grant_label(&body), result.as_ref().map(drop));
+    match result {
         Ok(r) => r,
         Err(e) => errors::respond(&idp, e),
     }
@@ -399,6 +402,7 @@ async fn revoke(idp: &IdpState, what: Revoke) -> Result<u64, IdpError> {
 /// A rotated-out refresh token came back (`token_plan::on_refresh_replay` decides what goes).
 async fn replayed(idp: &IdpState, record: &RefreshTokenRecord) -> IdpError {
     tracing::warn!(grant = %record.grant_id, "refresh token reused; revoking the grant's tokens");
+    metrics::refresh_reuse();
     if let Err(e) = revoke(idp, token_plan::on_refresh_replay(record)).await {
         return e;
     }

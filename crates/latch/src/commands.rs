@@ -1,4 +1,4 @@
-//! One-shot commands: `latch migrate`, `latch config`.
+//! One-shot commands: `latch migrate`, `latch config [--check]`.
 
 use crate::config::{Settings, mask_credentials};
 use anyhow::Context;
@@ -12,6 +12,17 @@ pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
 
 pub fn print_config(settings: &Settings) -> anyhow::Result<()> {
     print!("{}", render_config(settings)?);
+    Ok(())
+}
+
+/// `latch config --check`: the configuration loaded and validated (which `main` did); says so.
+pub fn check_config(settings: &Settings) -> anyhow::Result<()> {
+    println!(
+        "configuration is valid: {} database, {} cache, issuer {}",
+        if settings.postgres { "Postgres" } else { "SQLite" },
+        if settings.raw.cache.url == "memory://" { "in-memory" } else { "Redis" },
+        settings.issuer
+    );
     Ok(())
 }
 

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod config;
 mod console;
 pub mod import;
+mod metrics;
 pub mod secrets;
 pub mod server;
 pub mod telemetry;

@@ -21,7 +21,12 @@ enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the effective configuration (secrets hidden) and exit.
-    Config,
+    Config {
+        /// Only check it: exit 0 with a one-line summary when it is valid, 2 with the offending
+        /// key when it is not (for deployment pipelines).
+        #[arg(long)]
+        check: bool,
+    },
     /// Apply a declarative TOML file of resources, roles, users and applications (idempotent).
     Import {
         /// The file to import.
@@ -69,7 +74,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve => latch::server::serve_blocking(settings),
         Command::Migrate => latch::commands::migrate(&settings),
-        Command::Config => latch::commands::print_config(&settings),
+        Command::Config { check: false } => latch::commands::print_config(&settings),
+        Command::Config { check: true } => latch::commands::check_config(&settings),
         Command::Import { file } => latch::import::run_command(&settings, &file),
         Command::Admin { command: AdminCommand::CreateM2m { name } } => latch::commands::create_m2m(&settings, &name),
         Command::Keys { command: KeysCommand::Rotate } => latch::commands::rotate_keys(&settings),

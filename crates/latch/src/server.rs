@@ -134,6 +134,7 @@ pub fn build_server(node: Node, listener: TcpListener) -> anyhow::Result<Server>
     let idp = node.idp.clone();
     let core = node.core.clone();
     let console_dir = node.settings.raw.console_dir.clone();
+    crate::metrics::handle()?;
     let data = web::Data::new(node);
     let server = HttpServer::new(move || {
         App::new()
@@ -150,7 +151,17 @@ pub fn build_server(node: Node, listener: TcpListener) -> anyhow::Result<Server>
                 }
             })
             .wrap(TracingLogger::<crate::telemetry::PathOnlySpans>::new())
+            .wrap_fn(|req, srv| {
+                let started = crate::metrics::start(&req);
+                let fut = srv.call(req);
+                async move {
+                    let res = fut.await?;
+                    crate::metrics::record(started.0, started.1, &res);
+                    Ok(res)
+                }
+            })
             .route("/healthz", web::get().to(healthz))
+            .route("/metrics", web::get().to(crate::metrics::page))
             .route("/readyz", web::get().to(readyz))
             .configure(latch_idp::routes(idp.clone()))
             .configure(latch_admin::routes(core.clone()))

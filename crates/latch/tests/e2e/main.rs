@@ -9,6 +9,7 @@ mod browser;
 mod consent_screen;
 mod console;
 mod crash;
+mod deploy;
 mod harness;
 mod health;
 mod import_file;
