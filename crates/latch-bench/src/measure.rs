@@ -54,6 +54,19 @@ impl CpuClock {
     }
 }
 
+/// CPU seconds of the threads of `pid` whose name starts with `prefix` (`latch-hash-`: the
+/// password-hashing pool), to tell the hash's own cost in place from everything around it.
+pub fn thread_seconds(clock: &CpuClock, pid: u32, prefix: &str) -> f64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0.0 };
+    let ticks: u64 = tasks
+        .filter_map(|t| {
+            let text = std::fs::read_to_string(t.ok()?.path().join("stat")).ok()?;
+            parse_stat(&text).filter(|s| s.comm.starts_with(prefix)).map(|s| s.ticks)
+        })
+        .sum();
+    ticks as f64 / clock.ticks_per_second
+}
+
 struct Stat {
     comm: String,
     /// utime + stime + cutime + cstime.
@@ -105,6 +118,9 @@ pub struct Ceilings {
     pub argon2id_per_core_second: f64,
     /// The same with 19 MiB allocated for every hash (what `Argon2::hash_password` does).
     pub argon2id_allocating_per_core_second: f64,
+    /// Kept memory, one thread per core all hashing at once, per core: what the cores' shared
+    /// caches and memory bandwidth leave when every core hashes.
+    pub argon2id_all_cores_per_core_second: f64,
 }
 
 /// The ceilings, each measured on one thread (one core) for `seconds`.
@@ -128,11 +144,26 @@ pub fn ceilings(seconds: f64, password: &str) -> anyhow::Result<Ceilings> {
     });
     drop(blocks);
     let allocating = per_core_second(seconds, || argon.hash_password_into(password.as_bytes(), salt, &mut out).is_ok());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let threads: Vec<_> = (0..cores)
+        .map(|_| {
+            let (argon, password) = (argon.clone(), password.to_owned());
+            std::thread::spawn(move || {
+                let mut out = [0u8; 32];
+                let mut blocks = vec![Block::default(); argon.params().block_count()];
+                per_core_second(seconds, || {
+                    argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut blocks).is_ok()
+                })
+            })
+        })
+        .collect();
+    let all_cores = threads.into_iter().map(|t| t.join().unwrap_or(0.0)).sum::<f64>() / cores as f64;
     Ok(Ceilings {
         rs256_per_core_second: rs256,
         es256_per_core_second: es256,
         argon2id_per_core_second: kept,
         argon2id_allocating_per_core_second: allocating,
+        argon2id_all_cores_per_core_second: all_cores,
     })
 }
 

@@ -9,11 +9,16 @@ use anyhow::Context;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
+/// Latch's password-hashing threads (`latch_core::hashing`).
+const HASH_THREADS: &str = "latch-hash-";
+
 #[derive(Debug)]
 pub struct Measured {
     pub name: &'static str,
     pub run: Run,
     pub cpu_seconds: f64,
+    /// CPU of the provider's password-hashing threads (Latch only; 0 for the peer).
+    pub hashing_seconds: f64,
 }
 
 impl Measured {
@@ -50,24 +55,38 @@ async fn measure<F, Fut>(
     a: &Args,
     rate: Option<f64>,
     work: F,
-) -> Measured
+) -> Option<Measured>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
 {
+    if !a.wants(name) {
+        return None;
+    }
     let before = clock.seconds(&t.procs);
+    let hashing_before = measure::thread_seconds(&clock, t.pid, HASH_THREADS);
     let run = driver::load(a.concurrency, a.seconds, rate, work).await;
     let cpu_seconds = clock.seconds(&t.procs) - before;
-    let m = Measured { name, run, cpu_seconds };
+    let hashing_seconds = measure::thread_seconds(&clock, t.pid, HASH_THREADS) - hashing_before;
+    let m = Measured { name, run, cpu_seconds, hashing_seconds };
     println!(
-        "  {name:<20} {:>8.0} ops/core-s {:>8.0} ops/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}",
+        "  {name:<20} {:>8.0} ops/core-s {:>8.0} ops/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}{}",
         m.per_core_second(),
         m.per_wall_second(),
         m.run.percentile_ms(0.5),
         m.run.percentile_ms(0.99),
-        m.run.errors
+        m.run.errors,
+        if m.hashing_seconds > 0.0 {
+            format!(
+                "  (hashing: {:.0} % of the CPU, {:.1} ms per operation)",
+                100.0 * m.hashing_seconds / m.cpu_seconds.max(1e-9),
+                1000.0 * m.hashing_seconds / (m.run.ops.max(1) as f64)
+            )
+        } else {
+            String::new()
+        }
     );
-    m
+    Some(m)
 }
 
 /// Every scenario against `t`, from a fresh start.
@@ -81,7 +100,7 @@ pub async fn run_all(t: &Target, a: &Args, clock: CpuClock) -> anyhow::Result<Ta
     let with = || (http.clone(), t.d.clone());
 
     let (h, d) = with();
-    out.push(
+    out.extend(
         measure(t, clock, "discovery", a, None, move |_| {
             let (h, d) = (h.clone(), d.clone());
             async move { get_ok(&h, &format!("{}/.well-known/openid-configuration", d.issuer)).await }
@@ -89,7 +108,7 @@ pub async fn run_all(t: &Target, a: &Args, clock: CpuClock) -> anyhow::Result<Ta
         .await,
     );
     let (h, d) = with();
-    out.push(
+    out.extend(
         measure(t, clock, "jwks", a, None, move |_| {
             let (h, d) = (h.clone(), d.clone());
             async move { get_ok(&h, &d.jwks).await }
@@ -104,14 +123,19 @@ pub async fn run_all(t: &Target, a: &Args, clock: CpuClock) -> anyhow::Result<Ta
         async move { driver::client_credentials(&h, &d).await }
     };
     let cc = measure(t, clock, "client_credentials", a, None, cc_work.clone()).await;
-    let half = cc.per_wall_second() / 2.0;
-    let paced = measure(t, clock, "cc at half rate", a, Some(half), cc_work).await;
-    let cc_p99_at_half_ms = paced.run.percentile_ms(0.99);
-    out.push(cc);
+    let half = cc.as_ref().map(|cc| cc.per_wall_second() / 2.0).unwrap_or(0.0);
+    let paced = match cc {
+        Some(_) => measure(t, clock, "cc at half rate", a, Some(half), cc_work).await,
+        None => None,
+    };
+    let cc_p99_at_half_ms = paced.map(|p| p.run.percentile_ms(0.99)).unwrap_or(0.0);
+    out.extend(cc);
 
     // One signed-in browser per worker, consent given, with its tokens.
     let mut sessions = Vec::new();
-    for _ in 0..a.concurrency {
+    let signed_in_scenarios = ["refresh", "userinfo", "introspection", "SSO flow"];
+    let workers = if signed_in_scenarios.iter().any(|s| a.wants(s)) { a.concurrency } else { 0 };
+    for _ in 0..workers {
         sessions.push(driver::signed_in(&t.d).await.context("signing in the workers")?);
     }
     let field = |tk: &serde_json::Value, k: &str| tk[k].as_str().unwrap_or_default().to_owned();
@@ -123,23 +147,8 @@ pub async fn run_all(t: &Target, a: &Args, clock: CpuClock) -> anyhow::Result<Ta
     }
     let refresh: Arc<Vec<Mutex<String>>> = Arc::new(refresh.into_iter().map(Mutex::new).collect());
 
-    let (h, d) = with();
-    out.push(
-        measure(t, clock, "refresh", a, None, move |i| {
-            let (h, d, rt) = (h.clone(), d.clone(), refresh.clone());
-            async move {
-                let mut current = rt[i].lock().await;
-                let tk = driver::token(&h, &d, &[("grant_type", "refresh_token"), ("refresh_token", &current)]).await?;
-                if let Some(next) = tk["refresh_token"].as_str() {
-                    *current = next.to_owned();
-                }
-                Ok(())
-            }
-        })
-        .await,
-    );
     let (h, d, at) = (http.clone(), t.d.clone(), access.clone());
-    out.push(
+    out.extend(
         measure(t, clock, "userinfo", a, None, move |i| {
             let (h, d, at) = (h.clone(), d.clone(), at.clone());
             async move {
@@ -152,7 +161,7 @@ pub async fn run_all(t: &Target, a: &Args, clock: CpuClock) -> anyhow::Result<Ta
         .await,
     );
     let (h, d) = with();
-    out.push(
+    out.extend(
         measure(t, clock, "introspection", a, None, move |i| {
             let (h, d, at) = (h.clone(), d.clone(), access.clone());
             async move {
@@ -166,8 +175,23 @@ pub async fn run_all(t: &Target, a: &Args, clock: CpuClock) -> anyhow::Result<Ta
         })
         .await,
     );
+    let (h, d) = with();
+    out.extend(
+        measure(t, clock, "refresh", a, None, move |i| {
+            let (h, d, rt) = (h.clone(), d.clone(), refresh.clone());
+            async move {
+                let mut current = rt[i].lock().await;
+                let tk = driver::token(&h, &d, &[("grant_type", "refresh_token"), ("refresh_token", &current)]).await?;
+                if let Some(next) = tk["refresh_token"].as_str() {
+                    *current = next.to_owned();
+                }
+                Ok(())
+            }
+        })
+        .await,
+    );
     let d = t.d.clone();
-    out.push(
+    out.extend(
         measure(t, clock, "SSO flow", a, None, move |i| {
             let (d, br) = (d.clone(), browsers.clone());
             async move {
@@ -178,7 +202,7 @@ pub async fn run_all(t: &Target, a: &Args, clock: CpuClock) -> anyhow::Result<Ta
         .await,
     );
     let d = t.d.clone();
-    out.push(
+    out.extend(
         measure(t, clock, "full flow", a, None, move |_| {
             let d = d.clone();
             async move {

@@ -4,6 +4,7 @@
 
 use crate::measure::Procs;
 use anyhow::{Context, bail};
+use base64::Engine as _;
 use std::io::BufRead as _;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -133,9 +134,12 @@ pub async fn latch(bin: &Path, backend: Backend, postgres: &str, redis: &str) ->
         ("LATCH_LISTEN", format!("127.0.0.1:{port}")),
         ("LATCH_PUBLIC_URL", format!("http://127.0.0.1:{port}")),
         ("LATCH_LOG__LEVEL", "warn".to_owned()),
-        // Every simulated user comes from 127.0.0.1: lift the per-address limit on new
-        // sign-ins, which a real deployment keeps.
+        // Every simulated user comes from 127.0.0.1 and signs in as the same account, many at
+        // once: lift the per-address limit on new sign-ins and the per-account delay and lock,
+        // which count an attempt before its password is checked (a real deployment keeps them).
         ("LATCH_LIMITS__INTERACTIONS_PER_IP", "1000000000".to_owned()),
+        ("LATCH_LIMITS__ACCOUNT_DELAY_AFTER", "1000000000".to_owned()),
+        ("LATCH_LIMITS__ACCOUNT_LOCK_AFTER", "1000000000".to_owned()),
     ];
     let mut cleanup = None;
     let mut procs = Vec::new();
@@ -147,6 +151,9 @@ pub async fn latch(bin: &Path, backend: Backend, postgres: &str, redis: &str) ->
         env.push(("LATCH_DATABASE__URL", url.to_string()));
         env.push(("LATCH_CACHE__URL", redis.to_owned()));
         env.push(("LATCH_CACHE__KEY_PREFIX", format!("{database}:")));
+        let mut key = [0u8; 32];
+        std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut key)?;
+        env.push(("LATCH_SECRET_KEY", base64::engine::general_purpose::STANDARD.encode(key)));
         cleanup = Some(Cleanup { psql_url: postgres.to_owned(), database });
         procs.extend([Procs::Named("postgres"), Procs::Named("redis-server")]);
     }

@@ -43,10 +43,26 @@ thread_local! {
     static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
 }
 
-/// argon2 of `password` and `salt` into `out`, in this thread's kept memory.
-fn hash_into(argon: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<(), argon2::Error> {
+/// Where a hash's working memory comes from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Memory {
+    /// This thread's kept buffer: a hashing thread, which hashes again and again.
+    Kept,
+    /// Allocated for this hash alone: a thread that hashes once (start-up's dummy hash), which
+    /// would otherwise hold 19 MiB for the life of the process.
+    Once,
+}
+
+/// argon2 of `password` and `salt` into `out`.
+fn hash_into(
+    argon: &Argon2<'_>,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+    memory: Memory,
+) -> Result<(), argon2::Error> {
     let need = argon.params().block_count();
-    if need > KEPT_BLOCKS {
+    if need > KEPT_BLOCKS || memory == Memory::Once {
         return argon.hash_password_into(password, salt, out);
     }
     BLOCKS.with_borrow_mut(|blocks| {
@@ -71,17 +87,21 @@ impl PasswordHasher {
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let mut hasher = PasswordHasher { argon, dummy: String::new() };
         let dummy_password: String = dummy_password.iter().map(|b| format!("{b:02x}")).collect();
-        hasher.dummy = hasher.hash(&dummy_password, dummy_salt)?;
+        hasher.dummy = hasher.hash_in(&dummy_password, dummy_salt, Memory::Once)?;
         Ok(hasher)
     }
 
     /// PHC-format argon2id hash of `password` with `salt` (16 random bytes from the caller).
     pub fn hash(&self, password: &str, salt: &[u8; 16]) -> Result<String, PasswordError> {
+        self.hash_in(password, salt, Memory::Kept)
+    }
+
+    fn hash_in(&self, password: &str, salt: &[u8; 16], memory: Memory) -> Result<String, PasswordError> {
         let fail = |e: &dyn std::fmt::Display| PasswordError::Hash(e.to_string());
         let params = self.argon.params();
         let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
         let out = &mut out[..params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
-        hash_into(&self.argon, password.as_bytes(), salt, out).map_err(|e| fail(&e))?;
+        hash_into(&self.argon, password.as_bytes(), salt, out, memory).map_err(|e| fail(&e))?;
         let salt = SaltString::encode_b64(salt).map_err(|e| fail(&e))?;
         let phc = PasswordHash {
             algorithm: Algorithm::Argon2id.ident(),
@@ -119,7 +139,7 @@ fn matches(password: &str, stored: &PasswordHash<'_>) -> Option<bool> {
     let salt = salt.decode_b64(&mut salt_bytes).ok()?;
     let mut out = [0u8; Output::MAX_LENGTH];
     let out = out.get_mut(..expected.len())?;
-    hash_into(&Argon2::new(algorithm, version, params), password.as_bytes(), salt, out).ok()?;
+    hash_into(&Argon2::new(algorithm, version, params), password.as_bytes(), salt, out, Memory::Kept).ok()?;
     // Constant time, so the comparison says nothing about how much of the hash matched.
     Some(bool::from(expected.as_bytes().ct_eq(out)))
 }
