@@ -253,7 +253,8 @@ pub async fn sign_in_page(idp: web::Data<IdpState>, req: HttpRequest, q: web::Qu
 }
 
 pub(crate) async fn app_of(idp: &IdpState, id: &ApplicationId) -> Result<Application, IdpError> {
-    idp.core.repos.get_application(id).await.page_unavailable()?.ok_or_else(IdpError::expired_interaction)
+    let client = idp.core.catalog.client(idp.core.repos.as_ref(), id.as_str()).await.page_unavailable()?;
+    client.map(|c| Application::clone(&c.app)).ok_or_else(IdpError::expired_interaction)
 }
 
 #[derive(Deserialize)]

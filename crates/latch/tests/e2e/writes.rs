@@ -82,6 +82,70 @@ async fn listing_organization_members_costs_the_same_for_one_or_a_hundred(backen
     assert_eq!(hundred.len(), 4, "the organization, the page, its count and the page's roles: {hundred:#?}");
 }
 
+/// The database queries of the token hot path (issue 12), pinned so that none is added
+/// unnoticed; the hot-path work lowers the pins. The catalog holds clients, resources and role
+/// scopes, so a warm client_credentials grant asks the database nothing.
+async fn hot_path_queries(backends: crate::harness::Backends) {
+    use crate::browser::Browser;
+    use crate::oidc_flows::{FlowOptions, run_flow};
+    use latch_domain::entities::{AppType, RoleType};
+    count_queries();
+    let Some(server) = TestServer::start(backends).await else { return };
+    let name = server.database_url().rsplit(['/', ':']).next().unwrap().to_owned();
+    let work =
+        |before: usize| queries_on(&name).split_off(before).into_iter().filter(|q| q != "SELECT 1").collect::<Vec<_>>();
+
+    let robot = server.app("robot", AppType::MachineToMachine, false, &[]).await;
+    server.resource("https://api.example.com", &["read"], "robot-role", RoleType::MachineToMachine).await;
+    server.repos.add_application_roles(&"robot".into(), &["robot-role".into()]).await.unwrap();
+    let grant = || async {
+        let res = reqwest::Client::new()
+            .post(format!("{}/token", server.issuer))
+            .basic_auth(&robot.id, robot.secret.as_ref())
+            .form(&[("grant_type", "client_credentials"), ("resource", "https://api.example.com")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    };
+    grant().await; // loads the catalog's entries
+    let before = queries_on(&name).len();
+    grant().await;
+    let cc = work(before);
+
+    let web = server.app("web", AppType::Traditional, false, &["https://web.example.com/callback"]).await;
+    server.user("ada").await;
+    let browser = Browser::new(&server.base);
+    run_flow(&server, &browser, &web, FlowOptions::default()).await;
+    let before = queries_on(&name).len();
+    run_flow(&server, &browser, &web, FlowOptions { sign_in: false, ..Default::default() }).await;
+    let sso = work(before);
+    eprintln!(
+        "hot path on {backends:?}: client_credentials {} queries, SSO flow (authorize, token, userinfo) {}: {sso:#?}",
+        cc.len(),
+        sso.len()
+    );
+    assert!(cc.is_empty(), "a warm client_credentials grant reads nothing: {cc:#?}");
+    assert!(sso.len() <= SSO_QUERIES, "the SSO flow ran {} queries, more than {SSO_QUERIES}: {sso:#?}", sso.len());
+}
+
+/// Queries of a signed-in authorization request, its code exchange and a userinfo call today
+/// (12 before the authorization request took the app from the catalog): the session, the user
+/// three times (authorize, token, userinfo), the grant read and updated in a transaction (three
+/// statements), the access token stored and read back.
+const SSO_QUERIES: usize = 10;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hot_path_runs_a_pinned_number_of_queries_embedded() {
+    hot_path_queries(crate::harness::Backends::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(latch_no_test_production, ignore = "set LATCH_TEST_DATABASE_URL and LATCH_TEST_REDIS_URL")]
+async fn the_hot_path_runs_a_pinned_number_of_queries_production() {
+    hot_path_queries(crate::harness::Backends::Production).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listing_organization_members_is_a_fixed_number_of_queries_embedded() {
     listing_organization_members_costs_the_same_for_one_or_a_hundred(crate::harness::Backends::Embedded).await;
