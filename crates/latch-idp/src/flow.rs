@@ -183,7 +183,9 @@ pub(crate) async fn issue_code(
 ) -> Result<HttpResponse, IdpError> {
     let now = idp.core.clock.now();
     let details = consent::merge_grant(existing.as_ref().map(|g| &g.details), approved, organizations);
+    let write = consent::grant_needs_saving(existing.as_ref().map(|g| (&g.details, g.last_used_at)), &details, now);
     let grant = match existing {
+        Some(g) if !write => g,
         Some(g) => Grant { details, updated_at: now, last_used_at: Some(now), ..g },
         None => Grant {
             id: GrantId(new_id(idp.core.random.as_ref())),
@@ -195,7 +197,9 @@ pub(crate) async fn issue_code(
             last_used_at: Some(now),
         },
     };
-    idp.core.repos.save_grant(&grant).await.page_unavailable()?;
+    if write {
+        idp.core.repos.save_grant(&grant).await.page_unavailable()?;
+    }
     let code = idp.core.token(32);
     let record = CodeRecord {
         client_id: app.id.clone(),

@@ -6,7 +6,7 @@ use crate::authorize::AuthRequest;
 use crate::error::OAuthError;
 use latch_domain::entities::GrantDetails;
 use latch_domain::ids::OrganizationId;
-use latch_domain::{admin, scope};
+use latch_domain::{Timestamp, admin, scope};
 use std::collections::BTreeMap;
 
 /// What the application is allowed to ask for (its "permissions"), resolved to names.
@@ -255,6 +255,26 @@ fn add_names(list: &mut Vec<String>, items: &[Item]) {
     }
 }
 
+/// How stale a grant's last use may grow before an authorization records it again: the
+/// connected-apps page shows the day, so an hour loses nothing anyone sees, and a signed-in
+/// app that authorizes every minute writes its grant once an hour instead of every time.
+pub const LAST_USE_RESOLUTION_SECS: i64 = 3600;
+
+/// Whether an authorization must write the grant: when there is none yet, when what it covers
+/// changed, or when its recorded last use is older than [`LAST_USE_RESOLUTION_SECS`].
+pub fn grant_needs_saving(
+    existing: Option<(&GrantDetails, Option<Timestamp>)>,
+    merged: &GrantDetails,
+    now: Timestamp,
+) -> bool {
+    match existing {
+        None => true,
+        Some((details, last_used)) => {
+            details != merged || last_used.is_none_or(|t| now.0 - t.0 >= LAST_USE_RESOLUTION_SECS || t.0 > now.0)
+        }
+    }
+}
+
 /// The grant after the user approved `chosen`: what was there plus what was approved, and the
 /// organizations shared (replacing the earlier choice when organizations were asked for).
 pub fn merge_grant(
@@ -281,6 +301,29 @@ pub fn merge_grant(
 mod tests {
     use super::*;
     use crate::authorize::Prompt;
+
+    #[test]
+    fn a_grant_is_written_when_new_changed_or_its_last_use_is_an_hour_old() {
+        let email = GrantDetails { scopes: vec!["openid".into(), "email".into()], ..Default::default() };
+        let more =
+            GrantDetails { scopes: vec!["openid".into(), "email".into(), "profile".into()], ..Default::default() };
+        let now = Timestamp(10_000);
+        let at = |secs_ago: i64| Some(Timestamp(now.0 - secs_ago));
+        type Stored<'a> = Option<(&'a GrantDetails, Option<Timestamp>)>;
+        let cases: &[(&str, Stored<'_>, &GrantDetails, bool)] = &[
+            ("no grant yet", None, &email, true),
+            ("scopes added", Some((&email, at(10))), &more, true),
+            ("scopes removed", Some((&more, at(10))), &email, true),
+            ("same, used a minute ago", Some((&email, at(60))), &email, false),
+            ("same, used 59 minutes ago", Some((&email, at(3599))), &email, false),
+            ("same, used an hour ago", Some((&email, at(3600))), &email, true),
+            ("same, never used", Some((&email, None)), &email, true),
+            ("same, last use in the future (clock moved back)", Some((&email, at(-5))), &email, true),
+        ];
+        for (what, existing, merged, want) in cases {
+            assert_eq!(grant_needs_saving(*existing, merged, now), *want, "{what}");
+        }
+    }
     use crate::error::{ErrorCode, ResponseMode};
     use latch_domain::ids::ApplicationId;
 
