@@ -51,7 +51,8 @@ pub struct Target {
     /// Whose CPU an operation costs: the provider, plus its database and cache.
     pub procs: Vec<Procs>,
     child: Child,
-    cleanup: Option<Cleanup>,
+    /// Held for its `Drop`: the run's database goes after the server.
+    _database: Option<Cleanup>,
     _dir: tempfile::TempDir,
 }
 
@@ -63,11 +64,16 @@ struct Cleanup {
 
 impl Drop for Target {
     fn drop(&mut self) {
+        // Before the database goes: a connected server would keep it from being dropped.
         let _ = self.child.kill();
         let _ = self.child.wait();
-        if let Some(c) = &self.cleanup {
-            let _ = psql(&c.psql_url, &format!("DROP DATABASE IF EXISTS {}", c.database));
-        }
+    }
+}
+
+/// The run's own Postgres database, dropped with it (also when Latch never started).
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = psql(&self.psql_url, &format!("DROP DATABASE IF EXISTS {}", self.database));
     }
 }
 
@@ -167,9 +173,6 @@ pub async fn latch(bin: &Path, backend: Backend, postgres: &str, redis: &str) ->
     };
     let imported = command(&["import", &file.display().to_string()]).status().context("running latch import");
     if !imported?.success() {
-        if let Some(c) = &cleanup {
-            let _ = psql(&c.psql_url, &format!("DROP DATABASE IF EXISTS {}", c.database));
-        }
         bail!("latch import failed");
     }
     let child = command(&["serve"]).spawn().context("starting latch serve")?;
@@ -198,7 +201,7 @@ pub async fn latch(bin: &Path, backend: Backend, postgres: &str, redis: &str) ->
         resource_scope: "read".to_owned(),
         login_scope: "openid email".to_owned(),
     };
-    let target = |d| Target { d: Arc::new(d), pid, procs, child, cleanup, _dir: dir };
+    let target = |d| Target { d: Arc::new(d), pid, procs, child, _database: cleanup, _dir: dir };
     match discover(&mut d).await {
         Ok(()) => Ok(target(d)),
         Err(e) => {
@@ -279,7 +282,7 @@ pub async fn peer(source: &Path, work: &Path) -> anyhow::Result<Target> {
         resource_scope: s(&d["resource"]["scopes"][0])?,
         login_scope: s(&d["scopes"]["login"])?,
     };
-    let target = |d| Target { d: Arc::new(d), pid, procs: vec![Procs::Pid(pid)], child, cleanup: None, _dir: dir };
+    let target = |d| Target { d: Arc::new(d), pid, procs: vec![Procs::Pid(pid)], child, _database: None, _dir: dir };
     match discover(&mut described).await {
         Ok(()) => Ok(target(described)),
         Err(e) => {

@@ -26,8 +26,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 pub async fn token(idp: web::Data<IdpState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let result = run(&idp, &req, &body).await;
-    metrics::grant(metrics::grant_label(&body), result.as_ref().map(drop));
+    let mut grant_type = metrics::grant_label(None);
+    let result = run(&idp, &req, &body, &mut grant_type).await;
+    metrics::grant(grant_type, result.as_ref().map(drop));
     match result {
         Ok(r) => r,
         Err(e) => errors::respond(&idp, e),
@@ -42,7 +43,13 @@ fn client_error(e: ClientAuthError) -> IdpError {
     IdpError::Client { error: e.error, basic: e.used_basic }
 }
 
-async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
+/// `grant_type` receives the request's grant type as a metrics label once the body is read.
+async fn run(
+    idp: &IdpState,
+    req: &HttpRequest,
+    body: &[u8],
+    grant_type: &mut &'static str,
+) -> Result<HttpResponse, IdpError> {
     let form = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -55,6 +62,7 @@ async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRespo
     ratelimit::count_ip(idp, "token", &ip, true).await?;
     let body = std::str::from_utf8(body).map_err(|_| oauth(OAuthError::invalid_request("the body is not UTF-8")))?;
     let params = Params::parse(body).map_err(oauth)?;
+    *grant_type = metrics::grant_label(params.get("grant_type"));
     params.reject_duplicates().map_err(oauth)?;
     let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let presented = client_auth::extract(authorization, &params).map_err(client_error)?;

@@ -93,13 +93,6 @@ pub fn start(req: &ServiceRequest) -> (&'static str, Instant) {
     (method_label(req.method()), Instant::now())
 }
 
-/// Whether `ping` answered within 2 s, and how long it took.
-async fn timed<E>(ping: impl Future<Output = Result<(), E>>) -> (bool, f64) {
-    let t = Instant::now();
-    let up = matches!(tokio::time::timeout(Duration::from_secs(2), ping).await, Ok(Ok(())));
-    (up, t.elapsed().as_secs_f64())
-}
-
 /// `GET /metrics`.
 pub async fn page(node: web::Data<Node>) -> HttpResponse {
     let Ok(handle) = handle() else {
@@ -107,11 +100,12 @@ pub async fn page(node: web::Data<Node>) -> HttpResponse {
             .content_type("text/plain; charset=utf-8")
             .body("metrics are unavailable\n");
     };
-    let (db, cache) = tokio::join!(timed(node.repos.ping()), timed(node.cache.ping()));
-    metrics::gauge!(DATABASE_UP).set(if db.0 { 1.0 } else { 0.0 });
-    metrics::gauge!(DATABASE_PING).set(db.1);
-    metrics::gauge!(CACHE_UP).set(if cache.0 { 1.0 } else { 0.0 });
-    metrics::gauge!(CACHE_PING).set(cache.1);
+    let (db, cache) = crate::server::probe_stores(&node).await;
+    let up = |p: &crate::server::Probe| if p.error.is_none() { 1.0 } else { 0.0 };
+    metrics::gauge!(DATABASE_UP).set(up(&db));
+    metrics::gauge!(DATABASE_PING).set(db.seconds);
+    metrics::gauge!(CACHE_UP).set(up(&cache));
+    metrics::gauge!(CACHE_PING).set(cache.seconds);
     let pool = &node.core.hash_pool;
     metrics::gauge!(HASH_QUEUE).set(pool.queue_depth() as f64);
     metrics::counter!(HASH_JOBS).absolute(pool.jobs_run());
