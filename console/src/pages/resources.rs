@@ -55,6 +55,7 @@ fn CreateResourceForm(close: impl Fn() + Clone + Send + Sync + 'static) -> impl 
             name: name.get_untracked(),
             indicator: indicator.get_untracked().trim().to_owned(),
             access_token_ttl: Some(seconds),
+            access_token_signing_alg: None,
         };
         let navigate = navigate.clone();
         leptos::task::spawn_local(async move {

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use actix_web::{delete, get, patch, post};
 use latch_core::catalog::Change;
 use latch_core::{Actor, Changeset, Core};
-use latch_domain::entities::{Resource, Scope};
+use latch_domain::entities::{Resource, SIGNING_ALGS, Scope};
 use latch_domain::ids::{ResourceId, ScopeId, new_id};
 use latch_domain::repo::{RepoError, Write};
 use latch_types as wire;
@@ -31,6 +31,7 @@ pub fn wire_resource(r: &Resource) -> wire::Resource {
         name: r.name.clone(),
         indicator: r.indicator.clone(),
         access_token_ttl: r.access_token_ttl,
+        access_token_signing_alg: r.access_token_signing_alg.clone(),
         created_at: r.created_at.0,
     }
 }
@@ -82,6 +83,7 @@ pub async fn create(
         name: body.name.trim().to_owned(),
         indicator: body.indicator.clone(),
         access_token_ttl: ttl,
+        access_token_signing_alg: body.access_token_signing_alg.clone().unwrap_or_else(|| SIGNING_ALGS[0].to_owned()),
         created_at: idp.clock.now(),
     };
     let change = Changeset::new(
@@ -109,7 +111,8 @@ pub async fn get(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpR
     Ok(HttpResponse::Ok().json(wire_resource(&load(&idp, &id).await?)))
 }
 
-/// Renames a resource or changes its token lifetime (the indicator cannot change).
+/// Renames a resource or changes its token lifetime or signing algorithm (the indicator cannot
+/// change). Tokens already issued keep verifying: the JWKS publishes the keys of both algorithms.
 #[utoipa::path(tag = "resources", request_body = wire::PatchResource,
     responses((status = 200, body = wire::Resource), (status = 404, body = wire::Problem), (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
@@ -126,6 +129,9 @@ pub async fn patch(
     }
     if let Some(ttl) = body.access_token_ttl {
         resource.access_token_ttl = ttl;
+    }
+    if let Some(alg) = &body.access_token_signing_alg {
+        resource.access_token_signing_alg = alg.clone();
     }
     let change = Changeset::new(
         "resource.update",

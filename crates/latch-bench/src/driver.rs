@@ -161,8 +161,8 @@ async fn json_ok(res: reqwest::Response) -> anyhow::Result<serde_json::Value> {
     Ok(serde_json::from_slice(&body)?)
 }
 
-pub async fn client_credentials(http: &reqwest::Client, t: &Described) -> anyhow::Result<()> {
-    let form = [("grant_type", "client_credentials"), ("resource", &t.resource), ("scope", &t.resource_scope)];
+pub async fn client_credentials(http: &reqwest::Client, t: &Described, resource: &str) -> anyhow::Result<()> {
+    let form = [("grant_type", "client_credentials"), ("resource", resource), ("scope", &t.resource_scope)];
     let res = http.post(&t.token).basic_auth(&t.m2m.id, Some(&t.m2m.secret)).form(&form).send().await?;
     let body = json_ok(res).await?;
     body["access_token"].as_str().context("no access_token")?;

@@ -2,7 +2,7 @@
 //! wall-clock figures, the targets of issue 12 each marked met or missed, and the JSON report.
 
 use crate::measure::Ceilings;
-use crate::scenarios::TargetResult;
+use crate::scenarios::{CC_ES256, TargetResult};
 use serde_json::json;
 
 pub struct Report {
@@ -13,8 +13,17 @@ pub struct Report {
     pub targets: Vec<TargetResult>,
 }
 
-const ROWS: &[&str] =
-    &["discovery", "jwks", "client_credentials", "refresh", "userinfo", "introspection", "SSO flow", "full flow"];
+const ROWS: &[&str] = &[
+    "discovery",
+    "jwks",
+    "client_credentials",
+    CC_ES256,
+    "refresh",
+    "userinfo",
+    "introspection",
+    "SSO flow",
+    "full flow",
+];
 
 impl Report {
     fn peer(&self) -> Option<&TargetResult> {
@@ -35,6 +44,7 @@ impl Report {
     fn ceiling(&self, scenario: &str) -> Option<(f64, &'static str)> {
         match scenario {
             "client_credentials" => Some((self.ceilings.rs256_per_core_second, "RS256 signatures")),
+            CC_ES256 => Some((self.ceilings.es256_per_core_second, "ES256 signatures")),
             "full flow" => Some((self.ceilings.argon2id_per_core_second, "argon2id hashes")),
             _ => None,
         }
@@ -42,18 +52,18 @@ impl Report {
 
     pub fn print(&self) {
         println!("\nprovider CPU per operation: operations per core-second (× the peer), same run, same machine");
-        print!("| {:<20} |", "operation");
+        print!("| {:<24} |", "operation");
         for t in &self.targets {
             print!(" {:<24} |", t.name);
         }
         println!(" ceiling (one core) |");
-        print!("|{}|", "-".repeat(22));
+        print!("|{}|", "-".repeat(26));
         for _ in &self.targets {
             print!("{}|", "-".repeat(26));
         }
         println!("{}|", "-".repeat(20));
         for name in ROWS {
-            print!("| {name:<20} |");
+            print!("| {name:<24} |");
             for t in &self.targets {
                 let cell = match (t.get(name), self.ratio(t, name)) {
                     (Some(m), Some(r)) => format!("{:.0} ({r:.2}×)", m.per_core_second()),
@@ -67,7 +77,7 @@ impl Report {
                 None => println!(" {:<18} |", ""),
             }
         }
-        print!("| {:<20} |", "peak RSS (MiB)");
+        print!("| {:<24} |", "peak RSS (MiB)");
         for t in &self.targets {
             print!(" {:<24} |", format!("{:.0} (idle {:.0})", t.peak_rss_mib, t.idle_rss_mib));
         }
@@ -84,7 +94,7 @@ impl Report {
             println!("{}:", t.name);
             for m in &t.scenarios {
                 println!(
-                    "  {:<20} {:>8.0} ops/s  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}",
+                    "  {:<24} {:>8.0} ops/s  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}",
                     m.name,
                     m.per_wall_second(),
                     m.run.percentile_ms(0.5),

@@ -9,6 +9,9 @@ use anyhow::Context;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
+/// client_credentials for the resource whose tokens are ES256.
+pub const CC_ES256: &str = "client_credentials ES256";
+
 /// Latch's password-hashing threads (`latch_core::hashing`).
 const HASH_THREADS: &str = "latch-hash-";
 
@@ -70,7 +73,7 @@ where
     let hashing_seconds = measure::thread_seconds(&clock, t.pid, HASH_THREADS) - hashing_before;
     let m = Measured { name, run, cpu_seconds, hashing_seconds };
     println!(
-        "  {name:<20} {:>8.0} ops/core-s {:>8.0} ops/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}{}",
+        "  {name:<24} {:>8.0} ops/core-s {:>8.0} ops/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}{}",
         m.per_core_second(),
         m.per_wall_second(),
         m.run.percentile_ms(0.5),
@@ -116,11 +119,11 @@ pub async fn run_all(t: &Target, a: &Args, clock: CpuClock) -> anyhow::Result<Ta
         .await,
     );
 
-    driver::client_credentials(&http, &t.d).await.context("warm-up client_credentials")?;
+    driver::client_credentials(&http, &t.d, &t.d.resource).await.context("warm-up client_credentials")?;
     let (h, d) = with();
     let cc_work = move |_| {
         let (h, d) = (h.clone(), d.clone());
-        async move { driver::client_credentials(&h, &d).await }
+        async move { driver::client_credentials(&h, &d, &d.resource).await }
     };
     let cc = measure(t, clock, "client_credentials", a, None, cc_work.clone()).await;
     let half = cc.as_ref().map(|cc| cc.per_wall_second() / 2.0).unwrap_or(0.0);
@@ -130,6 +133,16 @@ pub async fn run_all(t: &Target, a: &Args, clock: CpuClock) -> anyhow::Result<Ta
     };
     let cc_p99_at_half_ms = paced.map(|p| p.run.percentile_ms(0.99)).unwrap_or(0.0);
     out.extend(cc);
+    if let Some(es256) = t.d.es256_resource.clone() {
+        let (h, d) = with();
+        out.extend(
+            measure(t, clock, CC_ES256, a, None, move |_| {
+                let (h, d, es256) = (h.clone(), d.clone(), es256.clone());
+                async move { driver::client_credentials(&h, &d, &es256).await }
+            })
+            .await,
+        );
+    }
 
     // One signed-in browser per worker, consent given, with its tokens.
     let mut sessions = Vec::new();

@@ -37,6 +37,8 @@ pub struct Described {
     /// Machine-to-machine client for `client_credentials`.
     pub m2m: OauthClient,
     pub resource: String,
+    /// A resource whose access tokens are ES256 (Latch only), with the same scope.
+    pub es256_resource: Option<String>,
     pub resource_scope: String,
     /// Scopes of a normal sign-in.
     pub login_scope: String,
@@ -198,6 +200,7 @@ pub async fn latch(bin: &Path, backend: Backend, postgres: &str, redis: &str) ->
             secret: "bench-robot-secret-0123456789abcdefghijklmnop".to_owned(),
         },
         resource: "https://bench.example.com/api".to_owned(),
+        es256_resource: Some("https://bench.example.com/es256".to_owned()),
         resource_scope: "read".to_owned(),
         login_scope: "openid email".to_owned(),
     };
@@ -279,6 +282,7 @@ pub async fn peer(source: &Path, work: &Path) -> anyhow::Result<Target> {
             secret: s(&d["clients"]["m2m"]["client_secret"])?,
         },
         resource: s(&d["resource"]["indicator"])?,
+        es256_resource: None,
         resource_scope: s(&d["resource"]["scopes"][0])?,
         login_scope: s(&d["scopes"]["login"])?,
     };

@@ -113,8 +113,14 @@ pub struct Resource {
     pub name: String,
     pub indicator: String,
     pub access_token_ttl: i64,
+    /// The JWS algorithm its JWT access tokens are signed with: `RS256` (the default) or
+    /// `ES256` (about ten times cheaper to sign, for APIs that need more tokens per core).
+    pub access_token_signing_alg: String,
     pub created_at: Timestamp,
 }
+
+/// The JWS algorithms Latch signs with (RFC 7518 §3.1), the default first.
+pub const SIGNING_ALGS: [&str; 2] = ["RS256", "ES256"];
 
 /// A permission of an API resource.
 #[derive(Clone, Debug, PartialEq)]

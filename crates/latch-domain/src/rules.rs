@@ -126,7 +126,7 @@ fn custom_metadata(custom: &CustomClientMetadata) -> Verdict {
     range("idTokenTtl", custom.id_token_ttl, 60, 86_400)?;
     range("refreshTokenTtlInDays", custom.refresh_token_ttl_in_days, 1, 365)?;
     if let Some(alg) = &custom.id_token_signed_response_alg
-        && !matches!(alg.as_str(), "RS256" | "ES256")
+        && !SIGNING_ALGS.contains(&alg.as_str())
     {
         return Err(Violation::new(
             "customClientMetadata.idTokenSignedResponseAlg",
@@ -164,7 +164,7 @@ pub fn user(u: &User) -> Verdict {
 }
 
 /// An API resource: a name, an indicator that is an absolute URI without a fragment (RFC 8707
-/// §2), an access-token lifetime of 60 s to a day.
+/// §2), an access-token lifetime of 60 s to a day, a signing algorithm Latch has keys for.
 pub fn resource(r: &Resource) -> Verdict {
     name("name", &r.name, fields::MAX_DISPLAY_NAME)?;
     if !is_indicator(&r.indicator) {
@@ -179,6 +179,13 @@ pub fn resource(r: &Resource) -> Verdict {
             "accessTokenTtl",
             "resource.out_of_range",
             "accessTokenTtl must be 60 to 86400 seconds",
+        ));
+    }
+    if !SIGNING_ALGS.contains(&r.access_token_signing_alg.as_str()) {
+        return Err(Violation::new(
+            "accessTokenSigningAlg",
+            "resource.unsupported_alg",
+            "accessTokenSigningAlg must be RS256 or ES256",
         ));
     }
     Ok(())
@@ -394,9 +401,34 @@ mod tests {
                     name: "Reports".into(),
                     indicator: "https://api.example/#x".into(),
                     access_token_ttl: 3600,
+                    access_token_signing_alg: "RS256".into(),
                     created_at: Timestamp(0),
                 }),
                 Some(("indicator", "resource.invalid_indicator")),
+            ),
+            (
+                "a resource signed with ES256",
+                Write::InsertResource(Resource {
+                    id: ResourceId::from("r"),
+                    name: "Reports".into(),
+                    indicator: "https://api.example/".into(),
+                    access_token_ttl: 3600,
+                    access_token_signing_alg: "ES256".into(),
+                    created_at: Timestamp(0),
+                }),
+                None,
+            ),
+            (
+                "a resource signed with HS256",
+                Write::UpdateResource(Resource {
+                    id: ResourceId::from("r"),
+                    name: "Reports".into(),
+                    indicator: "https://api.example/".into(),
+                    access_token_ttl: 3600,
+                    access_token_signing_alg: "HS256".into(),
+                    created_at: Timestamp(0),
+                }),
+                Some(("accessTokenSigningAlg", "resource.unsupported_alg")),
             ),
             (
                 "a branding with a javascript: logo",

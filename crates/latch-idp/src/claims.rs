@@ -6,7 +6,6 @@ use crate::state::IdpState;
 use latch_domain::entities::{Application, User};
 use latch_domain::ids::OrganizationId;
 use latch_domain::{Timestamp, scope};
-use latch_oidc::keys::Alg;
 use latch_oidc::tokens::{self, IdTokenInput};
 use serde_json::{Map, Value};
 
@@ -49,7 +48,7 @@ pub async fn id_token(
     facts: IdTokenFacts<'_>,
 ) -> Result<String, IdpError> {
     let claims = user_claims(idp, user, scopes, facts.shared).await?;
-    let alg = app.custom.id_token_signed_response_alg.as_deref().and_then(Alg::parse).unwrap_or(Alg::RS256);
+    let alg = tokens::id_token_alg(&app.custom);
     let claims = tokens::id_token_claims(
         &IdTokenInput {
             issuer: &idp.core.settings.issuer,

@@ -135,7 +135,7 @@ fn jwt_access_token(
         ttl: resource.access_token_ttl,
         auth_time,
     });
-    sign(idp, Alg::RS256, tokens::AT_JWT_TYP, claims)
+    sign(idp, tokens::access_token_alg(Some(resource)), tokens::AT_JWT_TYP, claims)
 }
 
 /// RFC 6749 §4.1.3 with RFC 7636 §4.6.
@@ -280,26 +280,29 @@ struct NewRefresh<'a> {
 /// Issues a refresh token (DESIGN.md "Tokens": opaque, stored hashed), living the app's
 /// `refreshTokenTtlInDays`. Returns the token.
 async fn issue_refresh_token(idp: &IdpState, app: &Application, new: NewRefresh<'_>) -> Result<String, IdpError> {
+    let (token, record) = refresh_record(idp, app, new);
+    idp.core.repos.insert_refresh_token(&record).await.json_unavailable()?;
+    Ok(token)
+}
+
+/// A new refresh token and the record that stores it.
+fn refresh_record(idp: &IdpState, app: &Application, new: NewRefresh<'_>) -> (String, RefreshTokenRecord) {
     let token = idp.core.token(32);
     let now = idp.core.clock.now();
-    idp.core
-        .repos
-        .insert_refresh_token(&RefreshTokenRecord {
-            token_hash: crypto::token_hash(&token),
-            grant_id: new.grant.clone(),
-            application_id: app.id.clone(),
-            user_id: new.user.clone(),
-            family: new.family.to_owned(),
-            scope: new.scopes.join(" "),
-            resources: new.resources.clone(),
-            auth_time: new.auth_time,
-            issued_at: now,
-            expires_at: now.plus_secs(refresh::ttl_secs(app)),
-            consumed_at: None,
-        })
-        .await
-        .json_unavailable()?;
-    Ok(token)
+    let record = RefreshTokenRecord {
+        token_hash: crypto::token_hash(&token),
+        grant_id: new.grant.clone(),
+        application_id: app.id.clone(),
+        user_id: new.user.clone(),
+        family: new.family.to_owned(),
+        scope: new.scopes.join(" "),
+        resources: new.resources.clone(),
+        auth_time: new.auth_time,
+        issued_at: now,
+        expires_at: now.plus_secs(refresh::ttl_secs(app)),
+        consumed_at: None,
+    };
+    (token, record)
 }
 
 fn refresh_invalid() -> IdpError {
@@ -326,6 +329,8 @@ async fn refresh_token(idp: &IdpState, app: &Application, params: &Params) -> Re
     let carried = scope::split(&record.scope);
     let requested = params.get("scope");
     let target = token_plan::refresh_target(params.get("organization_id"), single_resource(params)?);
+    // The opaque access token of an identity refresh, stored with the rotation below.
+    let mut opaque = None;
     let (access_token, expires_in, granted) = match target {
         RefreshTarget::Organization { organization, resource } => {
             let org = OrganizationId::from(organization);
@@ -348,28 +353,25 @@ async fn refresh_token(idp: &IdpState, app: &Application, params: &Params) -> Re
             let scopes = refresh::down_scope(&carried, requested).map_err(oauth)?;
             let at = idp.core.token(32);
             let ttl = idp.core.settings.access_token_ttl;
-            idp.core
-                .repos
-                .insert_access_token(&AccessTokenRecord {
-                    token_hash: crypto::token_hash(&at),
-                    application_id: app.id.clone(),
-                    user_id: Some(user.id.clone()),
-                    grant_id: Some(record.grant_id.clone()),
-                    family: Some(record.family.clone()),
-                    scope: scopes.join(" "),
-                    issued_at: now,
-                    expires_at: now.plus_secs(ttl),
-                })
-                .await
-                .json_unavailable()?;
+            opaque = Some(AccessTokenRecord {
+                token_hash: crypto::token_hash(&at),
+                application_id: app.id.clone(),
+                user_id: Some(user.id.clone()),
+                grant_id: Some(record.grant_id.clone()),
+                family: Some(record.family.clone()),
+                scope: scopes.join(" "),
+                issued_at: now,
+                expires_at: now.plus_secs(ttl),
+            });
             (at, ttl, scopes)
         }
     };
     let mut body = Map::new();
     if refresh::rotates(app) {
-        // RFC 6749 §6: the new token keeps the scope of the old one. It is stored before the
-        // old one is consumed, so a losing concurrent use revokes it along with the rest.
-        let token = issue_refresh_token(
+        // RFC 6749 §6: the new token keeps the scope of the old one. One transaction consumes
+        // the old token and stores the new ones: of concurrent uses exactly one stores
+        // anything, and the others revoke the family, the winner's new tokens with it.
+        let (token, next) = refresh_record(
             idp,
             app,
             NewRefresh {
@@ -380,12 +382,13 @@ async fn refresh_token(idp: &IdpState, app: &Application, params: &Params) -> Re
                 resources: &record.resources,
                 auth_time: record.auth_time,
             },
-        )
-        .await?;
-        if !idp.core.repos.consume_refresh_token(&hash, now).await.json_unavailable()? {
+        );
+        if !idp.core.repos.rotate_refresh_token(&hash, now, &next, opaque.as_ref()).await.json_unavailable()? {
             return Err(replayed(idp, &record).await);
         }
         body.insert("refresh_token".into(), json!(token));
+    } else if let Some(at) = &opaque {
+        idp.core.repos.insert_access_token(at).await.json_unavailable()?;
     }
     if let Some(id_scopes) = token_plan::refresh_id_token_scopes(&carried, requested, target) {
         let id_token = refreshed_id_token(idp, app, &user, &record, &id_scopes, &access_token).await?;
@@ -463,7 +466,7 @@ async fn organization_token(
         None
     };
     let mut permitted: Option<Vec<String>> = permits.as_ref().map(|_| Vec::new());
-    let (audience, ttl, held, granted) = match resource {
+    let (audience, ttl, held, granted, alg) = match resource {
         None => {
             if let (Some(list), Some(names)) = (&permits, permitted.as_mut()) {
                 for c in list.iter().filter(|c| c.scope_type == ConsentScopeType::Organization) {
@@ -476,7 +479,8 @@ async fn organization_token(
             }
             let held = idp.core.repos.user_organization_scopes(&user.id, org).await.json_unavailable()?;
             let audience = format!("urn:latch:organization:{org}");
-            (audience, idp.core.settings.access_token_ttl, held, grant.details.organization_scopes.clone())
+            let granted = grant.details.organization_scopes.clone();
+            (audience, idp.core.settings.access_token_ttl, held, granted, tokens::access_token_alg(None))
         }
         Some(indicator) => {
             let res = idp
@@ -498,7 +502,7 @@ async fn organization_token(
             let held =
                 idp.core.repos.user_organization_resource_scopes(&user.id, org, &res.id).await.json_unavailable()?;
             let granted = grant.details.organization_resource_scopes.get(indicator).cloned().unwrap_or_default();
-            (res.indicator.clone(), res.access_token_ttl, held, granted)
+            (res.indicator.clone(), res.access_token_ttl, held, granted, tokens::access_token_alg(Some(&res)))
         }
     };
     let scopes = token_scopes::organization_token_scopes(OrganizationTokenInput {
@@ -522,6 +526,6 @@ async fn organization_token(
         auth_time: Some(record.auth_time),
     });
     claims.insert("organization_id".into(), json!(org.as_str()));
-    let at = sign(idp, Alg::RS256, tokens::AT_JWT_TYP, claims)?;
+    let at = sign(idp, alg, tokens::AT_JWT_TYP, claims)?;
     Ok((at, ttl, scopes))
 }

@@ -1,10 +1,11 @@
 //! Token contents: ID token claims (OpenID Connect Core §2, §5), JWT access tokens
 //! (RFC 9068), `at_hash`, and user claims released by scope.
 
+use crate::keys::Alg;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use latch_domain::Timestamp;
-use latch_domain::entities::User;
+use latch_domain::entities::{CustomClientMetadata, Resource, User};
 use latch_domain::scope;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -134,6 +135,18 @@ pub struct AccessTokenInput<'a> {
 /// The `typ` header of RFC 9068 access tokens.
 pub const AT_JWT_TYP: &str = "at+jwt";
 
+/// The algorithm of an ID token: the one the client registered (OpenID Connect Registration §2,
+/// `id_token_signed_response_alg`), RS256 otherwise (OpenID Connect Core §3.1.3.7).
+pub fn id_token_alg(custom: &CustomClientMetadata) -> Alg {
+    custom.id_token_signed_response_alg.as_deref().and_then(Alg::parse).unwrap_or(Alg::RS256)
+}
+
+/// The algorithm of a JWT access token (RFC 9068 §2.1): the audience resource's choice, so its
+/// servers verify one algorithm; RS256 for an organization token without a resource.
+pub fn access_token_alg(resource: Option<&Resource>) -> Alg {
+    resource.and_then(|r| Alg::parse(&r.access_token_signing_alg)).unwrap_or(Alg::RS256)
+}
+
 /// RFC 9068 §2.2 claims: `iss`, `exp`, `aud`, `sub`, `client_id`, `iat`, `jti`, `scope`.
 pub fn access_token_claims(input: &AccessTokenInput<'_>) -> Map<String, Value> {
     let mut c = Map::new();
@@ -155,6 +168,40 @@ pub fn access_token_claims(input: &AccessTokenInput<'_>) -> Map<String, Value> {
 mod tests {
     use super::*;
     use latch_domain::ids::UserId;
+
+    #[test]
+    fn signing_algorithms_follow_the_client_and_the_resource() {
+        let resource = |alg: &str| Resource {
+            id: "r".into(),
+            name: "Reports".into(),
+            indicator: "https://api.example".into(),
+            access_token_ttl: 3600,
+            access_token_signing_alg: alg.into(),
+            created_at: Timestamp(0),
+        };
+        let cases = [
+            ("no resource (an organization token)", None, Alg::RS256),
+            ("a resource on the default", Some(resource("RS256")), Alg::RS256),
+            ("a resource that chose ES256", Some(resource("ES256")), Alg::ES256),
+            ("a stored value Latch cannot sign with", Some(resource("HS256")), Alg::RS256),
+        ];
+        for (case, r, want) in cases {
+            assert_eq!(access_token_alg(r.as_ref()), want, "{case}");
+        }
+        let app = |alg: Option<&str>| CustomClientMetadata {
+            id_token_signed_response_alg: alg.map(str::to_owned),
+            ..CustomClientMetadata::default()
+        };
+        let cases = [
+            ("nothing registered", None, Alg::RS256),
+            ("RS256 registered", Some("RS256"), Alg::RS256),
+            ("ES256 registered", Some("ES256"), Alg::ES256),
+            ("an unknown value", Some("none"), Alg::RS256),
+        ];
+        for (case, alg, want) in cases {
+            assert_eq!(id_token_alg(&app(alg)), want, "{case}");
+        }
+    }
 
     #[test]
     fn at_hash_matches_the_openid_example() {

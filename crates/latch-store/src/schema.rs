@@ -59,6 +59,7 @@ diesel::table! {
         indicator -> Text,
         access_token_ttl -> BigInt,
         created_at -> BigInt,
+        access_token_signing_alg -> Text,
     }
 }
 

@@ -235,6 +235,8 @@ wire! {
         /// The RFC 8707 resource indicator: the `aud` of its access tokens.
         pub indicator: String,
         pub access_token_ttl: i64,
+        /// The JWS algorithm of its JWT access tokens: `RS256` or `ES256`.
+        pub access_token_signing_alg: String,
         pub created_at: i64,
     }
 
@@ -243,6 +245,9 @@ wire! {
         pub indicator: String,
         #[serde(default)]
         pub access_token_ttl: Option<i64>,
+        /// `RS256` (the default) or `ES256`.
+        #[serde(default)]
+        pub access_token_signing_alg: Option<String>,
     }
 
     pub struct PatchResource {
@@ -250,6 +255,8 @@ wire! {
         pub name: Option<String>,
         #[serde(default)]
         pub access_token_ttl: Option<i64>,
+        #[serde(default)]
+        pub access_token_signing_alg: Option<String>,
     }
 
     pub struct Scope {

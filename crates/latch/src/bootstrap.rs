@@ -74,6 +74,7 @@ pub async fn run(core: &Core, admin_password: Option<&str>) -> anyhow::Result<Ou
                 name: "Latch admin API".to_owned(),
                 indicator: ADMIN_RESOURCE.to_owned(),
                 access_token_ttl: 3600,
+                access_token_signing_alg: SIGNING_ALGS[0].to_owned(),
                 created_at: now,
             };
             change.push(Write::InsertResource(r.clone()));

@@ -24,5 +24,15 @@ pub trait TokenRepo: Send + Sync {
     /// changed it from unconsumed to consumed (RFC 9700 §4.14.2), so of many concurrent uses
     /// exactly one wins.
     async fn consume_refresh_token(&self, token_hash: &str, at: Timestamp) -> RepoResult<bool>;
+    /// A refresh in one transaction: consumes `old` as [`TokenRepo::consume_refresh_token`]
+    /// does and, only when this caller won, stores its successor and the opaque access token
+    /// issued with it. `false` (nothing written) when `old` was already consumed.
+    async fn rotate_refresh_token(
+        &self,
+        old: &str,
+        at: Timestamp,
+        next: &RefreshTokenRecord,
+        access: Option<&AccessTokenRecord>,
+    ) -> RepoResult<bool>;
     async fn delete_refresh_token(&self, token_hash: &str) -> RepoResult<bool>;
 }

@@ -10,18 +10,33 @@ use latch_domain::entities::*;
 use latch_domain::ids::*;
 use latch_domain::repo::*;
 
-type ResourceRow = (String, String, String, i64, i64);
+type ResourceRow = (String, String, String, i64, String, i64);
 
 const RESOURCE_COLUMNS: (
     resources::id,
     resources::name,
     resources::indicator,
     resources::access_token_ttl,
+    resources::access_token_signing_alg,
     resources::created_at,
-) = (resources::id, resources::name, resources::indicator, resources::access_token_ttl, resources::created_at);
+) = (
+    resources::id,
+    resources::name,
+    resources::indicator,
+    resources::access_token_ttl,
+    resources::access_token_signing_alg,
+    resources::created_at,
+);
 
-fn resource_from((id, name, indicator, ttl, created): ResourceRow) -> Resource {
-    Resource { id: ResourceId(id), name, indicator, access_token_ttl: ttl, created_at: Timestamp(created) }
+fn resource_from((id, name, indicator, ttl, alg, created): ResourceRow) -> Resource {
+    Resource {
+        id: ResourceId(id),
+        name,
+        indicator,
+        access_token_ttl: ttl,
+        access_token_signing_alg: alg,
+        created_at: Timestamp(created),
+    }
 }
 
 /// A scope as [`SCOPE_COLUMNS`] selects it.
@@ -42,6 +57,7 @@ pub(super) fn insert_resource(conn: &mut Conn, r: &Resource) -> QResult<()> {
             resources::name.eq(&r.name),
             resources::indicator.eq(&r.indicator),
             resources::access_token_ttl.eq(r.access_token_ttl),
+            resources::access_token_signing_alg.eq(&r.access_token_signing_alg),
             resources::created_at.eq(r.created_at.0),
         ))
         .execute(conn)
@@ -54,6 +70,7 @@ pub(super) fn update_resource(conn: &mut Conn, r: &Resource) -> QResult<bool> {
             resources::name.eq(&r.name),
             resources::indicator.eq(&r.indicator),
             resources::access_token_ttl.eq(r.access_token_ttl),
+            resources::access_token_signing_alg.eq(&r.access_token_signing_alg),
         ))
         .execute(conn)?;
     Ok(n > 0)

@@ -18,26 +18,59 @@ pub(super) fn revoke_grant_tokens(conn: &mut Conn, grant: &GrantId) -> QResult<u
     Ok(u64::try_from(a + r).unwrap_or(u64::MAX))
 }
 
+fn insert_access(conn: &mut Conn, t: &AccessTokenRecord) -> QResult<()> {
+    diesel::insert_into(access_tokens::table)
+        .values((
+            access_tokens::token_hash.eq(&t.token_hash),
+            access_tokens::application_id.eq(t.application_id.as_str()),
+            access_tokens::user_id.eq(t.user_id.as_ref().map(UserId::as_str)),
+            access_tokens::grant_id.eq(t.grant_id.as_ref().map(GrantId::as_str)),
+            access_tokens::scope.eq(&t.scope),
+            access_tokens::issued_at.eq(t.issued_at.0),
+            access_tokens::expires_at.eq(t.expires_at.0),
+            access_tokens::family_id.eq(&t.family),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+fn insert_refresh(conn: &mut Conn, t: &RefreshTokenRecord) -> QResult<()> {
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::token_hash.eq(&t.token_hash),
+            refresh_tokens::grant_id.eq(t.grant_id.as_str()),
+            refresh_tokens::application_id.eq(t.application_id.as_str()),
+            refresh_tokens::user_id.eq(t.user_id.as_str()),
+            refresh_tokens::scope.eq(&t.scope),
+            refresh_tokens::resources.eq(json_text(&t.resources)),
+            refresh_tokens::auth_time.eq(t.auth_time.0),
+            refresh_tokens::issued_at.eq(t.issued_at.0),
+            refresh_tokens::expires_at.eq(t.expires_at.0),
+            refresh_tokens::consumed_at.eq(t.consumed_at.map(|c| c.0)),
+            refresh_tokens::family_id.eq(&t.family),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// One conditional UPDATE: the database decides the single winner (row lock on Postgres, the
+/// write lock on SQLite); a loser sees `consumed_at` set and changes 0 rows.
+fn consume(conn: &mut Conn, token_hash: &str, at: Timestamp) -> QResult<bool> {
+    let changed = diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::token_hash.eq(token_hash))
+            .filter(refresh_tokens::consumed_at.is_null()),
+    )
+    .set(refresh_tokens::consumed_at.eq(Some(at.0)))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
 #[async_trait]
 impl TokenRepo for Db {
     async fn insert_access_token(&self, t: &AccessTokenRecord) -> RepoResult<()> {
         let t = t.clone();
-        self.run(move |conn| {
-            diesel::insert_into(access_tokens::table)
-                .values((
-                    access_tokens::token_hash.eq(t.token_hash),
-                    access_tokens::application_id.eq(t.application_id.0),
-                    access_tokens::user_id.eq(t.user_id.map(|u| u.0)),
-                    access_tokens::grant_id.eq(t.grant_id.map(|g| g.0)),
-                    access_tokens::scope.eq(t.scope),
-                    access_tokens::issued_at.eq(t.issued_at.0),
-                    access_tokens::expires_at.eq(t.expires_at.0),
-                    access_tokens::family_id.eq(t.family),
-                ))
-                .execute(conn)
-                .map(|_| ())
-        })
-        .await
+        self.run(move |conn| insert_access(conn, &t)).await
     }
 
     async fn get_access_token(&self, token_hash: &str) -> RepoResult<Option<AccessTokenRecord>> {
@@ -106,25 +139,7 @@ impl TokenRepo for Db {
 
     async fn insert_refresh_token(&self, t: &RefreshTokenRecord) -> RepoResult<()> {
         let t = t.clone();
-        self.run(move |conn| {
-            diesel::insert_into(refresh_tokens::table)
-                .values((
-                    refresh_tokens::token_hash.eq(t.token_hash),
-                    refresh_tokens::grant_id.eq(t.grant_id.0),
-                    refresh_tokens::application_id.eq(t.application_id.0),
-                    refresh_tokens::user_id.eq(t.user_id.0),
-                    refresh_tokens::scope.eq(t.scope),
-                    refresh_tokens::resources.eq(json_text(&t.resources)),
-                    refresh_tokens::auth_time.eq(t.auth_time.0),
-                    refresh_tokens::issued_at.eq(t.issued_at.0),
-                    refresh_tokens::expires_at.eq(t.expires_at.0),
-                    refresh_tokens::consumed_at.eq(t.consumed_at.map(|c| c.0)),
-                    refresh_tokens::family_id.eq(t.family),
-                ))
-                .execute(conn)
-                .map(|_| ())
-        })
-        .await
+        self.run(move |conn| insert_refresh(conn, &t)).await
     }
 
     async fn get_refresh_token(&self, token_hash: &str) -> RepoResult<Option<RefreshTokenRecord>> {
@@ -169,17 +184,28 @@ impl TokenRepo for Db {
 
     async fn consume_refresh_token(&self, token_hash: &str, at: Timestamp) -> RepoResult<bool> {
         let h = token_hash.to_owned();
+        self.run(move |conn| consume(conn, &h, at)).await
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        old: &str,
+        at: Timestamp,
+        next: &RefreshTokenRecord,
+        access: Option<&AccessTokenRecord>,
+    ) -> RepoResult<bool> {
+        let (old, next, access) = (old.to_owned(), next.clone(), access.cloned());
         self.run(move |conn| {
-            // One conditional UPDATE: the database decides the single winner (row lock on
-            // Postgres, the write lock on SQLite); a loser sees `consumed_at` set and changes 0 rows.
-            let changed = diesel::update(
-                refresh_tokens::table
-                    .filter(refresh_tokens::token_hash.eq(h))
-                    .filter(refresh_tokens::consumed_at.is_null()),
-            )
-            .set(refresh_tokens::consumed_at.eq(Some(at.0)))
-            .execute(conn)?;
-            Ok(changed == 1)
+            conn.transaction(|conn| {
+                if !consume(conn, &old, at)? {
+                    return Ok(false);
+                }
+                insert_refresh(conn, &next)?;
+                if let Some(a) = &access {
+                    insert_access(conn, a)?;
+                }
+                Ok(true)
+            })
         })
         .await
     }

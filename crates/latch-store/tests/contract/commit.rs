@@ -220,6 +220,7 @@ async fn every_update_delete_and_removal_of_a_missing_row_is_not_found(db: &Db) 
         name: "Ghost".to_owned(),
         indicator: "https://ghost.example".to_owned(),
         access_token_ttl: 60,
+        access_token_signing_alg: "RS256".into(),
         created_at: Timestamp(1),
     };
     let scope = Scope {

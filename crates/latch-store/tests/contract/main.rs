@@ -70,6 +70,7 @@ latch_testing::on_both_databases!(
     refresh_tokens_round_trip_and_are_consumed_once,
     revoking_a_token_family_deletes_its_tokens_and_nothing_else,
     concurrent_consumers_of_one_refresh_token_have_exactly_one_winner,
+    a_rotation_stores_its_successor_only_when_it_wins,
     a_users_sessions_are_listed_and_deleted_together,
     signing_keys_change_state,
     audit_log_lists_newest_first,
@@ -237,6 +238,7 @@ async fn role_scopes_resolve_for_users_and_apps(db: &Db) {
         name: "Photos".to_owned(),
         indicator: "https://api.example.com".to_owned(),
         access_token_ttl: 3600,
+        access_token_signing_alg: "RS256".into(),
         created_at: Timestamp(1),
     };
     db.insert_resource(&r).await.expect("resource");
@@ -309,11 +311,13 @@ async fn resources_scopes_and_roles_can_be_updated(db: &Db) {
         name: "Photos".to_owned(),
         indicator: "https://api.example.com".to_owned(),
         access_token_ttl: 3600,
+        access_token_signing_alg: "RS256".into(),
         created_at: Timestamp(1),
     };
     db.insert_resource(&r).await.expect("resource");
     r.name = "Photos API".to_owned();
     r.access_token_ttl = 600;
+    r.access_token_signing_alg = "ES256".into();
     assert!(db.update_resource(&r).await.expect("update"));
     assert_eq!(db.get_resource_by_indicator(&r.indicator).await.expect("get"), Some(r.clone()));
     let ghost = Resource { id: ResourceId::from("ghost"), ..r.clone() };
@@ -352,6 +356,7 @@ async fn role_scopes_and_role_assignments_can_be_replaced(db: &Db) {
         name: "Photos".to_owned(),
         indicator: "https://api.example.com".to_owned(),
         access_token_ttl: 3600,
+        access_token_signing_alg: "RS256".into(),
         created_at: Timestamp(1),
     };
     db.insert_resource(&r).await.expect("resource");
@@ -581,6 +586,53 @@ async fn concurrent_consumers_of_one_refresh_token_have_exactly_one_winner(db: &
     }
 }
 
+async fn a_rotation_stores_its_successor_only_when_it_wins(db: &Db) {
+    db.insert_user(&user("u1", "ada", "ada@example.com")).await.expect("user");
+    db.insert_application(&app("app1", "First", false)).await.expect("app");
+    db.save_grant(&grant("g1", &["openid", "offline_access"])).await.expect("grant");
+    let at = |hash: &str| AccessTokenRecord {
+        token_hash: hash.to_owned(),
+        application_id: ApplicationId::from("app1"),
+        user_id: Some(UserId::from("u1")),
+        grant_id: Some(GrantId::from("g1")),
+        family: Some("family-of-g1".to_owned()),
+        scope: "openid".to_owned(),
+        issued_at: Timestamp(20),
+        expires_at: Timestamp(3620),
+    };
+    db.insert_refresh_token(&refresh("old", "g1")).await.expect("insert");
+    let barrier = Arc::new(tokio::sync::Barrier::new(16));
+    let rotations: Vec<_> = (0..16)
+        .map(|i| {
+            let (db, barrier) = (db.clone(), barrier.clone());
+            let (next, access) = (refresh(&format!("next{i}"), "g1"), at(&format!("at{i}")));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                db.rotate_refresh_token("old", Timestamp(100), &next, Some(&access)).await.expect("rotate")
+            })
+        })
+        .collect();
+    let mut won = Vec::new();
+    for (i, r) in rotations.into_iter().enumerate() {
+        if r.await.expect("join") {
+            won.push(i);
+        }
+    }
+    assert_eq!(won.len(), 1, "exactly one rotation wins: {won:?}");
+    for i in 0..16 {
+        let stored = db.get_refresh_token(&format!("next{i}")).await.expect("get").is_some();
+        let access = db.get_access_token(&format!("at{i}")).await.expect("get").is_some();
+        assert_eq!((stored, access), (won == [i], won == [i]), "rotation {i} stores its tokens only when it won");
+    }
+    assert_eq!(db.get_refresh_token("old").await.expect("get").and_then(|r| r.consumed_at), Some(Timestamp(100)));
+
+    // A rotation that fails half-way (its successor's hash is taken) leaves the old token usable.
+    db.insert_refresh_token(&refresh("fresh", "g1")).await.expect("insert");
+    let clash = refresh(&format!("next{}", won[0]), "g1");
+    assert!(db.rotate_refresh_token("fresh", Timestamp(200), &clash, None).await.is_err());
+    assert_eq!(db.get_refresh_token("fresh").await.expect("get").and_then(|r| r.consumed_at), None, "rolled back");
+}
+
 async fn a_users_sessions_are_listed_and_deleted_together(db: &Db) {
     db.insert_user(&user("u1", "ada", "ada@example.com")).await.expect("user");
     db.insert_user(&user("u2", "bob", "bob@example.com")).await.expect("user");
@@ -754,6 +806,7 @@ async fn roles_and_resources_are_read_listed_and_unlinked(db: &Db) {
         name: "Photos".to_owned(),
         indicator: "https://api.example.com".to_owned(),
         access_token_ttl: 3600,
+        access_token_signing_alg: "RS256".into(),
         created_at: Timestamp(1),
     };
     db.insert_resource(&r).await.expect("resource");

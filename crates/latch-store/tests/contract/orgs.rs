@@ -87,6 +87,7 @@ pub(super) async fn resources(db: &Db) {
             name: id.to_owned(),
             indicator: indicator.to_owned(),
             access_token_ttl: 3600,
+            access_token_signing_alg: "RS256".into(),
             created_at: Timestamp(1),
         })
         .await

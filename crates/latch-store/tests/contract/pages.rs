@@ -108,6 +108,7 @@ async fn resources_are_paged_by_creation_then_id(db: &Db) {
         name: format!("Resource {id}"),
         indicator: format!("https://{id}.example"),
         access_token_ttl: 600 + at,
+        access_token_signing_alg: "RS256".into(),
         created_at: Timestamp(at),
     };
     for r in [resource("r-x", 3), resource("r-y", 1), resource("r-z", 2), resource("r-w", 1), resource("r-v", 4)] {

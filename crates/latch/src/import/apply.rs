@@ -61,6 +61,10 @@ impl Writer<'_> {
                     name: r.name.clone(),
                     indicator: r.indicator.clone(),
                     access_token_ttl: r.access_token_ttl.unwrap_or(DEFAULT_ACCESS_TOKEN_TTL),
+                    access_token_signing_alg: r
+                        .access_token_signing_alg
+                        .clone()
+                        .unwrap_or_else(|| SIGNING_ALGS[0].to_owned()),
                     created_at: self.now,
                 };
                 self.change.push(Write::InsertResource(new.clone()));
@@ -71,6 +75,9 @@ impl Writer<'_> {
                 want.name = r.name.clone();
                 if let Some(ttl) = r.access_token_ttl {
                     want.access_token_ttl = ttl;
+                }
+                if let Some(alg) = &r.access_token_signing_alg {
+                    want.access_token_signing_alg = alg.clone();
                 }
                 if want == *old {
                     (want.id, Outcome::Unchanged)

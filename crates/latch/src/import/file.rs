@@ -48,6 +48,8 @@ pub struct ResourceEntry {
     pub name: String,
     pub indicator: String,
     pub access_token_ttl: Option<i64>,
+    /// `RS256` (default) or `ES256`.
+    pub access_token_signing_alg: Option<String>,
     /// Created when missing, descriptions updated; scopes are never deleted by an import.
     #[serde(default)]
     pub scopes: Vec<ScopeEntry>,

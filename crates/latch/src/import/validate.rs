@@ -294,6 +294,11 @@ impl Validation<'_> {
             {
                 self.p.add(entry, "access_token_ttl", "must be a positive number of seconds");
             }
+            if let Some(alg) = &r.access_token_signing_alg
+                && !SIGNING_ALGS.contains(&alg.as_str())
+            {
+                self.p.add(entry, "access_token_signing_alg", format!("`{alg}` is neither RS256 nor ES256"));
+            }
             for (i, s) in r.scopes.iter().enumerate() {
                 if !scope::is_valid_token(&s.name) {
                     self.p.add(
@@ -777,7 +782,7 @@ impl Validation<'_> {
                 }
             }
             if let Some(alg) = &a.id_token_signed_response_alg
-                && !matches!(alg.as_str(), "RS256" | "ES256")
+                && !SIGNING_ALGS.contains(&alg.as_str())
             {
                 self.p.add(entry, "id_token_signed_response_alg", format!("`{alg}` is neither RS256 nor ES256"));
             }

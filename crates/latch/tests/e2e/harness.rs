@@ -275,6 +275,7 @@ impl TestServer {
             name: format!("API {indicator}"),
             indicator: indicator.to_owned(),
             access_token_ttl: 600,
+            access_token_signing_alg: "RS256".into(),
             created_at: Timestamp(1_700_000_000),
         };
         self.repos.insert_resource(&resource).await.expect("resource");

@@ -27,6 +27,7 @@ on_both_backends!(
     es256_id_tokens_for_apps_registered_for_them,
     form_post_response_mode,
     client_credentials_issues_a_verifiable_resource_token,
+    a_resource_chooses_es256_for_its_access_tokens,
 );
 
 pub fn http() -> reqwest::Client {
@@ -358,8 +359,64 @@ async fn client_credentials_issues_a_verifiable_resource_token(server: &TestServ
     assert!(claims["jti"].as_str().is_some_and(|j| !j.is_empty()));
 }
 
-/// Verifies a JWT's signature against the published JWKS with josekit, checks `typ`, and
-/// returns its claims.
+async fn a_resource_chooses_es256_for_its_access_tokens(server: &TestServer) {
+    let admin = server.admin().await;
+    let created = admin
+        .post(
+            "/resources",
+            serde_json::json!({"name": "Fast API", "indicator": "https://fast.example.com", "accessTokenSigningAlg": "ES256"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["accessTokenSigningAlg"], "ES256");
+    let none = serde_json::json!({"name": "None API", "indicator": "https://none.example.com", "accessTokenSigningAlg": "none"});
+    assert_eq!(admin.post("/resources", none).await.body["code"], "resource.unsupported_alg");
+
+    let robot = server.app("robot", AppType::MachineToMachine, false, &[]).await;
+    let api = server.resource("https://api.example.com", &["read"], "robot-role", RoleType::MachineToMachine).await;
+    server.repos.add_application_roles(&"robot".into(), &["robot-role".into()]).await.unwrap();
+    let path = format!("/resources/{}", api.id);
+    assert_eq!(admin.patch(&path, serde_json::json!({"accessTokenSigningAlg": "ES256"})).await.status, 200);
+    let token = || async {
+        let res = http()
+            .post(format!("{}/token", server.issuer))
+            .basic_auth(&robot.id, robot.secret.as_ref())
+            .form(&[("grant_type", "client_credentials"), ("resource", "https://api.example.com")])
+            .send()
+            .await
+            .unwrap();
+        let body: serde_json::Value = res.json().await.unwrap();
+        body["access_token"].as_str().unwrap_or_else(|| panic!("a token: {body}")).to_owned()
+    };
+    let es = token().await;
+    assert_eq!(josekit::jwt::decode_header(&es).unwrap().claim("alg"), Some(&serde_json::json!("ES256")));
+    assert_eq!(verify_with_jwks(server, &es, "at+jwt").await["aud"], "https://api.example.com");
+
+    let refused = admin.patch(&path, serde_json::json!({"accessTokenSigningAlg": "HS256"})).await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(refused.body["code"], "resource.unsupported_alg");
+    assert_eq!(refused.body["field"], "accessTokenSigningAlg");
+    assert_eq!(admin.get(&path).await.body["accessTokenSigningAlg"], "ES256", "a refused change stores nothing");
+
+    // Back to RS256: new tokens switch at once (the catalog hears of the change), and the ES256
+    // token issued before still verifies at the introspection endpoint.
+    assert_eq!(admin.patch(&path, serde_json::json!({"accessTokenSigningAlg": "RS256"})).await.status, 200);
+    let rs = token().await;
+    assert_eq!(josekit::jwt::decode_header(&rs).unwrap().claim("alg"), Some(&serde_json::json!("RS256")));
+    verify_with_jwks(server, &rs, "at+jwt").await;
+    let res = http()
+        .post(format!("{}/token/introspection", server.issuer))
+        .basic_auth(&robot.id, robot.secret.as_ref())
+        .form(&[("token", es.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["active"], true, "{body}");
+}
+
+/// Verifies a JWT's signature against the published JWKS with josekit (RS256 or ES256, as the
+/// header says), checks `typ`, and returns its claims.
 pub async fn verify_with_jwks(server: &TestServer, token: &str, typ: &str) -> BTreeMap<String, serde_json::Value> {
     let jwks: serde_json::Value = reqwest::get(format!("{}/jwks", server.issuer)).await.unwrap().json().await.unwrap();
     let set = josekit::jwk::JwkSet::from_bytes(jwks.to_string()).unwrap();
@@ -367,7 +424,11 @@ pub async fn verify_with_jwks(server: &TestServer, token: &str, typ: &str) -> BT
     assert_eq!(header.claim("typ").and_then(|v| v.as_str()), Some(typ));
     let kid = header.claim("kid").and_then(|v| v.as_str()).unwrap().to_owned();
     let jwk = set.get(&kid).first().copied().expect("kid is published").clone();
-    let verifier = josekit::jws::RS256.verifier_from_jwk(&jwk).unwrap();
-    let (payload, _) = josekit::jwt::decode_with_verifier(token, &verifier).expect("signature verifies");
+    let verifier: Box<dyn josekit::jws::JwsVerifier> = match header.claim("alg").and_then(|v| v.as_str()) {
+        Some("RS256") => Box::new(josekit::jws::RS256.verifier_from_jwk(&jwk).unwrap()),
+        Some("ES256") => Box::new(josekit::jws::ES256.verifier_from_jwk(&jwk).unwrap()),
+        other => panic!("unexpected alg {other:?}"),
+    };
+    let (payload, _) = josekit::jwt::decode_with_verifier(token, verifier.as_ref()).expect("signature verifies");
     payload.claims_set().clone().into_iter().collect()
 }

@@ -124,9 +124,11 @@ pub(super) async fn changing_one_field_updates_only_that_entry(db: &Db) {
     assert_eq!(scopes[1].description, "Upload and edit photos");
 
     file.resources[0].access_token_ttl = Some(900);
+    file.resources[0].access_token_signing_alg = Some("ES256".to_owned());
     let report = import_ok(db, &file, 5_000).await;
     assert_eq!((report.resources, report.scopes), (counts(0, 1, 0), counts(0, 0, 2)));
-    assert_eq!(photos(db).await.access_token_ttl, 900);
+    let res = photos(db).await;
+    assert_eq!((res.access_token_ttl, res.access_token_signing_alg.as_str()), (900, "ES256"));
 
     file.users[0].password = Some(import::Sensitive("a brand new passphrase".to_owned()));
     let report = import_ok(db, &file, 6_000).await;
@@ -139,6 +141,7 @@ pub(super) async fn changing_one_field_updates_only_that_entry(db: &Db) {
     file.users[0].name = None;
     file.applications[1].redirect_uris = None;
     file.resources[0].access_token_ttl = None;
+    file.resources[0].access_token_signing_alg = None;
     let report = import_ok(db, &file, 7_000).await;
     assert!(!report.changed(), "{report:?}");
     assert_eq!(user(db, "alice").await.name.as_deref(), Some("Alice Changed"));
@@ -218,6 +221,10 @@ pub(super) async fn invalid_files_name_the_entry_and_field_and_write_nothing(db:
             "applications[0] (Photo Web): secret: Native apps are public clients and have no secret",
         ),
         (|f| f.applications[1].app_type = "Desktop".to_owned(), "applications[1] (Photo SPA): type: `Desktop`"),
+        (
+            |f| f.resources[0].access_token_signing_alg = Some("none".to_owned()),
+            "resources[0] (https://photos.example.com): access_token_signing_alg: `none` is neither RS256 nor ES256",
+        ),
         (
             |f| f.applications[1].id_token_signed_response_alg = Some("HS256".to_owned()),
             "applications[1] (Photo SPA): id_token_signed_response_alg: `HS256` is neither RS256 nor ES256",
