@@ -102,6 +102,25 @@ fn quoted(s: &str) -> String {
     s.chars().filter(|c| *c != '"' && *c != '\\' && !c.is_control()).collect()
 }
 
+/// A query string or form an end-user page cannot read (a parameter missing, the wrong
+/// content type, a body too large): the readable error page instead of actix-web's plain-text
+/// message, which names Rust types and fields.
+pub fn unreadable_page_request(
+    err: impl std::fmt::Display + std::fmt::Debug,
+    req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    tracing::debug!(%err, path = req.path(), "unreadable end-user request");
+    let base = req.app_data::<actix_web::web::Data<IdpState>>().map(|idp| idp.core.settings.public_url.clone());
+    let page = pages::error_page(
+        base.as_deref().unwrap_or(""),
+        StatusCode::BAD_REQUEST,
+        "This page cannot be shown",
+        "The link or form that brought you here is incomplete or was changed. Go back to the application \
+         and start again.",
+    );
+    actix_web::error::InternalError::from_response(err.to_string(), page).into()
+}
+
 /// Maps `err` to the response the client or user gets.
 pub fn respond(idp: &IdpState, err: IdpError) -> HttpResponse {
     match err {

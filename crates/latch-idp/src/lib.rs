@@ -33,6 +33,9 @@ pub fn routes(idp: web::Data<IdpState>) -> impl FnOnce(&mut web::ServiceConfig) 
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(idp)
             .app_data(web::PayloadConfig::new(64 * 1024))
+            // The end-user pages' query strings and forms: errors are readable pages.
+            .app_data(web::QueryConfig::default().error_handler(errors::unreadable_page_request))
+            .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(errors::unreadable_page_request))
             .service(cors_resource("/oidc/.well-known/openid-configuration").get(discovery::openid_configuration))
             .service(cors_resource("/.well-known/openid-configuration/oidc").get(discovery::openid_configuration))
             .service(cors_resource("/.well-known/oauth-authorization-server/oidc").get(discovery::openid_configuration))

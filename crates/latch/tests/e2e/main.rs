@@ -10,6 +10,7 @@ mod consent_screen;
 mod console;
 mod crash;
 mod deploy;
+mod hardening;
 mod harness;
 mod health;
 mod import_file;
