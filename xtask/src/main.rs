@@ -12,9 +12,11 @@
 //! - `bench [--seconds N] [--concurrency N] [--backends sqlite,postgres] [--peer DIR|none]`:
 //!   release build, then `latch-bench`: the reference peer and Latch on each backend, same
 //!   scenarios, provider CPU per operation; prints the table and writes `target/bench-report.json`
+//! - `fuzz [--smoke | --seconds N] [--only a,b]`: the cargo-fuzz targets (`crates/latch-fuzz`)
 
 mod console;
 mod deps;
+mod fuzz;
 mod tidy;
 
 use anyhow::{Context, bail};
@@ -36,8 +38,9 @@ fn main() -> anyhow::Result<()> {
         "ci" => ci(),
         "deps" => deps::check_workspace(),
         "bench" => bench(&rest),
+        "fuzz" => fuzz::run(&rest),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|ci|deps|bench|console> [args…]");
+            eprintln!("usage: cargo xtask <run|test|ci|deps|bench|console|fuzz> [args…]");
             bail!("unknown task `{task}`")
         }
     }

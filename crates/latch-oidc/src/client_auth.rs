@@ -52,8 +52,8 @@ fn form_decode(s: &str) -> Option<String> {
 pub fn extract(authorization: Option<&str>, params: &Params) -> Result<Presented, ClientAuthError> {
     let basic = authorization
         .map(str::trim)
-        .filter(|h| h.len() > 6 && h[..6].eq_ignore_ascii_case("basic "))
-        .map(|h| h[6..].trim());
+        .and_then(|h| h.get(..6).filter(|scheme| scheme.eq_ignore_ascii_case("basic ")).and(h.get(6..)))
+        .map(str::trim);
     if let Some(encoded) = basic {
         let fail = |d: &str| ClientAuthError { error: OAuthError::invalid_client(d), used_basic: true };
         let decoded = STANDARD.decode(encoded).map_err(|_| fail("malformed Basic credentials"))?;
@@ -146,6 +146,15 @@ mod tests {
 
     fn basic(id: &str, secret: &str) -> String {
         format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
+    }
+
+    #[test]
+    fn a_non_ascii_authorization_header_is_no_credential_not_a_panic() {
+        // Found by the `token_request` fuzz target: byte 6 fell inside a multi-byte character.
+        for header in ["\0\0\0\u{10}\u{fffd}\0 x", "basi\u{e9}x", "\u{e9}\u{e9}\u{e9}\u{e9}"] {
+            let r = extract(Some(header), &Params::default());
+            assert!(matches!(&r, Err(e) if !e.used_basic), "{header:?}: {r:?}");
+        }
     }
 
     #[test]
