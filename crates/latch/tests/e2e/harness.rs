@@ -222,6 +222,19 @@ impl TestServer {
         }
     }
 
+    /// A client_credentials grant for `resource` with `client`'s secret: the JSON body of a 200.
+    pub async fn client_credentials(&self, client: &TestClient, resource: &str) -> serde_json::Value {
+        let res = reqwest::Client::new()
+            .post(format!("{}/token", self.issuer))
+            .basic_auth(&client.id, client.secret.as_ref())
+            .form(&[("grant_type", "client_credentials"), ("resource", resource)])
+            .send()
+            .await
+            .expect("token request");
+        assert_eq!(res.status(), 200);
+        res.json().await.expect("json")
+    }
+
     /// A bearer token for the admin API, from a fresh machine-to-machine app holding the admin
     /// role, obtained with client_credentials like any script would.
     pub async fn admin_token(&self) -> String {

@@ -378,14 +378,7 @@ async fn a_resource_chooses_es256_for_its_access_tokens(server: &TestServer) {
     let path = format!("/resources/{}", api.id);
     assert_eq!(admin.patch(&path, serde_json::json!({"accessTokenSigningAlg": "ES256"})).await.status, 200);
     let token = || async {
-        let res = http()
-            .post(format!("{}/token", server.issuer))
-            .basic_auth(&robot.id, robot.secret.as_ref())
-            .form(&[("grant_type", "client_credentials"), ("resource", "https://api.example.com")])
-            .send()
-            .await
-            .unwrap();
-        let body: serde_json::Value = res.json().await.unwrap();
+        let body = server.client_credentials(&robot, "https://api.example.com").await;
         body["access_token"].as_str().unwrap_or_else(|| panic!("a token: {body}")).to_owned()
     };
     let es = token().await;

@@ -99,14 +99,7 @@ async fn hot_path_queries(backends: crate::harness::Backends) {
     server.resource("https://api.example.com", &["read"], "robot-role", RoleType::MachineToMachine).await;
     server.repos.add_application_roles(&"robot".into(), &["robot-role".into()]).await.unwrap();
     let grant = || async {
-        let res = reqwest::Client::new()
-            .post(format!("{}/token", server.issuer))
-            .basic_auth(&robot.id, robot.secret.as_ref())
-            .form(&[("grant_type", "client_credentials"), ("resource", "https://api.example.com")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+        server.client_credentials(&robot, "https://api.example.com").await;
     };
     grant().await; // loads the catalog's entries
     let before = queries_on(&name).len();
