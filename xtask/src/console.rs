@@ -71,13 +71,20 @@ fn wasm_opt() -> Option<PathBuf> {
             return Some(PathBuf::from("wasm-opt"));
         }
     }
-    let root = target_dir().join("tools").join("binaryen");
-    let local = root.join("node_modules").join("binaryen").join("bin").join("wasm-opt");
+    npm_tool("binaryen", BINARYEN, &["bin", "wasm-opt"])
+}
+
+/// The file `path` of the npm package `name@version`, installed under `target/tools/<name>`
+/// when missing; `None` when npm cannot install it.
+pub fn npm_tool(name: &str, version: &str, path: &[&str]) -> Option<PathBuf> {
+    let root = target_dir().join("tools").join(name);
+    let mut local = root.join("node_modules").join(name);
+    local.extend(path);
     if !local.exists() {
         let installed = Command::new("npm")
             .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
             .arg(&root)
-            .arg(format!("binaryen@{BINARYEN}"))
+            .arg(format!("{name}@{version}"))
             .status();
         if !installed.is_ok_and(|s| s.success()) {
             return None;

@@ -89,6 +89,9 @@ fn ci_mode() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
 }
 
+/// The axe-core release the accessibility audit runs (npm).
+const AXE_CORE: &str = "4.14.1";
+
 fn test(args: &[String]) -> anyhow::Result<()> {
     let pg = std::env::var("LATCH_TEST_DATABASE_URL").unwrap_or_default();
     let redis = std::env::var("LATCH_TEST_REDIS_URL").unwrap_or_default();
@@ -109,6 +112,14 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     let mut cmd = cargo();
     cmd.args(["test", "--workspace", "--exclude", console::PACKAGE, "--all-targets"]).args(args);
     cmd.env("LATCH_TEST_CONSOLE_DIR", &dist);
+    // The end-user pages' accessibility audit runs axe-core in the browser.
+    match console::npm_tool("axe-core", AXE_CORE, &["axe.min.js"]) {
+        Some(axe) => {
+            cmd.env("LATCH_TEST_AXE", std::fs::canonicalize(&axe).unwrap_or(axe));
+        }
+        None if ci_mode() => bail!("CI is set: npm must install axe-core@{AXE_CORE} for the accessibility audit"),
+        None => eprintln!("no npm: the accessibility audit of the end-user pages is skipped"),
+    }
     // No crate has doc tests (tidy keeps it so): a `--doc` pass would compile every library again.
     status(cmd)
 }

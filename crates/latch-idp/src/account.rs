@@ -3,10 +3,10 @@
 
 use crate::errors::{self, IdpError, JsonUnavailable};
 use crate::flow;
-use crate::i18n::{self, Lang};
+use crate::i18n::{self, Lang, Problem};
 use crate::pages;
 use crate::state::IdpState;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_domain::entities::Session;
 use latch_domain::ids::GrantId;
@@ -17,21 +17,12 @@ fn csrf_of(session: &Session) -> String {
     latch_oidc::crypto::sha256_b64(&format!("account:{}", session.id))
 }
 
-fn lang(req: &HttpRequest) -> Lang {
-    Lang::choose(&[], req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
-}
-
 pub async fn apps(idp: web::Data<IdpState>, req: HttpRequest) -> HttpResponse {
     let result = async {
         let Some((session, user)) = flow::current_session(&idp, &req).await? else {
-            return Err(IdpError::page(
-                StatusCode::UNAUTHORIZED,
-                "You are not signed in",
-                "Sign in to an application with your account, then open this page again to see the apps you have \
-                 connected.",
-            ));
+            return Err(IdpError::page(StatusCode::UNAUTHORIZED, Problem::NotSignedIn));
         };
-        let lang = lang(&req);
+        let lang = Lang::of_request(&req);
         let mut rows = Vec::new();
         for g in idp.core.repos.list_user_grants(&user.id).await.page_unavailable()? {
             let Some(app) = idp.core.repos.get_application(&g.application_id).await.page_unavailable()? else {
@@ -61,10 +52,10 @@ pub async fn apps(idp: web::Data<IdpState>, req: HttpRequest) -> HttpResponse {
             });
         }
         let label = user.primary_email.clone().or(user.username.clone()).unwrap_or_else(|| user.id.to_string());
-        Ok(pages::connected_apps(&idp.core.settings.public_url, &label, &rows, &csrf_of(&session)))
+        Ok(pages::connected_apps(&idp.core.settings.public_url, lang, &label, &rows, &csrf_of(&session)))
     }
     .await;
-    result.unwrap_or_else(|e| errors::respond(&idp, e))
+    result.unwrap_or_else(|e| errors::respond(&idp, &req, e))
 }
 
 #[derive(Deserialize)]
@@ -78,14 +69,10 @@ pub struct RevokeForm {
 pub async fn revoke(idp: web::Data<IdpState>, req: HttpRequest, form: web::Form<RevokeForm>) -> HttpResponse {
     let result = async {
         let Some((session, user)) = flow::current_session(&idp, &req).await? else {
-            return Err(IdpError::page(
-                StatusCode::UNAUTHORIZED,
-                "You are not signed in",
-                "Sign in again, then retry.",
-            ));
+            return Err(IdpError::page(StatusCode::UNAUTHORIZED, Problem::SignInAgain));
         };
         if !flow::ct_eq(&form.csrf, &csrf_of(&session)) {
-            return Err(IdpError::page(StatusCode::BAD_REQUEST, "This page has expired", "Reload the page and retry."));
+            return Err(IdpError::page(StatusCode::BAD_REQUEST, Problem::PageExpired));
         }
         let grant = idp
             .core
@@ -94,12 +81,12 @@ pub async fn revoke(idp: web::Data<IdpState>, req: HttpRequest, form: web::Form<
             .await
             .page_unavailable()?
             .filter(|g| g.user_id == user.id)
-            .ok_or_else(|| IdpError::page(StatusCode::NOT_FOUND, "Unknown app", "This app is not connected."))?;
+            .ok_or_else(|| IdpError::page(StatusCode::NOT_FOUND, Problem::UnknownGrant))?;
         idp.core.repos.revoke_grant_tokens(&grant.id).await.page_unavailable()?;
         idp.core.repos.delete_grant(&grant.id).await.page_unavailable()?;
         tracing::info!(user = %user.id, app = %grant.application_id, "grant revoked by the user");
         Ok(flow::see_other(&idp.core.settings.own("/account/apps")).finish())
     }
     .await;
-    result.unwrap_or_else(|e| errors::respond(&idp, e))
+    result.unwrap_or_else(|e| errors::respond(&idp, &req, e))
 }

@@ -13,7 +13,7 @@ use latch_oidc::{AuthorizeError, ErrorCode, OAuthError};
 pub async fn authorize(idp: web::Data<IdpState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     match run(&idp, &req, &body).await {
         Ok(r) => r,
-        Err(e) => errors::respond(&idp, e),
+        Err(e) => errors::respond(&idp, &req, e),
     }
 }
 

@@ -7,7 +7,7 @@ use crate::authorize::redirect_error;
 use crate::cookies;
 use crate::errors::{self, IdpError, JsonUnavailable};
 use crate::flow::{self, Interaction};
-use crate::i18n::{self, Lang};
+use crate::i18n::{self, Lang, Problem};
 use crate::pages;
 use crate::state::IdpState;
 use actix_web::http::{StatusCode, header};
@@ -127,11 +127,6 @@ fn origin_of(uri: &str) -> String {
     }
 }
 
-fn lang_of(req: &HttpRequest, request: &AuthRequest) -> Lang {
-    let accept = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    Lang::choose(&request.ui_locales, accept)
-}
-
 /// Who looks at the consent screen: how to name them and the organizations they may share.
 struct Viewer {
     label: String,
@@ -209,18 +204,7 @@ async fn view_model(
 
 async fn session_of(idp: &IdpState, i: &Interaction) -> Result<(Session, User), IdpError> {
     let Some(id) = &i.session_id else { return Err(IdpError::expired_interaction()) };
-    let session = idp.core.repos.get_session(id).await.page_unavailable()?.ok_or_else(IdpError::expired_interaction)?;
-    if session.expires_at <= idp.core.clock.now() {
-        return Err(IdpError::expired_interaction());
-    }
-    let user = idp
-        .core
-        .repos
-        .get_user(&session.user_id)
-        .await
-        .page_unavailable()?
-        .ok_or_else(IdpError::expired_interaction)?;
-    Ok((session, user))
+    flow::live_session(idp, id).await?.ok_or_else(IdpError::expired_interaction)
 }
 
 fn user_label(user: &User) -> String {
@@ -240,13 +224,13 @@ pub async fn consent_page(
         let plan = shown(&idp, &app, &i.request, &user, &full).await?;
         let branding = idp.core.repos.get_branding(&app.id).await.page_unavailable()?;
         let orgs = idp.core.repos.user_organizations(&user.id).await.page_unavailable()?;
-        let lang = lang_of(&req, &i.request);
+        let lang = flow::lang_of(&req, &i.request);
         let viewer = Viewer { label: user_label(&user), organizations: orgs };
         let view = view_model(&idp, lang, &app, branding, &plan, viewer, &i.request.redirect_uri).await?;
         Ok(pages::consent(&idp.core.settings.public_url, &view, Some((&i.id, &i.csrf)), None))
     }
     .await;
-    result.unwrap_or_else(|e| errors::respond(&idp, e))
+    result.unwrap_or_else(|e| errors::respond(&idp, &req, e))
 }
 
 /// The form's fields: `interaction`, `csrf`, `decision`, and repeated `scope` (ticked optional
@@ -257,7 +241,7 @@ fn form_fields(body: &[u8]) -> Result<Vec<(String, String)>, IdpError> {
 }
 
 pub async fn consent_submit(idp: web::Data<IdpState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    submit(&idp, &req, &body).await.unwrap_or_else(|e| errors::respond(&idp, e))
+    submit(&idp, &req, &body).await.unwrap_or_else(|e| errors::respond(&idp, &req, e))
 }
 
 async fn submit(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
@@ -310,7 +294,7 @@ async fn submit(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRe
             }
             Ok(res)
         }
-        _ => Err(IdpError::page(StatusCode::BAD_REQUEST, "Unknown choice", "Choose Authorize or Cancel.")),
+        _ => Err(IdpError::page(StatusCode::BAD_REQUEST, Problem::UnknownChoice)),
     }
 }
 
@@ -336,7 +320,7 @@ pub struct PreviewQuery {
 /// or in the form body of a POST, RFC 6750 §2.1–2.2); draft branding obeys the same rules as
 /// the stored one. Framable by the console's own origin only; it has no form.
 pub async fn preview(idp: web::Data<IdpState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    preview_page(&idp, &req, &body).await.unwrap_or_else(|e| errors::respond(&idp, e))
+    preview_page(&idp, &req, &body).await.unwrap_or_else(|e| errors::respond(&idp, &req, e))
 }
 
 fn bearer_header(req: &HttpRequest) -> Option<&str> {
@@ -348,7 +332,7 @@ fn bearer_header(req: &HttpRequest) -> Option<&str> {
 }
 
 async fn preview_page(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpResponse, IdpError> {
-    let bad = |m: &str| IdpError::page(StatusCode::BAD_REQUEST, "Invalid preview", m.to_owned());
+    let bad = |m: &str| IdpError::page_with(StatusCode::BAD_REQUEST, Problem::BadPreview, m);
     let is_post = req.method() == actix_web::http::Method::POST;
     let source = if is_post {
         std::str::from_utf8(body).map_err(|_| bad("The form is not UTF-8."))?
@@ -358,21 +342,26 @@ async fn preview_page(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<
     let q: PreviewQuery = serde_urlencoded::from_str(source).map_err(|_| bad("The preview needs `app`."))?;
     // RFC 6750 §2.3: a token in the URL ends up in histories and logs; only a POST body counts.
     let posted = if is_post { q.access_token.as_deref() } else { None };
-    let token = bearer_header(req).or(posted).ok_or_else(|| {
-        IdpError::page(StatusCode::UNAUTHORIZED, "Sign in to the console", "The preview is for administrators.")
-    })?;
+    let token = bearer_header(req)
+        .or(posted)
+        .ok_or_else(|| IdpError::page(StatusCode::UNAUTHORIZED, Problem::ConsoleSignIn))?;
     match admin_access::authorize_admin(&idp.core, token).await {
         Ok(_) => {}
         Err(AdminDenied::Unauthenticated(why)) => {
-            return Err(IdpError::page(StatusCode::UNAUTHORIZED, "Sign in to the console", why));
+            return Err(IdpError::page_with(StatusCode::UNAUTHORIZED, Problem::ConsoleSignIn, why));
         }
-        Err(AdminDenied::Forbidden(why)) => return Err(IdpError::page(StatusCode::FORBIDDEN, "Not allowed", why)),
+        Err(AdminDenied::Forbidden(why)) => {
+            return Err(IdpError::page_with(StatusCode::FORBIDDEN, Problem::NotAllowed, why));
+        }
         Err(AdminDenied::Unavailable(detail)) => return Err(IdpError::Unavailable { detail, json: false }),
     }
-    let app =
-        idp.core.repos.get_application(&ApplicationId::from(q.app.as_str())).await.page_unavailable()?.ok_or_else(
-            || IdpError::page(StatusCode::NOT_FOUND, "Unknown application", "No application has this id."),
-        )?;
+    let app = idp
+        .core
+        .repos
+        .get_application(&ApplicationId::from(q.app.as_str()))
+        .await
+        .page_unavailable()?
+        .ok_or_else(|| IdpError::page(StatusCode::NOT_FOUND, Problem::UnknownApplication))?;
     let draft = Branding {
         application_id: app.id.clone(),
         display_name: q.display_name.clone(),

@@ -2,6 +2,7 @@
 //! bearer challenges (RFC 6750 §3), redirects back to the client (RFC 6749 §4.1.2.1, RFC 9207)
 //! and error pages when the redirect cannot be trusted.
 
+use crate::i18n::{Lang, Problem};
 use crate::pages;
 use crate::state::IdpState;
 use actix_web::http::StatusCode;
@@ -23,8 +24,9 @@ pub enum IdpError {
     Authorize(AuthorizeError),
     /// A userinfo request without a usable bearer token; `None` when no token was sent.
     Bearer(Option<OAuthError>),
-    /// A page for the person in front of the browser.
-    Page { status: StatusCode, title: &'static str, message: String },
+    /// A page for the person in front of the browser, in their language; `detail` is for the
+    /// application's developer.
+    Page { status: StatusCode, problem: Problem, detail: Option<String> },
     /// Too many failures; retry after that many seconds.
     RateLimited { retry_after: u64, json: bool },
     /// Too many passwords are waiting to be checked: 503 "try again in a moment".
@@ -34,16 +36,17 @@ pub enum IdpError {
 }
 
 impl IdpError {
-    pub fn page(status: StatusCode, title: &'static str, message: impl Into<String>) -> IdpError {
-        IdpError::Page { status, title, message: message.into() }
+    pub fn page(status: StatusCode, problem: Problem) -> IdpError {
+        IdpError::Page { status, problem, detail: None }
+    }
+
+    /// [`IdpError::page`] with a line for the application's developer.
+    pub fn page_with(status: StatusCode, problem: Problem, detail: impl Into<String>) -> IdpError {
+        IdpError::Page { status, problem, detail: Some(detail.into()) }
     }
 
     pub fn expired_interaction() -> IdpError {
-        IdpError::page(
-            StatusCode::BAD_REQUEST,
-            "This sign-in has expired",
-            "The page you came from is no longer valid. Go back to the application and start signing in again.",
-        )
+        IdpError::page(StatusCode::BAD_REQUEST, Problem::ExpiredInteraction)
     }
 }
 
@@ -113,16 +116,22 @@ pub fn unreadable_page_request(
     let base = req.app_data::<actix_web::web::Data<IdpState>>().map(|idp| idp.core.settings.public_url.clone());
     let page = pages::error_page(
         base.as_deref().unwrap_or(""),
+        Lang::of_request(req),
         StatusCode::BAD_REQUEST,
-        "This page cannot be shown",
-        "The link or form that brought you here is incomplete or was changed. Go back to the application \
-         and start again.",
+        Problem::Unreadable,
+        None,
     );
     actix_web::error::InternalError::from_response(err.to_string(), page).into()
 }
 
-/// Maps `err` to the response the client or user gets.
-pub fn respond(idp: &IdpState, err: IdpError) -> HttpResponse {
+/// Maps `err` to the response the client or user gets; pages are in the language of `req`.
+pub fn respond(idp: &IdpState, req: &actix_web::HttpRequest, err: IdpError) -> HttpResponse {
+    respond_in(idp, Lang::of_request(req), err)
+}
+
+/// [`respond`] with pages in `lang`.
+pub fn respond_in(idp: &IdpState, lang: Lang, err: IdpError) -> HttpResponse {
+    let base = &idp.core.settings.public_url;
     match err {
         IdpError::OAuth(e) => json_error(token_status(e.code)).json(error_body(&e)),
         IdpError::Client { error, basic } => {
@@ -160,50 +169,35 @@ pub fn respond(idp: &IdpState, err: IdpError) -> HttpResponse {
             }
         }
         IdpError::Authorize(AuthorizeError::NoRedirect(e)) => pages::error_page(
-            &idp.core.settings.public_url,
+            base,
+            lang,
             StatusCode::BAD_REQUEST,
-            "This sign-in request cannot be completed",
-            &format!(
-                "The application sent a request Latch cannot accept, so you were not sent back to it. \
-                 Tell the application's developer: {} ({}).",
-                e.description,
-                e.code.as_str()
-            ),
+            Problem::BadAuthorizeRequest,
+            Some(&format!("{}: {}", e.code.as_str(), e.description)),
         ),
         IdpError::Authorize(AuthorizeError::Redirect { error, redirect_uri, state, response_mode }) => {
             let mut params = vec![("error", error.code.as_str().to_owned()), ("error_description", error.description)];
             if let Some(s) = state {
                 params.push(("state", s));
             }
-            redirect_to_client(idp, &redirect_uri, response_mode, params)
+            redirect_to_client(idp, lang, &redirect_uri, response_mode, params)
         }
-        IdpError::Page { status, title, message } => {
-            pages::error_page(&idp.core.settings.public_url, status, title, &message)
-        }
+        IdpError::Page { status, problem, detail } => pages::error_page(base, lang, status, problem, detail.as_deref()),
         IdpError::RateLimited { retry_after, json } => {
             let mut b = no_store(HttpResponse::TooManyRequests());
             b.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             if json {
                 b.json(json!({"error": "slow_down", "error_description": "too many failed attempts; retry later"}))
             } else {
-                let mut page = pages::error_page(
-                    &idp.core.settings.public_url,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "Too many attempts",
-                    "There were too many sign-in attempts from your network. Wait a few minutes and try again.",
-                );
+                let mut page =
+                    pages::error_page(base, lang, StatusCode::TOO_MANY_REQUESTS, Problem::TooManyAttempts, None);
                 page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
                 page
             }
         }
         IdpError::Busy => {
             tracing::warn!("password-hashing queue full; asked the user to retry");
-            let mut page = pages::error_page(
-                &idp.core.settings.public_url,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Too busy right now",
-                "Latch is checking too many sign-ins at once. Wait a moment and try again.",
-            );
+            let mut page = pages::error_page(base, lang, StatusCode::SERVICE_UNAVAILABLE, Problem::Busy, None);
             page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(2u32));
             page
         }
@@ -213,12 +207,7 @@ pub fn respond(idp: &IdpState, err: IdpError) -> HttpResponse {
                 let e = OAuthError::new(ErrorCode::TemporarilyUnavailable, "the service is temporarily unavailable");
                 json_error(StatusCode::SERVICE_UNAVAILABLE).json(error_body(&e))
             } else {
-                pages::error_page(
-                    &idp.core.settings.public_url,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Temporarily unavailable",
-                    "Latch cannot reach its storage right now. Try again in a moment.",
-                )
+                pages::error_page(base, lang, StatusCode::SERVICE_UNAVAILABLE, Problem::Unavailable, None)
             }
         }
     }
@@ -228,13 +217,14 @@ pub fn respond(idp: &IdpState, err: IdpError) -> HttpResponse {
 /// auto-submitting form (OAuth 2.0 Form Post Response Mode).
 pub fn redirect_to_client(
     idp: &IdpState,
+    lang: Lang,
     redirect_uri: &str,
     mode: ResponseMode,
     mut params: Vec<(&'static str, String)>,
 ) -> HttpResponse {
     params.push(("iss", idp.core.settings.issuer.clone()));
     match mode {
-        ResponseMode::FormPost => pages::form_post(idp, redirect_uri, &params),
+        ResponseMode::FormPost => pages::form_post(idp, lang, redirect_uri, &params),
         ResponseMode::Query => {
             // Exactly the matched string plus the parameters (RFC 6749 §3.1.2), never a
             // re-serialised parse that could point somewhere else.

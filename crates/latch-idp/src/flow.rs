@@ -5,6 +5,7 @@
 use crate::authorize::redirect_error;
 use crate::cookies;
 use crate::errors::{self, IdpError, JsonUnavailable};
+use crate::i18n::Lang;
 use crate::metrics::{self, SignIn};
 use crate::pages;
 use crate::ratelimit::{self, Account, AccountGate};
@@ -51,8 +52,14 @@ const TOUCH_INTERVAL_SECS: i64 = 60;
 /// nor idle for `session.idle_timeout`.
 pub async fn current_session(idp: &IdpState, req: &HttpRequest) -> Result<Option<(Session, User)>, IdpError> {
     let Some(token) = cookies::read(idp, req, cookies::SESSION) else { return Ok(None) };
-    let id = SessionId(crypto::token_hash(&token));
-    let Some(session) = idp.core.repos.get_session(&id).await.page_unavailable()? else { return Ok(None) };
+    live_session(idp, &SessionId(crypto::token_hash(&token))).await
+}
+
+/// Session `id` and its user when the session may still act: not past its lifetime, not idle
+/// for `session.idle_timeout`, its user not suspended. Every page that acts for a signed-in
+/// user goes through here, as the token endpoint checks the same for refreshes.
+pub(crate) async fn live_session(idp: &IdpState, id: &SessionId) -> Result<Option<(Session, User)>, IdpError> {
+    let Some(session) = idp.core.repos.get_session(id).await.page_unavailable()? else { return Ok(None) };
     let now = idp.core.clock.now();
     if session.expires_at <= now || now.0 - session.last_active_at.0 >= idp.core.settings.session_idle_timeout {
         return Ok(None);
@@ -225,7 +232,8 @@ pub(crate) async fn issue_code(
     if let Some(s) = &request.state {
         params.push(("state", s.clone()));
     }
-    let mut res = errors::redirect_to_client(idp, &request.redirect_uri, request.response_mode, params);
+    let lang = Lang::choose(&request.ui_locales, None);
+    let mut res = errors::redirect_to_client(idp, lang, &request.redirect_uri, request.response_mode, params);
     if let Some(id) = finished_interaction
         && let Ok(c) = cookies::clear(idp, cookies::interaction(id)).to_string().parse()
     {
@@ -246,14 +254,33 @@ pub async fn sign_in_page(idp: web::Data<IdpState>, req: HttpRequest, q: web::Qu
         let i = load_interaction(&idp, &req, &q.interaction).await?;
         let app = app_of(&idp, &i.request.client_id).await?;
         let hint = i.request.login_hint.clone().unwrap_or_default();
-        Ok(pages::sign_in(
-            &idp.core.settings.public_url,
-            StatusCode::OK,
-            &pages::SignIn { interaction: &i.id, csrf: &i.csrf, app_name: &app.name, identifier: &hint, error: None },
-        ))
+        let (name, logo) = branded(&idp, &app).await?;
+        let lang = lang_of(&req, &i.request);
+        let page = pages::SignIn {
+            interaction: &i.id,
+            csrf: &i.csrf,
+            app_name: &name,
+            logo,
+            identifier: &hint,
+            failed: false,
+        };
+        Ok(pages::sign_in(&idp.core.settings.public_url, lang, StatusCode::OK, &page))
     }
     .await;
-    result.unwrap_or_else(|e| errors::respond(&idp, e))
+    result.unwrap_or_else(|e| errors::respond(&idp, &req, e))
+}
+
+/// The language of the pages of `request`: its `ui_locales`, else the browser's.
+pub(crate) fn lang_of(req: &HttpRequest, request: &AuthRequest) -> Lang {
+    let accept = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    Lang::choose(&request.ui_locales, accept)
+}
+
+/// How the end-user pages name `app`: its branded display name and logo, else its name.
+pub(crate) async fn branded(idp: &IdpState, app: &Application) -> Result<(String, pages::Logo), IdpError> {
+    let b = idp.core.repos.get_branding(&app.id).await.page_unavailable()?.unwrap_or_default();
+    let name = b.display_name.unwrap_or_else(|| app.name.clone());
+    Ok((name, pages::Logo::of(b.logo_url, b.dark_logo_url, None)))
 }
 
 pub(crate) async fn app_of(idp: &IdpState, id: &ApplicationId) -> Result<Application, IdpError> {
@@ -274,11 +301,30 @@ pub struct SignInForm {
 /// The rate-limit scope of sign-in attempts.
 const SIGN_IN: &str = "sign-in";
 
-/// The one message for every failed sign-in: it never says which part was wrong.
-const WRONG_CREDENTIALS: &str = "The username, email or password is incorrect.";
-
 pub async fn sign_in_submit(idp: web::Data<IdpState>, req: HttpRequest, form: web::Form<SignInForm>) -> HttpResponse {
-    sign_in(&idp, &req, form.into_inner()).await.unwrap_or_else(|e| errors::respond(&idp, e))
+    sign_in(&idp, &req, form.into_inner()).await.unwrap_or_else(|e| errors::respond(&idp, &req, e))
+}
+
+/// The sign-in page again, with the one message for every failure: it never says which part
+/// was wrong.
+async fn failed_sign_in(
+    idp: &IdpState,
+    lang: Lang,
+    interaction: &Interaction,
+    app: &Application,
+    identifier: &str,
+    status: StatusCode,
+) -> Result<HttpResponse, IdpError> {
+    let (name, logo) = branded(idp, app).await?;
+    let page = pages::SignIn {
+        interaction: &interaction.id,
+        csrf: &interaction.csrf,
+        app_name: &name,
+        logo,
+        identifier,
+        failed: true,
+    };
+    Ok(pages::sign_in(&idp.core.settings.public_url, lang, status, &page))
 }
 
 async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<HttpResponse, IdpError> {
@@ -289,21 +335,10 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
     let app = app_of(idp, &interaction.request.client_id).await?;
     let ip = ratelimit::client_ip(idp, req);
     let identifier = form.identifier.trim().to_owned();
-    let fail = |status| {
-        pages::sign_in(
-            &idp.core.settings.public_url,
-            status,
-            &pages::SignIn {
-                interaction: &interaction.id,
-                csrf: &interaction.csrf,
-                app_name: &app.name,
-                identifier: &identifier,
-                error: Some(WRONG_CREDENTIALS),
-            },
-        )
-    };
+    let lang = lang_of(req, &interaction.request);
+    let fail = |status| failed_sign_in(idp, lang, &interaction, &app, &identifier, status);
     if identifier.is_empty() || form.password.is_empty() || identifier.len() > 256 || form.password.len() > 1024 {
-        return Ok(fail(StatusCode::UNPROCESSABLE_ENTITY));
+        return fail(StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     // Counted before the password is checked (RFC 6749 §10.10), against the address and then
     // against the account the identifier resolves to, so a burst cannot outrun the limits.
@@ -316,7 +351,7 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
     if ratelimit::count_account(idp, account).await? == AccountGate::Locked {
         tracing::info!(locked = true, "sign-in refused");
         metrics::sign_in(SignIn::Locked);
-        return Ok(fail(StatusCode::UNAUTHORIZED));
+        return fail(StatusCode::UNAUTHORIZED).await;
     }
     // argon2id takes tens of milliseconds of CPU: off the async workers, so other requests
     // on this worker are not held up behind it.
@@ -338,7 +373,7 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
         _ => {
             tracing::info!(locked = false, "sign-in failed");
             metrics::sign_in(SignIn::Failed);
-            return Ok(fail(StatusCode::UNAUTHORIZED));
+            return fail(StatusCode::UNAUTHORIZED).await;
         }
     };
     ratelimit::forgive_account(idp, account).await;
@@ -355,13 +390,18 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
         expires_at: now.plus_secs(idp.core.settings.session_ttl),
     };
     idp.core.repos.insert_session(&session).await.page_unavailable()?;
+    // Signing in again replaces this browser's previous session (whoever it was for): it
+    // ends here rather than live on, unreachable, until it expires.
+    if let Some(old) = cookies::read(idp, req, cookies::SESSION) {
+        idp.core.repos.delete_session(&SessionId(crypto::token_hash(&old))).await.page_unavailable()?;
+    }
     tracing::info!(user = %user.id, "signed in");
     let request = interaction.request.clone();
     // The user is signed in whatever the request's fate: an error back to the client still
     // carries the session cookie.
     let mut res = match proceed(idp, &app, request, user, session, Some(interaction)).await {
         Ok(r) => r,
-        Err(e) => errors::respond(idp, e),
+        Err(e) => errors::respond_in(idp, lang, e),
     };
     let cookie = cookies::make(idp, cookies::SESSION, token, idp.core.settings.session_ttl);
     if let Ok(c) = cookie.to_string().parse() {

@@ -12,7 +12,7 @@ use serde_json::Value;
 pub async fn introspect(idp: web::Data<IdpState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     match run(&idp, &req, &body).await {
         Ok(r) => r,
-        Err(e) => errors::respond(&idp, e),
+        Err(e) => errors::respond(&idp, &req, e),
     }
 }
 

@@ -5,6 +5,7 @@
 use crate::cookies;
 use crate::errors::{self, IdpError, JsonUnavailable};
 use crate::flow;
+use crate::i18n::{Lang, Problem};
 use crate::pages;
 use crate::state::IdpState;
 use actix_web::http::{StatusCode, header};
@@ -31,13 +32,13 @@ fn pending_key(id: &str) -> String {
 }
 
 fn bad_request(message: String) -> IdpError {
-    IdpError::page(StatusCode::BAD_REQUEST, "This sign-out request cannot be completed", message)
+    IdpError::page_with(StatusCode::BAD_REQUEST, Problem::BadLogoutRequest, message)
 }
 
 /// GET (query) or POST (form body) — RP-Initiated Logout §2: "MUST support the use of the HTTP
 /// GET and POST methods".
 pub async fn end_session(idp: web::Data<IdpState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    run(&idp, &req, &body).await.unwrap_or_else(|e| errors::respond(&idp, e))
+    run(&idp, &req, &body).await.unwrap_or_else(|e| errors::respond(&idp, &req, e))
 }
 
 fn request_params(req: &HttpRequest, body: &[u8]) -> Result<Params, IdpError> {
@@ -62,11 +63,11 @@ async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRespo
     let app_name = app.as_ref().map(|a| a.name.clone());
     match flow::current_session(idp, req).await? {
         // Nobody is signed in here: nothing to end, only the cookie to clear.
-        None => Ok(finish(idp, target, app_name.as_deref())),
+        None => Ok(finish(idp, Lang::of_request(req), target, app_name.as_deref())),
         Some((session, user)) if request.names_user(user.id.as_str()) => {
             idp.core.repos.delete_session(&session.id).await.page_unavailable()?;
             tracing::info!(user = %user.id, "signed out by the application");
-            Ok(finish(idp, target, app_name.as_deref()))
+            Ok(finish(idp, Lang::of_request(req), target, app_name.as_deref()))
         }
         // RP-Initiated Logout §2: without a hint naming this user the OP "SHOULD ask the
         // End-User whether to log out".
@@ -81,6 +82,7 @@ async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRespo
                 user.primary_email.clone().or(user.username.clone()).unwrap_or_else(|| user.id.to_string());
             Ok(pages::logout_confirm(
                 &idp.core.settings.public_url,
+                Lang::of_request(req),
                 &pages::LogoutConfirm {
                     logout: &id,
                     csrf: &pending.csrf,
@@ -94,13 +96,13 @@ async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRespo
 
 /// The answer once the session is over: back to the application, or a page saying so; the
 /// session cookie goes either way.
-fn finish(idp: &IdpState, target: Option<String>, app_name: Option<&str>) -> HttpResponse {
+fn finish(idp: &IdpState, lang: Lang, target: Option<String>, app_name: Option<&str>) -> HttpResponse {
     let mut res = match target {
         Some(url) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, url))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish(),
-        None => pages::signed_out(&idp.core.settings.public_url, app_name),
+        None => pages::signed_out(&idp.core.settings.public_url, lang, app_name),
     };
     if let Ok(c) = cookies::clear(idp, cookies::SESSION).to_string().parse() {
         res.headers_mut().append(header::SET_COOKIE, c);
@@ -119,17 +121,11 @@ pub struct ConfirmForm {
 /// The confirmation form's answer. The CSRF token must match, and the browser must still be
 /// in the session the page was shown for.
 pub async fn confirm(idp: web::Data<IdpState>, req: HttpRequest, form: web::Form<ConfirmForm>) -> HttpResponse {
-    confirmed(&idp, &req, form.into_inner()).await.unwrap_or_else(|e| errors::respond(&idp, e))
+    confirmed(&idp, &req, form.into_inner()).await.unwrap_or_else(|e| errors::respond(&idp, &req, e))
 }
 
 async fn confirmed(idp: &IdpState, req: &HttpRequest, form: ConfirmForm) -> Result<HttpResponse, IdpError> {
-    let expired = || {
-        IdpError::page(
-            StatusCode::BAD_REQUEST,
-            "This sign-out has expired",
-            "The page you came from is no longer valid. Go back to the application and sign out again.",
-        )
-    };
+    let expired = || IdpError::page(StatusCode::BAD_REQUEST, Problem::ExpiredLogout);
     let Some(json) = idp.core.cache.take(&pending_key(&form.logout)).await.page_unavailable()? else {
         return Err(expired());
     };
@@ -140,17 +136,18 @@ async fn confirmed(idp: &IdpState, req: &HttpRequest, form: ConfirmForm) -> Resu
     let current = flow::current_session(idp, req).await?;
     if current.as_ref().is_none_or(|(s, _)| s.id != pending.session_id) {
         // Already signed out (or signed in again as someone else): nothing of this page's to end.
-        return Ok(finish(idp, pending.target, pending.app_name.as_deref()));
+        return Ok(finish(idp, Lang::of_request(req), pending.target, pending.app_name.as_deref()));
     }
     if form.decision != "sign_out" {
         return Ok(pages::error_page(
             &idp.core.settings.public_url,
+            Lang::of_request(req),
             StatusCode::OK,
-            "You are still signed in",
-            "Nothing changed. You can close this page.",
+            Problem::StillSignedIn,
+            None,
         ));
     }
     idp.core.repos.delete_session(&pending.session_id).await.page_unavailable()?;
     tracing::info!("signed out after confirmation");
-    Ok(finish(idp, pending.target, pending.app_name.as_deref()))
+    Ok(finish(idp, Lang::of_request(req), pending.target, pending.app_name.as_deref()))
 }

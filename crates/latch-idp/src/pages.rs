@@ -1,12 +1,15 @@
 //! Server-rendered end-user pages: plain HTML forms that work without JavaScript, labelled
-//! inputs, one stylesheet, strict security headers (`frame-ancestors 'none'`).
+//! inputs, one stylesheet, strict security headers (`frame-ancestors 'none'`). Every page is an
+//! askama template under `templates/`, compiled with the crate and HTML-escaped by
+//! construction: a value reaches the page through `{{ }}`, which escapes it, or not at all.
+//! The words come from the reader's catalogue ([`crate::i18n`]).
 
-use crate::i18n::{Lang, Text, t};
+use crate::i18n::{Lang, Problem, Words};
 use crate::state::IdpState;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+use askama::Template;
 
 const CSS: &str = include_str!("latch.css");
 
@@ -18,13 +21,26 @@ pub async fn stylesheet() -> HttpResponse {
 }
 
 /// Security headers every page carries. `script_nonce` allows one inline script (form_post).
-fn page(status: StatusCode, body: String, script_nonce: Option<&str>) -> HttpResponse {
-    page_full(status, body, script_nonce, "'none'")
+fn page(status: StatusCode, page: &impl Template, script_nonce: Option<&str>) -> HttpResponse {
+    page_full(status, page, script_nonce, "'none'")
 }
 
 /// [`page`] with the `frame-ancestors` source list spelled out (only the console preview
 /// allows anything but `'none'`).
-fn page_full(status: StatusCode, body: String, script_nonce: Option<&str>, frame_ancestors: &str) -> HttpResponse {
+fn page_full(
+    status: StatusCode,
+    page: &impl Template,
+    script_nonce: Option<&str>,
+    frame_ancestors: &str,
+) -> HttpResponse {
+    let body = match page.render() {
+        Ok(body) => body,
+        Err(e) => {
+            // Only a failing `Display` can get here; every value on these pages is a string.
+            tracing::error!(error = %e, "an end-user page failed to render");
+            return HttpResponse::ServiceUnavailable().content_type("text/plain; charset=utf-8").body("Try again.");
+        }
+    };
     let script = match script_nonce {
         Some(n) => format!("script-src 'nonce-{n}'"),
         None => "script-src 'none'".to_owned(),
@@ -45,14 +61,20 @@ fn page_full(status: StatusCode, body: String, script_nonce: Option<&str>, frame
     b.body(body)
 }
 
-/// The page around `main`. `base` is `public_url`: every link to Latch itself is absolute.
-fn layout(base: &str, title: &str, main: &str) -> String {
-    layout_in(base, "en", title, main)
+/// What every page's frame (`templates/base.html`) shows. `base` is `public_url`: every link
+/// to Latch itself is absolute.
+pub struct Frame<'a> {
+    base: &'a str,
+    lang: &'static str,
+    theme_class: &'static str,
+    title: &'a str,
+    w: &'static Words,
 }
 
-/// [`layout`] in language `lang`.
-fn layout_in(base: &str, lang: &str, title: &str, main: &str) -> String {
-    layout_themed(base, lang, None, title, main)
+impl<'a> Frame<'a> {
+    fn new(base: &'a str, lang: Lang, title: &'a str) -> Frame<'a> {
+        Frame { base, lang: lang.code(), theme_class: "", title, w: lang.words() }
+    }
 }
 
 /// A colour scheme forced on a page (the console previews both), instead of the reader's.
@@ -73,64 +95,83 @@ impl Theme {
 
     fn class(self) -> &'static str {
         match self {
-            Theme::Light => " class=\"theme-light\"",
-            Theme::Dark => " class=\"theme-dark\"",
+            Theme::Light => "theme-light",
+            Theme::Dark => "theme-dark",
         }
     }
 }
 
-/// [`layout_in`], with the colour scheme `theme` when one is forced.
-fn layout_themed(base: &str, lang: &str, theme: Option<Theme>, title: &str, main: &str) -> String {
-    format!(
-        "<!doctype html>\n<html lang=\"{lang}\"{theme}>\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n<link rel=\"stylesheet\" href=\"{base}/assets/latch.css\">\n</head>\n\
-         <body>\n<main class=\"card\">\n{main}\n</main>\n</body>\n</html>\n",
-        lang = attr(lang),
-        theme = theme.map(Theme::class).unwrap_or_default(),
-        title = text(title),
-        base = attr(base),
-    )
+/// An app's logo: one image, or a light and a dark one the reader's scheme chooses between.
+pub enum Logo {
+    None,
+    One(String),
+    Pair(String, String),
 }
 
-pub fn error_page(base: &str, status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    let main = format!("<h1>{}</h1>\n<p role=\"alert\">{}</p>", text(title), text(message));
-    page(status, layout(base, title, &main), None)
+impl Logo {
+    /// The logo for `light` and `dark` URLs; a forced `theme` shows its own image (a
+    /// `<picture>` would follow the reader's scheme instead).
+    pub fn of(light: Option<String>, dark: Option<String>, theme: Option<Theme>) -> Logo {
+        match (light, dark, theme) {
+            (Some(_), Some(dark), Some(Theme::Dark)) => Logo::One(dark),
+            (Some(light), Some(_), Some(Theme::Light)) => Logo::One(light),
+            (Some(light), Some(dark), None) => Logo::Pair(light, dark),
+            (Some(one), None, _) | (None, Some(one), _) => Logo::One(one),
+            (None, None, _) => Logo::None,
+        }
+    }
 }
 
-/// What the sign-in page shows.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    f: Frame<'a>,
+    body: &'static str,
+    detail: Option<&'a str>,
+}
+
+/// The page for `problem`, in `lang`; `detail` is for the application's developer (an OAuth
+/// error description, in English as RFC 6749 §5.2 writes them).
+pub fn error_page(base: &str, lang: Lang, status: StatusCode, problem: Problem, detail: Option<&str>) -> HttpResponse {
+    let phrase = problem.phrase(lang.words());
+    page(status, &ErrorPage { f: Frame::new(base, lang, phrase.title), body: phrase.body, detail }, None)
+}
+
+/// What the sign-in page shows: the app as its branding names it.
 pub struct SignIn<'a> {
     pub interaction: &'a str,
     pub csrf: &'a str,
     pub app_name: &'a str,
+    pub logo: Logo,
     pub identifier: &'a str,
-    pub error: Option<&'a str>,
+    /// The last attempt failed (the one message that never says which part was wrong).
+    pub failed: bool,
 }
 
-pub fn sign_in(base: &str, status: StatusCode, v: &SignIn<'_>) -> HttpResponse {
-    let error = v
-        .error
-        .map(|e| format!("<p class=\"error\" role=\"alert\" id=\"sign-in-error\">{}</p>\n", text(e)))
-        .unwrap_or_default();
-    let described = if v.error.is_some() { " aria-describedby=\"sign-in-error\"" } else { "" };
-    let main = format!(
-        "<h1>Sign in</h1>\n<p class=\"lead\">to continue to <strong>{app}</strong></p>\n{error}\
-         <form method=\"post\" action=\"{base}/sign-in\">\n\
-         <input type=\"hidden\" name=\"interaction\" value=\"{interaction}\">\n\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
-         <label for=\"identifier\">Username or email</label>\n\
-         <input id=\"identifier\" name=\"identifier\" type=\"text\" autocomplete=\"username\" required \
-         autofocus value=\"{identifier}\"{described}>\n\
-         <label for=\"password\">Password</label>\n\
-         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required{described}>\n\
-         <button type=\"submit\">Sign in</button>\n</form>",
-        app = text(v.app_name),
-        interaction = attr(v.interaction),
-        csrf = attr(v.csrf),
-        identifier = attr(v.identifier),
-        base = attr(base),
-    );
-    page(status, layout(base, "Sign in", &main), None)
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage<'a> {
+    f: Frame<'a>,
+    app: &'a str,
+    logo: &'a Logo,
+    interaction: &'a str,
+    csrf: &'a str,
+    identifier: &'a str,
+    error: Option<&'static str>,
+}
+
+pub fn sign_in(base: &str, lang: Lang, status: StatusCode, v: &SignIn<'_>) -> HttpResponse {
+    let w = lang.words();
+    let tmpl = SignInPage {
+        f: Frame::new(base, lang, w.sign_in_title),
+        app: v.app_name,
+        logo: &v.logo,
+        interaction: v.interaction,
+        csrf: v.csrf,
+        identifier: v.identifier,
+        error: v.failed.then_some(w.wrong_credentials),
+    };
+    page(status, &tmpl, None)
 }
 
 /// One line of the consent screen: a scope in words; optional lines carry a checkbox whose
@@ -164,142 +205,31 @@ pub struct ConsentView {
     pub theme: Option<Theme>,
 }
 
-fn lines_html(lang: Lang, lines: &[Line]) -> String {
-    lines
-        .iter()
-        .map(|l| {
-            if l.required {
-                format!("<li data-scope=\"{}\">{}</li>\n", attr(&l.scope), text(&l.label))
-            } else {
-                format!(
-                    "<li data-scope=\"{s}\"><label><input type=\"checkbox\" name=\"scope\" value=\"{k}\" checked> \
-                     {label} <span class=\"optional\">({optional})</span></label></li>\n",
-                    s = attr(&l.scope),
-                    k = attr(&l.key),
-                    label = text(&l.label),
-                    optional = t(lang, Text::Optional),
-                )
-            }
-        })
-        .collect()
+#[derive(Template)]
+#[template(path = "consent.html")]
+struct ConsentPage<'a> {
+    f: Frame<'a>,
+    v: &'a ConsentView,
+    logo: Logo,
+    /// `None` renders the console preview: no form.
+    interaction: Option<&'a str>,
+    csrf: &'a str,
 }
 
 /// The consent screen. `form` is `(interaction, csrf)` for the real page; `None` renders the
 /// console preview (no form, framable by `frame_origin`).
 pub fn consent(base: &str, v: &ConsentView, form: Option<(&str, &str)>, frame_origin: Option<&str>) -> HttpResponse {
-    let lang = v.lang;
-    let logo = match (&v.logo_url, &v.dark_logo_url) {
-        // A forced scheme shows its own logo (a `<picture>` would follow the reader's).
-        (Some(light), Some(dark)) if v.theme.is_some() => {
-            let one = if v.theme == Some(Theme::Dark) { dark } else { light };
-            format!("<img class=\"logo\" src=\"{}\" alt=\"\" height=\"48\">\n", attr(one))
-        }
-        (Some(light), Some(dark)) => format!(
-            "<picture class=\"logo\"><source srcset=\"{}\" media=\"(prefers-color-scheme: dark)\">\
-             <img src=\"{}\" alt=\"\" height=\"48\"></picture>\n",
-            attr(dark),
-            attr(light)
-        ),
-        (Some(one), None) | (None, Some(one)) => {
-            format!("<img class=\"logo\" src=\"{}\" alt=\"\" height=\"48\">\n", attr(one))
-        }
-        (None, None) => String::new(),
+    let mut f = Frame::new(base, v.lang, v.lang.words().consent_title);
+    f.theme_class = v.theme.map(Theme::class).unwrap_or_default();
+    let tmpl = ConsentPage {
+        f,
+        v,
+        logo: Logo::of(v.logo_url.clone(), v.dark_logo_url.clone(), v.theme),
+        interaction: form.map(|(i, _)| i),
+        csrf: form.map(|(_, c)| c).unwrap_or_default(),
     };
-    let mut sections = String::new();
-    if !v.user_lines.is_empty() {
-        sections.push_str(&format!(
-            "<section><h2>{}</h2>\n<ul class=\"permissions\">\n{}</ul></section>\n",
-            t(lang, Text::ProfileSection),
-            lines_html(lang, &v.user_lines)
-        ));
-    }
-    for (name, lines) in &v.resources {
-        sections.push_str(&format!(
-            "<section class=\"resource\"><h2>{}</h2>\n<ul class=\"permissions\">\n{}</ul></section>\n",
-            text(name),
-            lines_html(lang, lines)
-        ));
-    }
-    if !v.org_lines.is_empty() || !v.org_resources.is_empty() || !v.organizations.is_empty() {
-        let picker: String = v
-            .organizations
-            .iter()
-            .map(|(id, name)| {
-                format!(
-                    "<li><label><input type=\"checkbox\" name=\"organization\" value=\"{}\" checked> {}</label></li>\n",
-                    attr(id),
-                    text(name)
-                )
-            })
-            .collect();
-        let picker = if picker.is_empty() {
-            String::new()
-        } else {
-            format!("<p>{}</p>\n<ul class=\"organizations\">\n{picker}</ul>\n", t(lang, Text::ShareOrganizations))
-        };
-        let org_resources: String = v
-            .org_resources
-            .iter()
-            .map(|(name, lines)| {
-                format!("<h3>{}</h3>\n<ul class=\"permissions\">\n{}</ul>\n", text(name), lines_html(lang, lines))
-            })
-            .collect();
-        sections.push_str(&format!(
-            "<section class=\"organizations\"><h2>{}</h2>\n<ul class=\"permissions\">\n{}</ul>\n{org_resources}{picker}</section>\n",
-            t(lang, Text::OrganizationsSection),
-            lines_html(lang, &v.org_lines)
-        ));
-    }
-    let mut links = Vec::new();
-    if let Some(u) = &v.terms_url {
-        links.push(format!("<a href=\"{}\" rel=\"noopener\">{}</a>", attr(u), t(lang, Text::Terms)));
-    }
-    if let Some(u) = &v.privacy_url {
-        links.push(format!("<a href=\"{}\" rel=\"noopener\">{}</a>", attr(u), t(lang, Text::Privacy)));
-    }
-    let links =
-        if links.is_empty() { String::new() } else { format!("<p class=\"links\">{}</p>\n", links.join(" · ")) };
-    let (open, close, not_you) = match form {
-        Some((interaction, csrf)) => (
-            format!(
-                "<form method=\"post\" action=\"{}/consent\">\n\
-                 <input type=\"hidden\" name=\"interaction\" value=\"{}\">\n\
-                 <input type=\"hidden\" name=\"csrf\" value=\"{}\">\n",
-                attr(base),
-                attr(interaction),
-                attr(csrf)
-            ),
-            "</form>",
-            format!(
-                "<button type=\"submit\" name=\"decision\" value=\"switch\" class=\"link\" formnovalidate>{}</button>",
-                t(lang, Text::NotYou)
-            ),
-        ),
-        None => (
-            "<div class=\"preview\">\n".to_owned(),
-            "</div>",
-            format!("<span class=\"link\">{}</span>", t(lang, Text::NotYou)),
-        ),
-    };
-    let main = format!(
-        "{open}{logo}<h1><strong>{app}</strong> {wants}</h1>\n\
-         <p class=\"lead\">{signed_in} <strong>{user}</strong> · {not_you}</p>\n{sections}{links}\
-         <p class=\"note\">{sent_to} <strong>{origin}</strong>.</p>\n\
-         <div class=\"actions\">\n\
-         <button type=\"submit\" name=\"decision\" value=\"cancel\" class=\"secondary\">{cancel}</button>\n\
-         <button type=\"submit\" name=\"decision\" value=\"authorize\">{authorize}</button>\n\
-         </div>\n{close}",
-        app = text(&v.app_name),
-        wants = t(lang, Text::WantsAccess),
-        signed_in = t(lang, Text::SignedInAs),
-        user = text(&v.user_label),
-        sent_to = t(lang, Text::SentTo),
-        origin = text(&v.redirect_origin),
-        cancel = t(lang, Text::Cancel),
-        authorize = t(lang, Text::Authorize),
-    );
-    let frame = frame_origin.map(str::to_owned).unwrap_or_else(|| "'none'".to_owned());
-    page_full(StatusCode::OK, layout_themed(base, lang.code(), v.theme, t(lang, Text::Title), &main), None, &frame)
+    let frame = frame_origin.unwrap_or("'none'");
+    page_full(StatusCode::OK, &tmpl, None, frame)
 }
 
 /// One row of the connected-apps page.
@@ -329,64 +259,60 @@ fn day(secs: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// A connected app as the page shows it: dates already written out.
+struct AppRow<'a> {
+    grant_id: &'a str,
+    display_name: &'a str,
+    app_name: &'a str,
+    logo_url: Option<&'a str>,
+    access: &'a [String],
+    granted: String,
+    used: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "connected_apps.html")]
+struct ConnectedAppsPage<'a> {
+    f: Frame<'a>,
+    user: &'a str,
+    apps: Vec<AppRow<'a>>,
+    csrf: &'a str,
+}
+
 /// `/account/apps`: one row per connected app, each with its own Revoke form.
-pub fn connected_apps(base: &str, user: &str, apps: &[ConnectedApp], csrf: &str) -> HttpResponse {
-    let rows: String = apps
+pub fn connected_apps(base: &str, lang: Lang, user: &str, apps: &[ConnectedApp], csrf: &str) -> HttpResponse {
+    let rows = apps
         .iter()
-        .map(|a| {
-            let logo = a
-                .logo_url
-                .as_ref()
-                .map(|u| format!("<img class=\"logo\" src=\"{}\" alt=\"\" height=\"32\">", attr(u)))
-                .unwrap_or_default();
-            let access: String = a.access.iter().map(|x| format!("<li>{}</li>", text(x))).collect();
-            let used = a.last_used_at.map(day).unwrap_or_else(|| "never".to_owned());
-            format!(
-                "<li class=\"app\" data-grant=\"{grant}\">{logo}<h2>{display} <span class=\"note\">({name})</span></h2>\n\
-                 <ul class=\"permissions\">{access}</ul>\n\
-                 <p class=\"note\">Connected {granted} · last used {used}</p>\n\
-                 <form method=\"post\" action=\"{base}/account/apps/revoke\">\
-                 <input type=\"hidden\" name=\"grant\" value=\"{grant}\">\
-                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-                 <button type=\"submit\" class=\"secondary\">Revoke</button></form></li>\n",
-                grant = attr(&a.grant_id),
-                display = text(&a.display_name),
-                name = text(&a.app_name),
-                granted = day(a.granted_at),
-                base = attr(base),
-                csrf = attr(csrf),
-            )
+        .map(|a| AppRow {
+            grant_id: &a.grant_id,
+            display_name: &a.display_name,
+            app_name: &a.app_name,
+            logo_url: a.logo_url.as_deref(),
+            access: &a.access,
+            granted: day(a.granted_at),
+            used: a.last_used_at.map(day),
         })
         .collect();
-    let list = if rows.is_empty() {
-        "<p>No app is connected to your account.</p>".to_owned()
-    } else {
-        format!("<ul class=\"apps\">\n{rows}</ul>")
-    };
-    let main = format!(
-        "<h1>Connected apps</h1>\n<p class=\"lead\">Signed in as <strong>{}</strong></p>\n{list}\n\
-         <p class=\"note\">Revoking stops an app's refresh and access tokens at once. Access tokens an app holds \
-         for an API are signed tokens that stay valid until they expire, within minutes.</p>",
-        text(user)
-    );
-    page(StatusCode::OK, layout(base, "Connected apps", &main), None)
+    let tmpl = ConnectedAppsPage { f: Frame::new(base, lang, lang.words().apps_title), user, apps: rows, csrf };
+    page(StatusCode::OK, &tmpl, None)
+}
+
+#[derive(Template)]
+#[template(path = "form_post.html")]
+struct FormPostPage<'a> {
+    f: Frame<'a>,
+    action: &'a str,
+    params: &'a [(&'static str, String)],
+    nonce: &'a str,
 }
 
 /// OAuth 2.0 Form Post Response Mode: a form that posts `params` to `action`, submitted by a
 /// script when JavaScript runs and by a button when it does not.
-pub fn form_post(idp: &IdpState, action: &str, params: &[(&'static str, String)]) -> HttpResponse {
+pub fn form_post(idp: &IdpState, lang: Lang, action: &str, params: &[(&'static str, String)]) -> HttpResponse {
     let nonce = idp.core.token(16);
-    let inputs: String = params
-        .iter()
-        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">\n", attr(k), attr(v)))
-        .collect();
-    let main = format!(
-        "<h1>Returning to the application</h1>\n<form method=\"post\" action=\"{action}\" id=\"response\">\n\
-         {inputs}<noscript><button type=\"submit\">Continue</button></noscript>\n</form>\n\
-         <script nonce=\"{nonce}\">document.getElementById('response').submit();</script>",
-        action = attr(action),
-    );
-    page(StatusCode::OK, layout(&idp.core.settings.public_url, "Returning to the application", &main), Some(&nonce))
+    let base = &idp.core.settings.public_url;
+    let tmpl = FormPostPage { f: Frame::new(base, lang, lang.words().returning), action, params, nonce: &nonce };
+    page(StatusCode::OK, &tmpl, Some(&nonce))
 }
 
 /// What the sign-out confirmation shows (RP-Initiated Logout 1.0 §2).
@@ -397,34 +323,36 @@ pub struct LogoutConfirm<'a> {
     pub user_label: &'a str,
 }
 
-pub fn logout_confirm(base: &str, v: &LogoutConfirm<'_>) -> HttpResponse {
-    let asked = match v.app_name {
-        Some(app) => format!("<strong>{}</strong> asks to sign you out.", text(app)),
-        None => "An application asks to sign you out.".to_owned(),
+#[derive(Template)]
+#[template(path = "logout_confirm.html")]
+struct LogoutConfirmPage<'a> {
+    f: Frame<'a>,
+    user: &'a str,
+    app: Option<&'a str>,
+    logout: &'a str,
+    csrf: &'a str,
+}
+
+pub fn logout_confirm(base: &str, lang: Lang, v: &LogoutConfirm<'_>) -> HttpResponse {
+    let tmpl = LogoutConfirmPage {
+        f: Frame::new(base, lang, lang.words().sign_out_title),
+        user: v.user_label,
+        app: v.app_name,
+        logout: v.logout,
+        csrf: v.csrf,
     };
-    let main = format!(
-        "<h1>Sign out?</h1>\n<p class=\"lead\">Signed in as <strong>{user}</strong></p>\n<p>{asked}</p>\n\
-         <form method=\"post\" action=\"{base}/oidc/session/end/confirm\">\n\
-         <input type=\"hidden\" name=\"logout\" value=\"{logout}\">\n\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
-         <div class=\"actions\">\n\
-         <button type=\"submit\" name=\"decision\" value=\"stay\" class=\"secondary\">Stay signed in</button>\n\
-         <button type=\"submit\" name=\"decision\" value=\"sign_out\">Sign out</button>\n\
-         </div>\n</form>",
-        user = text(v.user_label),
-        logout = attr(v.logout),
-        csrf = attr(v.csrf),
-        base = attr(base),
-    );
-    page(StatusCode::OK, layout(base, "Sign out", &main), None)
+    page(StatusCode::OK, &tmpl, None)
+}
+
+#[derive(Template)]
+#[template(path = "signed_out.html")]
+struct SignedOutPage<'a> {
+    f: Frame<'a>,
+    app: Option<&'a str>,
 }
 
 /// The page after a sign-out that does not go back to the application.
-pub fn signed_out(base: &str, app_name: Option<&str>) -> HttpResponse {
-    let from = app_name.map(|a| format!(" <strong>{}</strong> asked for it.", text(a))).unwrap_or_default();
-    let main = format!(
-        "<h1>You are signed out</h1>\n<p role=\"status\">You are signed out on this device.{from} \
-         You can close this page.</p>"
-    );
-    page(StatusCode::OK, layout(base, "Signed out", &main), None)
+pub fn signed_out(base: &str, lang: Lang, app_name: Option<&str>) -> HttpResponse {
+    let tmpl = SignedOutPage { f: Frame::new(base, lang, lang.words().signed_out_title), app: app_name };
+    page(StatusCode::OK, &tmpl, None)
 }

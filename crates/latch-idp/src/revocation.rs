@@ -15,7 +15,7 @@ use latch_oidc::{ErrorCode, OAuthError, crypto};
 pub async fn revoke(idp: web::Data<IdpState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     match run(&idp, &req, &body).await {
         Ok(r) => r,
-        Err(e) => errors::respond(&idp, e),
+        Err(e) => errors::respond(&idp, &req, e),
     }
 }
 

@@ -31,7 +31,7 @@ pub async fn token(idp: web::Data<IdpState>, req: HttpRequest, body: web::Bytes)
     metrics::grant(grant_type, result.as_ref().map(drop));
     match result {
         Ok(r) => r,
-        Err(e) => errors::respond(&idp, e),
+        Err(e) => errors::respond(&idp, &req, e),
     }
 }
 

@@ -75,6 +75,19 @@ impl Browser {
         Browser { client, base: Url::parse(base).expect("base url") }
     }
 
+    /// A browser whose `Accept-Language` is `lang`.
+    pub fn speaking(base: &str, lang: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ACCEPT_LANGUAGE, lang.parse().expect("language"));
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("client");
+        Browser { client, base: Url::parse(base).expect("base url") }
+    }
+
     pub fn http(&self) -> &reqwest::Client {
         &self.client
     }

@@ -6,6 +6,7 @@
 
 mod applications;
 mod directory;
+mod end_user_pages;
 mod quality;
 mod serving;
 

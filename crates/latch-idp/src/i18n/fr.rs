@@ -1,0 +1,118 @@
+//! Le catalogue français. French typography: a narrow no-break space (U+202F) before `?`, `!`
+//! and `;`, a no-break space (U+00A0) before `:`, so no sign is left alone at a line start.
+
+use super::{Phrase, Problems, Words};
+
+pub const WORDS: Words = Words {
+    sign_in_title: "Connexion",
+    to_continue_to: "pour continuer vers",
+    identifier: "Nom d’utilisateur ou e-mail",
+    password: "Mot de passe",
+    sign_in_button: "Se connecter",
+    wrong_credentials: "Le nom d’utilisateur, l’e-mail ou le mot de passe est incorrect.",
+    consent_title: "Autoriser l’application",
+    wants_access: "souhaite accéder à votre compte",
+    signed_in_as: "Connecté en tant que",
+    not_you: "Ce n’est pas vous\u{202f}? Utiliser un autre compte",
+    profile_section: "Votre profil",
+    organizations_section: "Organisations",
+    share_organizations: "Choisissez les organisations à partager avec cette application\u{a0}:",
+    optional: "facultatif",
+    sent_to: "Après votre choix, vous serez redirigé vers",
+    terms: "Conditions d’utilisation",
+    privacy: "Politique de confidentialité",
+    authorize: "Autoriser",
+    cancel: "Annuler",
+    apps_title: "Applications connectées",
+    no_apps: "Aucune application n’est connectée à votre compte.",
+    connected_on: "Connectée le",
+    last_used: "Utilisée le",
+    never_used: "Jamais utilisée",
+    revoke: "Révoquer l’accès",
+    revoke_note: "La révocation arrête aussitôt les jetons de rafraîchissement et d’accès de l’application. Les \
+                  jetons d’accès à une API sont des jetons signés qui restent valides jusqu’à leur expiration, \
+                  en quelques minutes.",
+    returning: "Retour à l’application",
+    continue_button: "Continuer",
+    sign_out_title: "Déconnexion",
+    sign_out_question: "Se déconnecter\u{202f}?",
+    asks_to_sign_out: "demande à vous déconnecter.",
+    an_app_asks_to_sign_out: "Une application demande à vous déconnecter.",
+    stay_signed_in: "Rester connecté",
+    sign_out_button: "Se déconnecter",
+    signed_out_title: "Vous êtes déconnecté",
+    signed_out_body: "Vous êtes déconnecté sur cet appareil.",
+    asked_for_it: "l’a demandé.",
+    close_page: "Vous pouvez fermer cette page.",
+    details_for_developer: "Pour le développeur de l’application\u{a0}:",
+    problems: Problems {
+        expired_interaction: Phrase {
+            title: "Cette connexion a expiré",
+            body: "La page d’où vous venez n’est plus valide. Revenez à l’application et recommencez la connexion.",
+        },
+        bad_authorize_request: Phrase {
+            title: "Cette demande de connexion ne peut pas aboutir",
+            body: "L’application a envoyé une demande que Latch ne peut pas accepter\u{a0}; vous n’avez donc pas \
+                   été renvoyé vers elle. Transmettez au développeur de l’application le texte ci-dessous.",
+        },
+        unreadable: Phrase {
+            title: "Cette page ne peut pas être affichée",
+            body: "Le lien ou le formulaire qui vous a mené ici est incomplet ou a été modifié. Revenez à \
+                   l’application et recommencez.",
+        },
+        too_many_attempts: Phrase {
+            title: "Trop de tentatives",
+            body: "Il y a eu trop de tentatives de connexion depuis votre réseau. Patientez quelques minutes puis \
+                   réessayez.",
+        },
+        busy: Phrase {
+            title: "Trop de demandes en ce moment",
+            body: "Latch vérifie trop de connexions à la fois. Patientez un instant puis réessayez.",
+        },
+        unavailable: Phrase {
+            title: "Service momentanément indisponible",
+            body: "Latch ne peut pas joindre son stockage pour le moment. Réessayez dans un instant.",
+        },
+        not_signed_in: Phrase {
+            title: "Vous n’êtes pas connecté",
+            body: "Connectez-vous à une application avec votre compte, puis rouvrez cette page pour voir les \
+                   applications que vous avez connectées.",
+        },
+        sign_in_again: Phrase {
+            title: "Vous n’êtes pas connecté", body: "Connectez-vous de nouveau, puis réessayez."
+        },
+        page_expired: Phrase { title: "Cette page a expiré", body: "Rechargez la page puis réessayez." },
+        unknown_grant: Phrase {
+            title: "Application inconnue",
+            body: "Cette application n’est pas connectée à votre compte.",
+        },
+        unknown_choice: Phrase { title: "Choix inconnu", body: "Choisissez Autoriser ou Annuler." },
+        bad_logout_request: Phrase {
+            title: "Cette demande de déconnexion ne peut pas aboutir",
+            body: "L’application a envoyé une demande de déconnexion que Latch ne peut pas accepter. Vous êtes \
+                   toujours connecté.",
+        },
+        expired_logout: Phrase {
+            title: "Cette déconnexion a expiré",
+            body: "La page d’où vous venez n’est plus valide. Revenez à l’application et déconnectez-vous de \
+                   nouveau.",
+        },
+        still_signed_in: Phrase {
+            title: "Vous êtes toujours connecté",
+            body: "Rien n’a changé. Vous pouvez fermer cette page.",
+        },
+        bad_preview: Phrase {
+            title: "Aperçu impossible",
+            body: "La console a demandé un aperçu que Latch ne peut pas afficher.",
+        },
+        console_sign_in: Phrase {
+            title: "Connectez-vous à la console",
+            body: "L’aperçu est réservé aux administrateurs.",
+        },
+        not_allowed: Phrase { title: "Accès refusé", body: "Votre compte ne peut pas voir cet aperçu." },
+        unknown_application: Phrase {
+            title: "Application inconnue",
+            body: "Aucune application ne porte cet identifiant.",
+        },
+    },
+};

@@ -1,0 +1,239 @@
+//! The words of the end-user pages, one catalogue per language (`en.rs`, `fr.rs`), chosen by
+//! `ui_locales` (OpenID Connect Core §3.1.2.1) or else the browser's `Accept-Language`. A
+//! catalogue is a [`Words`] value: a phrase missing from one language does not compile.
+
+mod en;
+mod fr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Fr,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+        }
+    }
+
+    /// This language's catalogue.
+    pub fn words(self) -> &'static Words {
+        match self {
+            Lang::En => &en::WORDS,
+            Lang::Fr => &fr::WORDS,
+        }
+    }
+
+    fn parse(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_', ';']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Lang::En),
+            "fr" => Some(Lang::Fr),
+            _ => None,
+        }
+    }
+
+    /// The first supported of `ui_locales`, else of `Accept-Language` (by quality), else English.
+    pub fn choose(ui_locales: &[String], accept_language: Option<&str>) -> Lang {
+        if let Some(l) = ui_locales.iter().find_map(|t| Lang::parse(t)) {
+            return l;
+        }
+        let mut ranked: Vec<(f32, Lang)> = accept_language
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|part| {
+                let mut bits = part.split(';');
+                let lang = Lang::parse(bits.next()?)?;
+                let q = bits.find_map(|b| b.trim().strip_prefix("q=")?.parse::<f32>().ok()).unwrap_or(1.0);
+                Some((q, lang))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranked.first().map(|(_, l)| *l).unwrap_or(Lang::En)
+    }
+
+    /// The language of a request that carries no `ui_locales`: its `Accept-Language`.
+    pub fn of_request(req: &actix_web::HttpRequest) -> Lang {
+        let accept = req.headers().get(actix_web::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+        Lang::choose(&[], accept)
+    }
+}
+
+/// An error page's heading and explanation.
+pub struct Phrase {
+    pub title: &'static str,
+    pub body: &'static str,
+}
+
+/// Why an end-user page shows an error instead of what was asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Problem {
+    ExpiredInteraction,
+    BadAuthorizeRequest,
+    Unreadable,
+    TooManyAttempts,
+    Busy,
+    Unavailable,
+    NotSignedIn,
+    SignInAgain,
+    PageExpired,
+    UnknownGrant,
+    UnknownChoice,
+    BadLogoutRequest,
+    ExpiredLogout,
+    StillSignedIn,
+    BadPreview,
+    ConsoleSignIn,
+    NotAllowed,
+    UnknownApplication,
+}
+
+impl Problem {
+    pub fn phrase(self, w: &'static Words) -> &'static Phrase {
+        let p = &w.problems;
+        match self {
+            Problem::ExpiredInteraction => &p.expired_interaction,
+            Problem::BadAuthorizeRequest => &p.bad_authorize_request,
+            Problem::Unreadable => &p.unreadable,
+            Problem::TooManyAttempts => &p.too_many_attempts,
+            Problem::Busy => &p.busy,
+            Problem::Unavailable => &p.unavailable,
+            Problem::NotSignedIn => &p.not_signed_in,
+            Problem::SignInAgain => &p.sign_in_again,
+            Problem::PageExpired => &p.page_expired,
+            Problem::UnknownGrant => &p.unknown_grant,
+            Problem::UnknownChoice => &p.unknown_choice,
+            Problem::BadLogoutRequest => &p.bad_logout_request,
+            Problem::ExpiredLogout => &p.expired_logout,
+            Problem::StillSignedIn => &p.still_signed_in,
+            Problem::BadPreview => &p.bad_preview,
+            Problem::ConsoleSignIn => &p.console_sign_in,
+            Problem::NotAllowed => &p.not_allowed,
+            Problem::UnknownApplication => &p.unknown_application,
+        }
+    }
+}
+
+/// Every error page, in one language.
+pub struct Problems {
+    pub expired_interaction: Phrase,
+    pub bad_authorize_request: Phrase,
+    pub unreadable: Phrase,
+    pub too_many_attempts: Phrase,
+    pub busy: Phrase,
+    pub unavailable: Phrase,
+    pub not_signed_in: Phrase,
+    pub sign_in_again: Phrase,
+    pub page_expired: Phrase,
+    pub unknown_grant: Phrase,
+    pub unknown_choice: Phrase,
+    pub bad_logout_request: Phrase,
+    pub expired_logout: Phrase,
+    pub still_signed_in: Phrase,
+    pub bad_preview: Phrase,
+    pub console_sign_in: Phrase,
+    pub not_allowed: Phrase,
+    pub unknown_application: Phrase,
+}
+
+/// Every phrase of the end-user pages, in one language.
+pub struct Words {
+    // Sign-in.
+    pub sign_in_title: &'static str,
+    pub to_continue_to: &'static str,
+    pub identifier: &'static str,
+    pub password: &'static str,
+    pub sign_in_button: &'static str,
+    pub wrong_credentials: &'static str,
+    // Consent.
+    pub consent_title: &'static str,
+    pub wants_access: &'static str,
+    pub signed_in_as: &'static str,
+    pub not_you: &'static str,
+    pub profile_section: &'static str,
+    pub organizations_section: &'static str,
+    pub share_organizations: &'static str,
+    pub optional: &'static str,
+    pub sent_to: &'static str,
+    pub terms: &'static str,
+    pub privacy: &'static str,
+    pub authorize: &'static str,
+    pub cancel: &'static str,
+    // Connected apps.
+    pub apps_title: &'static str,
+    pub no_apps: &'static str,
+    pub connected_on: &'static str,
+    pub last_used: &'static str,
+    pub never_used: &'static str,
+    pub revoke: &'static str,
+    pub revoke_note: &'static str,
+    // Form post.
+    pub returning: &'static str,
+    pub continue_button: &'static str,
+    // Sign-out.
+    pub sign_out_title: &'static str,
+    pub sign_out_question: &'static str,
+    pub asks_to_sign_out: &'static str,
+    pub an_app_asks_to_sign_out: &'static str,
+    pub stay_signed_in: &'static str,
+    pub sign_out_button: &'static str,
+    pub signed_out_title: &'static str,
+    pub signed_out_body: &'static str,
+    pub asked_for_it: &'static str,
+    pub close_page: &'static str,
+    // Error pages.
+    pub details_for_developer: &'static str,
+    pub problems: Problems,
+}
+
+/// A user scope in words (`latch_domain::scope::wording`, which the admin API shows too).
+pub fn user_scope(lang: Lang, scope: &str) -> Option<&'static str> {
+    latch_domain::scope::wording(scope, lang.code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_choice() {
+        assert_eq!(Lang::choose(&["fr-CA".into()], Some("en")), Lang::Fr, "ui_locales first");
+        assert_eq!(Lang::choose(&["de".into()], Some("de, fr;q=0.8, en;q=0.5")), Lang::Fr);
+        assert_eq!(Lang::choose(&[], Some("en;q=0.4, fr;q=0.9")), Lang::Fr, "by quality");
+        assert_eq!(Lang::choose(&[], None), Lang::En);
+        assert_eq!(Lang::choose(&[], Some("ja")), Lang::En);
+    }
+
+    #[test]
+    fn every_problem_reads_differently_in_each_language() {
+        use Problem::*;
+        let all = [
+            ExpiredInteraction,
+            BadAuthorizeRequest,
+            Unreadable,
+            TooManyAttempts,
+            Busy,
+            Unavailable,
+            NotSignedIn,
+            SignInAgain,
+            PageExpired,
+            UnknownGrant,
+            UnknownChoice,
+            BadLogoutRequest,
+            ExpiredLogout,
+            StillSignedIn,
+            BadPreview,
+            ConsoleSignIn,
+            NotAllowed,
+            UnknownApplication,
+        ];
+        for p in all {
+            let (en, fr) = (p.phrase(Lang::En.words()), p.phrase(Lang::Fr.words()));
+            assert!(!en.title.is_empty() && !en.body.is_empty(), "{p:?}");
+            assert_ne!(en.body, fr.body, "{p:?} is not translated");
+        }
+    }
+}
