@@ -179,10 +179,6 @@ pub async fn put_only<B: Serialize>(path: &str, body: &B) -> Result<(), ApiError
     send(Verb::Put, path, Some(&encode(body)?)).await.map(|_| ())
 }
 
-pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    json(send(Verb::Put, path, Some(&encode(body)?)).await?).await
-}
-
 pub async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
     json(send(Verb::Patch, path, Some(&encode(body)?)).await?).await
 }

@@ -13,6 +13,7 @@ use crate::pages::{
     resources::ResourcesPage,
     role::RolePage,
     roles::RolesPage,
+    sign_in_experience::SignInExperiencePage,
     user::UserPage,
     users::UsersPage,
 };
@@ -24,13 +25,14 @@ use leptos_router::path;
 pub const BASE: &str = "/console";
 
 /// The sections of the navigation: path under [`BASE`], label.
-const SECTIONS: [(&str, &str); 8] = [
+const SECTIONS: [(&str, &str); 9] = [
     ("/applications", "Applications"),
     ("/resources", "API resources"),
     ("/roles", "Roles"),
     ("/users", "Users"),
     ("/organizations", "Organizations"),
     ("/organization-template", "Organization template"),
+    ("/sign-in-experience", "Sign-in experience"),
     ("/signing-keys", "Signing keys"),
     ("/audit-log", "Audit log"),
 ];
@@ -159,6 +161,7 @@ fn Shell() -> impl IntoView {
                     <Route path=path!("/organizations/:id") view=OrganizationPage/>
                     <Route path=path!("/organization-template") view=OrganizationTemplatePage/>
                     <Route path=path!("/organization-roles/:id") view=OrganizationRolePage/>
+                    <Route path=path!("/sign-in-experience") view=SignInExperiencePage/>
                     <Route path=path!("/signing-keys") view=KeysPage/>
                     <Route path=path!("/audit-log") view=AuditPage/>
                 </Routes>

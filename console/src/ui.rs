@@ -242,6 +242,30 @@ pub fn delete_then(path: String, reload: Reload, error: RwSignal<Option<ApiError
     });
 }
 
+/// `PUT path` with `body`, then `saved` says so; a refusal lands in `error`.
+pub fn put_then_saved<B: serde::Serialize + 'static>(
+    path: String,
+    body: B,
+    saved: RwSignal<bool>,
+    error: RwSignal<Option<ApiError>>,
+) {
+    leptos::task::spawn_local(async move {
+        match crate::api::put_only(&path, &body).await {
+            Ok(()) => {
+                error.set(None);
+                saved.set(true);
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    });
+}
+
+/// A text input's value as the API wants it: trimmed, and `None` when empty.
+pub fn filled(v: String) -> Option<String> {
+    let v = v.trim().to_owned();
+    (!v.is_empty()).then_some(v)
+}
+
 /// `POST path` with `body` (an answer without a body), then `reload`; a refusal lands in
 /// `error`.
 pub fn post_then<B: serde::Serialize + 'static>(

@@ -6,7 +6,7 @@
 
 use crate::api::{self, ApiError};
 use crate::auth;
-use crate::ui::{ErrorNote, FieldError, invalid};
+use crate::ui::{ErrorNote, FieldError, filled, invalid};
 use latch_types::SignInExperience;
 use leptos::prelude::*;
 use std::time::Duration;
@@ -52,11 +52,6 @@ fn redraw() {
     }
 }
 
-fn filled(v: String) -> Option<String> {
-    let v = v.trim().to_owned();
-    (!v.is_empty()).then_some(v)
-}
-
 #[component]
 fn BrandingForm(app_id: String, path: String, current: SignInExperience) -> impl IntoView {
     let display_name = RwSignal::new(current.display_name.clone().unwrap_or_default());
@@ -85,16 +80,7 @@ fn BrandingForm(app_id: String, path: String, current: SignInExperience) -> impl
             privacy_policy_url: filled(privacy.get_untracked()),
             color: color.clone(),
         };
-        let path = path.clone();
-        leptos::task::spawn_local(async move {
-            match api::put::<_, SignInExperience>(&path, &body).await {
-                Ok(_) => {
-                    error.set(None);
-                    saved.set(true);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        crate::ui::put_then_saved(path.clone(), body, saved, error);
     };
     let field = move |id: &'static str,
                       label: &'static str,

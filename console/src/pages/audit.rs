@@ -97,7 +97,7 @@ pub fn AuditPage() -> impl IntoView {
                     <label for="f-target-type">"Target type"</label>
                     <select id="f-target-type" prop:value=move || target_type.get() on:change=move |ev| target_type.set(event_target_value(&ev))>
                         <option value="">"Any"</option>
-                        {["application", "user", "role", "resource", "organization", "organization_scope", "organization_role", "keys", "import"]
+                        {["application", "user", "role", "resource", "organization", "organization_scope", "organization_role", "sign_in_experience", "keys", "import"]
                             .map(|t| view! { <option value=t>{t}</option> }).collect_view()}
                     </select>
                 </div>

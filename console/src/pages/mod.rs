@@ -16,6 +16,7 @@ pub mod resource;
 pub mod resources;
 pub mod role;
 pub mod roles;
+pub mod sign_in_experience;
 pub mod user;
 pub mod user_access;
 pub mod users;

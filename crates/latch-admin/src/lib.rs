@@ -23,6 +23,7 @@ mod permissions;
 mod resources;
 mod roles;
 mod sessions;
+mod sign_in_experience;
 mod users;
 
 pub use auth::{ADMIN_RESOURCE, ADMIN_SCOPE};
@@ -61,6 +62,7 @@ fn api() -> scope::Scope<
                 .configure(applications::routes)
                 .configure(permissions::routes)
                 .configure(branding::routes)
+                .configure(sign_in_experience::routes)
                 .configure(users::routes)
                 .configure(sessions::routes)
                 .configure(resources::routes)

@@ -41,6 +41,8 @@ pub enum Change {
     Organizations,
     /// The signing keys were rotated: every node reloads them.
     Keys,
+    /// The identity provider's branding: every node reloads it.
+    SignInExperience,
     Everything,
 }
 
@@ -180,7 +182,7 @@ impl Catalog {
                 self.m2m_scopes.retain(|_| false);
             }
             Change::Roles => self.m2m_scopes.retain(|_| false),
-            Change::User(_) | Change::Organizations | Change::Keys => {}
+            Change::User(_) | Change::Organizations | Change::Keys | Change::SignInExperience => {}
             Change::Everything => {
                 self.clients.retain(|_| false);
                 self.resources.retain(|_| false);
@@ -213,6 +215,11 @@ pub async fn listen(core: Arc<crate::Core>) {
                 {
                     tracing::error!(error = %e, "cannot reload the signing keys after a rotation");
                 }
+                if matches!(change, Change::SignInExperience | Change::Everything)
+                    && let Err(e) = crate::commands::reload_idp_branding(&core).await
+                {
+                    tracing::warn!(error = %e, "cannot reload the sign-in experience; retrying within a minute");
+                }
             }
         }
         Err(e) => tracing::warn!(error = %e, "cannot listen for changes; caches expire within their TTL"),
@@ -235,6 +242,7 @@ mod tests {
             (Change::Roles, r#"{"kind":"roles"}"#),
             (Change::Organizations, r#"{"kind":"organizations"}"#),
             (Change::Keys, r#"{"kind":"keys"}"#),
+            (Change::SignInExperience, r#"{"kind":"sign_in_experience"}"#),
             (Change::Everything, r#"{"kind":"everything"}"#),
         ];
         for (change, wire) in cases {

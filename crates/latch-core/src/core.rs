@@ -3,6 +3,7 @@
 
 use crate::catalog::Catalog;
 use crate::hashing::HashPool;
+use latch_domain::entities::IdpBranding;
 use latch_domain::ephemeral::EphemeralStore;
 use latch_domain::repo::Repositories;
 use latch_domain::{Clock, Random};
@@ -86,6 +87,8 @@ pub struct Core {
     /// Where password hashes are computed (`hashing.rs`).
     pub hash_pool: HashPool,
     keys: RwLock<Arc<KeySet>>,
+    /// The identity provider's branding every end-user page shows, in memory like the keys.
+    idp_branding: RwLock<Arc<IdpBranding>>,
     secret_key: [u8; 32],
 }
 
@@ -105,6 +108,7 @@ impl Core {
             hasher,
             catalog: Catalog::default(),
             keys: RwLock::new(Arc::new(keys)),
+            idp_branding: RwLock::new(Arc::new(IdpBranding::default())),
             secret_key: *secret_key,
         }
     }
@@ -118,6 +122,16 @@ impl Core {
     pub(crate) fn set_keys(&self, keys: KeySet) {
         let mut guard = self.keys.write().unwrap_or_else(|p| p.into_inner());
         *guard = Arc::new(keys);
+    }
+
+    /// The identity provider's branding in memory (`commands::reload_idp_branding` refreshes it).
+    pub fn idp_branding(&self) -> Arc<IdpBranding> {
+        self.idp_branding.read().map(|b| b.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    pub(crate) fn set_idp_branding(&self, branding: IdpBranding) {
+        let mut guard = self.idp_branding.write().unwrap_or_else(|p| p.into_inner());
+        *guard = Arc::new(branding);
     }
 
     pub(crate) fn secret_key(&self) -> &[u8; 32] {

@@ -13,6 +13,7 @@ pub mod commands;
 mod core;
 pub mod hashing;
 pub mod permissions;
+pub mod security_log;
 
 pub use crate::core::{Core, CoreDeps, RateLimits, Settings};
 pub use commands::{Actor, Changeset};

@@ -363,6 +363,23 @@ pub struct ConsentScope {
     pub required: bool,
 }
 
+/// How the identity provider itself looks on every end-user page (the console's sign-in
+/// experience page): the organisation's name and logos, its favicon, an accent colour per
+/// colour scheme, and CSS of the operator's own.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IdpBranding {
+    pub organization_name: Option<String>,
+    pub logo_url: Option<String>,
+    pub dark_logo_url: Option<String>,
+    pub favicon_url: Option<String>,
+    /// `#rrggbb`, on light pages: links, focus rings, and primary buttons with white text.
+    pub accent_color: Option<String>,
+    /// `#rrggbb`, on dark pages, with dark text on its buttons.
+    pub dark_accent_color: Option<String>,
+    pub custom_css: Option<String>,
+    pub updated_at: Timestamp,
+}
+
 /// What the consent screen shows of an application (its "sign-in experience").
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Branding {

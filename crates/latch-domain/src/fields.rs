@@ -173,6 +173,23 @@ pub(crate) fn has_userinfo(raw: &str) -> bool {
 }
 
 /// `#rrggbb`.
+/// The WCAG 2.2 contrast ratio of two `#rrggbb` colours (1 to 21), from their relative
+/// luminance (WCAG 2.2 "contrast ratio", "relative luminance"); `None` when either is not a
+/// colour.
+pub fn contrast_ratio(a: &str, b: &str) -> Option<f64> {
+    fn luminance(c: &str) -> Option<f64> {
+        let hex = c.strip_prefix('#').filter(|h| h.len() == 6)?;
+        let channel = |i: usize| -> Option<f64> {
+            let v = f64::from(u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()?) / 255.0;
+            Some(if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) })
+        };
+        Some(0.2126 * channel(0)? + 0.7152 * channel(2)? + 0.0722 * channel(4)?)
+    }
+    let (la, lb) = (luminance(a)?, luminance(b)?);
+    let (hi, lo) = if la > lb { (la, lb) } else { (lb, la) };
+    Some((hi + 0.05) / (lo + 0.05))
+}
+
 pub fn color(v: &str) -> Result<(), FieldError> {
     let ok = v.strip_prefix('#').is_some_and(|hex| hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
     if ok { Ok(()) } else { Err(FieldError::Color(shown(v))) }
@@ -322,6 +339,29 @@ mod tests {
         assert_eq!(display_name(&"é".repeat(256)), Ok(()), "characters, not bytes");
         assert_eq!(display_name(&"é".repeat(257)), Err(FieldError::TooLong(256)));
         assert_eq!(text("abc", 2), Err(FieldError::TooLong(2)));
+    }
+
+    #[test]
+    fn contrast_ratios_follow_wcag() {
+        let cases: &[(&str, &str, Option<f64>)] = &[
+            ("#ffffff", "#000000", Some(21.0)),
+            ("#000000", "#ffffff", Some(21.0)),
+            ("#777777", "#777777", Some(1.0)),
+            // The dark-mode Authorize button of old: white on #748ffc.
+            ("#ffffff", "#748ffc", Some(2.96)),
+            ("#3b5bdb", "#ffffff", Some(5.67)),
+            ("#748ffc", "#141517", Some(6.16)),
+            ("#fff", "#000000", None),
+            ("#gggggg", "#000000", None),
+            ("", "#000000", None),
+        ];
+        for (a, b, expected) in cases {
+            let got = contrast_ratio(a, b).map(|r| (r * 100.0).round() / 100.0);
+            match (got, expected) {
+                (Some(g), Some(e)) => assert!((g - e).abs() < 0.02, "{a} on {b}: {g} not {e}"),
+                (g, e) => assert_eq!(g, *e, "{a} on {b}"),
+            }
+        }
     }
 
     #[test]

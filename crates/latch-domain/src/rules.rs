@@ -242,6 +242,64 @@ pub fn branding(b: &Branding) -> Verdict {
     b.validate().map_err(|e| Violation::new(e.field, e.code, e.message))
 }
 
+/// The page colours the accent colours must stand out from, as `latch.css` paints them: the
+/// card and the text on accent buttons, in the light and the dark scheme.
+pub const LIGHT_CARD: &str = "#ffffff";
+pub const DARK_CARD: &str = "#1f2125";
+pub const DARK_ON_ACCENT: &str = "#141517";
+/// WCAG 2.2 SC 1.4.3: 4.5:1 for text (the accent colours links and button labels).
+const MIN_CONTRAST: f64 = 4.5;
+/// The most custom CSS a sign-in experience carries (bytes).
+pub const MAX_CUSTOM_CSS: usize = 32 * 1024;
+
+/// The identity provider's branding: a name, https URLs, accent colours that keep text
+/// readable in their scheme (refused below 4.5:1, with the ratio), and bounded custom CSS.
+pub fn idp_branding(b: &IdpBranding) -> Verdict {
+    if let Some(n) = &b.organization_name {
+        fields::display_name(n).map_err(|e| Violation::new("organizationName", "request.invalid", e.to_string()))?;
+    }
+    for (field, v) in [("logoUrl", &b.logo_url), ("darkLogoUrl", &b.dark_logo_url), ("faviconUrl", &b.favicon_url)] {
+        if let Some(v) = v {
+            fields::web_url(v).map_err(|e| Violation::new(field, "branding.invalid_url", e.to_string()))?;
+        }
+    }
+    // Light pages put white text on the accent and the accent on white; dark pages the accent
+    // on the dark card, and dark text on the accent (always the darker of the two).
+    for (field, v, page, other) in [
+        ("accentColor", &b.accent_color, LIGHT_CARD, "white"),
+        ("darkAccentColor", &b.dark_accent_color, DARK_CARD, "the dark card"),
+    ] {
+        let Some(c) = v else { continue };
+        fields::color(c).map_err(|e| Violation::new(field, "branding.invalid_color", e.to_string()))?;
+        let ratio = fields::contrast_ratio(c, page).unwrap_or(0.0);
+        let ratio = if field == "darkAccentColor" {
+            ratio.min(fields::contrast_ratio(c, DARK_ON_ACCENT).unwrap_or(0.0))
+        } else {
+            ratio
+        };
+        if ratio < MIN_CONTRAST {
+            return Err(Violation::new(
+                field,
+                "branding.low_contrast",
+                format!(
+                    "{c} has a contrast of {:.2}:1 with {other} ({page}); text needs {MIN_CONTRAST}:1 (WCAG 2.2 SC 1.4.3)",
+                    (ratio * 100.0).floor() / 100.0
+                ),
+            ));
+        }
+    }
+    if let Some(css) = &b.custom_css
+        && css.len() > MAX_CUSTOM_CSS
+    {
+        return Err(Violation::new(
+            "customCss",
+            "request.too_long",
+            format!("customCss is {} bytes; at most {MAX_CUSTOM_CSS}", css.len()),
+        ));
+    }
+    Ok(())
+}
+
 impl Write {
     /// Whether the object this write stores obeys its rules; writes that store no new field
     /// values (links, deletions, keys, audit entries) always do.
@@ -256,6 +314,7 @@ impl Write {
             Write::InsertOrganizationScope(s) | Write::UpdateOrganizationScope(s) => organization_scope(s),
             Write::InsertOrganizationRole(r) | Write::UpdateOrganizationRole(r) => organization_role(r),
             Write::PutBranding(b) => branding(b),
+            Write::PutIdpBranding(b) => idp_branding(b),
             _ => Ok(()),
         }
     }
@@ -438,6 +497,46 @@ mod tests {
                     ..Branding::default()
                 }),
                 Some(("logoUrl", "branding.invalid_url")),
+            ),
+            (
+                "the dark-mode accent of old (#748ffc under white text is 2.96:1) as a light accent",
+                Write::PutIdpBranding(IdpBranding { accent_color: Some("#748ffc".into()), ..IdpBranding::default() }),
+                Some(("accentColor", "branding.low_contrast")),
+            ),
+            (
+                "the default accents",
+                Write::PutIdpBranding(IdpBranding {
+                    accent_color: Some("#3b5bdb".into()),
+                    dark_accent_color: Some("#748ffc".into()),
+                    ..IdpBranding::default()
+                }),
+                None,
+            ),
+            (
+                "a dark accent too dark for the dark card",
+                Write::PutIdpBranding(IdpBranding {
+                    dark_accent_color: Some("#3b5bdb".into()),
+                    ..IdpBranding::default()
+                }),
+                Some(("darkAccentColor", "branding.low_contrast")),
+            ),
+            (
+                "an accent that is not a colour",
+                Write::PutIdpBranding(IdpBranding { accent_color: Some("red".into()), ..IdpBranding::default() }),
+                Some(("accentColor", "branding.invalid_color")),
+            ),
+            (
+                "a javascript: favicon",
+                Write::PutIdpBranding(IdpBranding {
+                    favicon_url: Some("javascript:alert(1)".into()),
+                    ..IdpBranding::default()
+                }),
+                Some(("faviconUrl", "branding.invalid_url")),
+            ),
+            (
+                "too much CSS",
+                Write::PutIdpBranding(IdpBranding { custom_css: Some("a{}".repeat(20_000)), ..IdpBranding::default() }),
+                Some(("customCss", "request.too_long")),
             ),
             ("a deletion", Write::DeleteUser(UserId::from("u")), None),
         ];

@@ -8,6 +8,7 @@ use crate::pages;
 use crate::state::IdpState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use latch_core::security_log::{self, SecurityEvent};
 use latch_domain::entities::Session;
 use latch_domain::ids::GrantId;
 use serde::Deserialize;
@@ -52,7 +53,7 @@ pub async fn apps(idp: web::Data<IdpState>, req: HttpRequest) -> HttpResponse {
             });
         }
         let label = user.primary_email.clone().or(user.username.clone()).unwrap_or_else(|| user.id.to_string());
-        Ok(pages::connected_apps(&idp.core.settings.public_url, lang, &label, &rows, &csrf_of(&session)))
+        Ok(pages::connected_apps(&idp, lang, &label, &rows, &csrf_of(&session)))
     }
     .await;
     result.unwrap_or_else(|e| errors::respond(&idp, &req, e))
@@ -85,6 +86,12 @@ pub async fn revoke(idp: web::Data<IdpState>, req: HttpRequest, form: web::Form<
         idp.core.repos.revoke_grant_tokens(&grant.id).await.page_unavailable()?;
         idp.core.repos.delete_grant(&grant.id).await.page_unavailable()?;
         tracing::info!(user = %user.id, app = %grant.application_id, "grant revoked by the user");
+        let event = SecurityEvent::GrantRevoked {
+            user: user.id.clone(),
+            client: grant.application_id.clone(),
+            grant: grant.id.to_string(),
+        };
+        security_log::record(&idp.core, &crate::ratelimit::origin(&idp, &req), event).await;
         Ok(flow::see_other(&idp.core.settings.own("/account/apps")).finish())
     }
     .await;

@@ -9,11 +9,13 @@ use crate::errors::{self, IdpError, JsonUnavailable};
 use crate::flow::{self, Interaction};
 use crate::i18n::{self, Lang, Problem};
 use crate::pages;
+use crate::ratelimit;
 use crate::state::IdpState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_core::admin_access::{self, AdminDenied};
 use latch_core::permissions::Named;
+use latch_core::security_log::{self, SecurityEvent};
 use latch_domain::entities::{Application, Session, User};
 use latch_domain::entities::{Branding, ConsentScopeType};
 use latch_domain::ids::{ApplicationId, OrganizationId};
@@ -207,6 +209,17 @@ async fn session_of(idp: &IdpState, i: &Interaction) -> Result<(Session, User), 
     flow::live_session(idp, id).await?.ok_or_else(IdpError::expired_interaction)
 }
 
+/// What a grant holds, as the audit log names it: user scopes, `<indicator> <scope>` for
+/// resource scopes, and organization scopes.
+fn granted_names(g: &latch_domain::entities::GrantDetails) -> Vec<String> {
+    let mut names = g.scopes.clone();
+    for (indicator, scopes) in g.resource_scopes.iter().chain(&g.organization_resource_scopes) {
+        names.extend(scopes.iter().map(|s| format!("{indicator} {s}")));
+    }
+    names.extend(g.organization_scopes.iter().cloned());
+    names
+}
+
 fn user_label(user: &User) -> String {
     user.primary_email.clone().or(user.username.clone()).unwrap_or_else(|| user.id.to_string())
 }
@@ -227,7 +240,7 @@ pub async fn consent_page(
         let lang = flow::lang_of(&req, &i.request);
         let viewer = Viewer { label: user_label(&user), organizations: orgs };
         let view = view_model(&idp, lang, &app, branding, &plan, viewer, &i.request.redirect_uri).await?;
-        Ok(pages::consent(&idp.core.settings.public_url, &view, Some((&i.id, &i.csrf)), None))
+        Ok(pages::consent(&idp, &view, Some((&i.id, &i.csrf)), None))
     }
     .await;
     result.unwrap_or_else(|e| errors::respond(&idp, &req, e))
@@ -276,11 +289,20 @@ async fn submit(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRe
             let existing = idp.core.repos.get_grant(&user.id, &app.id).await.page_unavailable()?;
             let merged = consent::merge_grant(existing.as_ref().map(|g| &g.details), &chosen, orgs.as_deref());
             let effective = plan.within(&merged);
+            let event = SecurityEvent::ConsentGranted {
+                user: user.id.clone(),
+                client: app.id.clone(),
+                scopes: granted_names(&merged),
+                changed: existing.as_ref().is_some_and(|g| g.details != merged),
+            };
+            security_log::record(&idp.core, &ratelimit::origin(idp, req), event).await;
             flow::issue_code(idp, &app, &i.request, &user, &session, existing, &effective, orgs.as_deref(), Some(&i.id))
                 .await
         }
         "cancel" => {
             crate::metrics::consent(false);
+            let event = SecurityEvent::ConsentDenied { user: user.id.clone(), client: app.id.clone() };
+            security_log::record(&idp.core, &ratelimit::origin(idp, req), event).await;
             let _ = idp.core.cache.delete(&flow::interaction_key(&i.id)).await;
             Err(redirect_error(&i.request, ErrorCode::AccessDenied, "the user cancelled the authorization"))
         }
@@ -410,5 +432,5 @@ async fn preview_page(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<
     let viewer = Viewer { label: "sam.sample@example.com".to_owned(), organizations: sample };
     let mut view = view_model(idp, lang, &app, Some(draft), &plan, viewer, &request.redirect_uri).await?;
     view.theme = q.theme.as_deref().and_then(pages::Theme::parse);
-    Ok(pages::consent(&idp.core.settings.public_url, &view, None, Some(&idp.core.settings.public_url)))
+    Ok(pages::consent(idp, &view, None, Some(&idp.core.settings.public_url)))
 }

@@ -5,6 +5,8 @@
 use crate::i18n::{Lang, Problem};
 use crate::pages;
 use crate::state::IdpState;
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder};
@@ -113,15 +115,99 @@ pub fn unreadable_page_request(
     req: &actix_web::HttpRequest,
 ) -> actix_web::Error {
     tracing::debug!(%err, path = req.path(), "unreadable end-user request");
-    let base = req.app_data::<actix_web::web::Data<IdpState>>().map(|idp| idp.core.settings.public_url.clone());
-    let page = pages::error_page(
-        base.as_deref().unwrap_or(""),
-        Lang::of_request(req),
-        StatusCode::BAD_REQUEST,
-        Problem::Unreadable,
-        None,
-    );
+    let page = match req.app_data::<actix_web::web::Data<IdpState>>() {
+        Some(idp) => pages::error_page(idp, Lang::of_request(req), StatusCode::BAD_REQUEST, Problem::Unreadable, None),
+        // Only the IdP's own routes use this handler, and they all have the IdP state.
+        None => HttpResponse::BadRequest().content_type("text/plain; charset=utf-8").body("Bad request"),
+    };
     actix_web::error::InternalError::from_response(err.to_string(), page).into()
+}
+
+/// What a path of Latch's own answers errors with, for answers actix-web makes itself.
+enum Surface {
+    Json,
+    Bearer,
+    Page,
+}
+
+fn surface_of(path: &str) -> Option<Surface> {
+    if path.starts_with("/api/") || path == "/api" || path.starts_with("/console") {
+        // The admin API maps its own errors; the console serves its files and pages.
+        return None;
+    }
+    if path == "/oidc/me" {
+        Some(Surface::Bearer)
+    } else if path.starts_with("/oidc/token")
+        || path.starts_with("/oidc/jwks")
+        || path.starts_with("/.well-known/")
+        || path.starts_with("/oidc/.well-known/")
+    {
+        Some(Surface::Json)
+    } else {
+        Some(Surface::Page)
+    }
+}
+
+/// Answers actix-web gives itself — no route for a method (404, 405), a body over the limit
+/// (413), a payload it cannot read (400) — come as plain text or nothing. On the IdP's paths
+/// they become what the surface promises: an OAuth JSON error (RFC 6749 §5.2), a bearer
+/// challenge (RFC 6750 §3), or a readable page in the reader's language. Answers Latch made
+/// (they name their content type) pass unchanged.
+pub fn framework_answer(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    let status = res.status();
+    let made_by_latch = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| !ct.starts_with("text/plain"));
+    let framework_status = matches!(
+        status,
+        StatusCode::BAD_REQUEST
+            | StatusCode::NOT_FOUND
+            | StatusCode::METHOD_NOT_ALLOWED
+            | StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    if !framework_status || made_by_latch {
+        return res;
+    }
+    let Some(surface) = surface_of(res.request().path()) else { return res };
+    let Some(idp) = res.request().app_data::<actix_web::web::Data<IdpState>>().cloned() else { return res };
+    let description = match status {
+        StatusCode::METHOD_NOT_ALLOWED | StatusCode::NOT_FOUND if res.request().path().starts_with("/oidc/") => {
+            format!("this endpoint does not answer {}", res.request().method())
+        }
+        StatusCode::NOT_FOUND => "no such endpoint".to_owned(),
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large".to_owned(),
+        _ => "the request cannot be read".to_owned(),
+    };
+    let e = OAuthError::new(ErrorCode::InvalidRequest, description);
+    let answer = match surface {
+        Surface::Json => json_error(status).json(error_body(&e)),
+        Surface::Bearer => {
+            let mut b = no_store(HttpResponse::build(status));
+            let challenge = format!(
+                "Bearer realm=\"latch\", error=\"invalid_request\", error_description=\"{}\"",
+                quoted(&e.description)
+            );
+            if let Ok(v) = HeaderValue::from_str(&challenge) {
+                b.insert_header((header::WWW_AUTHENTICATE, v));
+            }
+            b.json(error_body(&e))
+        }
+        Surface::Page => {
+            let problem = if status == StatusCode::NOT_FOUND { Problem::NotFound } else { Problem::Unreadable };
+            pages::error_page(&idp, Lang::of_request(res.request()), status, problem, None)
+        }
+    };
+    // What the middlewares added on the way out (CORS headers, say) stays.
+    let mut answer = answer;
+    for (name, value) in res.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH && !answer.headers().contains_key(name) {
+            answer.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    res.into_response(answer)
 }
 
 /// Maps `err` to the response the client or user gets; pages are in the language of `req`.
@@ -131,7 +217,6 @@ pub fn respond(idp: &IdpState, req: &actix_web::HttpRequest, err: IdpError) -> H
 
 /// [`respond`] with pages in `lang`.
 pub fn respond_in(idp: &IdpState, lang: Lang, err: IdpError) -> HttpResponse {
-    let base = &idp.core.settings.public_url;
     match err {
         IdpError::OAuth(e) => json_error(token_status(e.code)).json(error_body(&e)),
         IdpError::Client { error, basic } => {
@@ -169,7 +254,7 @@ pub fn respond_in(idp: &IdpState, lang: Lang, err: IdpError) -> HttpResponse {
             }
         }
         IdpError::Authorize(AuthorizeError::NoRedirect(e)) => pages::error_page(
-            base,
+            idp,
             lang,
             StatusCode::BAD_REQUEST,
             Problem::BadAuthorizeRequest,
@@ -182,7 +267,7 @@ pub fn respond_in(idp: &IdpState, lang: Lang, err: IdpError) -> HttpResponse {
             }
             redirect_to_client(idp, lang, &redirect_uri, response_mode, params)
         }
-        IdpError::Page { status, problem, detail } => pages::error_page(base, lang, status, problem, detail.as_deref()),
+        IdpError::Page { status, problem, detail } => pages::error_page(idp, lang, status, problem, detail.as_deref()),
         IdpError::RateLimited { retry_after, json } => {
             let mut b = no_store(HttpResponse::TooManyRequests());
             b.insert_header((header::RETRY_AFTER, retry_after.to_string()));
@@ -190,14 +275,14 @@ pub fn respond_in(idp: &IdpState, lang: Lang, err: IdpError) -> HttpResponse {
                 b.json(json!({"error": "slow_down", "error_description": "too many failed attempts; retry later"}))
             } else {
                 let mut page =
-                    pages::error_page(base, lang, StatusCode::TOO_MANY_REQUESTS, Problem::TooManyAttempts, None);
+                    pages::error_page(idp, lang, StatusCode::TOO_MANY_REQUESTS, Problem::TooManyAttempts, None);
                 page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
                 page
             }
         }
         IdpError::Busy => {
             tracing::warn!("password-hashing queue full; asked the user to retry");
-            let mut page = pages::error_page(base, lang, StatusCode::SERVICE_UNAVAILABLE, Problem::Busy, None);
+            let mut page = pages::error_page(idp, lang, StatusCode::SERVICE_UNAVAILABLE, Problem::Busy, None);
             page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(2u32));
             page
         }
@@ -207,7 +292,7 @@ pub fn respond_in(idp: &IdpState, lang: Lang, err: IdpError) -> HttpResponse {
                 let e = OAuthError::new(ErrorCode::TemporarilyUnavailable, "the service is temporarily unavailable");
                 json_error(StatusCode::SERVICE_UNAVAILABLE).json(error_body(&e))
             } else {
-                pages::error_page(base, lang, StatusCode::SERVICE_UNAVAILABLE, Problem::Unavailable, None)
+                pages::error_page(idp, lang, StatusCode::SERVICE_UNAVAILABLE, Problem::Unavailable, None)
             }
         }
     }

@@ -13,6 +13,7 @@ use crate::state::IdpState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_core::hashing::PoolError;
+use latch_core::security_log::{self, SecurityEvent, SignInFailure};
 use latch_domain::entities::{Application, Grant, Session, User};
 use latch_domain::ids::{ApplicationId, GrantId, OrganizationId, SessionId, new_id};
 use latch_oidc::authorize::AuthRequest;
@@ -264,7 +265,7 @@ pub async fn sign_in_page(idp: web::Data<IdpState>, req: HttpRequest, q: web::Qu
             identifier: &hint,
             failed: false,
         };
-        Ok(pages::sign_in(&idp.core.settings.public_url, lang, StatusCode::OK, &page))
+        Ok(pages::sign_in(&idp, lang, StatusCode::OK, &page))
     }
     .await;
     result.unwrap_or_else(|e| errors::respond(&idp, &req, e))
@@ -324,7 +325,7 @@ async fn failed_sign_in(
         identifier,
         failed: true,
     };
-    Ok(pages::sign_in(&idp.core.settings.public_url, lang, status, &page))
+    Ok(pages::sign_in(idp, lang, status, &page))
 }
 
 async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<HttpResponse, IdpError> {
@@ -336,8 +337,14 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
     let ip = ratelimit::client_ip(idp, req);
     let identifier = form.identifier.trim().to_owned();
     let lang = lang_of(req, &interaction.request);
+    let origin = ratelimit::origin(idp, req);
     let fail = |status| failed_sign_in(idp, lang, &interaction, &app, &identifier, status);
+    let failed = |user: Option<&User>, reason| {
+        let event = SecurityEvent::SignInFailed { user: user.map(|u| u.id.clone()), client: app.id.clone(), reason };
+        security_log::record(&idp.core, &origin, event)
+    };
     if identifier.is_empty() || form.password.is_empty() || identifier.len() > 256 || form.password.len() > 1024 {
+        failed(None, SignInFailure::Incomplete).await;
         return fail(StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     // Counted before the password is checked (RFC 6749 §10.10), against the address and then
@@ -351,6 +358,7 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
     if ratelimit::count_account(idp, account).await? == AccountGate::Locked {
         tracing::info!(locked = true, "sign-in refused");
         metrics::sign_in(SignIn::Locked);
+        failed(user.as_ref(), SignInFailure::Locked).await;
         return fail(StatusCode::UNAUTHORIZED).await;
     }
     // argon2id takes tens of milliseconds of CPU: off the async workers, so other requests
@@ -373,6 +381,12 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
         _ => {
             tracing::info!(locked = false, "sign-in failed");
             metrics::sign_in(SignIn::Failed);
+            let reason = match &user {
+                None => SignInFailure::UnknownAccount,
+                Some(u) if ok && u.is_suspended => SignInFailure::Suspended,
+                Some(_) => SignInFailure::WrongPassword,
+            };
+            failed(user.as_ref(), reason).await;
             return fail(StatusCode::UNAUTHORIZED).await;
         }
     };
@@ -396,6 +410,8 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
         idp.core.repos.delete_session(&SessionId(crypto::token_hash(&old))).await.page_unavailable()?;
     }
     tracing::info!(user = %user.id, "signed in");
+    let event = SecurityEvent::SignedIn { user: user.id.clone(), client: app.id.clone() };
+    security_log::record(&idp.core, &origin, event).await;
     let request = interaction.request.clone();
     // The user is signed in whatever the request's fate: an error back to the client still
     // carries the session cookie.

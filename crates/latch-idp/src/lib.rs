@@ -22,6 +22,7 @@ mod state;
 mod token;
 mod userinfo;
 
+pub use errors::framework_answer;
 pub use metrics::describe as describe_metrics;
 pub use state::IdpState;
 
@@ -57,7 +58,8 @@ pub fn routes(idp: web::Data<IdpState>) -> impl FnOnce(&mut web::ServiceConfig) 
             .route("/console/preview/consent", web::post().to(consent::preview))
             .route("/account/apps", web::get().to(account::apps))
             .route("/account/apps/revoke", web::post().to(account::revoke))
-            .route("/assets/latch.css", web::get().to(pages::stylesheet));
+            .route("/assets/latch.css", web::get().to(pages::stylesheet))
+            .route("/assets/brand.css", web::get().to(pages::brand_stylesheet));
     }
 }
 

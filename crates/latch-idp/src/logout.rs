@@ -81,7 +81,7 @@ async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRespo
             let user_label =
                 user.primary_email.clone().or(user.username.clone()).unwrap_or_else(|| user.id.to_string());
             Ok(pages::logout_confirm(
-                &idp.core.settings.public_url,
+                idp,
                 Lang::of_request(req),
                 &pages::LogoutConfirm {
                     logout: &id,
@@ -102,7 +102,7 @@ fn finish(idp: &IdpState, lang: Lang, target: Option<String>, app_name: Option<&
             .insert_header((header::LOCATION, url))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish(),
-        None => pages::signed_out(&idp.core.settings.public_url, lang, app_name),
+        None => pages::signed_out(idp, lang, app_name),
     };
     if let Ok(c) = cookies::clear(idp, cookies::SESSION).to_string().parse() {
         res.headers_mut().append(header::SET_COOKIE, c);
@@ -139,13 +139,7 @@ async fn confirmed(idp: &IdpState, req: &HttpRequest, form: ConfirmForm) -> Resu
         return Ok(finish(idp, Lang::of_request(req), pending.target, pending.app_name.as_deref()));
     }
     if form.decision != "sign_out" {
-        return Ok(pages::error_page(
-            &idp.core.settings.public_url,
-            Lang::of_request(req),
-            StatusCode::OK,
-            Problem::StillSignedIn,
-            None,
-        ));
+        return Ok(pages::error_page(idp, Lang::of_request(req), StatusCode::OK, Problem::StillSignedIn, None));
     }
     idp.core.repos.delete_session(&pending.session_id).await.page_unavailable()?;
     tracing::info!("signed out after confirmation");

@@ -61,20 +61,70 @@ fn page_full(
     b.body(body)
 }
 
-/// What every page's frame (`templates/base.html`) shows. `base` is `public_url`: every link
-/// to Latch itself is absolute.
+/// What every page's frame (`templates/base.html`) shows: the identity provider's branding
+/// around the page's own content. `base` is `public_url`: every link to Latch itself is
+/// absolute.
 pub struct Frame<'a> {
     base: &'a str,
     lang: &'static str,
     theme_class: &'static str,
     title: &'a str,
     w: &'static Words,
+    org: Option<String>,
+    logo: Logo,
+    favicon: Option<String>,
+    /// The stylesheet of the branding's colours and custom CSS, when it sets any.
+    brand_css: Option<String>,
 }
 
 impl<'a> Frame<'a> {
-    fn new(base: &'a str, lang: Lang, title: &'a str) -> Frame<'a> {
-        Frame { base, lang: lang.code(), theme_class: "", title, w: lang.words() }
+    fn new(idp: &'a IdpState, lang: Lang, title: &'a str) -> Frame<'a> {
+        let base = idp.core.settings.public_url.as_str();
+        let b = idp.core.idp_branding();
+        let styled = b.accent_color.is_some() || b.dark_accent_color.is_some() || b.custom_css.is_some();
+        Frame {
+            base,
+            lang: lang.code(),
+            theme_class: "",
+            title,
+            w: lang.words(),
+            org: b.organization_name.clone(),
+            logo: Logo::of(b.logo_url.clone(), b.dark_logo_url.clone(), None),
+            favicon: b.favicon_url.clone(),
+            brand_css: styled.then(|| format!("{base}/assets/brand.css?v={}", b.updated_at.0)),
+        }
     }
+}
+
+/// `/assets/brand.css`: the accent colours of the identity provider's branding (already
+/// checked for contrast, `rules::idp_branding`), then the operator's custom CSS. Served as a
+/// stylesheet of its own, so nothing in it can reach the HTML.
+pub async fn brand_stylesheet(idp: actix_web::web::Data<IdpState>) -> HttpResponse {
+    let b = idp.core.idp_branding();
+    let mut css = String::new();
+    if let Some(light) = &b.accent_color {
+        css.push_str(&format!(
+            ":root, :root.theme-light {{ --accent: {light}; --on-accent: #fff; }}\n\
+             @media (prefers-color-scheme: light) {{ :root {{ --accent: {light}; --on-accent: #fff; }} }}\n"
+        ));
+    }
+    if let Some(dark) = &b.dark_accent_color {
+        css.push_str(&format!(
+            "@media (prefers-color-scheme: dark) {{ :root {{ --accent: {dark}; --on-accent: {on}; }} }}\n\
+             :root.theme-dark {{ --accent: {dark}; --on-accent: {on}; }}\n",
+            on = latch_domain::rules::DARK_ON_ACCENT
+        ));
+    }
+    if let Some(custom) = &b.custom_css {
+        css.push_str("/* The operator's own CSS. */\n");
+        css.push_str(custom);
+        css.push('\n');
+    }
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(css)
 }
 
 /// A colour scheme forced on a page (the console previews both), instead of the reader's.
@@ -109,6 +159,10 @@ pub enum Logo {
 }
 
 impl Logo {
+    fn is_none(&self) -> bool {
+        matches!(self, Logo::None)
+    }
+
     /// The logo for `light` and `dark` URLs; a forced `theme` shows its own image (a
     /// `<picture>` would follow the reader's scheme instead).
     pub fn of(light: Option<String>, dark: Option<String>, theme: Option<Theme>) -> Logo {
@@ -132,9 +186,15 @@ struct ErrorPage<'a> {
 
 /// The page for `problem`, in `lang`; `detail` is for the application's developer (an OAuth
 /// error description, in English as RFC 6749 §5.2 writes them).
-pub fn error_page(base: &str, lang: Lang, status: StatusCode, problem: Problem, detail: Option<&str>) -> HttpResponse {
+pub fn error_page(
+    idp: &IdpState,
+    lang: Lang,
+    status: StatusCode,
+    problem: Problem,
+    detail: Option<&str>,
+) -> HttpResponse {
     let phrase = problem.phrase(lang.words());
-    page(status, &ErrorPage { f: Frame::new(base, lang, phrase.title), body: phrase.body, detail }, None)
+    page(status, &ErrorPage { f: Frame::new(idp, lang, phrase.title), body: phrase.body, detail }, None)
 }
 
 /// What the sign-in page shows: the app as its branding names it.
@@ -160,10 +220,10 @@ struct SignInPage<'a> {
     error: Option<&'static str>,
 }
 
-pub fn sign_in(base: &str, lang: Lang, status: StatusCode, v: &SignIn<'_>) -> HttpResponse {
+pub fn sign_in(idp: &IdpState, lang: Lang, status: StatusCode, v: &SignIn<'_>) -> HttpResponse {
     let w = lang.words();
     let tmpl = SignInPage {
-        f: Frame::new(base, lang, w.sign_in_title),
+        f: Frame::new(idp, lang, w.sign_in_title),
         app: v.app_name,
         logo: &v.logo,
         interaction: v.interaction,
@@ -218,8 +278,13 @@ struct ConsentPage<'a> {
 
 /// The consent screen. `form` is `(interaction, csrf)` for the real page; `None` renders the
 /// console preview (no form, framable by `frame_origin`).
-pub fn consent(base: &str, v: &ConsentView, form: Option<(&str, &str)>, frame_origin: Option<&str>) -> HttpResponse {
-    let mut f = Frame::new(base, v.lang, v.lang.words().consent_title);
+pub fn consent(
+    idp: &IdpState,
+    v: &ConsentView,
+    form: Option<(&str, &str)>,
+    frame_origin: Option<&str>,
+) -> HttpResponse {
+    let mut f = Frame::new(idp, v.lang, v.lang.words().consent_title);
     f.theme_class = v.theme.map(Theme::class).unwrap_or_default();
     let tmpl = ConsentPage {
         f,
@@ -280,7 +345,7 @@ struct ConnectedAppsPage<'a> {
 }
 
 /// `/account/apps`: one row per connected app, each with its own Revoke form.
-pub fn connected_apps(base: &str, lang: Lang, user: &str, apps: &[ConnectedApp], csrf: &str) -> HttpResponse {
+pub fn connected_apps(idp: &IdpState, lang: Lang, user: &str, apps: &[ConnectedApp], csrf: &str) -> HttpResponse {
     let rows = apps
         .iter()
         .map(|a| AppRow {
@@ -293,7 +358,7 @@ pub fn connected_apps(base: &str, lang: Lang, user: &str, apps: &[ConnectedApp],
             used: a.last_used_at.map(day),
         })
         .collect();
-    let tmpl = ConnectedAppsPage { f: Frame::new(base, lang, lang.words().apps_title), user, apps: rows, csrf };
+    let tmpl = ConnectedAppsPage { f: Frame::new(idp, lang, lang.words().apps_title), user, apps: rows, csrf };
     page(StatusCode::OK, &tmpl, None)
 }
 
@@ -310,8 +375,7 @@ struct FormPostPage<'a> {
 /// script when JavaScript runs and by a button when it does not.
 pub fn form_post(idp: &IdpState, lang: Lang, action: &str, params: &[(&'static str, String)]) -> HttpResponse {
     let nonce = idp.core.token(16);
-    let base = &idp.core.settings.public_url;
-    let tmpl = FormPostPage { f: Frame::new(base, lang, lang.words().returning), action, params, nonce: &nonce };
+    let tmpl = FormPostPage { f: Frame::new(idp, lang, lang.words().returning), action, params, nonce: &nonce };
     page(StatusCode::OK, &tmpl, Some(&nonce))
 }
 
@@ -333,9 +397,9 @@ struct LogoutConfirmPage<'a> {
     csrf: &'a str,
 }
 
-pub fn logout_confirm(base: &str, lang: Lang, v: &LogoutConfirm<'_>) -> HttpResponse {
+pub fn logout_confirm(idp: &IdpState, lang: Lang, v: &LogoutConfirm<'_>) -> HttpResponse {
     let tmpl = LogoutConfirmPage {
-        f: Frame::new(base, lang, lang.words().sign_out_title),
+        f: Frame::new(idp, lang, lang.words().sign_out_title),
         user: v.user_label,
         app: v.app_name,
         logout: v.logout,
@@ -352,7 +416,7 @@ struct SignedOutPage<'a> {
 }
 
 /// The page after a sign-out that does not go back to the application.
-pub fn signed_out(base: &str, lang: Lang, app_name: Option<&str>) -> HttpResponse {
-    let tmpl = SignedOutPage { f: Frame::new(base, lang, lang.words().signed_out_title), app: app_name };
+pub fn signed_out(idp: &IdpState, lang: Lang, app_name: Option<&str>) -> HttpResponse {
+    let tmpl = SignedOutPage { f: Frame::new(idp, lang, lang.words().signed_out_title), app: app_name };
     page(StatusCode::OK, &tmpl, None)
 }

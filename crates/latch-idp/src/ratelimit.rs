@@ -17,6 +17,13 @@ use std::time::Duration;
 
 /// The client's address: the TCP peer, or with `trust_forwarded_for` the address the proxy in
 /// front of Latch saw (the last `X-Forwarded-For` hop, the only one the proxy vouches for).
+/// Where `req` came from, for the security audit trail: the address [`client_ip`] reads and
+/// the user agent.
+pub fn origin(idp: &IdpState, req: &actix_web::HttpRequest) -> latch_core::security_log::Origin {
+    let user_agent = req.headers().get(actix_web::http::header::USER_AGENT).and_then(|v| v.to_str().ok());
+    latch_core::security_log::Origin { ip: client_ip(idp, req), user_agent: user_agent.map(str::to_owned) }
+}
+
 pub fn client_ip(idp: &IdpState, req: &actix_web::HttpRequest) -> String {
     if idp.core.settings.trust_forwarded_for
         && let Some(last) = req

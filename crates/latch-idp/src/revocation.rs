@@ -60,6 +60,11 @@ pub(crate) async fn authenticated(
     let app = client.as_ref().map(|c| c.app.as_ref());
     let secrets = client.as_ref().map(|c| c.secrets.as_slice()).unwrap_or_default();
     if let Err(e) = client_auth::authenticate(&presented, app, secrets, idp.core.clock.now()) {
+        let event = latch_core::security_log::SecurityEvent::ClientAuthFailed {
+            client: presented.client_id().to_owned(),
+            reason: e.error.description.clone(),
+        };
+        latch_core::security_log::record(&idp.core, &ratelimit::origin(idp, req), event).await;
         return Err(IdpError::Client { error: e.error, basic: e.used_basic });
     }
     ratelimit::forgive_ip(idp, endpoint, &ip).await;

@@ -8,6 +8,7 @@ use crate::ratelimit;
 use crate::state::IdpState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use latch_core::security_log::{self, Origin, SecurityEvent};
 use latch_domain::entities::ConsentScopeType;
 use latch_domain::entities::{AccessTokenRecord, AppType, Application, RefreshTokenRecord, Resource, User};
 use latch_domain::ids::{GrantId, OrganizationId, UserId};
@@ -70,7 +71,13 @@ async fn run(
     let app = client.as_ref().map(|c| c.app.as_ref());
     let secrets = client.as_ref().map(|c| c.secrets.as_slice()).unwrap_or_default();
     let now = idp.core.clock.now();
+    let origin = ratelimit::origin(idp, req);
     if let Err(e) = client_auth::authenticate(&presented, app, secrets, now) {
+        let event = SecurityEvent::ClientAuthFailed {
+            client: presented.client_id().to_owned(),
+            reason: e.error.description.clone(),
+        };
+        security_log::record(&idp.core, &origin, event).await;
         return Err(client_error(e));
     }
     ratelimit::forgive_ip(idp, "token", &ip).await;
@@ -82,8 +89,8 @@ async fn run(
     };
     let body = match params.get("grant_type") {
         None => return Err(oauth(OAuthError::invalid_request("parameter `grant_type` is missing"))),
-        Some("authorization_code") => authorization_code(idp, &app, &params).await?,
-        Some("refresh_token") => refresh_token(idp, &app, &params).await?,
+        Some("authorization_code") => authorization_code(idp, &app, &params, &origin).await?,
+        Some("refresh_token") => refresh_token(idp, &app, &params, &origin).await?,
         Some("client_credentials") => client_credentials(idp, &app, &params).await?,
         Some(other) => {
             return Err(oauth(OAuthError::new(
@@ -139,7 +146,12 @@ fn jwt_access_token(
 }
 
 /// RFC 6749 §4.1.3 with RFC 7636 §4.6.
-async fn authorization_code(idp: &IdpState, app: &Application, params: &Params) -> Result<Value, IdpError> {
+async fn authorization_code(
+    idp: &IdpState,
+    app: &Application,
+    params: &Params,
+    origin: &Origin,
+) -> Result<Value, IdpError> {
     let code = params.get("code").ok_or_else(|| oauth(OAuthError::invalid_request("parameter `code` is missing")))?;
     let Some(json) = idp.core.cache.take(&flow::code_key(code)).await.json_unavailable()? else {
         // RFC 6749 §4.1.2: a code used twice revokes every token issued from it, including
@@ -149,6 +161,8 @@ async fn authorization_code(idp: &IdpState, app: &Application, params: &Params) 
         {
             tracing::warn!(grant = %prev.grant_id, "authorization code replayed; revoking its token family");
             revoke(idp, token_plan::on_code_replay(&prev)).await?;
+            let event = SecurityEvent::CodeReplayed { client: app.id.clone(), grant: prev.grant_id.to_string() };
+            security_log::record(&idp.core, origin, event).await;
         }
         return Err(oauth(OAuthError::invalid_grant("the code is invalid, expired or already used")));
     };
@@ -312,7 +326,7 @@ fn refresh_invalid() -> IdpError {
 /// RFC 6749 §6: a refresh, with rotation and reuse detection (RFC 9700 §4.14.2), down-scoping
 /// (`scope`), an RFC 8707 `resource` for a JWT access token, and a new ID token when `openid`
 /// was granted (OpenID Connect Core §12.2: same `sub` and `auth_time`, no `nonce`).
-async fn refresh_token(idp: &IdpState, app: &Application, params: &Params) -> Result<Value, IdpError> {
+async fn refresh_token(idp: &IdpState, app: &Application, params: &Params, origin: &Origin) -> Result<Value, IdpError> {
     let presented = params
         .get("refresh_token")
         .ok_or_else(|| oauth(OAuthError::invalid_request("parameter `refresh_token` is missing")))?;
@@ -320,7 +334,7 @@ async fn refresh_token(idp: &IdpState, app: &Application, params: &Params) -> Re
     let record = idp.core.repos.get_refresh_token(&hash).await.json_unavailable()?.ok_or_else(refresh_invalid)?;
     let now = idp.core.clock.now();
     if refresh::check(&record, app.id.as_str(), now).map_err(oauth)? == Usable::Replayed {
-        return Err(replayed(idp, &record).await);
+        return Err(replayed(idp, &record, origin).await);
     }
     let user = match idp.core.repos.get_user(&record.user_id).await.json_unavailable()? {
         Some(u) if !u.is_suspended => u,
@@ -384,7 +398,7 @@ async fn refresh_token(idp: &IdpState, app: &Application, params: &Params) -> Re
             },
         );
         if !idp.core.repos.rotate_refresh_token(&hash, now, &next, opaque.as_ref()).await.json_unavailable()? {
-            return Err(replayed(idp, &record).await);
+            return Err(replayed(idp, &record, origin).await);
         }
         body.insert("refresh_token".into(), json!(token));
     } else if let Some(at) = &opaque {
@@ -411,12 +425,15 @@ async fn revoke(idp: &IdpState, what: Revoke) -> Result<u64, IdpError> {
 }
 
 /// A rotated-out refresh token came back (`token_plan::on_refresh_replay` decides what goes).
-async fn replayed(idp: &IdpState, record: &RefreshTokenRecord) -> IdpError {
+async fn replayed(idp: &IdpState, record: &RefreshTokenRecord, origin: &Origin) -> IdpError {
     tracing::warn!(grant = %record.grant_id, "refresh token reused; revoking the grant's tokens");
     metrics::refresh_reuse();
     if let Err(e) = revoke(idp, token_plan::on_refresh_replay(record)).await {
         return e;
     }
+    let event =
+        SecurityEvent::RefreshTokenReused { client: record.application_id.clone(), grant: record.grant_id.to_string() };
+    security_log::record(&idp.core, origin, event).await;
     oauth(OAuthError::invalid_grant("the refresh token was already used; the authorization is revoked"))
 }
 

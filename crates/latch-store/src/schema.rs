@@ -171,6 +171,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_in_experience (id) {
+        id -> Text,
+        organization_name -> Nullable<Text>,
+        logo_url -> Nullable<Text>,
+        dark_logo_url -> Nullable<Text>,
+        favicon_url -> Nullable<Text>,
+        accent_color -> Nullable<Text>,
+        dark_accent_color -> Nullable<Text>,
+        custom_css -> Nullable<Text>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
     application_branding (application_id) {
         application_id -> Text,
         display_name -> Nullable<Text>,
@@ -285,6 +299,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organization_user_roles,
     application_consent_scopes,
     application_branding,
+    sign_in_experience,
     grants,
     access_tokens,
     refresh_tokens,

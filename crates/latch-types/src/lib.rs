@@ -392,6 +392,31 @@ wire! {
         #[serde(default)]
         pub color: Option<String>,
     }
+
+    /// How the identity provider itself looks on every end-user page. Accent colours must keep
+    /// text readable: `accentColor` 4.5:1 against white, `darkAccentColor` 4.5:1 against the
+    /// dark card (#1f2125) and its dark button text (#141517); anything less is refused with
+    /// `branding.low_contrast`.
+    #[derive(Default)]
+    pub struct IdpBranding {
+        #[serde(default)]
+        pub organization_name: Option<String>,
+        #[serde(default)]
+        pub logo_url: Option<String>,
+        #[serde(default)]
+        pub dark_logo_url: Option<String>,
+        #[serde(default)]
+        pub favicon_url: Option<String>,
+        /// `#rrggbb`, for light pages.
+        #[serde(default)]
+        pub accent_color: Option<String>,
+        /// `#rrggbb`, for dark pages.
+        #[serde(default)]
+        pub dark_accent_color: Option<String>,
+        /// CSS served after Latch's own stylesheet on every end-user page (at most 32 KiB).
+        #[serde(default)]
+        pub custom_css: Option<String>,
+    }
 }
 
 /// A permission entry as scripts write it: an id, or `{"id", "required"}`.

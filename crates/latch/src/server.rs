@@ -108,6 +108,7 @@ pub async fn open_node_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> 
             "created the first admin user with LATCH_ADMIN_PASSWORD"
         );
     }
+    latch_core::commands::reload_idp_branding(&core).await.context("reading the sign-in experience")?;
     let idp = web::Data::new(IdpState::new(core.clone().into_inner()));
     tokio::spawn(latch_core::catalog::listen(core.clone().into_inner()));
     // Key upkeep: expired previous keys go, the schedule rotates, other nodes' changes load.
@@ -118,6 +119,10 @@ pub async fn open_node_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> 
             tick.tick().await;
             if let Err(e) = latch_core::commands::maintain_keys(&upkeep).await {
                 tracing::warn!(error = %e, "signing-key upkeep failed; retrying in a minute");
+            }
+            // Announcements carry branding changes at once; this catches one that was lost.
+            if let Err(e) = latch_core::commands::reload_idp_branding(&upkeep).await {
+                tracing::warn!(error = %e, "cannot reload the sign-in experience; retrying in a minute");
             }
         }
     });
@@ -139,6 +144,11 @@ pub fn build_server(node: Node, listener: TcpListener) -> anyhow::Result<Server>
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            // actix-web's own 404 / 405 / 413 answers on the IdP's paths, in the IdP's forms.
+            .wrap_fn(|req, srv| {
+                let fut = srv.call(req);
+                async move { Ok(latch_idp::framework_answer(fut.await?.map_into_boxed_body())) }
+            })
             .wrap_fn(|req, srv| {
                 let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
                 let fut = srv.call(req);

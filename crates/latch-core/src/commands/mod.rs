@@ -6,10 +6,12 @@
 //! (`cargo xtask ci` checks it).
 
 mod applications;
+mod branding;
 mod keys;
 mod roles;
 
 pub use applications::{NewApplication, create_application, create_secret, new_client_secret};
+pub use branding::{reload_idp_branding, set_idp_branding};
 pub use keys::{ensure_signing_keys, maintain_keys, reload_keys, rotate_keys};
 pub use roles::{create_organization_role, create_role};
 

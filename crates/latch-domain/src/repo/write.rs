@@ -5,7 +5,9 @@
 
 use crate::clock::Timestamp;
 use crate::entities::*;
-use crate::entities::{Branding, ConsentScope, ConsentScopeType, Organization, OrganizationRole, OrganizationScope};
+use crate::entities::{
+    Branding, ConsentScope, ConsentScopeType, IdpBranding, Organization, OrganizationRole, OrganizationScope,
+};
 use crate::ids::*;
 
 /// One durable change. Updates, deletes and removals name one existing row: when it is not
@@ -132,6 +134,8 @@ pub enum Write {
     },
     /// Inserts or replaces an app's branding.
     PutBranding(Branding),
+    /// Replaces the identity provider's own branding (one row).
+    PutIdpBranding(IdpBranding),
     DeleteBranding(ApplicationId),
 
     InsertSigningKey(SigningKey),

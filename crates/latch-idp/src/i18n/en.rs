@@ -58,6 +58,10 @@ pub const WORDS: Words = Words {
             body: "The link or form that brought you here is incomplete or was changed. Go back to the application \
                    and start again.",
         },
+        not_found: Phrase {
+            title: "This page does not exist",
+            body: "Check the address, or go back to the application you came from.",
+        },
         too_many_attempts: Phrase {
             title: "Too many attempts",
             body: "There were too many sign-in attempts from your network. Wait a few minutes and try again.",

@@ -60,6 +60,10 @@ pub const WORDS: Words = Words {
             body: "Le lien ou le formulaire qui vous a mené ici est incomplet ou a été modifié. Revenez à \
                    l’application et recommencez.",
         },
+        not_found: Phrase {
+            title: "Cette page n’existe pas",
+            body: "Vérifiez l’adresse, ou revenez à l’application d’où vous venez.",
+        },
         too_many_attempts: Phrase {
             title: "Trop de tentatives",
             body: "Il y a eu trop de tentatives de connexion depuis votre réseau. Patientez quelques minutes puis \

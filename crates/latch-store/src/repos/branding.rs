@@ -1,4 +1,4 @@
-//! Consent-screen branding of an application.
+//! Consent-screen branding of an application, and the identity provider's own (one row).
 
 use super::{Conn, QResult};
 use crate::db::Db;
@@ -66,6 +66,45 @@ pub(super) fn put_branding(conn: &mut Conn, branding: &Branding) -> QResult<()> 
     Ok(())
 }
 
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = sign_in_experience, treat_none_as_null = true)]
+struct IdpBrandingRow {
+    id: String,
+    organization_name: Option<String>,
+    logo_url: Option<String>,
+    dark_logo_url: Option<String>,
+    favicon_url: Option<String>,
+    accent_color: Option<String>,
+    dark_accent_color: Option<String>,
+    custom_css: Option<String>,
+    updated_at: i64,
+}
+
+/// The one row's id (the table's CHECK allows no other).
+const IDP_ROW: &str = "default";
+
+/// Replaces the identity provider's branding, in one upsert.
+pub(super) fn put_idp_branding(conn: &mut Conn, b: &IdpBranding) -> QResult<()> {
+    let row = IdpBrandingRow {
+        id: IDP_ROW.to_owned(),
+        organization_name: b.organization_name.clone(),
+        logo_url: b.logo_url.clone(),
+        dark_logo_url: b.dark_logo_url.clone(),
+        favicon_url: b.favicon_url.clone(),
+        accent_color: b.accent_color.clone(),
+        dark_accent_color: b.dark_accent_color.clone(),
+        custom_css: b.custom_css.clone(),
+        updated_at: b.updated_at.0,
+    };
+    per_backend!(conn, |c| diesel::insert_into(sign_in_experience::table)
+        .values(&row)
+        .on_conflict(sign_in_experience::id)
+        .do_update()
+        .set(&row)
+        .execute(c))?;
+    Ok(())
+}
+
 pub(super) fn delete_branding(conn: &mut Conn, app: &ApplicationId) -> QResult<bool> {
     Ok(diesel::delete(application_branding::table.find(app.as_str())).execute(conn)? > 0)
 }
@@ -93,5 +132,23 @@ impl BrandingRepo for Db {
     async fn delete_branding(&self, app: &ApplicationId) -> RepoResult<bool> {
         let app = app.clone();
         self.run(move |conn| delete_branding(conn, &app)).await
+    }
+
+    async fn get_idp_branding(&self) -> RepoResult<Option<IdpBranding>> {
+        self.run(move |conn| {
+            let row =
+                sign_in_experience::table.find(IDP_ROW).select(IdpBrandingRow::as_select()).first(conn).optional()?;
+            Ok(row.map(|r| IdpBranding {
+                organization_name: r.organization_name,
+                logo_url: r.logo_url,
+                dark_logo_url: r.dark_logo_url,
+                favicon_url: r.favicon_url,
+                accent_color: r.accent_color,
+                dark_accent_color: r.dark_accent_color,
+                custom_css: r.custom_css,
+                updated_at: Timestamp(r.updated_at),
+            }))
+        })
+        .await
     }
 }

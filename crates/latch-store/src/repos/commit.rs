@@ -145,6 +145,7 @@ fn apply(conn: &mut Conn, write: &Write) -> Result<(), UnitError> {
             })?;
         }
         PutBranding(b) => branding::put_branding(conn, b)?,
+        PutIdpBranding(b) => branding::put_idp_branding(conn, b)?,
         DeleteBranding(app) => {
             found(branding::delete_branding(conn, app)?, || format!("branding of application {app}"))?
         }

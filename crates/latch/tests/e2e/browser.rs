@@ -6,6 +6,9 @@ use scraper::{Html, Selector};
 use std::collections::BTreeMap;
 use url::Url;
 
+/// The user agent the test browser names (the security audit trail records it).
+pub const USER_AGENT: &str = "latch-e2e-browser/1.0";
+
 pub struct Browser {
     client: reqwest::Client,
     base: Url,
@@ -71,7 +74,12 @@ impl Page {
 
 impl Browser {
     pub fn new(base: &str) -> Browser {
-        let client = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .user_agent(USER_AGENT)
+            .build()
+            .expect("client");
         Browser { client, base: Url::parse(base).expect("base url") }
     }
 
@@ -82,6 +90,7 @@ impl Browser {
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(Policy::none())
+            .user_agent(USER_AGENT)
             .default_headers(headers)
             .build()
             .expect("client");

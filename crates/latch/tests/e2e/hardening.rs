@@ -8,6 +8,7 @@ use crate::oidc_flows::{authorize_url, http};
 use crate::on_both_backends;
 use latch_domain::Timestamp;
 use latch_domain::entities::{AppType, Branding};
+use serde_json::json;
 
 on_both_backends!(
     malformed_end_user_requests_get_readable_pages,
@@ -15,6 +16,7 @@ on_both_backends!(
     the_sign_in_page_is_branded_and_escapes_what_it_shows,
     end_user_pages_speak_french_when_asked,
     a_new_sign_in_replaces_the_session_and_consent_checks_suspension,
+    the_identity_provider_is_branded_on_every_page,
 );
 
 /// Sends `req` and checks that the answer is a 4xx HTML page a person can read.
@@ -117,6 +119,9 @@ async fn the_sign_in_page_is_branded_and_escapes_what_it_shows(server: &TestServ
     let input = doc.select(&scraper::Selector::parse("#identifier").unwrap()).next().expect("identifier field");
     assert_eq!(input.value().attr("value"), Some(hint), "the hint is the field's value, nothing more");
     assert!(page.html.contains("<img class=\"logo\" src=\"https://holdout.example.com/logo.svg\""), "{}", page.html);
+    // RFC 9700 §4.2.4: the page (and its logo request) leaks no URL through the Referer.
+    assert_eq!(page.headers["referrer-policy"], "no-referrer");
+    assert_eq!(page.headers["x-frame-options"], "DENY");
 }
 
 /// The pages speak the reader's language: `ui_locales` first, then `Accept-Language`; error
@@ -189,4 +194,233 @@ async fn a_new_sign_in_replaces_the_session_and_consent_checks_suspension(server
     }
     let reload = browser.open(&consent.url).await.page();
     assert_eq!(reload.status, 400, "the consent page is not shown to a suspended user");
+}
+
+/// An operator brands the identity provider itself: organisation name, logo, favicon, accent
+/// colours (refused when text on them would be unreadable) and custom CSS, on every end-user
+/// page, error pages included.
+async fn the_identity_provider_is_branded_on_every_page(server: &TestServer) {
+    let admin = server.admin().await;
+    let empty = admin.get("/sign-in-experience").await;
+    assert_eq!(empty.status, 200);
+    assert_eq!(empty.body["organizationName"], serde_json::Value::Null, "{}", empty.body);
+
+    // White text on #748ffc (the dark-mode button of old) is 2.96:1.
+    let low = admin.put("/sign-in-experience", json!({"accentColor": "#748ffc"})).await;
+    assert_eq!(low.status, 422, "{}", low.body);
+    assert_eq!(low.body["code"], "branding.low_contrast", "{}", low.body);
+    assert!(low.body.to_string().contains("accentColor"), "names the field: {}", low.body);
+    assert!(low.body.to_string().contains("2.96:1"), "gives the ratio: {}", low.body);
+    let dark = admin.put("/sign-in-experience", json!({"darkAccentColor": "#1c3d8c"})).await;
+    assert_eq!((dark.status, dark.body["code"].as_str()), (422, Some("branding.low_contrast")), "{}", dark.body);
+    let bad_url = admin.put("/sign-in-experience", json!({"faviconUrl": "javascript:alert(1)"})).await;
+    assert_eq!((bad_url.status, bad_url.body["code"].as_str()), (422, Some("branding.invalid_url")));
+
+    let set = admin
+        .put(
+            "/sign-in-experience",
+            json!({
+                "organizationName": "Acme <Identity>",
+                "logoUrl": "https://acme.example.com/logo.svg",
+                "faviconUrl": "https://acme.example.com/favicon.ico",
+                "accentColor": "#1864ab",
+                "darkAccentColor": "#74c0fc",
+                "customCss": ".card { border: 2px solid var(--accent); }",
+            }),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert_eq!(admin.get("/sign-in-experience").await.body["accentColor"], "#1864ab");
+
+    let client = server.app("partner", AppType::Traditional, true, &["https://partner.example.com/cb"]).await;
+    let page = Browser::new(&server.base).open(&authorize_url(server, &client, "openid")).await.page();
+    let doc = scraper::Html::parse_document(&page.html);
+    let one = |css: &str| doc.select(&scraper::Selector::parse(css).unwrap()).next().map(|e| e.html());
+    let header = one("header.brand").expect("the branded header");
+    assert!(header.contains("Acme &lt;Identity&gt;"), "the name, escaped: {header}");
+    assert!(header.contains("src=\"https://acme.example.com/logo.svg\""), "{header}");
+    assert!(one("link[rel=icon][href=\"https://acme.example.com/favicon.ico\"]").is_some(), "{}", page.html);
+    let title = doc.select(&scraper::Selector::parse("title").unwrap()).next().unwrap().text().collect::<String>();
+    assert_eq!(title, "Sign in – Acme <Identity>");
+    assert!(!page.html.contains("<Identity>"), "escaped everywhere: {}", page.html);
+    let css_href = doc
+        .select(&scraper::Selector::parse("link[rel=stylesheet]").unwrap())
+        .filter_map(|l| l.value().attr("href"))
+        .find(|h| h.contains("/assets/brand.css"))
+        .expect("the brand stylesheet")
+        .to_owned();
+    let css = http().get(&css_href).send().await.unwrap();
+    assert_eq!(css.status(), 200);
+    assert!(css.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+    let css = css.text().await.unwrap();
+    assert!(css.contains("--accent: #1864ab; --on-accent: #fff;"), "{css}");
+    assert!(css.contains("--accent: #74c0fc; --on-accent: #141517;"), "{css}");
+    assert!(css.contains(".card { border: 2px solid var(--accent); }"), "{css}");
+    let error = Browser::new(&server.base).open(&format!("{}/sign-in?interaction=gone", server.base)).await.page();
+    let org = scraper::Html::parse_document(&error.html)
+        .select(&scraper::Selector::parse("header.brand .org").unwrap())
+        .next()
+        .map(|e| e.text().collect::<String>());
+    assert_eq!(org.as_deref(), Some("Acme <Identity>"), "error pages are branded too: {}", error.html);
+
+    let log = admin.get("/audit-logs?action=sign_in_experience.set").await;
+    assert_eq!(log.total, Some(1), "one audited change: {}", log.body);
+
+    // Cleared: the pages go back to Latch's own look.
+    assert_eq!(admin.put("/sign-in-experience", json!({})).await.status, 200);
+    let plain = Browser::new(&server.base).open(&authorize_url(server, &client, "openid")).await.page();
+    assert!(!plain.html.contains("header class=\"brand\"") && !plain.html.contains("brand.css"), "{}", plain.html);
+}
+
+/// A whole life of a grant against the real `latch serve` logging at `trace`: sign-in, code,
+/// exchange, userinfo, refresh, introspection, revocation, sign-out with an `id_token_hint`,
+/// and admin API calls. No password, client secret, code, token, cookie or hint may appear in
+/// the log or in the audit log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_secret_reaches_the_logs_or_the_audit_log_at_trace_level() {
+    use crate::review_input::{Served, latch_command};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let served = Served::start_with(dir.path(), &data, &[("RUST_LOG", "trace")]).await;
+    let base = served.base.clone();
+    let cli_env = [("LATCH_DATA_DIR", data.to_str().unwrap()), ("LATCH_ADMIN_PASSWORD", PASSWORD)];
+    let out = latch_command(dir.path(), &["admin", "create-m2m", "--name", "leak-robot"], &cli_env).output().unwrap();
+    let robot: serde_json::Value = serde_json::from_slice(&out.stdout).expect("create-m2m prints JSON");
+    let (robot_id, robot_secret) =
+        (robot["clientId"].as_str().unwrap().to_owned(), robot["clientSecret"].as_str().unwrap().to_owned());
+    let admin_token: serde_json::Value = http()
+        .post(format!("{base}/oidc/token"))
+        .basic_auth(&robot_id, Some(&robot_secret))
+        .form(&[("grant_type", "client_credentials"), ("resource", "urn:latch:api:admin")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let admin_token = admin_token["access_token"].as_str().expect("an admin token").to_owned();
+    let api = |method: reqwest::Method, path: &str| {
+        http().request(method, format!("{base}/api{path}")).bearer_auth(&admin_token)
+    };
+    let user_password = "leaky-password-7f3a9c correct horse";
+    let created = api(reqwest::Method::POST, "/users")
+        .json(&json!({"username": "leaky", "password": user_password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let app: serde_json::Value = api(reqwest::Method::POST, "/applications")
+        .json(&json!({"name": "Leak check", "type": "Traditional",
+            "oidcClientMetadata": {"redirectUris": ["https://rp.example.com/cb"],
+                "postLogoutRedirectUris": ["https://rp.example.com/bye"]}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client_id = app["id"].as_str().unwrap().to_owned();
+    let client_secret = app["secret"].as_str().expect("a secret").to_owned();
+
+    // Sign in and get a code.
+    let browser = Browser::new(&base);
+    let auth = format!(
+        "{base}/oidc/auth?client_id={client_id}&redirect_uri=https%3A%2F%2Frp.example.com%2Fcb&response_type=code\
+         &scope=openid%20email%20offline_access&prompt=consent&state=leak-state&nonce=leak-nonce&login_hint=leaky"
+    );
+    let page = browser.open(&auth).await.page();
+    let (_, params) = match browser.sign_in(&page, "leaky", user_password).await {
+        crate::browser::Step::Client { url, params } => (url, params),
+        crate::browser::Step::Page(consent) => browser.consent(&consent, true).await.client(),
+    };
+    let code = params["code"].clone();
+    let token = |form: Vec<(&'static str, String)>| {
+        http().post(format!("{base}/oidc/token")).basic_auth(&client_id, Some(&client_secret)).form(&form).send()
+    };
+    let tokens: serde_json::Value = token(vec![
+        ("grant_type", "authorization_code".into()),
+        ("code", code.clone()),
+        ("redirect_uri", "https://rp.example.com/cb".into()),
+    ])
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let access = tokens["access_token"].as_str().expect("access token").to_owned();
+    let refresh = tokens["refresh_token"].as_str().expect("refresh token").to_owned();
+    let id_token = tokens["id_token"].as_str().expect("id token").to_owned();
+    // A wrong secret, userinfo, refresh, introspection, revocation, then a replayed code.
+    let wrong_secret = "not-the-secret-0b1c2d3e4f";
+    let refused = http()
+        .post(format!("{base}/oidc/token"))
+        .basic_auth(&client_id, Some(wrong_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let me = http().get(format!("{base}/oidc/me")).bearer_auth(&access).send().await.unwrap();
+    assert!(me.status().as_u16() < 500);
+    let renewed: serde_json::Value =
+        token(vec![("grant_type", "refresh_token".into()), ("refresh_token", refresh.clone())])
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let refresh2 = renewed["refresh_token"].as_str().expect("a rotated refresh token").to_owned();
+    for (path, t) in [("/oidc/token/introspection", &refresh2), ("/oidc/token/revocation", &refresh2)] {
+        let res = http()
+            .post(format!("{base}{path}"))
+            .basic_auth(&client_id, Some(&client_secret))
+            .form(&[("token", t.as_str())])
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        assert_eq!(status, 200, "{path}: {}", res.text().await.unwrap());
+    }
+    let replay = token(vec![
+        ("grant_type", "authorization_code".into()),
+        ("code", code.clone()),
+        ("redirect_uri", "https://rp.example.com/cb".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(replay.status(), 400);
+    let logout = browser
+        .http()
+        .get(format!(
+            "{base}/oidc/session/end?id_token_hint={id_token}&post_logout_redirect_uri=https%3A%2F%2Frp.example.com%2Fbye"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(logout.status().is_redirection(), "{}", logout.status());
+    let audit: serde_json::Value =
+        api(reqwest::Method::GET, "/audit-logs?pageSize=100").send().await.unwrap().json().await.unwrap();
+
+    let logs = served.wait_for_log("/oidc/session/end").await;
+    let traced = logs.lines().filter(|l| l.contains("TRACE")).count();
+    assert!(traced > 20, "the log is at trace level ({traced} trace lines):\n{}", &logs[..2000.min(logs.len())]);
+    assert!(logs.contains("/oidc/token") && logs.contains("/oidc/me"), "the requests are in the log");
+    let audit = audit.to_string();
+    assert!(audit.contains("application.create"), "the audit log is read: {audit}");
+    for (what, secret) in [
+        ("the user's password", user_password),
+        ("the admin robot's secret", robot_secret.as_str()),
+        ("the admin token", admin_token.as_str()),
+        ("the client secret", client_secret.as_str()),
+        ("a wrong client secret", wrong_secret),
+        ("the code", code.as_str()),
+        ("the access token", access.as_str()),
+        ("the refresh token", refresh.as_str()),
+        ("the rotated refresh token", refresh2.as_str()),
+        ("the ID token (and id_token_hint)", id_token.as_str()),
+    ] {
+        assert!(!secret.is_empty(), "{what} was issued");
+        assert!(!logs.contains(secret), "{what} is in the log");
+        assert!(!audit.contains(secret), "{what} is in the audit log");
+    }
 }

@@ -21,4 +21,6 @@ mod review_input;
 mod review_limits;
 mod review_scopes;
 mod security;
+mod security_trail;
+mod sweep;
 mod writes;

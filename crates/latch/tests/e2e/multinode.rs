@@ -190,3 +190,24 @@ async fn keys_rotate_on_schedule() {
     assert_eq!(after.len(), 2);
     assert!(after.iter().all(|k| !before.contains(k)), "rotated after 30 days");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_in_experience_set_on_one_node_shows_on_the_other_at_once() {
+    let Some((a, b)) = TestServer::start_pair().await else { return };
+    let web = a.app("web", AppType::Traditional, false, &["https://web.example.com/callback"]).await;
+    let before = Browser::new(&b.base).open(&authorize_url(&b, &web, "openid")).await.page();
+    assert!(!before.html.contains("Acme"), "{}", before.html);
+    let set = a.admin().await.put("/sign-in-experience", serde_json::json!({"organizationName": "Acme"})).await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    // The announcement reaches B's listener asynchronously: within moments, not a minute.
+    let mut shown = false;
+    for _ in 0..50 {
+        let page = Browser::new(&b.base).open(&authorize_url(&b, &web, "openid")).await.page();
+        if page.html.contains("<span class=\"org\">Acme</span>") {
+            shown = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(shown, "node B shows node A's branding within 5 s");
+}

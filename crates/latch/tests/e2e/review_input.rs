@@ -374,7 +374,7 @@ impl Served {
     }
 
     /// Waits until the log mentions `needle` (request spans are logged when they close).
-    async fn wait_for_log(&self, needle: &str) -> String {
+    pub(crate) async fn wait_for_log(&self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let logs = self.logs();

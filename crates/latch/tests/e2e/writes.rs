@@ -252,6 +252,8 @@ async fn every_admin_mutation_writes_one_audit_entry_and_announces_it(server: &T
     let body = json!({"displayName": "Partner", "color": "#3b5bdb"});
     let path = format!("/applications/{a}/sign-in-experience");
     s.call(put.clone(), "/applications/{id}/sign-in-experience", &path, Some(body), 200).await;
+    let body = json!({"organizationName": "Acme", "accentColor": "#1864ab"});
+    s.call(put.clone(), "/sign-in-experience", "/sign-in-experience", Some(body), 200).await;
 
     // Resources and scopes.
     let body = json!({"name": "Photos", "indicator": "https://photos.example.com"});

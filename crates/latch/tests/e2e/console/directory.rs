@@ -48,6 +48,7 @@ async fn an_operator_manages_resources_roles_users_organizations_keys_and_the_au
     let grace = users(&chrome, &server).await;
     organizations(&chrome, &server, &grace).await;
     keys(&chrome, &server).await;
+    sign_in_experience(&chrome, &server).await;
     audit(&chrome).await;
     assert!(chrome.console_errors().await.is_empty(), "{:?}", chrome.console_errors().await);
     chrome.quit().await;
@@ -238,6 +239,28 @@ async fn keys(chrome: &Chrome, server: &TestServer) {
     assert!(!after.is_empty() && after != before, "{before:?} → {after:?}");
     chrome.until_text(".tag", "previous").await;
     chrome.screenshot("signing-keys").await;
+}
+
+/// The identity provider's own branding: an unreadable accent is refused at its field with
+/// the ratio; a readable one is saved and every end-user page shows the organisation's name.
+async fn sign_in_experience(chrome: &Chrome, server: &TestServer) {
+    open(chrome, "Sign-in experience").await;
+    chrome.type_into("#x-name", "Acme Corporation").await;
+    chrome.type_into("#x-accent", "#748ffc").await;
+    chrome.until_text("button[type=submit]", "Save sign-in experience").await.click().await.unwrap();
+    let refused = chrome.until_text("#x-accentColor-error", "2.96:1").await;
+    assert!(refused.text().await.unwrap().contains("4.5:1"));
+    assert_eq!(chrome.find("#x-accent").await.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
+    chrome.type_into("#x-accent", "#1864ab").await;
+    chrome.type_into("#x-dark-accent", "#74c0fc").await;
+    chrome.screenshot("sign-in-experience").await;
+    chrome.until_text("button[type=submit]", "Save sign-in experience").await.click().await.unwrap();
+    chrome.until_text(".saved", "Saved").await;
+    let stored = server.repos.get_idp_branding().await.unwrap().expect("saved");
+    assert_eq!(stored.organization_name.as_deref(), Some("Acme Corporation"));
+    assert_eq!(stored.accent_color.as_deref(), Some("#1864ab"));
+    let page = reqwest::get(format!("{}/sign-in?interaction=none", server.base)).await.unwrap().text().await.unwrap();
+    assert!(page.contains("<span class=\"org\">Acme Corporation</span>"), "{page}");
 }
 
 async fn audit(chrome: &Chrome) {

@@ -125,6 +125,16 @@ async fn end_user_pages_pass_a_wcag_audit_in_both_schemes_and_languages() {
         .await
         .unwrap();
     server.user("ada").await;
+    // The identity provider's own branding is on every page the audit sees.
+    let branded = server
+        .admin()
+        .await
+        .put(
+            "/sign-in-experience",
+            json!({"organizationName": "Acme", "accentColor": "#1864ab", "darkAccentColor": "#74c0fc"}),
+        )
+        .await;
+    assert_eq!(branded.status, 200, "{}", branded.body);
     let mut failures = Vec::new();
 
     // Sign-in, then its error state (a wrong password).

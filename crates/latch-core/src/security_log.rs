@@ -1,0 +1,232 @@
+//! The security audit trail: what happens at the IdP's doors — sign-ins and their failures,
+//! consent decisions, grants revoked by their user, replayed codes, reused refresh tokens,
+//! failed client authentication — written to the audit log beside the admin changes, with the
+//! client, the address and the user agent. The one place these entries are made, so none can
+//! carry a secret: an event holds ids, reasons and scope names, never a credential, a code, a
+//! token or a typed identifier that resolved to nobody (it may be a mistyped password).
+
+use crate::Core;
+use crate::commands::audit_id;
+use latch_domain::entities::AuditEntry;
+use latch_domain::ids::{ApplicationId, UserId};
+use serde_json::{Value, json};
+
+/// Where a request came from, as the audit log records it.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    pub ip: String,
+    pub user_agent: Option<String>,
+}
+
+/// The longest user agent kept (they are attacker-chosen text).
+const MAX_USER_AGENT: usize = 256;
+/// The longest client id kept from a failed authentication (it may be garbage).
+const MAX_CLIENT_ID: usize = 128;
+
+/// Why a sign-in failed. Never said to the user, who sees one message for all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInFailure {
+    /// The form lacked an identifier or a password, or either was too long.
+    Incomplete,
+    /// No user has this identifier.
+    UnknownAccount,
+    WrongPassword,
+    Suspended,
+    /// Too many failures for this account: refused without checking the password.
+    Locked,
+}
+
+impl SignInFailure {
+    fn as_str(self) -> &'static str {
+        match self {
+            SignInFailure::Incomplete => "incomplete",
+            SignInFailure::UnknownAccount => "unknown_account",
+            SignInFailure::WrongPassword => "wrong_password",
+            SignInFailure::Suspended => "suspended",
+            SignInFailure::Locked => "locked",
+        }
+    }
+}
+
+/// One event of the trail.
+#[derive(Clone, Debug)]
+pub enum SecurityEvent {
+    SignedIn {
+        user: UserId,
+        client: ApplicationId,
+    },
+    SignInFailed {
+        user: Option<UserId>,
+        client: ApplicationId,
+        reason: SignInFailure,
+    },
+    /// The user authorized `client`; `changed` when an earlier grant had other scopes.
+    ConsentGranted {
+        user: UserId,
+        client: ApplicationId,
+        scopes: Vec<String>,
+        changed: bool,
+    },
+    ConsentDenied {
+        user: UserId,
+        client: ApplicationId,
+    },
+    /// The user revoked the grant on the connected-apps page.
+    GrantRevoked {
+        user: UserId,
+        client: ApplicationId,
+        grant: String,
+    },
+    /// A used authorization code came back: its token family was revoked (RFC 6749 §4.1.2).
+    CodeReplayed {
+        client: ApplicationId,
+        grant: String,
+    },
+    /// A rotated-out refresh token came back: the grant's tokens were revoked (RFC 9700 §4.14.2).
+    RefreshTokenReused {
+        client: ApplicationId,
+        grant: String,
+    },
+    /// A client failed to authenticate at a token, introspection or revocation endpoint.
+    ClientAuthFailed {
+        client: String,
+        reason: String,
+    },
+}
+
+impl SecurityEvent {
+    /// `(action, actor, target_type, target_id, details)` of the audit entry.
+    fn entry(&self) -> (&'static str, String, &'static str, String, Value) {
+        let app = |c: &ApplicationId| c.as_str().to_owned();
+        let user = |u: &UserId| format!("user:{u}");
+        match self {
+            SecurityEvent::SignedIn { user: u, client } => {
+                ("security.sign_in.succeeded", user(u), "application", app(client), json!({}))
+            }
+            SecurityEvent::SignInFailed { user: u, client, reason } => (
+                "security.sign_in.failed",
+                u.as_ref().map(user).unwrap_or_else(|| "anonymous".to_owned()),
+                "application",
+                app(client),
+                json!({ "reason": reason.as_str() }),
+            ),
+            SecurityEvent::ConsentGranted { user: u, client, scopes, changed } => (
+                if *changed { "security.consent.changed" } else { "security.consent.granted" },
+                user(u),
+                "application",
+                app(client),
+                json!({ "scopes": scopes }),
+            ),
+            SecurityEvent::ConsentDenied { user: u, client } => {
+                ("security.consent.denied", user(u), "application", app(client), json!({}))
+            }
+            SecurityEvent::GrantRevoked { user: u, client, grant } => {
+                ("security.grant.revoked", user(u), "application", app(client), json!({ "grant": grant }))
+            }
+            SecurityEvent::CodeReplayed { client, grant } => (
+                "security.code.replayed",
+                format!("application:{client}"),
+                "application",
+                app(client),
+                json!({ "grant": grant, "revoked": "token_family" }),
+            ),
+            SecurityEvent::RefreshTokenReused { client, grant } => (
+                "security.refresh_token.reused",
+                format!("application:{client}"),
+                "application",
+                app(client),
+                json!({ "grant": grant, "revoked": "grant_tokens" }),
+            ),
+            SecurityEvent::ClientAuthFailed { client, reason } => {
+                let client: String = client.chars().filter(|c| !c.is_control()).take(MAX_CLIENT_ID).collect();
+                (
+                    "security.client_auth.failed",
+                    "anonymous".to_owned(),
+                    "application",
+                    client,
+                    json!({ "reason": reason }),
+                )
+            }
+        }
+    }
+}
+
+/// Appends `event` from `origin` to the audit log. A store failure is logged, not raised: the
+/// request it describes has already been decided.
+pub async fn record(core: &Core, origin: &Origin, event: SecurityEvent) {
+    let (action, actor, target_type, target_id, mut details) = event.entry();
+    if let Value::Object(m) = &mut details {
+        m.insert("ip".to_owned(), json!(origin.ip));
+        if let Some(ua) = &origin.user_agent {
+            let ua: String = ua.chars().filter(|c| !c.is_control()).take(MAX_USER_AGENT).collect();
+            m.insert("userAgent".to_owned(), json!(ua));
+        }
+    }
+    let entry = AuditEntry {
+        id: audit_id(core.random.as_ref()),
+        at: core.clock.now(),
+        actor,
+        action: action.to_owned(),
+        target_type: target_type.to_owned(),
+        target_id,
+        details,
+    };
+    if let Err(e) = core.repos.append_audit(&entry).await {
+        tracing::error!(error = %e, action, "cannot write a security audit entry");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_event_names_its_action_actor_and_client_and_nothing_else() {
+        let (u, c) = (UserId::from("u1"), ApplicationId::from("app1"));
+        let cases = [
+            (
+                SecurityEvent::SignInFailed { user: None, client: c.clone(), reason: SignInFailure::UnknownAccount },
+                ("security.sign_in.failed", "anonymous", "app1", json!({"reason": "unknown_account"})),
+            ),
+            (
+                SecurityEvent::SignInFailed {
+                    user: Some(u.clone()),
+                    client: c.clone(),
+                    reason: SignInFailure::WrongPassword,
+                },
+                ("security.sign_in.failed", "user:u1", "app1", json!({"reason": "wrong_password"})),
+            ),
+            (
+                SecurityEvent::ConsentGranted {
+                    user: u.clone(),
+                    client: c.clone(),
+                    scopes: vec!["openid".into()],
+                    changed: true,
+                },
+                ("security.consent.changed", "user:u1", "app1", json!({"scopes": ["openid"]})),
+            ),
+            (
+                SecurityEvent::RefreshTokenReused { client: c.clone(), grant: "g1".into() },
+                (
+                    "security.refresh_token.reused",
+                    "application:app1",
+                    "app1",
+                    json!({"grant": "g1", "revoked": "grant_tokens"}),
+                ),
+            ),
+            (
+                SecurityEvent::ClientAuthFailed { client: format!("evil\n{}", "x".repeat(500)), reason: "bad".into() },
+                ("security.client_auth.failed", "anonymous", "", json!({"reason": "bad"})),
+            ),
+        ];
+        for (event, (action, actor, target, details)) in cases {
+            let (a, who, kind, id, d) = event.entry();
+            assert_eq!((a, who.as_str(), kind, d), (action, actor, "application", details), "{event:?}");
+            if target.is_empty() {
+                assert!(id.len() <= MAX_CLIENT_ID && !id.contains('\n'), "a client id is bounded and one line: {id}");
+            } else {
+                assert_eq!(id, target);
+            }
+        }
+    }
+}

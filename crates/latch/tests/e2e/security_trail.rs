@@ -1,0 +1,137 @@
+//! Issue 13, the security audit trail: sign-ins and their failures with the reason, consent
+//! granted and changed, a grant revoked on the connected-apps page, a replayed code, a reused
+//! refresh token and a failed client authentication are each in the audit log with time,
+//! actor, client, address and user agent, and the admin API filters them.
+
+use crate::browser::{Browser, USER_AGENT};
+use crate::harness::{PASSWORD, TestServer};
+use crate::oidc_flows::{authorize_url, http};
+use crate::on_both_backends;
+use latch_domain::entities::AppType;
+use serde_json::Value;
+
+on_both_backends!(security_events_are_audited_with_who_where_and_why);
+
+async fn security_events_are_audited_with_who_where_and_why(server: &TestServer) {
+    let admin = server.admin().await;
+    let client = server.app("partner", AppType::Traditional, true, &["https://partner.example.com/cb"]).await;
+    let ada = server.user("ada").await;
+    let browser = Browser::new(&server.base);
+    let url = format!("{}&prompt=consent", authorize_url(server, &client, "openid email offline_access"));
+    let page = browser.open(&url).await.page();
+    let page = browser.sign_in(&page, "ada", "not her password").await.page();
+    let page = browser.sign_in(&page, "nobody-at-all", "whatever it is").await.page();
+    let consent = browser.sign_in(&page, "ada", PASSWORD).await.page();
+    let (_, params) = browser.consent(&consent, true).await.client();
+    let code = params["code"].clone();
+    let secret = client.secret.clone().unwrap();
+    let token = |form: Vec<(&'static str, String)>, secret: String| {
+        http().post(format!("{}/token", server.issuer)).basic_auth("partner", Some(secret)).form(&form).send()
+    };
+    let exchange = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", client.redirect_uri.as_str()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_owned()))
+    .collect::<Vec<_>>();
+    let tokens: Value = token(exchange.clone(), secret.clone()).await.unwrap().json().await.unwrap();
+    let refresh = tokens["refresh_token"].as_str().expect("a refresh token").to_owned();
+    let renew = vec![("grant_type", "refresh_token"), ("refresh_token", refresh.as_str())]
+        .into_iter()
+        .map(|(k, v)| (k, v.to_owned()))
+        .collect::<Vec<_>>();
+    assert_eq!(token(renew.clone(), secret.clone()).await.unwrap().status(), 200);
+    assert_eq!(token(renew, secret.clone()).await.unwrap().status(), 400, "the rotated-out token is refused");
+    assert_eq!(token(exchange, secret.clone()).await.unwrap().status(), 400, "the code is single-use");
+    let wrong = vec![("grant_type", "client_credentials".to_owned())];
+    assert_eq!(token(wrong, "not-the-secret".into()).await.unwrap().status(), 401);
+    // The user revokes the app on the connected-apps page.
+    let apps = browser.open(&format!("{}/account/apps", server.base)).await.page();
+    let (_, fields) = apps.form();
+    let res = browser.http().post(format!("{}/account/apps/revoke", server.base)).form(&fields).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+
+    let events = admin.get("/audit-logs?action=security.&pageSize=100").await;
+    assert_eq!(events.status, 200);
+    let entries = events.body.as_array().unwrap().clone();
+    let find = |action: &str| -> Vec<Value> { entries.iter().filter(|e| e["action"] == action).cloned().collect() };
+    let failed = find("security.sign_in.failed");
+    let reasons: Vec<(&str, &str)> =
+        failed.iter().map(|e| (e["actor"].as_str().unwrap(), e["details"]["reason"].as_str().unwrap())).collect();
+    assert!(reasons.contains(&("user:user-ada", "wrong_password")), "{reasons:?}");
+    assert!(reasons.contains(&("anonymous", "unknown_account")), "{reasons:?}");
+    let user_actor = format!("user:{}", ada.id);
+    for action in [
+        "security.sign_in.succeeded",
+        "security.consent.granted",
+        "security.grant.revoked",
+        "security.code.replayed",
+        "security.refresh_token.reused",
+        "security.client_auth.failed",
+    ] {
+        let found = find(action);
+        assert_eq!(found.len(), 1, "{action} once: {entries:#?}");
+        let e = &found[0];
+        assert_eq!(e["targetType"], "application", "{action}");
+        assert_eq!(e["targetId"], "partner", "{action}: the client");
+        assert_eq!(e["details"]["ip"], "127.0.0.1", "{action}: the address");
+        assert!(e["at"].as_i64().is_some_and(|t| t > 1_700_000_000), "{action}: the time");
+        if action.starts_with("security.sign_in")
+            || action.starts_with("security.consent")
+            || action == "security.grant.revoked"
+        {
+            assert_eq!(e["actor"], user_actor.as_str(), "{action}: the user");
+            assert_eq!(e["details"]["userAgent"], USER_AGENT, "{action}: the user agent");
+        }
+    }
+    let scopes = &find("security.consent.granted")[0]["details"]["scopes"];
+    assert!(scopes.as_array().unwrap().iter().any(|s| s == "email"), "what was granted: {scopes}");
+    // Filters: by actor, by action, by client.
+    let mine = admin.get(&format!("/audit-logs?actor={user_actor}&action=security.")).await;
+    assert!(mine.body.as_array().unwrap().iter().all(|e| e["actor"] == user_actor.as_str()));
+    assert!(mine.total.unwrap() >= 4, "{}", mine.body);
+    let by_client =
+        admin.get("/audit-logs?targetType=application&targetId=partner&action=security.client_auth.failed").await;
+    assert_eq!(by_client.total, Some(1), "{}", by_client.body);
+    // Secrets never: not the password, the client secret, the code or the refresh token.
+    let all = entries.iter().map(Value::to_string).collect::<String>();
+    for s in [
+        PASSWORD,
+        "not her password",
+        "whatever it is",
+        "nobody-at-all",
+        secret.as_str(),
+        code.as_str(),
+        refresh.as_str(),
+    ] {
+        assert!(!all.contains(s), "`{s}` is in the audit log: {all}");
+    }
+}
+
+/// RFC 9700 §4.13: `X-Forwarded-For` counts only when the operator says a proxy sets it, and
+/// then only its last hop (the one the proxy appended); the audit trail records that address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_forwarded_address_is_trusted_only_when_configured() {
+    for trusted in [false, true] {
+        let Some(server) =
+            TestServer::start_with(crate::harness::Backends::Embedded, |c| c.trust_forwarded_for = trusted).await
+        else {
+            return;
+        };
+        let res = http()
+            .post(format!("{}/token", server.issuer))
+            .header("x-forwarded-for", "198.51.100.7, 203.0.113.9")
+            .basic_auth("nobody", Some("wrong"))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+        let log = server.admin().await.get("/audit-logs?action=security.client_auth.failed").await;
+        let ip = log.body[0]["details"]["ip"].clone();
+        let expected = if trusted { "203.0.113.9" } else { "127.0.0.1" };
+        assert_eq!(ip, expected, "trust_forwarded_for = {trusted}: {}", log.body);
+    }
+}
