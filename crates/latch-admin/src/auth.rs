@@ -10,7 +10,9 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 use latch_core::admin_access::{self, AdminDenied};
+use latch_core::security_log;
 use latch_core::{Actor, Core};
+use latch_domain::ids::ApplicationId;
 use latch_domain::repo::RepoError;
 use latch_oidc::bearer::{AdminCaller, AuthorizationHeader, parse_authorization};
 
@@ -51,6 +53,16 @@ pub async fn require_admin(
         return Err(ApiError::unauthorized("an `Authorization: Bearer` access token is required").into());
     };
     let actor = authenticate(&core, token).await?;
+    let client = match &actor {
+        Actor::Application(app) => app.clone(),
+        _ => ApplicationId::from(latch_domain::admin::CONSOLE_CLIENT_ID),
+    };
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let origin = security_log::Origin {
+        ip: security_log::client_address(core.settings.trust_forwarded_for, forwarded, req.peer_addr().map(|a| a.ip())),
+        user_agent: req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned),
+    };
+    security_log::note_admin_token(&core, &origin, actor.audit_name(), client, token).await;
     req.extensions_mut().insert(actor);
     next.call(req).await
 }

@@ -18,6 +18,21 @@ pub struct Origin {
     pub user_agent: Option<String>,
 }
 
+/// A client's address: the TCP `peer`, or with `trust_forwarded` (a proxy in front sets the
+/// header) the last hop of `X-Forwarded-For`, the one that proxy appended (RFC 9700 §4.13:
+/// anything before it is whatever the client wrote).
+pub fn client_address(trust_forwarded: bool, forwarded_for: Option<&str>, peer: Option<std::net::IpAddr>) -> String {
+    if trust_forwarded
+        && let Some(last) = forwarded_for
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+    {
+        return last.to_owned();
+    }
+    peer.map(|a| a.to_string()).unwrap_or_else(|| "unknown".to_owned())
+}
+
 /// The longest user agent kept (they are attacker-chosen text).
 const MAX_USER_AGENT: usize = 256;
 /// The longest client id kept from a failed authentication (it may be garbage).
@@ -92,6 +107,13 @@ pub enum SecurityEvent {
         client: String,
         reason: String,
     },
+    /// An admin API token was used for the first time; `token` names it by a prefix of its
+    /// hash (never the token).
+    AdminTokenUsed {
+        actor: String,
+        client: ApplicationId,
+        token: String,
+    },
 }
 
 impl SecurityEvent {
@@ -137,6 +159,9 @@ impl SecurityEvent {
                 app(client),
                 json!({ "grant": grant, "revoked": "grant_tokens" }),
             ),
+            SecurityEvent::AdminTokenUsed { actor, client, token } => {
+                ("security.admin_token.used", actor.clone(), "application", app(client), json!({ "token": token }))
+            }
             SecurityEvent::ClientAuthFailed { client, reason } => {
                 let client: String = client.chars().filter(|c| !c.is_control()).take(MAX_CLIENT_ID).collect();
                 (
@@ -148,6 +173,21 @@ impl SecurityEvent {
                 )
             }
         }
+    }
+}
+
+/// Records the first use of admin API `token` by `actor` through `client`: once per token
+/// across nodes (the first to count it in the ephemeral store writes the entry).
+pub async fn note_admin_token(core: &Core, origin: &Origin, actor: String, client: ApplicationId, token: &str) {
+    let hash = latch_oidc::crypto::token_hash(token);
+    let ttl = std::time::Duration::from_secs(24 * 3600);
+    match core.cache.incr(&format!("admin-token-used:{hash}"), ttl).await {
+        Ok(1) => {
+            let event = SecurityEvent::AdminTokenUsed { actor, client, token: hash.chars().take(16).collect() };
+            record(core, origin, event).await;
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot count an admin token's use"),
     }
 }
 
@@ -179,6 +219,21 @@ pub async fn record(core: &Core, origin: &Origin, event: SecurityEvent) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_forwarded_address_counts_only_when_trusted_and_only_its_last_hop() {
+        let peer = Some(std::net::IpAddr::from([127, 0, 0, 1]));
+        let cases = [
+            (false, Some("203.0.113.9"), "127.0.0.1"),
+            (true, Some("198.51.100.7, 203.0.113.9"), "203.0.113.9"),
+            (true, Some("not an address"), "127.0.0.1"),
+            (true, None, "127.0.0.1"),
+        ];
+        for (trust, header, expected) in cases {
+            assert_eq!(client_address(trust, header, peer), expected, "{trust} {header:?}");
+        }
+        assert_eq!(client_address(false, None, None), "unknown");
+    }
 
     #[test]
     fn each_event_names_its_action_actor_and_client_and_nothing_else() {

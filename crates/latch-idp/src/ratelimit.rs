@@ -15,8 +15,6 @@ pub use latch_oidc::limits::AccountGate;
 use latch_oidc::limits::{account_decision, over_limit};
 use std::time::Duration;
 
-/// The client's address: the TCP peer, or with `trust_forwarded_for` the address the proxy in
-/// front of Latch saw (the last `X-Forwarded-For` hop, the only one the proxy vouches for).
 /// Where `req` came from, for the security audit trail: the address [`client_ip`] reads and
 /// the user agent.
 pub fn origin(idp: &IdpState, req: &actix_web::HttpRequest) -> latch_core::security_log::Origin {
@@ -24,19 +22,15 @@ pub fn origin(idp: &IdpState, req: &actix_web::HttpRequest) -> latch_core::secur
     latch_core::security_log::Origin { ip: client_ip(idp, req), user_agent: user_agent.map(str::to_owned) }
 }
 
+/// The client's address: the TCP peer, or with `trust_forwarded_for` the address the proxy in
+/// front of Latch saw (the last `X-Forwarded-For` hop, the only one the proxy vouches for).
 pub fn client_ip(idp: &IdpState, req: &actix_web::HttpRequest) -> String {
-    if idp.core.settings.trust_forwarded_for
-        && let Some(last) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .map(str::trim)
-            .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
-    {
-        return last.to_owned();
-    }
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".to_owned())
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    latch_core::security_log::client_address(
+        idp.core.settings.trust_forwarded_for,
+        forwarded,
+        req.peer_addr().map(|a| a.ip()),
+    )
 }
 
 /// Whose failures a sign-in attempt counts against.

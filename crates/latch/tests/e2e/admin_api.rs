@@ -541,7 +541,9 @@ async fn changes_are_in_the_audit_log(server: &TestServer) {
     assert_eq!(actions(&prefix), ["application.delete", "application.create"]);
     let actor = entries[0]["actor"].as_str().unwrap().to_owned();
     let mine = admin.get(&format!("/audit-logs?actor={}&pageSize=100", urlencoding(&actor))).await;
-    assert_eq!(mine.total, Some(4), "{:?}", actions(&mine));
+    // The four changes, and the first use of this robot's token (`security.admin_token.used`).
+    assert_eq!(mine.total, Some(5), "{:?}", actions(&mine));
+    assert_eq!(actions(&mine).last().map(String::as_str), Some("security.admin_token.used"));
     assert_eq!(admin.get("/audit-logs?since=4102444800").await.total, Some(0), "nothing from 2100 on");
     assert_eq!(admin.get("/audit-logs?until=1").await.total, Some(0));
     let backwards = admin.get("/audit-logs?since=200&until=100").await;

@@ -88,6 +88,13 @@ async fn security_events_are_audited_with_who_where_and_why(server: &TestServer)
     }
     let scopes = &find("security.consent.granted")[0]["details"]["scopes"];
     assert!(scopes.as_array().unwrap().iter().any(|s| s == "email"), "what was granted: {scopes}");
+    // The admin robot's token: its first use is recorded once, however often it is used.
+    let used = admin.get("/audit-logs?action=security.admin_token.used").await;
+    assert_eq!(used.total, Some(1), "{}", used.body);
+    let used = &used.body[0];
+    assert!(used["actor"].as_str().unwrap().starts_with("application:"), "the robot: {used}");
+    assert_eq!(used["targetId"], used["actor"].as_str().unwrap().trim_start_matches("application:"));
+    assert_eq!(used["details"]["token"].as_str().map(str::len), Some(16), "a hash prefix names the token: {used}");
     // Filters: by actor, by action, by client.
     let mine = admin.get(&format!("/audit-logs?actor={user_actor}&action=security.")).await;
     assert!(mine.body.as_array().unwrap().iter().all(|e| e["actor"] == user_actor.as_str()));

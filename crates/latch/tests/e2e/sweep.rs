@@ -136,6 +136,9 @@ async fn every_route_answers_malformed_input_in_its_own_form_and_changes_nothing
     };
     // A second admin token for the probes (creating its robot is a write, so before the count).
     let token = server.admin_token().await;
+    // Its first use is audited (`security.admin_token.used`): also before the count.
+    let first = http().get(format!("{}/api/users", server.base)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(first.status(), 200);
     let before = counts().await;
     let mut probes: Vec<Probe> = Vec::new();
     let issuer = &server.issuer;
