@@ -62,7 +62,7 @@ pub async fn current_session(idp: &IdpState, req: &HttpRequest) -> Result<Option
 pub(crate) async fn live_session(idp: &IdpState, id: &SessionId) -> Result<Option<(Session, User)>, IdpError> {
     let Some(session) = idp.core.repos.get_session(id).await.page_unavailable()? else { return Ok(None) };
     let now = idp.core.clock.now();
-    if session.expires_at <= now || now.0 - session.last_active_at.0 >= idp.core.settings.session_idle_timeout {
+    if !latch_oidc::session::is_live(&session, now, idp.core.settings.session_idle_timeout) {
         return Ok(None);
     }
     // Activity is written at most once a minute, so busy sessions do not write on every request.
@@ -255,17 +255,7 @@ pub async fn sign_in_page(idp: web::Data<IdpState>, req: HttpRequest, q: web::Qu
         let i = load_interaction(&idp, &req, &q.interaction).await?;
         let app = app_of(&idp, &i.request.client_id).await?;
         let hint = i.request.login_hint.clone().unwrap_or_default();
-        let (name, logo) = branded(&idp, &app).await?;
-        let lang = lang_of(&req, &i.request);
-        let page = pages::SignIn {
-            interaction: &i.id,
-            csrf: &i.csrf,
-            app_name: &name,
-            logo,
-            identifier: &hint,
-            failed: false,
-        };
-        Ok(pages::sign_in(&idp, lang, StatusCode::OK, &page))
+        sign_in_form(&idp, lang_of(&req, &i.request), &i, &app, &hint, None).await
     }
     .await;
     result.unwrap_or_else(|e| errors::respond(&idp, &req, e))
@@ -273,8 +263,7 @@ pub async fn sign_in_page(idp: web::Data<IdpState>, req: HttpRequest, q: web::Qu
 
 /// The language of the pages of `request`: its `ui_locales`, else the browser's.
 pub(crate) fn lang_of(req: &HttpRequest, request: &AuthRequest) -> Lang {
-    let accept = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    Lang::choose(&request.ui_locales, accept)
+    Lang::of_request_asking(req, &request.ui_locales)
 }
 
 /// How the end-user pages name `app`: its branded display name and logo, else its name.
@@ -306,15 +295,16 @@ pub async fn sign_in_submit(idp: web::Data<IdpState>, req: HttpRequest, form: we
     sign_in(&idp, &req, form.into_inner()).await.unwrap_or_else(|e| errors::respond(&idp, &req, e))
 }
 
-/// The sign-in page again, with the one message for every failure: it never says which part
-/// was wrong.
-async fn failed_sign_in(
+/// The sign-in page of `interaction`, for `app` as its branding names it. `failed` is the
+/// status of a failed attempt, shown with the one message for every failure: it never says
+/// which part was wrong.
+async fn sign_in_form(
     idp: &IdpState,
     lang: Lang,
     interaction: &Interaction,
     app: &Application,
     identifier: &str,
-    status: StatusCode,
+    failed: Option<StatusCode>,
 ) -> Result<HttpResponse, IdpError> {
     let (name, logo) = branded(idp, app).await?;
     let page = pages::SignIn {
@@ -323,9 +313,9 @@ async fn failed_sign_in(
         app_name: &name,
         logo,
         identifier,
-        failed: true,
+        failed: failed.is_some(),
     };
-    Ok(pages::sign_in(idp, lang, status, &page))
+    Ok(pages::sign_in(idp, lang, failed.unwrap_or(StatusCode::OK), &page))
 }
 
 async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<HttpResponse, IdpError> {
@@ -334,11 +324,11 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
         return Err(IdpError::expired_interaction());
     }
     let app = app_of(idp, &interaction.request.client_id).await?;
-    let ip = ratelimit::client_ip(idp, req);
+    let origin = ratelimit::origin(idp, req);
+    let ip = origin.ip.clone();
     let identifier = form.identifier.trim().to_owned();
     let lang = lang_of(req, &interaction.request);
-    let origin = ratelimit::origin(idp, req);
-    let fail = |status| failed_sign_in(idp, lang, &interaction, &app, &identifier, status);
+    let fail = |status| sign_in_form(idp, lang, &interaction, &app, &identifier, Some(status));
     let failed = |user: Option<&User>, reason| {
         let event = SecurityEvent::SignInFailed { user: user.map(|u| u.id.clone()), client: app.id.clone(), reason };
         security_log::record(&idp.core, &origin, event)

@@ -59,8 +59,9 @@ async fn run(
     if !form {
         return Err(oauth(OAuthError::invalid_request("the body must be application/x-www-form-urlencoded")));
     }
-    let ip = ratelimit::client_ip(idp, req);
-    ratelimit::count_ip(idp, "token", &ip, true).await?;
+    let origin = ratelimit::origin(idp, req);
+    let ip = &origin.ip;
+    ratelimit::count_ip(idp, "token", ip, true).await?;
     let body = std::str::from_utf8(body).map_err(|_| oauth(OAuthError::invalid_request("the body is not UTF-8")))?;
     let params = Params::parse(body).map_err(oauth)?;
     *grant_type = metrics::grant_label(params.get("grant_type"));
@@ -71,7 +72,6 @@ async fn run(
     let app = client.as_ref().map(|c| c.app.as_ref());
     let secrets = client.as_ref().map(|c| c.secrets.as_slice()).unwrap_or_default();
     let now = idp.core.clock.now();
-    let origin = ratelimit::origin(idp, req);
     if let Err(e) = client_auth::authenticate(&presented, app, secrets, now) {
         let event = SecurityEvent::ClientAuthFailed {
             client: presented.client_id().to_owned(),
@@ -80,7 +80,7 @@ async fn run(
         security_log::record(&idp.core, &origin, event).await;
         return Err(client_error(e));
     }
-    ratelimit::forgive_ip(idp, "token", &ip).await;
+    ratelimit::forgive_ip(idp, "token", ip).await;
     let Some(app) = app.cloned() else {
         return Err(IdpError::Client {
             error: OAuthError::invalid_client("unknown client"),

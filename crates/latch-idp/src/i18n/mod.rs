@@ -57,8 +57,13 @@ impl Lang {
 
     /// The language of a request that carries no `ui_locales`: its `Accept-Language`.
     pub fn of_request(req: &actix_web::HttpRequest) -> Lang {
+        Lang::of_request_asking(req, &[])
+    }
+
+    /// The language for `req` when its authorization request asked for `ui_locales`.
+    pub fn of_request_asking(req: &actix_web::HttpRequest, ui_locales: &[String]) -> Lang {
         let accept = req.headers().get(actix_web::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-        Lang::choose(&[], accept)
+        Lang::choose(ui_locales, accept)
     }
 }
 
