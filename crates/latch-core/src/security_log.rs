@@ -107,6 +107,19 @@ pub enum SecurityEvent {
         client: String,
         reason: String,
     },
+    /// A client authenticated with a secret that has expired (and was refused).
+    SecretExpired {
+        client: ApplicationId,
+        secret: String,
+    },
+    /// This failed sign-in locked the account until the failure window ends (`failures` in
+    /// `window` seconds).
+    AccountLocked {
+        user: UserId,
+        client: ApplicationId,
+        failures: u64,
+        window: u64,
+    },
     /// An admin API token was used for the first time; `token` names it by a prefix of its
     /// hash (never the token).
     AdminTokenUsed {
@@ -162,6 +175,20 @@ impl SecurityEvent {
             SecurityEvent::AdminTokenUsed { actor, client, token } => {
                 ("security.admin_token.used", actor.clone(), "application", app(client), json!({ "token": token }))
             }
+            SecurityEvent::SecretExpired { client, secret } => (
+                "security.secret.expired",
+                format!("application:{client}"),
+                "application",
+                app(client),
+                json!({ "secret": secret }),
+            ),
+            SecurityEvent::AccountLocked { user: u, client, failures, window } => (
+                "security.account.locked",
+                user(u),
+                "user",
+                u.to_string(),
+                json!({ "application": app(client), "failures": failures, "windowSecs": window }),
+            ),
             SecurityEvent::ClientAuthFailed { client, reason } => {
                 let client: String = client.chars().filter(|c| !c.is_control()).take(MAX_CLIENT_ID).collect();
                 (
@@ -173,6 +200,15 @@ impl SecurityEvent {
                 )
             }
         }
+    }
+}
+
+/// The event for a failed client authentication of `client_id`: an expired secret by name,
+/// anything else with its reason.
+pub fn client_auth_failed(client_id: &str, e: &latch_oidc::client_auth::ClientAuthError) -> SecurityEvent {
+    match &e.expired_secret {
+        Some(secret) => SecurityEvent::SecretExpired { client: ApplicationId::from(client_id), secret: secret.clone() },
+        None => SecurityEvent::ClientAuthFailed { client: client_id.to_owned(), reason: e.error.description.clone() },
     }
 }
 

@@ -345,7 +345,8 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
         Some(u) => Account::User(&u.id),
         None => Account::Unknown(&identifier),
     };
-    if ratelimit::count_account(idp, account).await? == AccountGate::Locked {
+    let attempt = ratelimit::count_account(idp, account).await?;
+    if attempt.gate == AccountGate::Locked {
         tracing::info!(locked = true, "sign-in refused");
         metrics::sign_in(SignIn::Locked);
         failed(user.as_ref(), SignInFailure::Locked).await;
@@ -377,6 +378,16 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
                 Some(_) => SignInFailure::WrongPassword,
             };
             failed(user.as_ref(), reason).await;
+            if let Some(u) = user.as_ref().filter(|_| attempt.locks_on_failure) {
+                let limits = &idp.core.settings.limits;
+                let event = SecurityEvent::AccountLocked {
+                    user: u.id.clone(),
+                    client: app.id.clone(),
+                    failures: limits.account_lock_after,
+                    window: limits.failure_window,
+                };
+                security_log::record(&idp.core, &origin, event).await;
+            }
             return fail(StatusCode::UNAUTHORIZED).await;
         }
     };

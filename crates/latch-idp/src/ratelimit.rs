@@ -90,9 +90,17 @@ pub async fn forgive_ip(idp: &IdpState, scope: &str, ip: &str) {
     give_back(idp, &ip_key(scope, ip)).await;
 }
 
-/// Counts a sign-in attempt against `account` before its password is checked, waits as the
-/// count asks, and says whether the password may be checked at all.
-pub async fn count_account(idp: &IdpState, account: Account<'_>) -> Result<AccountGate, IdpError> {
+/// A sign-in attempt as counted against its account.
+pub struct Attempt {
+    /// Whether the password may be checked at all.
+    pub gate: AccountGate,
+    /// Whether this attempt, if it fails, locks the account.
+    pub locks_on_failure: bool,
+}
+
+/// Counts a sign-in attempt against `account` before its password is checked and waits as the
+/// count asks.
+pub async fn count_account(idp: &IdpState, account: Account<'_>) -> Result<Attempt, IdpError> {
     let limits = &idp.core.settings.limits;
     let n = incr(idp, &account_key(account), limits.failure_window, false).await?;
     let gate = account_decision(limits, n);
@@ -101,7 +109,7 @@ pub async fn count_account(idp: &IdpState, account: Account<'_>) -> Result<Accou
     {
         actix_web::rt::time::sleep(delay).await;
     }
-    Ok(gate)
+    Ok(Attempt { gate, locks_on_failure: latch_oidc::limits::locks_on_failure(limits, n) })
 }
 
 /// After the right password: the account's failures are cleared (the user proved who they

@@ -60,10 +60,7 @@ pub(crate) async fn authenticated(
     let app = client.as_ref().map(|c| c.app.as_ref());
     let secrets = client.as_ref().map(|c| c.secrets.as_slice()).unwrap_or_default();
     if let Err(e) = client_auth::authenticate(&presented, app, secrets, idp.core.clock.now()) {
-        let event = latch_core::security_log::SecurityEvent::ClientAuthFailed {
-            client: presented.client_id().to_owned(),
-            reason: e.error.description.clone(),
-        };
+        let event = latch_core::security_log::client_auth_failed(presented.client_id(), &e);
         latch_core::security_log::record(&idp.core, &ratelimit::origin(idp, req), event).await;
         return Err(IdpError::Client { error: e.error, basic: e.used_basic });
     }

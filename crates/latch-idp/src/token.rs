@@ -73,11 +73,7 @@ async fn run(
     let secrets = client.as_ref().map(|c| c.secrets.as_slice()).unwrap_or_default();
     let now = idp.core.clock.now();
     if let Err(e) = client_auth::authenticate(&presented, app, secrets, now) {
-        let event = SecurityEvent::ClientAuthFailed {
-            client: presented.client_id().to_owned(),
-            reason: e.error.description.clone(),
-        };
-        security_log::record(&idp.core, &origin, event).await;
+        security_log::record(&idp.core, &origin, security_log::client_auth_failed(presented.client_id(), &e)).await;
         return Err(client_error(e));
     }
     ratelimit::forgive_ip(idp, "token", ip).await;

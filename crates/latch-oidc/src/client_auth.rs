@@ -40,6 +40,9 @@ impl Presented {
 pub struct ClientAuthError {
     pub error: OAuthError,
     pub used_basic: bool,
+    /// The name of the expired secret the client presented, when it presented one (the
+    /// operator's audit trail says so; the client is told only that the secret has expired).
+    pub expired_secret: Option<String>,
 }
 
 fn form_decode(s: &str) -> Option<String> {
@@ -55,7 +58,8 @@ pub fn extract(authorization: Option<&str>, params: &Params) -> Result<Presented
         .and_then(|h| h.get(..6).filter(|scheme| scheme.eq_ignore_ascii_case("basic ")).and(h.get(6..)))
         .map(str::trim);
     if let Some(encoded) = basic {
-        let fail = |d: &str| ClientAuthError { error: OAuthError::invalid_client(d), used_basic: true };
+        let fail =
+            |d: &str| ClientAuthError { error: OAuthError::invalid_client(d), used_basic: true, expired_secret: None };
         let decoded = STANDARD.decode(encoded).map_err(|_| fail("malformed Basic credentials"))?;
         let text = String::from_utf8(decoded).map_err(|_| fail("malformed Basic credentials"))?;
         let (id, secret) = text.split_once(':').ok_or_else(|| fail("malformed Basic credentials"))?;
@@ -67,17 +71,19 @@ pub fn extract(authorization: Option<&str>, params: &Params) -> Result<Presented
             return Err(ClientAuthError {
                 error: OAuthError::invalid_request("use one client authentication method, not Basic and client_secret"),
                 used_basic: true,
+                expired_secret: None,
             });
         }
         if params.get("client_id").is_some_and(|body_id| body_id != id) {
             return Err(ClientAuthError {
                 error: OAuthError::invalid_request("client_id in the body differs from the Basic credentials"),
                 used_basic: true,
+                expired_secret: None,
             });
         }
         return Ok(Presented::Basic { client_id: id, secret });
     }
-    let no_basic = |e: OAuthError| ClientAuthError { error: e, used_basic: false };
+    let no_basic = |e: OAuthError| ClientAuthError { error: e, used_basic: false, expired_secret: None };
     match (params.get("client_id"), params.get("client_secret")) {
         (Some(id), Some(secret)) => Ok(Presented::Post { client_id: id.to_owned(), secret: secret.to_owned() }),
         (Some(id), None) => Ok(Presented::None { client_id: id.to_owned() }),
@@ -92,7 +98,11 @@ pub fn authenticate(
     secrets: &[AppSecret],
     now: Timestamp,
 ) -> Result<(), ClientAuthError> {
-    let fail = |d: &str| ClientAuthError { error: OAuthError::invalid_client(d), used_basic: presented.used_basic() };
+    let fail = |d: &str| ClientAuthError {
+        error: OAuthError::invalid_client(d),
+        used_basic: presented.used_basic(),
+        expired_secret: None,
+    };
     let Some(app) = app else {
         return Err(fail("client authentication failed"));
     };
@@ -104,18 +114,32 @@ pub fn authenticate(
             if !confidential {
                 return Err(fail("public clients have no secret; authenticate with PKCE only"));
             }
-            // Check every live secret so the time taken does not depend on which one matched.
-            let matched = secrets
-                .iter()
-                .filter(|s| s.is_live(now))
-                .fold(false, |found, s| crypto::secret_matches(secret, &s.hash) | found);
-            if matched { Ok(()) } else { Err(fail("client authentication failed")) }
+            // Check every secret, live or not, so the time taken does not depend on which one
+            // matched.
+            let (mut live, mut expired) = (false, None);
+            for s in secrets {
+                if crypto::secret_matches(secret, &s.hash) {
+                    if s.is_live(now) {
+                        live = true;
+                    } else {
+                        expired = Some(s.name.clone());
+                    }
+                }
+            }
+            match (live, expired) {
+                (true, _) => Ok(()),
+                (false, Some(name)) => {
+                    Err(ClientAuthError { expired_secret: Some(name), ..fail("the client secret has expired") })
+                }
+                (false, None) => Err(fail("client authentication failed")),
+            }
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::expect_used)]
     use super::*;
     use latch_domain::entities::{AppType, CustomClientMetadata};
     use latch_domain::ids::ApplicationId;
@@ -188,7 +212,10 @@ mod tests {
         let none = Presented::None { client_id: "c1".into() };
         assert!(authenticate(&post("good"), Some(&web), &live, now).is_ok());
         assert!(authenticate(&post("soon"), Some(&web), &live, now).is_ok());
-        assert!(authenticate(&post("old"), Some(&web), &live, now).is_err(), "expired secrets fail");
+        let expired = authenticate(&post("old"), Some(&web), &live, now).expect_err("expired secrets fail");
+        assert_eq!(expired.expired_secret.as_deref(), Some("old"), "and are named for the audit trail");
+        assert_eq!(expired.error.description, "the client secret has expired");
+        assert_eq!(authenticate(&post("wrong"), Some(&web), &live, now).err().and_then(|e| e.expired_secret), None);
         assert!(authenticate(&post("wrong"), Some(&web), &live, now).is_err());
         assert!(authenticate(&none, Some(&web), &live, now).is_err(), "confidential clients must authenticate");
         assert!(authenticate(&none, Some(&spa), &[], now).is_ok());

@@ -62,6 +62,13 @@ pub fn account_decision(limits: &RateLimits, count: u64) -> AccountGate {
     AccountGate::Open(Duration::ZERO)
 }
 
+/// Whether the `count`-th attempt, when it fails, is the one that locks the account: the
+/// failures then reach `account_lock_after` and the next attempt is refused. (Attempts past it
+/// are refused unchecked, so only this one can.)
+pub fn locks_on_failure(limits: &RateLimits, count: u64) -> bool {
+    count == limits.account_lock_after
+}
+
 /// Whether the `count`-th attempt (counted first, so including itself) is past `limit`.
 pub fn over_limit(count: u64, limit: u64) -> bool {
     count > limit
@@ -89,6 +96,21 @@ mod tests {
         }
         let verified = (1..=150).filter(|n| account_decision(&limits, *n) != AccountGate::Locked).count();
         assert_eq!(verified as u64, limits.account_lock_after, "of a burst of 150, exactly the lock count is verified");
+    }
+
+    #[test]
+    fn exactly_one_failure_locks_the_account() {
+        let limits = RateLimits::default();
+        for (count, locks) in [(1, false), (9, false), (10, true), (11, false), (150, false)] {
+            assert_eq!(locks_on_failure(&limits, count), locks, "attempt {count}");
+        }
+        let lockers: Vec<u64> = (1..=150).filter(|n| locks_on_failure(&limits, *n)).collect();
+        assert_eq!(lockers, [limits.account_lock_after]);
+        assert_eq!(
+            account_decision(&limits, limits.account_lock_after + 1),
+            AccountGate::Locked,
+            "the next is refused"
+        );
     }
 
     #[test]

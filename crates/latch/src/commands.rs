@@ -15,8 +15,10 @@ pub fn print_config(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `latch config --check`: the configuration loaded and validated (which `main` did); says so.
+/// `latch config --check`: the configuration loaded and validated (which `main` did), and the
+/// TLS certificate, when set, readable; says so.
 pub fn check_config(settings: &Settings) -> anyhow::Result<()> {
+    crate::tls::Certificate::load(&settings.raw.tls)?;
     println!(
         "configuration is valid: {} database, {} cache, issuer {}",
         if settings.postgres { "Postgres" } else { "SQLite" },

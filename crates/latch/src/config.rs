@@ -44,6 +44,25 @@ pub struct Config {
     /// answers a page saying how to build it.
     #[serde(default)]
     pub console_dir: Option<PathBuf>,
+    pub tls: TlsConfig,
+}
+
+/// Built-in TLS, for a node without a proxy in front. Behind a proxy that terminates TLS, leave
+/// `cert` and `key` unset: the proxy holds the certificate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM certificate chain, leaf first.
+    #[serde(default)]
+    pub cert: Option<PathBuf>,
+    /// PEM private key of the leaf certificate (PKCS#8, PKCS#1 or SEC1).
+    #[serde(default)]
+    pub key: Option<PathBuf>,
+    /// Seconds between checks of the two files for a renewed certificate.
+    pub reload_interval_secs: u64,
+    /// `max-age` of the `Strict-Transport-Security` header sent when `public_url` is https
+    /// (RFC 6797), seconds; 0 sends none.
+    pub hsts_max_age: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -180,6 +199,7 @@ impl Default for Config {
             workers: 0,
             trust_forwarded_for: false,
             console_dir: None,
+            tls: TlsConfig { cert: None, key: None, reload_interval_secs: 30, hsts_max_age: 365 * 24 * 3600 },
         }
     }
 }
@@ -223,6 +243,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "workers",
     "trust_forwarded_for",
     "console_dir",
+    "tls",
 ];
 
 /// The figment that produces a [`Config`]: defaults, then the file, then the environment.
@@ -313,8 +334,20 @@ pub fn validate(config: Config) -> anyhow::Result<Settings> {
             }
             u.trim_end_matches('/').to_owned()
         }
+        None if config.tls.cert.is_some() => format!("https://{}", config.listen),
         None => format!("http://{}", config.listen),
     };
+    match (&config.tls.cert, &config.tls.key) {
+        (Some(_), None) => bail!("invalid configuration: key `tls.key` is required with `tls.cert`"),
+        (None, Some(_)) => bail!("invalid configuration: key `tls.cert` is required with `tls.key`"),
+        (Some(_), Some(_)) if !public_url.starts_with("https://") => {
+            return Err(key_err("public_url", "an https URL when Latch serves TLS itself", &public_url));
+        }
+        (Some(_), Some(_)) if config.tls.reload_interval_secs == 0 => {
+            return Err(key_err("tls.reload_interval_secs", "a positive number of seconds", "0"));
+        }
+        _ => {}
+    }
     let database_url = match &config.database.url {
         Some(u) if u.trim().is_empty() => return Err(key_err("database.url", "postgres://… or a SQLite path", u)),
         Some(u) => u.clone(),
@@ -460,6 +493,8 @@ mod tests {
             ("LATCH_LIMITS__ACCOUNT_DELAY_AFTER", "11", "limits.account_delay_after"),
             ("LATCH_PASSWORD_HASH__QUEUE", "0", "password_hash.queue"),
             ("LATCH_CACHE__MEMORY_MAX_MIB", "0", "cache.memory_max_mib"),
+            ("LATCH_TLS__CERT", "/etc/latch/cert.pem", "tls.key"),
+            ("LATCH_TLS__KEY", "/etc/latch/key.pem", "tls.cert"),
         ];
         for (var, value, key) in cases {
             Jail::expect_with(|jail| {
@@ -469,6 +504,20 @@ mod tests {
                 Ok(())
             });
         }
+    }
+
+    #[test]
+    fn built_in_tls_means_an_https_public_url() {
+        Jail::expect_with(|jail| {
+            jail.set_env("LATCH_TLS__CERT", "cert.pem");
+            jail.set_env("LATCH_TLS__KEY", "key.pem");
+            let s = load(None).expect("loads");
+            assert_eq!(s.public_url, "https://127.0.0.1:8080", "the default public URL follows the listener");
+            jail.set_env("LATCH_PUBLIC_URL", "http://idp.example.com");
+            let err = load(None).expect_err("http with TLS").to_string();
+            assert!(err.contains("public_url") && err.contains("https"), "{err}");
+            Ok(())
+        });
     }
 
     #[test]

@@ -10,3 +10,4 @@ mod metrics;
 pub mod secrets;
 pub mod server;
 pub mod telemetry;
+pub mod tls;

@@ -4,6 +4,7 @@
 use crate::config::Settings;
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{Condition, DefaultHeaders};
 use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use latch_core::{Core, CoreDeps, RateLimits};
@@ -139,11 +140,18 @@ pub fn build_server(node: Node, listener: TcpListener) -> anyhow::Result<Server>
     let idp = node.idp.clone();
     let core = node.core.clone();
     let console_dir = node.settings.raw.console_dir.clone();
+    let tls = crate::tls::Certificate::load(&node.settings.raw.tls)?;
+    let reload = Duration::from_secs(node.settings.raw.tls.reload_interval_secs);
+    let hsts = hsts(&node.settings);
     crate::metrics::handle()?;
     let data = web::Data::new(node);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .wrap(Condition::new(
+                hsts.is_some(),
+                DefaultHeaders::new().add(("strict-transport-security", hsts.clone().unwrap_or_default())),
+            ))
             // actix-web's own 404 / 405 / 413 answers on the IdP's paths, in the IdP's forms.
             .wrap_fn(|req, srv| {
                 let fut = srv.call(req);
@@ -178,11 +186,25 @@ pub fn build_server(node: Node, listener: TcpListener) -> anyhow::Result<Server>
             .configure(crate::console::routes(console_dir.clone()))
     })
     .workers(workers)
-    .shutdown_timeout(shutdown)
-    .listen(listener)
+    .shutdown_timeout(shutdown);
+    let server = match tls {
+        Some(certificate) => {
+            let config = certificate.server_config()?;
+            tokio::spawn(certificate.watch(reload));
+            server.listen_rustls_0_23(listener, config)
+        }
+        None => server.listen(listener),
+    }
     .context("starting the HTTP server")?
     .run();
     Ok(server)
+}
+
+/// The `Strict-Transport-Security` value (RFC 6797 §6.1) when users reach Latch over https,
+/// through its own TLS or a proxy's; browsers ignore it on plain http (§8.1).
+fn hsts(settings: &Settings) -> Option<String> {
+    let max_age = settings.raw.tls.hsts_max_age;
+    (settings.public_url.starts_with("https://") && max_age > 0).then(|| format!("max-age={max_age}"))
 }
 
 /// Runs the server on the configured address until a shutdown signal.
@@ -190,6 +212,8 @@ pub fn serve_blocking(settings: Settings) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async move {
         let listen = settings.raw.listen;
+        // A certificate that cannot be used stops the start before anything is created.
+        crate::tls::Certificate::load(&settings.raw.tls)?;
         let node = open_node(settings).await?;
         let listener = TcpListener::bind(listen).with_context(|| format!("binding {listen}"))?;
         tracing::info!(
@@ -197,6 +221,7 @@ pub fn serve_blocking(settings: Settings) -> anyhow::Result<()> {
             public_url = %node.settings.public_url,
             database = node.repos.backend(),
             cache = node.cache.backend(),
+            tls = node.settings.raw.tls.cert.is_some(),
             "Latch is listening"
         );
         build_server(node, listener)?.await.context("server failed")?;

@@ -74,26 +74,19 @@ impl Page {
 
 impl Browser {
     pub fn new(base: &str) -> Browser {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(Policy::none())
-            .user_agent(USER_AGENT)
-            .build()
-            .expect("client");
-        Browser { client, base: Url::parse(base).expect("base url") }
+        Browser::over(base, reqwest::Client::builder())
     }
 
-    /// A browser whose `Accept-Language` is `lang`.
+    /// A browser sending `Accept-Language: lang`.
     pub fn speaking(base: &str, lang: &str) -> Browser {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(reqwest::header::ACCEPT_LANGUAGE, lang.parse().expect("language"));
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(Policy::none())
-            .user_agent(USER_AGENT)
-            .default_headers(headers)
-            .build()
-            .expect("client");
+        Browser::over(base, reqwest::Client::builder().default_headers(headers))
+    }
+
+    /// A browser built on `client` (e.g. one trusting a test certificate).
+    pub fn over(base: &str, client: reqwest::ClientBuilder) -> Browser {
+        let client = client.cookie_store(true).redirect(Policy::none()).user_agent(USER_AGENT).build().expect("client");
         Browser { client, base: Url::parse(base).expect("base url") }
     }
 

@@ -278,47 +278,23 @@ async fn the_identity_provider_is_branded_on_every_page(server: &TestServer) {
 /// the log or in the audit log.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_secret_reaches_the_logs_or_the_audit_log_at_trace_level() {
-    use crate::review_input::{Served, latch_command};
+    use crate::review_input::Served;
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     let served = Served::start_with(dir.path(), &data, &[("RUST_LOG", "trace")]).await;
     let base = served.base.clone();
-    let cli_env = [("LATCH_DATA_DIR", data.to_str().unwrap()), ("LATCH_ADMIN_PASSWORD", PASSWORD)];
-    let out = latch_command(dir.path(), &["admin", "create-m2m", "--name", "leak-robot"], &cli_env).output().unwrap();
-    let robot: serde_json::Value = serde_json::from_slice(&out.stdout).expect("create-m2m prints JSON");
-    let (robot_id, robot_secret) =
-        (robot["clientId"].as_str().unwrap().to_owned(), robot["clientSecret"].as_str().unwrap().to_owned());
-    let admin_token: serde_json::Value = http()
-        .post(format!("{base}/oidc/token"))
-        .basic_auth(&robot_id, Some(&robot_secret))
-        .form(&[("grant_type", "client_credentials"), ("resource", "urn:latch:api:admin")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let admin_token = admin_token["access_token"].as_str().expect("an admin token").to_owned();
-    let api = |method: reqwest::Method, path: &str| {
-        http().request(method, format!("{base}/api{path}")).bearer_auth(&admin_token)
-    };
+    let robot = served.admin_robot(dir.path(), &data, &http()).await;
+    let (robot_secret, admin_token) = (robot.secret.clone(), robot.token.clone());
     let user_password = "leaky-password-7f3a9c correct horse";
-    let created = api(reqwest::Method::POST, "/users")
-        .json(&json!({"username": "leaky", "password": user_password}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
-    let app: serde_json::Value = api(reqwest::Method::POST, "/applications")
-        .json(&json!({"name": "Leak check", "type": "Traditional",
-            "oidcClientMetadata": {"redirectUris": ["https://rp.example.com/cb"],
-                "postLogoutRedirectUris": ["https://rp.example.com/bye"]}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    robot.create("/users", json!({"username": "leaky", "password": user_password})).await;
+    let app = robot
+        .create(
+            "/applications",
+            json!({"name": "Leak check", "type": "Traditional",
+                "oidcClientMetadata": {"redirectUris": ["https://rp.example.com/cb"],
+                    "postLogoutRedirectUris": ["https://rp.example.com/bye"]}}),
+        )
+        .await;
     let client_id = app["id"].as_str().unwrap().to_owned();
     let client_secret = app["secret"].as_str().expect("a secret").to_owned();
 
@@ -399,7 +375,7 @@ async fn nothing_secret_reaches_the_logs_or_the_audit_log_at_trace_level() {
         .unwrap();
     assert!(logout.status().is_redirection(), "{}", logout.status());
     let audit: serde_json::Value =
-        api(reqwest::Method::GET, "/audit-logs?pageSize=100").send().await.unwrap().json().await.unwrap();
+        robot.api(reqwest::Method::GET, "/audit-logs?pageSize=100").send().await.unwrap().json().await.unwrap();
 
     let logs = served.wait_for_log("/oidc/session/end").await;
     let traced = logs.lines().filter(|l| l.contains("TRACE")).count();

@@ -23,4 +23,5 @@ mod review_scopes;
 mod security;
 mod security_trail;
 mod sweep;
+mod tls;
 mod writes;

@@ -322,10 +322,26 @@ impl Served {
 
     /// [`Served::start`] with more `LATCH_*` variables (e.g. a Postgres `LATCH_DATABASE__URL`).
     pub(crate) async fn start_with(dir: &Path, data_dir: &Path, more: &[(&str, &str)]) -> Served {
+        Served::launch(dir, data_dir, more, None).await
+    }
+
+    /// [`Served::start_with`] on https: `more` names the certificate (`LATCH_TLS__*`) and
+    /// `client` trusts it.
+    pub(crate) async fn start_tls(
+        dir: &Path,
+        data_dir: &Path,
+        more: &[(&str, &str)],
+        client: &reqwest::Client,
+    ) -> Served {
+        Served::launch(dir, data_dir, more, Some(client)).await
+    }
+
+    async fn launch(dir: &Path, data_dir: &Path, more: &[(&str, &str)], tls: Option<&reqwest::Client>) -> Served {
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
         let log = dir.join("latch.log");
         let listen = format!("127.0.0.1:{port}");
-        let base = format!("http://{listen}");
+        let base = format!("{}://{listen}", if tls.is_some() { "https" } else { "http" });
+        let client = tls.cloned().unwrap_or_else(http);
         let data = data_dir.to_str().expect("utf-8 path");
         let cmd = latch_command(
             dir,
@@ -359,7 +375,7 @@ impl Served {
         let served = Served { child, base, log };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            if let Ok(res) = http().get(format!("{}/healthz", served.base)).send().await
+            if let Ok(res) = client.get(format!("{}/healthz", served.base)).send().await
                 && res.status() == 200
             {
                 return served;
@@ -367,6 +383,31 @@ impl Served {
             assert!(Instant::now() < deadline, "latch serve did not start:\n{}", served.logs());
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// An admin API robot made with `latch admin create-m2m` against this server's data
+    /// directory, and a token for it from `/oidc/token` over `client`.
+    pub(crate) async fn admin_robot(&self, dir: &Path, data_dir: &Path, client: &reqwest::Client) -> Robot {
+        let env = [
+            ("LATCH_DATA_DIR", data_dir.to_str().expect("utf-8 path")),
+            ("LATCH_ADMIN_PASSWORD", "correct horse battery staple"),
+        ];
+        let out = latch_command(dir, &["admin", "create-m2m", "--name", "test-robot"], &env).output().expect("run");
+        let robot: serde_json::Value = serde_json::from_slice(&out.stdout).expect("create-m2m prints JSON");
+        let (id, secret) =
+            (robot["clientId"].as_str().expect("id").to_owned(), robot["clientSecret"].as_str().expect("secret"));
+        let token: serde_json::Value = client
+            .post(format!("{}/oidc/token", self.base))
+            .basic_auth(&id, Some(secret))
+            .form(&[("grant_type", "client_credentials"), ("resource", "urn:latch:api:admin")])
+            .send()
+            .await
+            .expect("token request")
+            .json()
+            .await
+            .expect("token JSON");
+        let token = token["access_token"].as_str().expect("an admin token").to_owned();
+        Robot { secret: secret.to_owned(), token, base: self.base.clone(), client: client.clone() }
     }
 
     pub(crate) fn logs(&self) -> String {
@@ -383,6 +424,27 @@ impl Served {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+}
+
+/// An admin API client of a [`Served`] server.
+pub(crate) struct Robot {
+    pub(crate) secret: String,
+    pub(crate) token: String,
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Robot {
+    pub(crate) fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, format!("{}/api{path}", self.base)).bearer_auth(&self.token)
+    }
+
+    /// `POST /api{path}` with `body`; the created object.
+    pub(crate) async fn create(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let res = self.api(reqwest::Method::POST, path).json(&body).send().await.expect("admin API");
+        assert_eq!(res.status(), 201, "POST {path}");
+        res.json().await.expect("JSON")
     }
 }
 

@@ -1,7 +1,8 @@
 //! Issue 13, the security audit trail: sign-ins and their failures with the reason, consent
 //! granted and changed, a grant revoked on the connected-apps page, a replayed code, a reused
-//! refresh token and a failed client authentication are each in the audit log with time,
-//! actor, client, address and user agent, and the admin API filters them.
+//! refresh token, a failed client authentication, a lockout and an expired secret are each in
+//! the audit log with time, actor, client, address and user agent, and the admin API filters
+//! them.
 
 use crate::browser::{Browser, USER_AGENT};
 use crate::harness::{PASSWORD, TestServer};
@@ -115,6 +116,72 @@ async fn security_events_are_audited_with_who_where_and_why(server: &TestServer)
     ] {
         assert!(!all.contains(s), "`{s}` is in the audit log: {all}");
     }
+}
+
+/// The failed sign-in that locks an account is audited once (the user, the app, the rule),
+/// attempts while it is locked say `locked`; a client presenting an expired secret is refused
+/// and the trail names the secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lockout_and_an_expired_secret_are_audited() {
+    let Some(server) = TestServer::start_with(crate::harness::Backends::Embedded, |c| {
+        c.limits.account_delay_after = 3;
+        c.limits.account_lock_after = 3;
+    })
+    .await
+    else {
+        return;
+    };
+    let admin = server.admin().await;
+    let client = server.app("locker", AppType::Traditional, false, &["https://locker.example.com/cb"]).await;
+    let ada = server.user("ada").await;
+    let browser = Browser::new(&server.base);
+    let mut page = browser.open(&authorize_url(&server, &client, "openid")).await.page();
+    for attempt in 1..=3 {
+        page = browser.sign_in(&page, "ada", &format!("wrong password {attempt}")).await.page();
+    }
+    let refused = browser.sign_in(&page, "ada", PASSWORD).await.page();
+    assert_eq!(refused.status, 401, "locked: even the right password is refused");
+    let locked = admin.get("/audit-logs?action=security.account.locked").await;
+    assert_eq!(locked.total, Some(1), "the lock is recorded once: {}", locked.body);
+    let e = &locked.body[0];
+    assert_eq!(
+        (e["actor"].as_str(), e["targetType"].as_str()),
+        (Some(format!("user:{}", ada.id).as_str()), Some("user"))
+    );
+    assert_eq!(e["targetId"], ada.id.as_str());
+    assert_eq!(e["details"]["application"], "locker");
+    assert_eq!((e["details"]["failures"].as_u64(), e["details"]["windowSecs"].as_u64()), (Some(3), Some(900)));
+    assert_eq!(e["details"]["userAgent"], USER_AGENT);
+    let reasons = admin.get("/audit-logs?action=security.sign_in.failed&pageSize=100").await;
+    let reasons: Vec<&str> =
+        reasons.body.as_array().unwrap().iter().filter_map(|e| e["details"]["reason"].as_str()).collect();
+    assert_eq!(reasons.iter().filter(|r| **r == "locked").count(), 1, "{reasons:?}");
+
+    // A secret that expires on the server's clock.
+    let now = latch_domain::Clock::now(server.clock.as_ref()).0;
+    let brief =
+        admin.post("/applications/locker/secrets", serde_json::json!({"name": "brief", "expiresAt": now + 60})).await;
+    let value = brief.body["value"].as_str().unwrap().to_owned();
+    server.clock.advance(61);
+    let res = http()
+        .post(format!("{}/token", server.issuer))
+        .basic_auth("locker", Some(&value))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        (body["error"].as_str(), body["error_description"].as_str()),
+        (Some("invalid_client"), Some("the client secret has expired"))
+    );
+    let expired = admin.get("/audit-logs?action=security.secret.expired").await;
+    assert_eq!(expired.total, Some(1), "{}", expired.body);
+    let e = &expired.body[0];
+    assert_eq!((e["actor"].as_str(), e["targetId"].as_str()), (Some("application:locker"), Some("locker")));
+    assert_eq!(e["details"]["secret"], "brief", "the secret by name");
+    assert!(!expired.body.to_string().contains(&value), "never its value");
 }
 
 /// RFC 9700 §4.13: `X-Forwarded-For` counts only when the operator says a proxy sets it, and
