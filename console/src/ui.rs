@@ -242,6 +242,19 @@ pub fn delete_then(path: String, reload: Reload, error: RwSignal<Option<ApiError
     });
 }
 
+/// `DELETE path`, then `done` says so; a refusal lands in `error`.
+pub fn delete_then_done(path: String, done: RwSignal<bool>, error: RwSignal<Option<ApiError>>) {
+    leptos::task::spawn_local(async move {
+        match crate::api::delete(&path).await {
+            Ok(()) => {
+                error.set(None);
+                done.set(true);
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    });
+}
+
 /// `PUT path` with `body`, then `saved` says so; a refusal lands in `error`.
 pub fn put_then_saved<B: serde::Serialize + 'static>(
     path: String,

@@ -86,12 +86,22 @@ pub fn Sessions(user_id: String) -> impl IntoView {
         let base = base.clone();
         move |_| delete_then(base.clone(), reload, error)
     };
+    // Failed sign-ins lock an account for the failure window; this clears them at once.
+    let unlocked = RwSignal::new(false);
+    let unlock = {
+        let path = format!("/users/{}/sign-in-failures", api::seg(&user_id));
+        move |_| ui::delete_then_done(path.clone(), unlocked, error)
+    };
     view! {
         <div class="page-head">
             <h2>"Sessions"</h2>
-            <button type="button" class="button danger" on:click=everywhere>"Sign out everywhere"</button>
+            <div class="actions">
+                <button type="button" class="button" on:click=unlock>"Unlock sign-in"</button>
+                <button type="button" class="button danger" on:click=everywhere>"Sign out everywhere"</button>
+            </div>
         </div>
-        <p class="muted">"The browsers the user is signed in with. Signing one out ends it on every Latch node at once."</p>
+        <p class="muted">"The browsers the user is signed in with. Signing one out ends it on every Latch node at once. After repeated failed sign-ins an account is locked for a while; Unlock sign-in lets the user in again now."</p>
+        <p class="saved" role="status">{move || unlocked.get().then_some("Sign-in unlocked: the failed attempts are cleared.")}</p>
         <FormError error=error/>
         {move || rows.get().map(|r| match r {
                 Err(e) => view! { <ErrorNote error=e/> }.into_any(),

@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(patch)
         .service(delete)
         .service(set_password)
+        .service(unlock)
         .service(list_roles)
         .service(add_roles)
         .service(remove_role)
@@ -248,6 +249,18 @@ pub async fn delete(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Pat
     let change = Changeset::new("user.delete", "user", &id, json!({}), Change::User(UserId::from(id.as_str())))
         .write(Write::DeleteUser(UserId::from(id.as_str())));
     idp.apply(&who, change).await.map_err(or_missing(ApiError::not_found("user")))?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Unlocks a user locked out by failed sign-ins: clears the failures counted against the
+/// account (on every node), so the next sign-in with the right password succeeds. Audited as
+/// `user.unlock`.
+#[utoipa::path(tag = "users",
+    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[delete("/users/{id}/sign-in-failures")]
+pub async fn unlock(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let user = load(&idp, &id).await?;
+    latch_core::commands::unlock_user(&idp, &who, &user.id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

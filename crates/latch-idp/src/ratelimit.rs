@@ -46,7 +46,7 @@ pub enum Account<'a> {
 
 fn account_key(account: Account<'_>) -> String {
     match account {
-        Account::User(id) => format!("rl:user:{id}"),
+        Account::User(id) => latch_core::commands::sign_in_failures_key(id),
         Account::Unknown(identifier) => {
             format!("rl:login:{}", latch_oidc::crypto::sha256_b64(&identifier.trim().to_lowercase()))
         }

@@ -5,11 +5,13 @@
 //! the command line all write this way; none of them calls a repository write directly
 //! (`cargo xtask ci` checks it).
 
+mod accounts;
 mod applications;
 mod branding;
 mod keys;
 mod roles;
 
+pub use accounts::{sign_in_failures_key, unlock_user};
 pub use applications::{NewApplication, create_application, create_secret, new_client_secret};
 pub use branding::{reload_idp_branding, set_idp_branding};
 pub use keys::{ensure_signing_keys, maintain_keys, reload_keys, rotate_keys};

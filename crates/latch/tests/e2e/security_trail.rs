@@ -156,6 +156,19 @@ async fn a_lockout_and_an_expired_secret_are_audited() {
     let reasons: Vec<&str> =
         reasons.body.as_array().unwrap().iter().filter_map(|e| e["details"]["reason"].as_str()).collect();
     assert_eq!(reasons.iter().filter(|r| **r == "locked").count(), 1, "{reasons:?}");
+    // The operator unlocks the account: the right password signs in at once, and the audit
+    // log has who did it and how many failures were cleared.
+    assert_eq!(admin.delete(&format!("/users/{}/sign-in-failures", ada.id)).await.status, 204);
+    assert_eq!(admin.delete("/users/nobody/sign-in-failures").await.status, 404);
+    let again = Browser::new(&server.base);
+    let page = again.open(&authorize_url(&server, &client, "openid")).await.page();
+    let (_, params) = again.sign_in(&page, "ada", PASSWORD).await.client();
+    assert!(params.contains_key("code"), "unlocked: {params:?}");
+    let unlocked = admin.get("/audit-logs?action=user.unlock").await;
+    assert_eq!(unlocked.total, Some(1), "{}", unlocked.body);
+    assert_eq!(unlocked.body[0]["targetId"], ada.id.as_str());
+    assert_eq!(unlocked.body[0]["details"]["clearedFailures"], 4, "3 failures and the refused attempt");
+    assert!(unlocked.body[0]["actor"].as_str().unwrap().starts_with("application:"), "the admin robot");
 
     // A secret that expires on the server's clock.
     let now = latch_domain::Clock::now(server.clock.as_ref()).0;

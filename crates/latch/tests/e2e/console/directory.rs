@@ -166,6 +166,16 @@ async fn users(chrome: &Chrome, server: &TestServer) -> latch_domain::entities::
     chrome.until_text(".saved", "Password set").await;
     assert_ne!(server.repos.get_user(&grace.id).await.unwrap().unwrap().password_hash, before);
 
+    // Locked out by failed sign-ins, then unlocked from the Sessions tab.
+    let key = latch_core::commands::sign_in_failures_key(&grace.id);
+    for _ in 0..10 {
+        server.core.cache.incr(&key, std::time::Duration::from_secs(900)).await.unwrap();
+    }
+    chrome.until_text("[role=tab]", "Sessions").await.click().await.unwrap();
+    chrome.until_text("button", "Unlock sign-in").await.click().await.unwrap();
+    chrome.until_text(".saved", "Sign-in unlocked").await;
+    assert_eq!(server.core.cache.get(&key).await.unwrap(), None, "the failures are cleared");
+
     // The app she connected, by name, revoked.
     chrome.until_text("[role=tab]", "Connected apps").await.click().await.unwrap();
     chrome.until_text("table.list a", "App partner-app").await;
