@@ -8,7 +8,9 @@ use anyhow::{Context, bail};
 use std::process::Command;
 
 const FUZZ_DIR: &str = "crates/latch-fuzz";
-pub const TARGETS: &[&str] = &["authorize_request", "token_request", "redirect_uri", "jwt", "cookie"];
+pub const TARGETS: &[&str] = &["authorize_request", "token_request", "redirect_uri", "jwt", "cookie", "import_file"];
+/// Real inputs a target's corpus starts from: every file in the directory.
+const SEEDS: &[(&str, &str)] = &[("import_file", "docs/examples")];
 /// Seconds per target in a smoke run.
 const SMOKE_SECONDS: u64 = 20;
 
@@ -44,6 +46,14 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     for target in TARGETS.iter().filter(|t| only.is_empty() || only.iter().any(|o| o == *t)) {
         let corpus = target_dir.join("corpus").join(target);
         std::fs::create_dir_all(&corpus)?;
+        for (_, dir) in SEEDS.iter().filter(|(t, _)| t == target) {
+            for entry in std::fs::read_dir(dir).with_context(|| format!("reading the seeds in {dir}"))? {
+                let path = entry?.path();
+                if let Some(name) = path.file_name() {
+                    std::fs::copy(&path, corpus.join(name)).with_context(|| format!("seeding {}", path.display()))?;
+                }
+            }
+        }
         let mut run = cargo_fuzz();
         run.args(["run", "--fuzz-dir", FUZZ_DIR, "--target-dir"])
             .arg(&target_dir)

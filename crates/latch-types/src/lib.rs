@@ -1,6 +1,9 @@
 //! Wire types shared by the server and the console: the JSON shapes of the admin API and
-//! its stable error codes. serde only (plus OpenAPI schemas behind the `openapi` feature), so
-//! it builds for wasm32.
+//! its stable error codes, and the shape of `latch import` files (`import_file`). serde only
+//! (plus OpenAPI schemas behind the `openapi` feature), so it builds for wasm32 and for the
+//! fuzz targets.
+
+pub mod import_file;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -58,7 +58,7 @@ const MAX_ORG_SCOPE_DESCRIPTION: usize = 512;
 /// prints the report as JSON.
 pub fn run_command(settings: &Settings, path: &Path) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let file = ImportFile::parse(&text).with_context(|| format!("importing {}", path.display()))?;
+    let file = parse(&text).with_context(|| format!("importing {}", path.display()))?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
     let report = runtime.block_on(async {
         // The node's core: the unit of work, its audit entry and the announcement every running

@@ -28,7 +28,7 @@ on_both_backends!(
 // ---------------------------------------------------------------- item 8
 
 async fn import_file(server: &TestServer, text: &str) -> Result<import::ImportReport, ImportError> {
-    let file = ImportFile::parse(text).expect("the file parses");
+    let file = import::parse(text).expect("the file parses");
     import::apply(&server.core, &file).await
 }
 

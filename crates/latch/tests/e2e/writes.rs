@@ -412,7 +412,7 @@ async fn import_bootstrap_and_command_line_changes_are_audited_and_announced(ser
     assert!(first.iter().any(|e| e.actor == "system:bootstrap" && e.action == "keys.generate"));
 
     let mut messages = listen(server).await;
-    let file = latch::import::ImportFile::parse(
+    let file = latch::import::parse(
         r#"
 [[resources]]
 name = "Files"

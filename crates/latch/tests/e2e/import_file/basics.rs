@@ -348,7 +348,7 @@ pub(super) async fn invalid_files_name_the_entry_and_field_and_write_nothing(db:
 
 pub(super) async fn references_may_point_at_what_the_database_already_holds(db: &Db) {
     import_ok(db, &full(), 1_000).await;
-    let second = ImportFile::parse(
+    let second = import::parse(
         r#"
         [[roles]]
         name = "photo-writer"
@@ -377,7 +377,7 @@ pub(super) async fn references_may_point_at_what_the_database_already_holds(db: 
         ["read:photos", "write:photos"]
     );
 
-    let missing = ImportFile::parse(
+    let missing = import::parse(
         "[[roles]]\nname = \"eraser\"\nscopes = [ { resource = \"https://photos.example.com\", scope = \"delete:photos\" } ]",
     )
     .expect("parses");

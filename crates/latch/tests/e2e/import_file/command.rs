@@ -4,7 +4,7 @@ use super::*;
 
 #[test]
 fn unknown_keys_are_rejected_when_parsing() {
-    let err = ImportFile::parse("[[users]]\nusername = \"alice\"\npasword = \"typo\"\n").expect_err("typo");
+    let err = import::parse("[[users]]\nusername = \"alice\"\npasword = \"typo\"\n").expect_err("typo");
     assert!(matches!(err, ImportError::Parse(_)), "{err}");
     assert!(err.to_string().contains("pasword"), "{err}");
     let debug = format!("{:?}", full());
@@ -18,11 +18,11 @@ fn unknown_keys_in_permissions_and_branding_are_rejected_when_parsing() {
         ("[[applications]]\nname = \"A\"\ntype = \"SPA\"\nbranding = { logo = \"https://a.example/l.png\" }\n", "logo"),
         ("[[organizations]]\nname = \"Acme\"\nmembers = [ { username = \"alice\" } ]\n", "username"),
     ] {
-        let err = ImportFile::parse(text).expect_err(name);
+        let err = import::parse(text).expect_err(name);
         assert!(matches!(err, ImportError::Parse(_)), "{err}");
         assert!(err.to_string().contains(name), "{err}");
     }
-    let err = ImportFile::parse(
+    let err = import::parse(
         "[[applications]]\nname = \"A\"\ntype = \"SPA\"\npermissions = { user_scopes = [{ id = \"email\", optional = true }] }\n",
     )
     .expect_err("not a permission");

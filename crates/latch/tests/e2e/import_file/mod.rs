@@ -170,12 +170,12 @@ color = "#3b5bdb"
 type Mutation = fn(&mut ImportFile);
 
 fn full() -> ImportFile {
-    ImportFile::parse(FULL).expect("the fixture parses")
+    import::parse(FULL).expect("the fixture parses")
 }
 
 /// `FULL` and `ORGS`: four applications, the fourth the third-party one.
 fn with_orgs() -> ImportFile {
-    ImportFile::parse(&format!("{FULL}\n{ORGS}")).expect("the fixture parses")
+    import::parse(&format!("{FULL}\n{ORGS}")).expect("the fixture parses")
 }
 
 fn hasher() -> PasswordHasher {

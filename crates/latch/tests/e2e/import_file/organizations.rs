@@ -367,7 +367,7 @@ pub(super) async fn invalid_organizations_permissions_and_branding_name_the_entr
 
 pub(super) async fn organization_references_may_point_at_what_the_database_already_holds(db: &Db) {
     import_ok(db, &with_orgs(), 1_000).await;
-    let second = ImportFile::parse(
+    let second = import::parse(
         r#"
         [[organization_roles]]
         name = "billing"
@@ -423,7 +423,7 @@ pub(super) async fn organization_references_may_point_at_what_the_database_alrea
         ])
     );
 
-    let missing = ImportFile::parse(
+    let missing = import::parse(
         r#"
         [[organizations]]
         name = "Nowhere"
