@@ -37,7 +37,6 @@ pub struct ImportFile {
     pub applications: Vec<ApplicationEntry>,
 }
 
-
 /// An API resource (RFC 8707), keyed by `indicator`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]

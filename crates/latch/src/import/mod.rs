@@ -19,7 +19,7 @@ use latch_domain::repo::{RepoError, Repositories, Write, every_row};
 use latch_domain::{Random, Timestamp, scope};
 use latch_oidc::crypto;
 use latch_oidc::password::{PasswordError, PasswordHasher};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::Path;

@@ -6,7 +6,7 @@ use crate::browser::{Browser, Step};
 use crate::harness::TestServer;
 use crate::oidc_flows::{authorize_url, http};
 use crate::on_both_backends;
-use latch::import::{self, ImportError, ImportFile};
+use latch::import::{self, ImportError};
 use latch_domain::Timestamp;
 use latch_domain::entities::*;
 use latch_domain::ids::*;
