@@ -174,6 +174,10 @@ pub async fn post_only<B: Serialize>(path: &str, body: &B) -> Result<(), ApiErro
     send(Verb::Post, path, Some(&encode(body)?)).await.map(|_| ())
 }
 
+pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    json(send(Verb::Put, path, Some(&encode(body)?)).await?).await
+}
+
 /// A `PUT` whose answer has no body worth reading.
 pub async fn put_only<B: Serialize>(path: &str, body: &B) -> Result<(), ApiError> {
     send(Verb::Put, path, Some(&encode(body)?)).await.map(|_| ())

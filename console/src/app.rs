@@ -9,6 +9,7 @@ use crate::pages::{
     organization_role::OrganizationRolePage,
     organization_template::OrganizationTemplatePage,
     organizations::{OrganizationPage, OrganizationsPage},
+    registration::RegistrationPage,
     resource::ResourcePage,
     resources::ResourcesPage,
     role::RolePage,
@@ -25,7 +26,7 @@ use leptos_router::path;
 pub const BASE: &str = "/console";
 
 /// The sections of the navigation: path under [`BASE`], label.
-const SECTIONS: [(&str, &str); 9] = [
+const SECTIONS: [(&str, &str); 10] = [
     ("/applications", "Applications"),
     ("/resources", "API resources"),
     ("/roles", "Roles"),
@@ -33,6 +34,7 @@ const SECTIONS: [(&str, &str); 9] = [
     ("/organizations", "Organizations"),
     ("/organization-template", "Organization template"),
     ("/sign-in-experience", "Sign-in experience"),
+    ("/registration", "Open registration"),
     ("/signing-keys", "Signing keys"),
     ("/audit-log", "Audit log"),
 ];
@@ -162,6 +164,7 @@ fn Shell() -> impl IntoView {
                     <Route path=path!("/organization-template") view=OrganizationTemplatePage/>
                     <Route path=path!("/organization-roles/:id") view=OrganizationRolePage/>
                     <Route path=path!("/sign-in-experience") view=SignInExperiencePage/>
+                    <Route path=path!("/registration") view=RegistrationPage/>
                     <Route path=path!("/signing-keys") view=KeysPage/>
                     <Route path=path!("/audit-log") view=AuditPage/>
                 </Routes>

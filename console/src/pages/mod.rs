@@ -12,6 +12,7 @@ pub mod organization_role;
 pub mod organization_template;
 pub mod organizations;
 pub mod pickers;
+pub mod registration;
 pub mod resource;
 pub mod resources;
 pub mod role;

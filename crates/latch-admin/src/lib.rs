@@ -20,6 +20,7 @@ mod organization_scopes;
 mod organizations;
 mod page;
 mod permissions;
+mod registration_policy;
 mod resources;
 mod roles;
 mod sessions;
@@ -63,6 +64,7 @@ fn api() -> scope::Scope<
                 .configure(permissions::routes)
                 .configure(branding::routes)
                 .configure(sign_in_experience::routes)
+                .configure(registration_policy::routes)
                 .configure(users::routes)
                 .configure(sessions::routes)
                 .configure(resources::routes)

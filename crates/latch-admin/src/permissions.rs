@@ -32,11 +32,16 @@ fn type_from_path(s: &str) -> Option<ConsentScopeType> {
     })
 }
 
-/// The allow-list of `app` as the console shows it: each entry with its name, words or
-/// description, and resource; resource scopes grouped by resource name, then scope name.
+/// The allow-list of `app` as the console shows it.
 async fn described(idp: &Core, app: &ApplicationId) -> ApiResult<wire::ConsentScopes> {
+    describe(idp, idp.repos.list_consent_scopes(app).await?).await
+}
+
+/// Permission `entries` as the console shows them: each with its name, words or description,
+/// and resource; resource scopes grouped by resource name, then scope name.
+pub(crate) async fn describe(idp: &Core, entries: Vec<ConsentScope>) -> ApiResult<wire::ConsentScopes> {
     let mut out = wire::ConsentScopes::default();
-    for perm in latch_core::permissions::of_application(idp.repos.as_ref(), app).await? {
+    for perm in latch_core::permissions::named(idp.repos.as_ref(), entries).await? {
         let (id, required) = (perm.entry.scope_ref, perm.entry.required);
         let text = |d: String| Some(d).filter(|d| !d.is_empty());
         let (group, entry) = match (perm.entry.scope_type, perm.named) {
@@ -94,6 +99,66 @@ async fn third_party(idp: &Core, id: &str) -> ApiResult<latch_domain::entities::
     Ok(app)
 }
 
+/// The permissions `body` names, each checked: a user scope (not `openid`, which needs no
+/// permission), an existing API resource scope that is not the admin API's (DESIGN.md "Scopes
+/// are per resource"), an existing organization scope. Errors name the field under `prefix`.
+pub(crate) async fn resolve(idp: &Core, body: &wire::AddConsentScopes, prefix: &str) -> ApiResult<Vec<ConsentScope>> {
+    let mut entries = Vec::new();
+    for (i, e) in body.user_scopes.iter().enumerate() {
+        if !scope::is_user_scope(e.id()) || e.id() == scope::OPENID {
+            return Err(ApiError::invalid(
+                &format!("{prefix}userScopes[{i}]"),
+                "consent.unknown_user_scope",
+                format!("`{}` is not a user scope (profile, email, phone, address, …)", e.id()),
+            ));
+        }
+        entries.push(ConsentScope {
+            scope_type: ConsentScopeType::User,
+            scope_ref: e.id().to_owned(),
+            required: e.required(),
+        });
+    }
+    for (field, requested, kind) in [
+        ("resourceScopes", &body.resource_scopes, ConsentScopeType::Resource),
+        ("organizationResourceScopes", &body.organization_resource_scopes, ConsentScopeType::OrganizationResource),
+    ] {
+        for (i, e) in requested.iter().enumerate() {
+            let Some(found) = idp.repos.get_scope(&ScopeId::from(e.id())).await? else {
+                return Err(ApiError::invalid(
+                    &format!("{prefix}{field}[{i}]"),
+                    "consent.unknown_scope",
+                    format!("no API resource scope has the id `{}`", e.id()),
+                ));
+            };
+            // DESIGN.md "Scopes are per resource": the admin API is never a third-party permission.
+            if idp.repos.get_resource(&found.resource_id).await?.is_some_and(|r| admin::is_admin_resource(&r.indicator))
+            {
+                return Err(ApiError::invalid(
+                    &format!("{prefix}{field}[{i}]"),
+                    "consent.admin_scope",
+                    "the admin API's scopes can never be permitted to a third-party application",
+                ));
+            }
+            entries.push(ConsentScope { scope_type: kind, scope_ref: e.id().to_owned(), required: e.required() });
+        }
+    }
+    for (i, e) in body.organization_scopes.iter().enumerate() {
+        if idp.repos.get_organization_scope(&OrganizationScopeId::from(e.id())).await?.is_none() {
+            return Err(ApiError::invalid(
+                &format!("{prefix}organizationScopes[{i}]"),
+                "consent.unknown_organization_scope",
+                format!("no organization scope has the id `{}`", e.id()),
+            ));
+        }
+        entries.push(ConsentScope {
+            scope_type: ConsentScopeType::Organization,
+            scope_ref: e.id().to_owned(),
+            required: e.required(),
+        });
+    }
+    Ok(entries)
+}
+
 /// Lists an application's permissions.
 #[utoipa::path(tag = "applications",
     responses((status = 200, body = wire::ConsentScopes), (status = 404, body = wire::Problem),
@@ -117,59 +182,7 @@ pub async fn add(
     body: web::Json<wire::AddConsentScopes>,
 ) -> ApiResult<HttpResponse> {
     let app = third_party(&idp, &id).await?;
-    let mut entries = Vec::new();
-    for (i, e) in body.user_scopes.iter().enumerate() {
-        if !scope::is_user_scope(e.id()) || e.id() == scope::OPENID {
-            return Err(ApiError::invalid(
-                &format!("userScopes[{i}]"),
-                "consent.unknown_user_scope",
-                format!("`{}` is not a user scope (profile, email, phone, address, …)", e.id()),
-            ));
-        }
-        entries.push(ConsentScope {
-            scope_type: ConsentScopeType::User,
-            scope_ref: e.id().to_owned(),
-            required: e.required(),
-        });
-    }
-    for (field, requested, kind) in [
-        ("resourceScopes", &body.resource_scopes, ConsentScopeType::Resource),
-        ("organizationResourceScopes", &body.organization_resource_scopes, ConsentScopeType::OrganizationResource),
-    ] {
-        for (i, e) in requested.iter().enumerate() {
-            let Some(found) = idp.repos.get_scope(&ScopeId::from(e.id())).await? else {
-                return Err(ApiError::invalid(
-                    &format!("{field}[{i}]"),
-                    "consent.unknown_scope",
-                    format!("no API resource scope has the id `{}`", e.id()),
-                ));
-            };
-            // DESIGN.md "Scopes are per resource": the admin API is never a third-party permission.
-            if idp.repos.get_resource(&found.resource_id).await?.is_some_and(|r| admin::is_admin_resource(&r.indicator))
-            {
-                return Err(ApiError::invalid(
-                    &format!("{field}[{i}]"),
-                    "consent.admin_scope",
-                    "the admin API's scopes can never be permitted to a third-party application",
-                ));
-            }
-            entries.push(ConsentScope { scope_type: kind, scope_ref: e.id().to_owned(), required: e.required() });
-        }
-    }
-    for (i, e) in body.organization_scopes.iter().enumerate() {
-        if idp.repos.get_organization_scope(&OrganizationScopeId::from(e.id())).await?.is_none() {
-            return Err(ApiError::invalid(
-                &format!("organizationScopes[{i}]"),
-                "consent.unknown_organization_scope",
-                format!("no organization scope has the id `{}`", e.id()),
-            ));
-        }
-        entries.push(ConsentScope {
-            scope_type: ConsentScopeType::Organization,
-            scope_ref: e.id().to_owned(),
-            required: e.required(),
-        });
-    }
+    let entries = resolve(&idp, &body, "").await?;
     let added: Vec<_> = entries.iter().map(|e| json!({"type": e.scope_type.as_str(), "id": e.scope_ref})).collect();
     let change = Changeset::new(
         "application.permissions.add",

@@ -43,6 +43,8 @@ pub enum Change {
     Keys,
     /// The identity provider's branding: every node reloads it.
     SignInExperience,
+    /// The self-service registration policy: every node reloads it.
+    RegistrationPolicy,
     Everything,
 }
 
@@ -182,7 +184,11 @@ impl Catalog {
                 self.m2m_scopes.retain(|_| false);
             }
             Change::Roles => self.m2m_scopes.retain(|_| false),
-            Change::User(_) | Change::Organizations | Change::Keys | Change::SignInExperience => {}
+            Change::User(_)
+            | Change::Organizations
+            | Change::Keys
+            | Change::SignInExperience
+            | Change::RegistrationPolicy => {}
             Change::Everything => {
                 self.clients.retain(|_| false);
                 self.resources.retain(|_| false);
@@ -220,6 +226,11 @@ pub async fn listen(core: Arc<crate::Core>) {
                 {
                     tracing::warn!(error = %e, "cannot reload the sign-in experience; retrying within a minute");
                 }
+                if matches!(change, Change::RegistrationPolicy | Change::Everything)
+                    && let Err(e) = crate::commands::reload_registration_policy(&core).await
+                {
+                    tracing::warn!(error = %e, "cannot reload the registration policy; retrying within a minute");
+                }
             }
         }
         Err(e) => tracing::warn!(error = %e, "cannot listen for changes; caches expire within their TTL"),
@@ -243,6 +254,7 @@ mod tests {
             (Change::Organizations, r#"{"kind":"organizations"}"#),
             (Change::Keys, r#"{"kind":"keys"}"#),
             (Change::SignInExperience, r#"{"kind":"sign_in_experience"}"#),
+            (Change::RegistrationPolicy, r#"{"kind":"registration_policy"}"#),
             (Change::Everything, r#"{"kind":"everything"}"#),
         ];
         for (change, wire) in cases {

@@ -3,7 +3,7 @@
 
 use crate::catalog::Catalog;
 use crate::hashing::HashPool;
-use latch_domain::entities::IdpBranding;
+use latch_domain::entities::{IdpBranding, RegistrationPolicy};
 use latch_domain::ephemeral::EphemeralStore;
 use latch_domain::repo::Repositories;
 use latch_domain::{Clock, Random};
@@ -86,10 +86,30 @@ pub struct Core {
     pub catalog: Catalog,
     /// Where password hashes are computed (`hashing.rs`).
     pub hash_pool: HashPool,
-    keys: RwLock<Arc<KeySet>>,
+    keys: Held<KeySet>,
     /// The identity provider's branding every end-user page shows, in memory like the keys.
-    idp_branding: RwLock<Arc<IdpBranding>>,
+    idp_branding: Held<IdpBranding>,
+    /// The self-service registration policy (discovery reads whether it is on).
+    registration_policy: Held<RegistrationPolicy>,
     secret_key: [u8; 32],
+}
+
+/// A value every request reads and a rare change replaces: read without copying it, replaced
+/// whole. (A poisoned lock still holds the last value written, which stays good to read.)
+struct Held<T>(RwLock<Arc<T>>);
+
+impl<T> Held<T> {
+    fn new(value: T) -> Held<T> {
+        Held(RwLock::new(Arc::new(value)))
+    }
+
+    fn get(&self) -> Arc<T> {
+        self.0.read().map(|v| v.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    fn set(&self, value: T) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(value);
+    }
 }
 
 impl Core {
@@ -107,31 +127,39 @@ impl Core {
             random,
             hasher,
             catalog: Catalog::default(),
-            keys: RwLock::new(Arc::new(keys)),
-            idp_branding: RwLock::new(Arc::new(IdpBranding::default())),
+            keys: Held::new(keys),
+            idp_branding: Held::new(IdpBranding::default()),
+            registration_policy: Held::new(RegistrationPolicy::default()),
             secret_key: *secret_key,
         }
     }
 
     /// The key set in memory (never re-read per request).
     pub fn keys(&self) -> Arc<KeySet> {
-        self.keys.read().map(|k| k.clone()).unwrap_or_else(|p| p.into_inner().clone())
+        self.keys.get()
     }
 
     /// Replaces the key set (after a rotation).
     pub(crate) fn set_keys(&self, keys: KeySet) {
-        let mut guard = self.keys.write().unwrap_or_else(|p| p.into_inner());
-        *guard = Arc::new(keys);
+        self.keys.set(keys);
     }
 
     /// The identity provider's branding in memory (`commands::reload_idp_branding` refreshes it).
     pub fn idp_branding(&self) -> Arc<IdpBranding> {
-        self.idp_branding.read().map(|b| b.clone()).unwrap_or_else(|p| p.into_inner().clone())
+        self.idp_branding.get()
     }
 
     pub(crate) fn set_idp_branding(&self, branding: IdpBranding) {
-        let mut guard = self.idp_branding.write().unwrap_or_else(|p| p.into_inner());
-        *guard = Arc::new(branding);
+        self.idp_branding.set(branding);
+    }
+
+    /// The registration policy in memory (`commands::reload_registration_policy` refreshes it).
+    pub fn registration_policy(&self) -> Arc<RegistrationPolicy> {
+        self.registration_policy.get()
+    }
+
+    pub(crate) fn set_registration_policy(&self, policy: RegistrationPolicy) {
+        self.registration_policy.set(policy);
     }
 
     pub(crate) fn secret_key(&self) -> &[u8; 32] {

@@ -26,7 +26,12 @@ pub struct Permission {
 /// The allow-list of `app` in its stored order; entries whose scope no longer exists are left
 /// out.
 pub async fn of_application(repos: &dyn Repositories, app: &ApplicationId) -> RepoResult<Vec<Permission>> {
-    let all = repos.list_consent_scopes(app).await?;
+    named(repos, repos.list_consent_scopes(app).await?).await
+}
+
+/// `all` with what each entry names, in order; entries whose scope no longer exists are left
+/// out.
+pub async fn named(repos: &dyn Repositories, all: Vec<ConsentScope>) -> RepoResult<Vec<Permission>> {
     let is_resource =
         |c: &ConsentScope| matches!(c.scope_type, ConsentScopeType::Resource | ConsentScopeType::OrganizationResource);
     let scope_ids: Vec<ScopeId> = all.iter().filter(|c| is_resource(c)).map(|c| ScopeId(c.scope_ref.clone())).collect();

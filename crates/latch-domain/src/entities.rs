@@ -380,6 +380,64 @@ pub struct IdpBranding {
     pub updated_at: Timestamp,
 }
 
+/// The ceiling of self-service client registration (RFC 7591 at `/oidc/reg`, the console's
+/// Open registration page). Off by default. Every client it admits is third-party and always
+/// shows the consent screen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegistrationPolicy {
+    pub enabled: bool,
+    /// What a client may register as: `Spa` and `Native` (public, with PKCE), `Traditional` (a
+    /// web server holding a secret).
+    pub app_types: Vec<AppType>,
+    /// The most a self-registered client may ask a user for: user scopes by name, API resource
+    /// and organization scopes by id; never the admin API's.
+    pub permissions: Vec<ConsentScope>,
+    /// Hosts https redirect URIs may point at: `app.example.com`, or `*.example.com` for its
+    /// subdomains. Empty: any host.
+    pub redirect_hosts: Vec<String>,
+    /// Registration needs an initial access token an operator issued (RFC 7591 §3).
+    pub require_initial_access_token: bool,
+    /// Registrations one client address may make per hour.
+    pub registrations_per_hour: u64,
+    /// The consent screen says the app registered itself and nobody reviewed it.
+    pub unverified_notice: bool,
+    pub updated_at: Timestamp,
+}
+
+impl Default for RegistrationPolicy {
+    fn default() -> Self {
+        RegistrationPolicy {
+            enabled: false,
+            app_types: vec![AppType::Spa, AppType::Native],
+            permissions: Vec::new(),
+            redirect_hosts: Vec::new(),
+            require_initial_access_token: false,
+            registrations_per_hour: 10,
+            unverified_notice: true,
+            updated_at: Timestamp(0),
+        }
+    }
+}
+
+/// How a self-registered client came to be (RFC 7591), and the hash of the registration
+/// access token it manages its registration with (RFC 7592). Deleted with its application.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientRegistration {
+    pub application_id: ApplicationId,
+    pub access_token_hash: String,
+    pub registered_at: Timestamp,
+    /// The address and user agent the registration came from.
+    pub ip: String,
+    pub user_agent: Option<String>,
+    pub software_id: Option<String>,
+    pub software_version: Option<String>,
+    pub client_uri: Option<String>,
+    pub contacts: Vec<String>,
+    /// The grant types and the scope it was registered with (RFC 7591 §2).
+    pub grant_types: Vec<String>,
+    pub scope: String,
+}
+
 /// What the consent screen shows of an application (its "sign-in experience").
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Branding {

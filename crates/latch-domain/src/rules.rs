@@ -300,6 +300,61 @@ pub fn idp_branding(b: &IdpBranding) -> Verdict {
     Ok(())
 }
 
+/// Most hosts a registration policy may list.
+pub const MAX_REDIRECT_HOSTS: usize = 100;
+
+/// A registration policy: public or confidential web app types only (machine-to-machine
+/// clients are never self-registered), hosts written as `host` or `*.host`, and a rate limit
+/// between 1 and 10,000 registrations per address per hour. (That no permission names the
+/// admin API's scopes is checked where the scopes are known, in `latch-core`.)
+pub fn registration_policy(p: &RegistrationPolicy) -> Verdict {
+    if p.enabled && p.app_types.is_empty() {
+        return Err(Violation::new(
+            "appTypes",
+            "registration.no_app_type",
+            "open registration needs at least one app type",
+        ));
+    }
+    if p.app_types.contains(&AppType::MachineToMachine) {
+        return Err(Violation::new(
+            "appTypes",
+            "registration.machine_to_machine",
+            "machine-to-machine apps hold admin-granted roles and are never self-registered",
+        ));
+    }
+    if p.redirect_hosts.len() > MAX_REDIRECT_HOSTS {
+        return Err(Violation::new("redirectHosts", "request.too_long", format!("at most {MAX_REDIRECT_HOSTS} hosts")));
+    }
+    for (i, h) in p.redirect_hosts.iter().enumerate() {
+        let name = h.strip_prefix("*.").unwrap_or(h);
+        let label_ok = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        };
+        if name.len() > 253
+            || !name.contains('.')
+            || name != name.to_ascii_lowercase()
+            || !name.split('.').all(label_ok)
+        {
+            return Err(Violation::new(
+                format!("redirectHosts[{i}]"),
+                "registration.invalid_host",
+                format!("`{h}` is not a lowercase host name like app.example.com or *.example.com"),
+            ));
+        }
+    }
+    if !(1..=10_000).contains(&p.registrations_per_hour) {
+        return Err(Violation::new(
+            "registrationsPerHour",
+            "request.out_of_range",
+            format!("between 1 and 10000; got {}", p.registrations_per_hour),
+        ));
+    }
+    Ok(())
+}
+
 impl Write {
     /// Whether the object this write stores obeys its rules; writes that store no new field
     /// values (links, deletions, keys, audit entries) always do.
@@ -315,6 +370,7 @@ impl Write {
             Write::InsertOrganizationRole(r) | Write::UpdateOrganizationRole(r) => organization_role(r),
             Write::PutBranding(b) => branding(b),
             Write::PutIdpBranding(b) => idp_branding(b),
+            Write::PutRegistrationPolicy(p) => registration_policy(p),
             _ => Ok(()),
         }
     }
@@ -544,5 +600,43 @@ mod tests {
             let got = write.check().err().map(|v| (v.field, v.code));
             assert_eq!(got, expected.map(|(f, c)| (f.to_owned(), c)), "{what}");
         }
+    }
+
+    #[test]
+    fn registration_policy_rules() {
+        let ok = RegistrationPolicy { enabled: true, ..RegistrationPolicy::default() };
+        assert_eq!(registration_policy(&ok), Ok(()));
+        let cases: Vec<(RegistrationPolicy, &str)> = vec![
+            (RegistrationPolicy { app_types: vec![], ..ok.clone() }, "registration.no_app_type"),
+            (
+                RegistrationPolicy { app_types: vec![AppType::MachineToMachine], ..ok.clone() },
+                "registration.machine_to_machine",
+            ),
+            (
+                RegistrationPolicy { redirect_hosts: vec!["https://a.example".into()], ..ok.clone() },
+                "registration.invalid_host",
+            ),
+            (
+                RegistrationPolicy { redirect_hosts: vec!["localhost".into()], ..ok.clone() },
+                "registration.invalid_host",
+            ),
+            (
+                RegistrationPolicy { redirect_hosts: vec!["App.Example.com".into()], ..ok.clone() },
+                "registration.invalid_host",
+            ),
+            (
+                RegistrationPolicy { redirect_hosts: vec!["*.*.example.com".into()], ..ok.clone() },
+                "registration.invalid_host",
+            ),
+            (RegistrationPolicy { registrations_per_hour: 0, ..ok.clone() }, "request.out_of_range"),
+        ];
+        for (p, code) in cases {
+            assert_eq!(registration_policy(&p).map_err(|v| v.code), Err(code), "{p:?}");
+        }
+        let hosts =
+            RegistrationPolicy { redirect_hosts: vec!["*.partners.example".into(), "tool.example".into()], ..ok };
+        assert_eq!(registration_policy(&hosts), Ok(()));
+        let off = RegistrationPolicy { app_types: vec![], ..RegistrationPolicy::default() };
+        assert_eq!(registration_policy(&off), Ok(()), "a policy that is off may name no app type");
     }
 }

@@ -182,6 +182,8 @@ async fn view_model(
         }
     }
     let b = branding.unwrap_or_default();
+    let unverified = idp.core.registration_policy().unverified_notice
+        && idp.core.repos.get_client_registration(&app.id).await.page_unavailable()?.is_some();
     Ok(pages::ConsentView {
         lang,
         app_name: b.display_name.clone().unwrap_or_else(|| app.name.clone()),
@@ -190,6 +192,7 @@ async fn view_model(
         terms_url: b.terms_of_use_url,
         privacy_url: b.privacy_policy_url,
         user_label,
+        unverified,
         user_lines,
         resources,
         org_lines,

@@ -20,6 +20,9 @@ use serde_json::json;
 pub enum IdpError {
     /// A protocol error answered as JSON (token endpoint).
     OAuth(OAuthError),
+    /// A request this server refuses to serve at all, answered as a 403 OAuth JSON error (open
+    /// registration turned off).
+    Forbidden(OAuthError),
     /// Client authentication failed; `basic` when the client tried HTTP Basic.
     Client { error: OAuthError, basic: bool },
     /// An authorization request failed.
@@ -139,6 +142,7 @@ fn surface_of(path: &str) -> Option<Surface> {
         Some(Surface::Bearer)
     } else if path.starts_with("/oidc/token")
         || path.starts_with("/oidc/jwks")
+        || path.starts_with("/oidc/reg")
         || path.starts_with("/.well-known/")
         || path.starts_with("/oidc/.well-known/")
     {
@@ -219,6 +223,7 @@ pub fn respond(idp: &IdpState, req: &actix_web::HttpRequest, err: IdpError) -> H
 pub fn respond_in(idp: &IdpState, lang: Lang, err: IdpError) -> HttpResponse {
     match err {
         IdpError::OAuth(e) => json_error(token_status(e.code)).json(error_body(&e)),
+        IdpError::Forbidden(e) => json_error(StatusCode::FORBIDDEN).json(error_body(&e)),
         IdpError::Client { error, basic } => {
             // RFC 6749 §5.2: 401 for a failed authentication, 400 for a malformed attempt.
             let status =

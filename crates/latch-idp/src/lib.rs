@@ -17,6 +17,7 @@ mod logout;
 mod metrics;
 mod pages;
 mod ratelimit;
+mod registration;
 mod revocation;
 mod state;
 mod token;
@@ -47,6 +48,10 @@ pub fn routes(idp: web::Data<IdpState>) -> impl FnOnce(&mut web::ServiceConfig) 
             .service(cors_resource("/oidc/me").get(userinfo::userinfo).post(userinfo::userinfo))
             .service(cors_resource("/oidc/token/revocation").post(revocation::revoke))
             .service(cors_resource("/oidc/token/introspection").post(introspection::introspect))
+            .service(cors_resource("/oidc/reg").post(registration::register))
+            .route("/oidc/reg/{client_id}", web::get().to(registration::read))
+            .route("/oidc/reg/{client_id}", web::put().to(registration::update))
+            .route("/oidc/reg/{client_id}", web::delete().to(registration::delete))
             .route("/oidc/session/end", web::get().to(logout::end_session))
             .route("/oidc/session/end", web::post().to(logout::end_session))
             .route("/oidc/session/end/confirm", web::post().to(logout::confirm))

@@ -38,7 +38,9 @@ pub fn grant_label(grant_type: Option<&str>) -> &'static str {
 /// The outcome label of a failed request: the OAuth error code where there is one.
 pub fn outcome(e: &IdpError) -> &'static str {
     match e {
-        IdpError::OAuth(e) | IdpError::Client { error: e, .. } | IdpError::Bearer(Some(e)) => e.code.as_str(),
+        IdpError::OAuth(e) | IdpError::Forbidden(e) | IdpError::Client { error: e, .. } | IdpError::Bearer(Some(e)) => {
+            e.code.as_str()
+        }
         IdpError::Bearer(None) => "no_token",
         IdpError::Authorize(_) => "authorize_error",
         IdpError::Page { .. } => "page_error",

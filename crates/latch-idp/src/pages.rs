@@ -252,6 +252,8 @@ pub struct ConsentView {
     pub terms_url: Option<String>,
     pub privacy_url: Option<String>,
     pub user_label: String,
+    /// The app registered itself and the operator wants users told so.
+    pub unverified: bool,
     pub user_lines: Vec<Line>,
     /// One group per API resource: its name and its lines.
     pub resources: Vec<(String, Vec<Line>)>,

@@ -135,6 +135,17 @@ pub async fn count_interaction(idp: &IdpState, ip: &str) -> Result<(), IdpError>
     Ok(())
 }
 
+/// Counts a self-service registration from `ip` and refuses past `per_hour` with 429: each
+/// creates a client that stays until an operator deletes it.
+pub async fn count_registration(idp: &IdpState, ip: &str, per_hour: u64) -> Result<(), IdpError> {
+    let n = incr(idp, &ip_key("registration", ip), 3600, true).await?;
+    if over_limit(n, per_hour) {
+        crate::metrics::rate_limited("registration");
+        return Err(IdpError::RateLimited { retry_after: 3600, json: true });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

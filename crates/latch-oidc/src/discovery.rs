@@ -3,11 +3,12 @@
 use latch_domain::scope;
 use serde_json::{Value, json};
 
-/// The provider metadata for `issuer` (`<public_url>/oidc`). Only endpoints and grants that
-/// exist are listed.
-pub fn metadata(issuer: &str) -> Value {
+/// The provider metadata for `issuer` (`<public_url>/oidc`), whose pages speak `ui_locales`;
+/// `registration` when clients may register themselves (RFC 7591 §3, RFC 8414 §2). Only
+/// endpoints and grants that exist are listed.
+pub fn metadata(issuer: &str, ui_locales: &[&str], registration: bool) -> Value {
     let scopes: Vec<&str> = scope::USER_SCOPES.iter().map(|(s, _)| *s).collect();
-    json!({
+    let mut m = json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}/auth"),
         "token_endpoint": format!("{issuer}/token"),
@@ -33,14 +34,20 @@ pub fn metadata(issuer: &str) -> Value {
         "request_uri_parameter_supported": false,
         "authorization_response_iss_parameter_supported": true,
         "prompt_values_supported": ["none", "login", "consent"],
-        "ui_locales_supported": ["en"],
-    })
+        "ui_locales_supported": ui_locales,
+    });
+    if registration && let Value::Object(fields) = &mut m {
+        fields.insert("registration_endpoint".to_owned(), json!(format!("{issuer}/reg")));
+    }
+    m
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn discovery_document_snapshot() {
-        insta::assert_json_snapshot!(super::metadata("https://id.example.com/oidc"));
+        insta::assert_json_snapshot!(super::metadata("https://id.example.com/oidc", &["en", "fr"], false));
+        let open = super::metadata("https://id.example.com/oidc", &["en"], true);
+        assert_eq!(open["registration_endpoint"], "https://id.example.com/oidc/reg");
     }
 }

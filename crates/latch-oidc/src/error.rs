@@ -45,6 +45,10 @@ pub enum ErrorCode {
     UnsupportedTokenType,
     /// Too many failed attempts (RFC 6585 §4); answered as 429 with `Retry-After`.
     SlowDown,
+    /// RFC 7591 §3.2.2: a redirect URI the registration cannot accept.
+    InvalidRedirectUri,
+    /// RFC 7591 §3.2.2: any other client metadata the registration cannot accept.
+    InvalidClientMetadata,
 }
 
 impl ErrorCode {
@@ -70,6 +74,8 @@ impl ErrorCode {
             ErrorCode::RequestUriNotSupported => "request_uri_not_supported",
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
             ErrorCode::SlowDown => "slow_down",
+            ErrorCode::InvalidRedirectUri => "invalid_redirect_uri",
+            ErrorCode::InvalidClientMetadata => "invalid_client_metadata",
         }
     }
 }
@@ -104,6 +110,14 @@ impl OAuthError {
 
     pub fn invalid_target(d: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidTarget, d)
+    }
+
+    pub fn invalid_client_metadata(d: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidClientMetadata, d)
+    }
+
+    pub fn invalid_redirect_uri(d: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidRedirectUri, d)
     }
 
     pub fn server_error(d: impl Into<String>) -> Self {

@@ -19,6 +19,7 @@ pub mod params;
 pub mod password;
 pub mod pkce;
 pub mod refresh;
+pub mod registration;
 pub mod session;
 pub mod token_plan;
 pub mod token_scopes;

@@ -185,6 +185,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    registration_policy (id) {
+        id -> Text,
+        enabled -> Bool,
+        app_types -> Text,
+        permissions -> Text,
+        redirect_hosts -> Text,
+        require_initial_access_token -> Bool,
+        registrations_per_hour -> BigInt,
+        unverified_notice -> Bool,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    client_registrations (application_id) {
+        application_id -> Text,
+        access_token_hash -> Text,
+        registered_at -> BigInt,
+        ip -> Text,
+        user_agent -> Nullable<Text>,
+        software_id -> Nullable<Text>,
+        software_version -> Nullable<Text>,
+        client_uri -> Nullable<Text>,
+        contacts -> Text,
+        grant_types -> Text,
+        scope -> Text,
+    }
+}
+
+diesel::table! {
     application_branding (application_id) {
         application_id -> Text,
         display_name -> Nullable<Text>,
@@ -300,6 +330,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     application_consent_scopes,
     application_branding,
     sign_in_experience,
+    registration_policy,
+    client_registrations,
     grants,
     access_tokens,
     refresh_tokens,

@@ -378,6 +378,41 @@ wire! {
         pub organization_resource_scopes: Vec<ConsentScopeInput>,
     }
 
+    /// The ceiling of self-service client registration (RFC 7591 at `/oidc/reg`). Off by
+    /// default; a client it admits is third-party, always shows consent, and gets at most
+    /// `permissions` (what it asks beyond them is dropped).
+    pub struct RegistrationPolicy {
+        pub enabled: bool,
+        /// `SPA`, `Native` and `Traditional` (a confidential web app).
+        pub app_types: Vec<String>,
+        pub permissions: ConsentScopes,
+        /// Hosts https redirect URIs may point at (`app.example.com`, `*.example.com`); empty:
+        /// any.
+        pub redirect_hosts: Vec<String>,
+        pub require_initial_access_token: bool,
+        /// Registrations one client address may make per hour.
+        pub registrations_per_hour: u64,
+        /// The consent screen says the app registered itself and was not reviewed.
+        pub unverified_notice: bool,
+        pub updated_at: i64,
+    }
+
+    /// A new registration policy; permissions are ids as in `AddConsentScopes` (each one the
+    /// user may untick).
+    pub struct PutRegistrationPolicy {
+        pub enabled: bool,
+        pub app_types: Vec<String>,
+        #[serde(default)]
+        pub permissions: AddConsentScopes,
+        #[serde(default)]
+        pub redirect_hosts: Vec<String>,
+        #[serde(default)]
+        pub require_initial_access_token: bool,
+        pub registrations_per_hour: u64,
+        #[serde(default = "yes")]
+        pub unverified_notice: bool,
+    }
+
     /// The branding of an application's consent screen.
     #[derive(Default)]
     pub struct SignInExperience {

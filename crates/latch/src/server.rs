@@ -110,6 +110,7 @@ pub async fn open_node_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> 
         );
     }
     latch_core::commands::reload_idp_branding(&core).await.context("reading the sign-in experience")?;
+    latch_core::commands::reload_registration_policy(&core).await.context("reading the registration policy")?;
     let idp = web::Data::new(IdpState::new(core.clone().into_inner()));
     tokio::spawn(latch_core::catalog::listen(core.clone().into_inner()));
     // Key upkeep: expired previous keys go, the schedule rotates, other nodes' changes load.
@@ -124,6 +125,9 @@ pub async fn open_node_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> 
             // Announcements carry branding changes at once; this catches one that was lost.
             if let Err(e) = latch_core::commands::reload_idp_branding(&upkeep).await {
                 tracing::warn!(error = %e, "cannot reload the sign-in experience; retrying in a minute");
+            }
+            if let Err(e) = latch_core::commands::reload_registration_policy(&upkeep).await {
+                tracing::warn!(error = %e, "cannot reload the registration policy; retrying in a minute");
             }
         }
     });

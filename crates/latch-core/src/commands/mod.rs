@@ -9,12 +9,17 @@ mod accounts;
 mod applications;
 mod branding;
 mod keys;
+mod registration;
 mod roles;
 
 pub use accounts::{sign_in_failures_key, unlock_user};
 pub use applications::{NewApplication, create_application, create_secret, new_client_secret};
 pub use branding::{reload_idp_branding, set_idp_branding};
 pub use keys::{ensure_signing_keys, maintain_keys, reload_keys, rotate_keys};
+pub use registration::{
+    Registered, ceiling, delete_registered_client, register_client, reload_registration_policy,
+    set_registration_policy, update_registered_client,
+};
 pub use roles::{create_organization_role, create_role};
 
 use crate::Core;

@@ -9,6 +9,7 @@ mod consent;
 mod grants;
 mod keys;
 mod organizations;
+mod registration;
 mod resources;
 mod roles;
 mod sessions;
@@ -23,6 +24,7 @@ pub use consent::ConsentScopeRepo;
 pub use grants::GrantRepo;
 pub use keys::KeyRepo;
 pub use organizations::OrganizationRepo;
+pub use registration::RegistrationRepo;
 pub use resources::ResourceRepo;
 pub use roles::RoleRepo;
 pub use sessions::SessionRepo;
@@ -101,6 +103,7 @@ pub trait Repositories:
     + OrganizationRepo
     + ConsentScopeRepo
     + BrandingRepo
+    + RegistrationRepo
 {
     /// Applies `writes` in order in one transaction: all of them, or none when one fails.
     async fn commit(&self, writes: Vec<Write>) -> RepoResult<()>;

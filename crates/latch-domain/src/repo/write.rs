@@ -138,6 +138,13 @@ pub enum Write {
     PutIdpBranding(IdpBranding),
     DeleteBranding(ApplicationId),
 
+    /// Replaces the registration policy (one row).
+    PutRegistrationPolicy(RegistrationPolicy),
+    /// Records how a self-registered client came to be; its application is inserted before.
+    InsertClientRegistration(ClientRegistration),
+    /// Replaces a registration's record (a new registration access token, RFC 7592 §2.2).
+    UpdateClientRegistration(ClientRegistration),
+
     InsertSigningKey(SigningKey),
     SetSigningKeyState {
         kid: KeyId,

@@ -11,6 +11,7 @@ pub const WORDS: Words = Words {
     wrong_credentials: "The username, email or password is incorrect.",
     consent_title: "Authorize application",
     wants_access: "wants to access your account",
+    unverified_app: "This app registered itself and nobody has reviewed it. Continue only if you trust it.",
     signed_in_as: "Signed in as",
     not_you: "Not you? Use another account",
     profile_section: "Your profile",

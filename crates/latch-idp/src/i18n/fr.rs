@@ -12,6 +12,7 @@ pub const WORDS: Words = Words {
     wrong_credentials: "Le nom d’utilisateur, l’e-mail ou le mot de passe est incorrect.",
     consent_title: "Autoriser l’application",
     wants_access: "souhaite accéder à votre compte",
+    unverified_app: "Cette application s’est inscrite elle-même et personne ne l’a vérifiée. Ne continuez que si vous lui faites confiance.",
     signed_in_as: "Connecté en tant que",
     not_you: "Ce n’est pas vous\u{202f}? Utiliser un autre compte",
     profile_section: "Votre profil",

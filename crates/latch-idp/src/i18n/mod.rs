@@ -12,6 +12,9 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// Every language the pages speak (discovery's `ui_locales_supported`).
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Fr];
+
     pub fn code(self) -> &'static str {
         match self {
             Lang::En => "en",
@@ -159,6 +162,8 @@ pub struct Words {
     // Consent.
     pub consent_title: &'static str,
     pub wants_access: &'static str,
+    /// The consent screen of an app that registered itself (open registration).
+    pub unverified_app: &'static str,
     pub signed_in_as: &'static str,
     pub not_you: &'static str,
     pub profile_section: &'static str,

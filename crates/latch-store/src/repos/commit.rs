@@ -2,8 +2,8 @@
 //! transaction, with the same write functions the single-write trait methods use.
 
 use super::{
-    Conn, applications, audit, branding, consent, grants, keys, organization_roles, organizations, resources, roles,
-    sessions, tokens, users,
+    Conn, applications, audit, branding, consent, grants, keys, organization_roles, organizations, registration,
+    resources, roles, sessions, tokens, users,
 };
 use crate::db::{Db, map_error};
 use async_trait::async_trait;
@@ -148,6 +148,14 @@ fn apply(conn: &mut Conn, write: &Write) -> Result<(), UnitError> {
         PutIdpBranding(b) => branding::put_idp_branding(conn, b)?,
         DeleteBranding(app) => {
             found(branding::delete_branding(conn, app)?, || format!("branding of application {app}"))?
+        }
+
+        PutRegistrationPolicy(p) => registration::put_registration_policy(conn, p)?,
+        InsertClientRegistration(r) => registration::insert_client_registration(conn, r)?,
+        UpdateClientRegistration(r) => {
+            found(registration::update_client_registration(conn, r)?, || {
+                format!("registration of application {}", r.application_id)
+            })?;
         }
 
         InsertSigningKey(k) => keys::insert_signing_key(conn, k)?,

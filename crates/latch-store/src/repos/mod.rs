@@ -33,6 +33,7 @@ mod grants;
 mod keys;
 mod organization_roles;
 mod organizations;
+mod registration;
 mod resources;
 mod roles;
 mod sessions;

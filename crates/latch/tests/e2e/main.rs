@@ -17,6 +17,7 @@ mod import_file;
 mod lifecycle;
 mod multinode;
 mod oidc_flows;
+mod registration;
 mod review_input;
 mod review_limits;
 mod review_scopes;

@@ -11,6 +11,7 @@ use crate::oidc_flows::http;
 use crate::on_both_backends;
 use latch_domain::entities::AppType;
 use reqwest::Method;
+use serde_json::json;
 
 on_both_backends!(every_route_answers_malformed_input_in_its_own_form_and_changes_nothing);
 
@@ -139,6 +140,10 @@ async fn every_route_answers_malformed_input_in_its_own_form_and_changes_nothing
     // Its first use is audited (`security.admin_token.used`): also before the count.
     let first = http().get(format!("{}/api/users", server.base)).bearer_auth(&token).send().await.unwrap();
     assert_eq!(first.status(), 200);
+    // Open registration, so its probes reach the parser and the ceiling (a write: before the
+    // count).
+    let open = json!({"enabled": true, "appTypes": ["SPA", "Native"], "registrationsPerHour": 10000});
+    assert_eq!(admin.put("/registration-policy", open).await.status, 200);
     let before = counts().await;
     let mut probes: Vec<Probe> = Vec::new();
     let issuer = &server.issuer;
@@ -150,6 +155,28 @@ async fn every_route_answers_malformed_input_in_its_own_form_and_changes_nothing
     probes.extend(oidc_body_probes(&format!("{issuer}/token/introspection"), Surface::OAuth, None));
     probes.extend(oidc_body_probes(&format!("{issuer}/token/revocation"), Surface::OAuth, None));
     probes.extend(oidc_body_probes(&format!("{issuer}/auth"), Surface::Page, None));
+    probes.extend(oidc_body_probes(&format!("{issuer}/reg"), Surface::OAuth, None));
+    for (what, body) in [
+        ("an array", b"[]".to_vec()),
+        ("redirect_uris as a string", br#"{"redirect_uris": "https://a.example/cb"}"#.to_vec()),
+        ("a javascript: redirect", br#"{"redirect_uris": ["javascript:alert(1)"], "token_endpoint_auth_method": "none"}"#.to_vec()),
+        (
+            "a grant it may not have",
+            br#"{"redirect_uris": ["https://a.example/cb"], "token_endpoint_auth_method": "none", "grant_types": ["client_credentials"]}"#.to_vec(),
+        ),
+        (
+            "a thousand redirect URIs",
+            format!(r#"{{"redirect_uris": [{}], "token_endpoint_auth_method": "none"}}"#, vec![r#""https://a.example/cb""#; 1000].join(",")).into_bytes(),
+        ),
+        ("invalid UTF-8", vec![b'{', 0xff, b'}']),
+    ] {
+        probes.push(Probe {
+            what: format!("POST /oidc/reg with {what}"),
+            req: http().post(format!("{issuer}/reg")).header("content-type", "application/json").body(body),
+            surface: Surface::OAuth,
+            must_fail: true,
+        });
+    }
     // Sign-out needs no parameter at all (RP-Initiated Logout §2): with none it signs nobody
     // out and says so, so only its errors are judged.
     probes.extend(
@@ -200,6 +227,10 @@ async fn every_route_answers_malformed_input_in_its_own_form_and_changes_nothing
         (Method::GET, format!("{issuer}/token"), Surface::OAuth),
         (Method::PUT, format!("{issuer}/token"), Surface::OAuth),
         (Method::GET, format!("{issuer}/token/introspection"), Surface::OAuth),
+        (Method::GET, format!("{issuer}/reg"), Surface::OAuth),
+        (Method::GET, format!("{issuer}/reg/no-such-client"), Surface::Bearer),
+        (Method::DELETE, format!("{issuer}/reg/no-such-client"), Surface::Bearer),
+        (Method::POST, format!("{issuer}/reg/no-such-client"), Surface::OAuth),
         (Method::DELETE, format!("{issuer}/token/revocation"), Surface::OAuth),
         (Method::PUT, format!("{issuer}/me"), Surface::Bearer),
         (Method::DELETE, format!("{issuer}/auth"), Surface::Page),

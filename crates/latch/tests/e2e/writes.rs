@@ -254,6 +254,8 @@ async fn every_admin_mutation_writes_one_audit_entry_and_announces_it(server: &T
     s.call(put.clone(), "/applications/{id}/sign-in-experience", &path, Some(body), 200).await;
     let body = json!({"organizationName": "Acme", "accentColor": "#1864ab"});
     s.call(put.clone(), "/sign-in-experience", "/sign-in-experience", Some(body), 200).await;
+    let body = json!({"enabled": true, "appTypes": ["SPA"], "registrationsPerHour": 10, "permissions": {"userScopes": ["email"]}});
+    s.call(put.clone(), "/registration-policy", "/registration-policy", Some(body), 200).await;
 
     // Resources and scopes.
     let body = json!({"name": "Photos", "indicator": "https://photos.example.com"});

@@ -49,6 +49,7 @@ async fn an_operator_manages_resources_roles_users_organizations_keys_and_the_au
     organizations(&chrome, &server, &grace).await;
     keys(&chrome, &server).await;
     sign_in_experience(&chrome, &server).await;
+    open_registration(&chrome, &server).await;
     audit(&chrome).await;
     assert!(chrome.console_errors().await.is_empty(), "{:?}", chrome.console_errors().await);
     chrome.quit().await;
@@ -271,6 +272,49 @@ async fn sign_in_experience(chrome: &Chrome, server: &TestServer) {
     assert_eq!(stored.accent_color.as_deref(), Some("#1864ab"));
     let page = reqwest::get(format!("{}/sign-in?interaction=none", server.base)).await.unwrap().text().await.unwrap();
     assert!(page.contains("<span class=\"org\">Acme Corporation</span>"), "{page}");
+}
+
+/// Open registration: on for native apps only, with email and the Photos API's scope; the admin
+/// API's scopes are refused at the permissions; a client then registers within the ceiling.
+async fn open_registration(chrome: &Chrome, server: &TestServer) {
+    open(chrome, "Open registration").await;
+    chrome.find("#r-enabled").await.click().await.unwrap();
+    // SPA and Native are ticked by default: native apps only.
+    assert_eq!(chrome.find("#r-type-Native").await.prop("checked").await.unwrap().as_deref(), Some("true"));
+    chrome.find("#r-type-SPA").await.click().await.unwrap();
+    chrome.find("#r-scope-email").await.click().await.unwrap();
+    chrome.find("#r-pick-resource").await.click().await.unwrap();
+    chrome.until_text("#r-pick-resource option", "urn:latch:api:admin").await.click().await.unwrap();
+    chrome.until_text(".scope-choices label", "all").await.click().await.unwrap();
+    chrome.until_text("button", "Allow").await.click().await.unwrap();
+    chrome.until_text("button[type=submit]", "Save open registration").await.click().await.unwrap();
+    chrome.until_text("#r-permissions-error", "never be permitted").await;
+    chrome.until_text("ul.chosen button", "Remove").await.click().await.unwrap();
+    chrome.find("#r-pick-resource").await.click().await.unwrap();
+    chrome.until_text("#r-pick-resource option", "Photos API").await.click().await.unwrap();
+    chrome.until_text(".scope-choices label", "read:photos").await.click().await.unwrap();
+    chrome.until_text("button", "Allow").await.click().await.unwrap();
+    chrome.until_text("button[type=submit]", "Save open registration").await.click().await.unwrap();
+    chrome.until_text(".saved", "Saved").await;
+    chrome.until_text("ul.chosen span", "Photos API · read:photos").await;
+    chrome.d().execute("window.scrollTo(0, 0)", Vec::new()).await.unwrap();
+    chrome.screenshot("open-registration").await;
+    let policy = server.repos.get_registration_policy().await.unwrap().expect("saved");
+    assert!(policy.enabled);
+    assert_eq!(policy.app_types, [latch_domain::entities::AppType::Native]);
+    let refs: Vec<&str> = policy.permissions.iter().map(|p| p.scope_ref.as_str()).collect();
+    assert!(refs.contains(&"email") && refs.len() == 2, "{refs:?}");
+    let registered: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/reg", server.issuer))
+        .json(&serde_json::json!({"redirect_uris": ["http://127.0.0.1/cb"], "token_endpoint_auth_method": "none",
+            "scope": "email read:photos phone"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(registered["scope"], "email read:photos", "{registered}");
 }
 
 async fn audit(chrome: &Chrome) {

@@ -1,0 +1,178 @@
+//! *Open registration*: whether clients may register themselves at `/oidc/reg` (RFC 7591):
+//! MCP clients, AI agents, outside developers. Also the ceiling each such client gets: what
+//! it may register as, the permissions it may ask users for, the hosts its redirect URIs may
+//! point at, how many registrations an address may make, and whether the consent screen says
+//! the app was not reviewed.
+
+use crate::api::{self, ApiError};
+use crate::auth;
+use crate::pages::pickers::ScopePicker;
+use crate::ui::{ErrorNote, FieldError, invalid};
+use latch_types::{AddConsentScopes, ConsentScope, ConsentScopeInput, PutRegistrationPolicy, RegistrationPolicy};
+use leptos::prelude::*;
+
+const PATH: &str = "/registration-policy";
+
+#[component]
+pub fn RegistrationPage() -> impl IntoView {
+    let loaded = api::Fetch::new(|| async { api::get::<RegistrationPolicy>(PATH).await });
+    view! {
+        <section class="card">
+            <h1>"Open registration"</h1>
+            <p class="hint">"Let MCP clients, AI agents and outside developers register their own app at "
+                <code>"/oidc/reg"</code>" (OAuth 2.0 Dynamic Client Registration, RFC 7591). Each such app is \
+                third-party: it always shows the consent screen and gets at most what you allow here. What \
+                it asks for beyond that is dropped."</p>
+            {move || loaded.get().map(|r| match r {
+                Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                Ok(p) => view! { <PolicyForm current=p/> }.into_any(),
+            }).unwrap_or_else(crate::ui::loading)}
+        </section>
+    }
+}
+
+/// A resource scope as the list shows it: its resource, then its name.
+fn scope_label(s: &ConsentScope) -> String {
+    match &s.resource {
+        Some(r) => format!("{} · {}", r.name, s.name),
+        None => s.name.clone(),
+    }
+}
+
+#[component]
+fn PolicyForm(current: RegistrationPolicy) -> impl IntoView {
+    let enabled = RwSignal::new(current.enabled);
+    let types: Vec<(&'static str, &'static str, RwSignal<bool>)> = [
+        ("SPA", "Single-page apps (public, with PKCE)"),
+        ("Native", "Native apps, CLIs and agents (public, with PKCE; loopback or custom-scheme redirects)"),
+        ("Traditional", "Web servers holding a client secret"),
+    ]
+    .into_iter()
+    .map(|(t, label)| (t, label, RwSignal::new(current.app_types.iter().any(|c| c == t))))
+    .collect();
+    let user_scopes: Vec<(String, RwSignal<bool>)> = auth::discovery()
+        .unwrap_or_default()
+        .scopes_supported
+        .into_iter()
+        .filter(|s| s != "openid" && s != "offline_access")
+        .map(|s| {
+            let on = current.permissions.user_scopes.iter().any(|c| c.id == s);
+            (s, RwSignal::new(on))
+        })
+        .collect();
+    let resource_scopes = RwSignal::new(current.permissions.resource_scopes.clone());
+    let hosts = RwSignal::new(current.redirect_hosts.join("\n"));
+    let per_hour = RwSignal::new(current.registrations_per_hour.to_string());
+    let notice = RwSignal::new(current.unverified_notice);
+    let error = RwSignal::new(None::<ApiError>);
+    let saved = RwSignal::new(false);
+    let add_scopes = Callback::new(move |ids: Vec<String>| {
+        resource_scopes.update(|list| {
+            for id in ids {
+                if !list.iter().any(|s| s.id == id) {
+                    // Named once saved: the answer describes every permission.
+                    list.push(ConsentScope {
+                        id: id.clone(),
+                        required: false,
+                        name: id,
+                        description: None,
+                        resource: None,
+                    });
+                }
+            }
+        });
+        saved.set(false);
+    });
+    let (types_for_save, user_for_save) = (types.clone(), user_scopes.clone());
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = PutRegistrationPolicy {
+            enabled: enabled.get_untracked(),
+            app_types: types_for_save
+                .iter()
+                .filter(|(_, _, on)| on.get_untracked())
+                .map(|(t, _, _)| (*t).to_owned())
+                .collect(),
+            permissions: AddConsentScopes {
+                user_scopes: user_for_save
+                    .iter()
+                    .filter(|(_, on)| on.get_untracked())
+                    .map(|(s, _)| ConsentScopeInput::Id(s.clone()))
+                    .collect(),
+                resource_scopes: resource_scopes
+                    .get_untracked()
+                    .into_iter()
+                    .map(|s| ConsentScopeInput::Id(s.id))
+                    .collect(),
+                ..AddConsentScopes::default()
+            },
+            redirect_hosts: hosts.get_untracked().split_whitespace().map(str::to_owned).collect(),
+            require_initial_access_token: false,
+            // Not a number: 0, which the server refuses at its field.
+            registrations_per_hour: per_hour.get_untracked().trim().parse().unwrap_or(0),
+            unverified_notice: notice.get_untracked(),
+        };
+        leptos::task::spawn_local(async move {
+            match api::put::<_, RegistrationPolicy>(PATH, &body).await {
+                Ok(stored) => {
+                    resource_scopes.set(stored.permissions.resource_scopes);
+                    error.set(None);
+                    saved.set(true);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <form class="form" on:submit=save novalidate>
+            <label class="check"><input type="checkbox" id="r-enabled" bind:checked=enabled/>
+                " Clients may register themselves"</label>
+            <fieldset aria-describedby="r-appTypes-error">
+                <legend>"They may register as"</legend>
+                {types.into_iter().map(|(t, label, on)| view! {
+                    <label class="check"><input type="checkbox" id=format!("r-type-{t}") bind:checked=on/>" "{label}</label>
+                }).collect_view()}
+                <FieldError error=error field="appTypes" id="r-appTypes-error"/>
+            </fieldset>
+            <fieldset>
+                <legend>"Profile data they may ask users for"</legend>
+                {user_scopes.into_iter().map(|(s, on)| view! {
+                    <label class="check"><input type="checkbox" id=format!("r-scope-{s}") bind:checked=on/>" "<code>{s.clone()}</code></label>
+                }).collect_view()}
+            </fieldset>
+            <fieldset>
+                <legend>"API permissions they may ask users for"</legend>
+                <p class="hint">"Never the admin API's. Each one the user may untick on the consent screen."</p>
+                <ul class="chosen">
+                    {move || resource_scopes.get().into_iter().map(|s| {
+                        let id = s.id.clone();
+                        let label = scope_label(&s);
+                        view! {
+                            <li><span>{label.clone()}</span>
+                                <button type="button" class="button small danger ghost" aria-label=format!("Remove {label}")
+                                    on:click=move |_| resource_scopes.update(|l| l.retain(|x| x.id != id))>"Remove"</button></li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <ScopePicker action="Allow" on_add=add_scopes prefix="r-pick"/>
+                <FieldError error=error field="permissions" id="r-permissions-error"/>
+            </fieldset>
+            <label for="r-hosts">"Redirect hosts"</label>
+            <p class="hint">"One per line: app.example.com, or *.example.com for its subdomains. Empty: any https host. \
+                Native apps' loopback and custom-scheme redirects stay on the device and are always allowed."</p>
+            <textarea id="r-hosts" rows="3" bind:value=hosts aria-invalid=invalid(error, "redirectHosts") aria-describedby="r-hosts-error"></textarea>
+            <FieldError error=error field="redirectHosts" id="r-hosts-error"/>
+            <label for="r-per-hour">"Registrations per address per hour"</label>
+            <input id="r-per-hour" type="text" inputmode="numeric" bind:value=per_hour
+                aria-invalid=invalid(error, "registrationsPerHour") aria-describedby="r-per-hour-error"/>
+            <FieldError error=error field="registrationsPerHour" id="r-per-hour-error"/>
+            <label class="check"><input type="checkbox" id="r-notice" bind:checked=notice/>
+                " Tell users on the consent screen that the app registered itself and was not reviewed"</label>
+            {move || error.get().filter(|e| e.field.is_none()).map(|e| view! { <ErrorNote error=e/> })}
+            <div class="actions">
+                <span class="saved" role="status">{move || saved.get().then_some("Saved")}</span>
+                <button type="submit" class="button primary">"Save open registration"</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,84 @@
+//! `/api/registration-policy`: whether clients may register themselves at `/oidc/reg`
+//! (RFC 7591), and the ceiling every such client gets.
+
+use crate::error::{ApiError, ApiResult};
+use crate::permissions::{describe, resolve};
+use actix_web::{HttpResponse, web};
+use actix_web::{get, put};
+use latch_core::{Actor, Core};
+use latch_domain::entities::{AppType, RegistrationPolicy};
+use latch_types as wire;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(get).service(put);
+}
+
+async fn to_wire(idp: &Core, p: &RegistrationPolicy) -> ApiResult<wire::RegistrationPolicy> {
+    Ok(wire::RegistrationPolicy {
+        enabled: p.enabled,
+        app_types: p.app_types.iter().map(|t| t.as_str().to_owned()).collect(),
+        permissions: describe(idp, p.permissions.clone()).await?,
+        redirect_hosts: p.redirect_hosts.clone(),
+        require_initial_access_token: p.require_initial_access_token,
+        registrations_per_hour: p.registrations_per_hour,
+        unverified_notice: p.unverified_notice,
+        updated_at: p.updated_at.0,
+    })
+}
+
+/// Reads the registration policy (off, with its defaults, until an operator sets one).
+#[utoipa::path(tag = "registration",
+    responses((status = 200, body = wire::RegistrationPolicy)), security(("bearer" = [])))]
+#[get("/registration-policy")]
+pub async fn get(idp: web::Data<Core>) -> ApiResult<HttpResponse> {
+    let stored = idp.repos.get_registration_policy().await?.unwrap_or_default();
+    Ok(HttpResponse::Ok().json(to_wire(&idp, &stored).await?))
+}
+
+/// Sets the registration policy. Every node applies it at once; clients registered before
+/// keep the permissions they were given.
+#[utoipa::path(tag = "registration",
+    request_body = wire::PutRegistrationPolicy,
+    responses((status = 200, body = wire::RegistrationPolicy), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
+#[put("/registration-policy")]
+pub async fn put(
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
+    body: web::Json<wire::PutRegistrationPolicy>,
+) -> ApiResult<HttpResponse> {
+    let b = body.into_inner();
+    let mut app_types = Vec::new();
+    for (i, t) in b.app_types.iter().enumerate() {
+        match AppType::parse(t) {
+            Some(t) if !app_types.contains(&t) => app_types.push(t),
+            Some(_) => {}
+            None => {
+                return Err(ApiError::invalid(
+                    &format!("appTypes[{i}]"),
+                    "request.invalid",
+                    format!("`{t}` is not SPA, Native or Traditional"),
+                ));
+            }
+        }
+    }
+    let permissions = resolve(&idp, &b.permissions, "permissions.")
+        .await?
+        .into_iter()
+        .map(|p| latch_domain::entities::ConsentScope { required: false, ..p })
+        .collect();
+    let policy = RegistrationPolicy {
+        enabled: b.enabled,
+        app_types,
+        permissions,
+        redirect_hosts: b.redirect_hosts.iter().map(|h| h.trim().to_owned()).collect(),
+        require_initial_access_token: b.require_initial_access_token,
+        registrations_per_hour: b.registrations_per_hour,
+        unverified_notice: b.unverified_notice,
+        updated_at: idp.clock.now(),
+    };
+    latch_domain::rules::registration_policy(&policy)?;
+    latch_core::commands::set_registration_policy(&idp, &who, policy.clone()).await?;
+    Ok(HttpResponse::Ok().json(to_wire(&idp, &policy).await?))
+}

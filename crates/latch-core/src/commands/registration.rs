@@ -1,0 +1,231 @@
+//! Self-service client registration (RFC 7591): the operator's policy, held in memory on every
+//! node like the branding, and the clients it admits, each created as one unit of work (the
+//! app, its URIs, its first secret, its permissions, its consent-screen branding and the
+//! record of its registration).
+
+use super::applications::{DEFAULT_SECRET, new_client_secret};
+use crate::catalog::Change;
+use crate::permissions::{self, Named};
+use crate::security_log::Origin;
+use crate::{Actor, Changeset, Core};
+use latch_domain::admin;
+use latch_domain::entities::{Application, Branding, ClientRegistration, CustomClientMetadata, RegistrationPolicy};
+use latch_domain::ids::{ApplicationId, new_id};
+use latch_domain::repo::{RepoResult, Write};
+use latch_oidc::registration::{Admitted, ClientMetadata, Permitted};
+use serde_json::json;
+
+/// Reads the policy from the database into memory: at start-up, after a change, on another
+/// node's announcement, and every minute in case an announcement was lost.
+pub async fn reload_registration_policy(core: &Core) -> RepoResult<()> {
+    let stored = core.repos.get_registration_policy().await?.unwrap_or_default();
+    core.set_registration_policy(stored);
+    Ok(())
+}
+
+/// Replaces the policy (checked against `rules::registration_policy` by [`Core::apply`]; the
+/// caller has resolved its permissions), audited as `registration_policy.set` and announced.
+pub async fn set_registration_policy(core: &Core, actor: &Actor, policy: RegistrationPolicy) -> RepoResult<()> {
+    let change = Changeset::new(
+        "registration_policy.set",
+        "registration_policy",
+        "default",
+        json!({ "enabled": policy.enabled, "appTypes": policy.app_types.iter().map(|t| t.as_str()).collect::<Vec<_>>() }),
+        Change::RegistrationPolicy,
+    )
+    .write(Write::PutRegistrationPolicy(policy.clone()));
+    core.apply(actor, change).await?;
+    core.set_registration_policy(policy);
+    Ok(())
+}
+
+/// The policy's permissions with the names clients ask for them by. A scope that no longer
+/// exists is left out, and so, whatever the stored row says, is every scope of the admin API
+/// (DESIGN.md "Scopes are per resource").
+pub async fn ceiling(core: &Core, policy: &RegistrationPolicy) -> RepoResult<Vec<Permitted>> {
+    let named = permissions::named(core.repos.as_ref(), policy.permissions.clone()).await?;
+    Ok(named
+        .into_iter()
+        .filter_map(|p| {
+            let name = match p.named {
+                Named::User => p.entry.scope_ref.clone(),
+                Named::Scope(s, r) if !admin::is_admin_resource(&r.indicator) => s.name,
+                Named::Scope(..) => return None,
+                Named::Organization(s) => s.name,
+            };
+            Some(Permitted { permission: p.entry, name })
+        })
+        .collect())
+}
+
+/// A client just registered: what the registration response tells it, once.
+#[derive(Clone, Debug)]
+pub struct Registered {
+    pub app: Application,
+    /// The client secret of a confidential client, in clear this once.
+    pub secret: Option<String>,
+    /// The registration access token (RFC 7592 §3), in clear this once; stored hashed.
+    pub access_token: String,
+    pub record: ClientRegistration,
+}
+
+/// Creates the client `admitted` describes: always third-party, so it always shows consent.
+/// Audited as `application.register` with the client itself as actor, with the address and
+/// user agent it registered from.
+pub async fn register_client(
+    core: &Core,
+    admitted: Admitted,
+    meta: &ClientMetadata,
+    origin: &Origin,
+) -> RepoResult<Registered> {
+    let now = core.clock.now();
+    let app = Application {
+        id: ApplicationId(new_id(core.random.as_ref())),
+        name: admitted.name.clone(),
+        description: None,
+        app_type: admitted.app_type,
+        is_third_party: true,
+        redirect_uris: admitted.redirect_uris.clone(),
+        post_logout_redirect_uris: admitted.post_logout_redirect_uris.clone(),
+        custom: CustomClientMetadata::default(),
+        created_at: now,
+    };
+    let access_token = core.token(32);
+    let record = ClientRegistration {
+        application_id: app.id.clone(),
+        access_token_hash: latch_oidc::crypto::token_hash(&access_token),
+        registered_at: now,
+        ip: origin.ip.clone(),
+        user_agent: origin.user_agent.as_ref().map(|ua| ua.chars().filter(|c| !c.is_control()).take(256).collect()),
+        software_id: bounded(&meta.software_id),
+        software_version: bounded(&meta.software_version),
+        client_uri: admitted.client_uri.clone(),
+        contacts: contacts(meta),
+        grant_types: admitted.grant_types.iter().map(|g| (*g).to_owned()).collect(),
+        scope: admitted.scope.clone(),
+    };
+    let mut change = Changeset::new(
+        "application.register",
+        "application",
+        app.id.as_str(),
+        json!({
+            "name": app.name,
+            "type": app.app_type.as_str(),
+            "scope": admitted.scope,
+            "ip": record.ip,
+            "userAgent": record.user_agent,
+            "softwareId": record.software_id,
+        }),
+        Change::Application(app.id.clone()),
+    )
+    .write(Write::InsertApplication(app.clone()));
+    let secret = if app.app_type.is_confidential() {
+        let (value, secret) = new_client_secret(core, &app, DEFAULT_SECRET, None);
+        change.push(Write::InsertSecret(secret));
+        Some(value)
+    } else {
+        None
+    };
+    if !admitted.permissions.is_empty() {
+        change.push(Write::AddConsentScopes { app: app.id.clone(), scopes: admitted.permissions.clone() });
+    }
+    if let Some(b) = branding(&app.id, &admitted, now) {
+        change.push(Write::PutBranding(b));
+    }
+    change.push(Write::InsertClientRegistration(record.clone()));
+    core.apply(&Actor::Application(app.id.clone()), change).await?;
+    Ok(Registered { app, secret, access_token, record })
+}
+
+/// A short free-text metadata value as kept: without control characters, at most 256 of them.
+fn bounded(v: &Option<String>) -> Option<String> {
+    v.as_ref().map(|s| s.chars().filter(|c| !c.is_control()).take(256).collect::<String>()).filter(|s| !s.is_empty())
+}
+
+/// RFC 7592 §2.2: replaces what a self-registered client said about itself with what
+/// `admitted` (checked against today's ceiling) holds: its name, URIs, permissions and
+/// consent-screen branding, in one unit audited as `application.registration.update` by the
+/// client itself. Its grants stay; a later consent asks only about what is new.
+pub async fn update_registered_client(
+    core: &Core,
+    app: &Application,
+    record: &ClientRegistration,
+    admitted: Admitted,
+    meta: &ClientMetadata,
+) -> RepoResult<(Application, ClientRegistration)> {
+    let now = core.clock.now();
+    let updated = Application {
+        name: admitted.name.clone(),
+        redirect_uris: admitted.redirect_uris.clone(),
+        post_logout_redirect_uris: admitted.post_logout_redirect_uris.clone(),
+        ..app.clone()
+    };
+    let record = ClientRegistration {
+        software_id: bounded(&meta.software_id),
+        software_version: bounded(&meta.software_version),
+        client_uri: admitted.client_uri.clone(),
+        contacts: contacts(meta),
+        grant_types: admitted.grant_types.iter().map(|g| (*g).to_owned()).collect(),
+        scope: admitted.scope.clone(),
+        ..record.clone()
+    };
+    let mut change = Changeset::new(
+        "application.registration.update",
+        "application",
+        app.id.as_str(),
+        json!({ "name": updated.name, "scope": admitted.scope }),
+        Change::Application(app.id.clone()),
+    )
+    .write(Write::UpdateApplication(updated.clone()));
+    for old in core.repos.list_consent_scopes(&app.id).await? {
+        change.push(Write::DeleteConsentScope {
+            app: app.id.clone(),
+            scope_type: old.scope_type,
+            scope_ref: old.scope_ref,
+        });
+    }
+    if !admitted.permissions.is_empty() {
+        change.push(Write::AddConsentScopes { app: app.id.clone(), scopes: admitted.permissions.clone() });
+    }
+    match branding(&app.id, &admitted, now) {
+        Some(b) => change.push(Write::PutBranding(b)),
+        None if core.repos.get_branding(&app.id).await?.is_some() => change.push(Write::DeleteBranding(app.id.clone())),
+        None => {}
+    }
+    change.push(Write::UpdateClientRegistration(record.clone()));
+    core.apply(&Actor::Application(app.id.clone()), change).await?;
+    Ok((updated, record))
+}
+
+/// RFC 7592 §2.3: the client deletes itself, with every grant and token issued to it; audited
+/// as `application.registration.delete` by the client.
+pub async fn delete_registered_client(core: &Core, app: &ApplicationId) -> RepoResult<()> {
+    let change = Changeset::new(
+        "application.registration.delete",
+        "application",
+        app.as_str(),
+        json!({}),
+        Change::Application(app.clone()),
+    )
+    .write(Write::DeleteApplication(app.clone()));
+    core.apply(&Actor::Application(app.clone()), change).await
+}
+
+/// The consent-screen branding the metadata asks for, if any.
+fn branding(app: &ApplicationId, admitted: &Admitted, now: latch_domain::Timestamp) -> Option<Branding> {
+    (admitted.logo_uri.is_some() || admitted.tos_uri.is_some() || admitted.policy_uri.is_some()).then(|| Branding {
+        application_id: app.clone(),
+        display_name: None,
+        logo_url: admitted.logo_uri.clone(),
+        dark_logo_url: None,
+        terms_of_use_url: admitted.tos_uri.clone(),
+        privacy_policy_url: admitted.policy_uri.clone(),
+        color: None,
+        updated_at: now,
+    })
+}
+
+/// At most ten contacts, each bounded.
+fn contacts(meta: &ClientMetadata) -> Vec<String> {
+    meta.contacts.iter().flatten().take(10).filter_map(|c| bounded(&Some(c.clone()))).collect()
+}

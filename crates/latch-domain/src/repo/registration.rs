@@ -1,0 +1,16 @@
+//! Self-service registration: the operator's policy (one row) and how each self-registered
+//! client came to be.
+
+use super::RepoResult;
+use crate::entities::*;
+use crate::ids::*;
+use async_trait::async_trait;
+
+#[async_trait]
+pub trait RegistrationRepo: Send + Sync {
+    /// The policy; `None` until an operator sets one (registration is then off). Written
+    /// through `Write::PutRegistrationPolicy`.
+    async fn get_registration_policy(&self) -> RepoResult<Option<RegistrationPolicy>>;
+    /// The registration of `app`; `None` for an app an operator created.
+    async fn get_client_registration(&self, app: &ApplicationId) -> RepoResult<Option<ClientRegistration>>;
+}
