@@ -421,7 +421,7 @@ impl Default for RegistrationPolicy {
 
 /// How a self-registered client came to be (RFC 7591), and the hash of the registration
 /// access token it manages its registration with (RFC 7592). Deleted with its application.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientRegistration {
     pub application_id: ApplicationId,
     pub access_token_hash: String,

@@ -96,13 +96,8 @@ pub async fn register_client(
         access_token_hash: latch_oidc::crypto::token_hash(&access_token),
         registered_at: now,
         ip: origin.ip.clone(),
-        user_agent: origin.user_agent.as_ref().map(|ua| ua.chars().filter(|c| !c.is_control()).take(256).collect()),
-        software_id: bounded(&meta.software_id),
-        software_version: bounded(&meta.software_version),
-        client_uri: admitted.client_uri.clone(),
-        contacts: contacts(meta),
-        grant_types: admitted.grant_types.iter().map(|g| (*g).to_owned()).collect(),
-        scope: admitted.scope.clone(),
+        user_agent: bounded(&origin.user_agent),
+        ..described(&admitted, meta)
     };
     let mut change = Changeset::new(
         "application.register",
@@ -161,13 +156,12 @@ pub async fn update_registered_client(
         ..app.clone()
     };
     let record = ClientRegistration {
-        software_id: bounded(&meta.software_id),
-        software_version: bounded(&meta.software_version),
-        client_uri: admitted.client_uri.clone(),
-        contacts: contacts(meta),
-        grant_types: admitted.grant_types.iter().map(|g| (*g).to_owned()).collect(),
-        scope: admitted.scope.clone(),
-        ..record.clone()
+        application_id: record.application_id.clone(),
+        access_token_hash: record.access_token_hash.clone(),
+        registered_at: record.registered_at,
+        ip: record.ip.clone(),
+        user_agent: record.user_agent.clone(),
+        ..described(&admitted, meta)
     };
     let mut change = Changeset::new(
         "application.registration.update",
@@ -225,7 +219,16 @@ fn branding(app: &ApplicationId, admitted: &Admitted, now: latch_domain::Timesta
     })
 }
 
-/// At most ten contacts, each bounded.
-fn contacts(meta: &ClientMetadata) -> Vec<String> {
-    meta.contacts.iter().flatten().take(10).filter_map(|c| bounded(&Some(c.clone()))).collect()
+/// What a registration record keeps of the metadata: as sent, bounded (at most ten contacts),
+/// and the grant types and scope admitted.
+fn described(admitted: &Admitted, meta: &ClientMetadata) -> ClientRegistration {
+    ClientRegistration {
+        software_id: bounded(&meta.software_id),
+        software_version: bounded(&meta.software_version),
+        client_uri: admitted.client_uri.clone(),
+        contacts: meta.contacts.iter().flatten().take(10).filter_map(|c| bounded(&Some(c.clone()))).collect(),
+        grant_types: admitted.grant_types.iter().map(|g| (*g).to_owned()).collect(),
+        scope: admitted.scope.clone(),
+        ..ClientRegistration::default()
+    }
 }
