@@ -7,7 +7,7 @@ use crate::pages::application_branding::Branding;
 use crate::pages::application_credentials::Credentials;
 use crate::pages::application_permissions::Permissions;
 use crate::pages::application_roles::ApplicationRoles;
-use crate::ui::{self, CopyButton, DeleteConfirm, ErrorNote, FieldError, invalid};
+use crate::ui::{self, CopyButton, DeleteConfirm, ErrorNote, FieldError, FormError, invalid};
 use latch_types::{Application, CustomClientMetadata, OidcClientMetadata, PatchApplication};
 use leptos::prelude::*;
 
@@ -29,6 +29,21 @@ fn Details(app: RwSignal<Application>) -> impl IntoView {
     let here = format!("{BASE}/applications/{}", api::seg(&a.id));
     let (third_party, app_id) = (a.is_third_party, a.id.clone());
     let machine = a.app_type == latch_types::ApplicationType::MachineToMachine;
+    // Taking a self-registered app over: it stops being managed by its registration token.
+    let promote_error = RwSignal::new(None::<ApiError>);
+    let promote_path = format!("/applications/{}/registration", api::seg(&a.id));
+    let promote = move |_| {
+        let path = promote_path.clone();
+        leptos::task::spawn_local(async move {
+            match api::delete(&path).await {
+                Ok(()) => {
+                    promote_error.set(None);
+                    app.update(|a| a.registration = None);
+                }
+                Err(e) => promote_error.set(Some(e)),
+            }
+        });
+    };
     view! {
         <header class="card app-head">
             <div>
@@ -36,7 +51,24 @@ fn Details(app: RwSignal<Application>) -> impl IntoView {
                 <p class="tags">
                     <span class="tag">{ui::type_label(a.app_type)}</span>
                     {a.is_third_party.then(|| view! { <span class="tag accent">"Third-party"</span> })}
+                    {move || app.get().registration.is_some().then(|| view! { <span class="tag">"Self-registered"</span> })}
                 </p>
+                {move || app.get().registration.map(|r| {
+                    let promote = promote.clone();
+                    let software = r.software_id.map(|id| match r.software_version {
+                        Some(v) => format!(" as {id} {v}"),
+                        None => format!(" as {id}"),
+                    });
+                    view! {
+                        <p class="muted registered">
+                            {format!("Registered itself on {} from {}{}", ui::date_time(r.registered_at), r.ip, software.unwrap_or_default())}
+                            {r.user_agent.map(|ua| view! { <span class="small">{format!(" ({ua})")}</span> })}
+                            ". Nobody has reviewed it: check its settings and permissions, then take it over, or delete it."
+                        </p>
+                        <FormError error=promote_error/>
+                        <button type="button" class="button" on:click=promote>"Take over"</button>
+                    }
+                })}
                 <p class="client-id">"Client ID "<code>{a.id.clone()}</code><CopyButton value=a.id.clone() label="Client ID"/></p>
             </div>
             <DeleteConfirm noun="application" name=Signal::derive(move || app.get().name)

@@ -53,6 +53,9 @@ fn app_row(a: Application) -> AnyView {
     view! {
         <tr>
             <td><a href=format!("{BASE}/applications/{}", api::seg(&a.id))>{a.name.clone()}</a>
+                {a.registration.as_ref().map(|r| view! {
+                    <span class="tag" title=format!("Registered itself from {}", r.ip)>"Self-registered"</span>
+                })}
                 {a.description.clone().map(|d| view! { <div class="muted small">{d}</div> })}</td>
             <td>{ui::type_label(a.app_type)}</td>
             <td><code>{a.id.clone()}</code></td>

@@ -11,7 +11,7 @@ use latch_core::catalog::Change;
 use latch_core::commands::{self, NewApplication};
 use latch_core::{Actor, Changeset, Core};
 use latch_domain::admin;
-use latch_domain::entities::{AppSecret, AppType, Application, CustomClientMetadata, RoleType};
+use latch_domain::entities::{AppSecret, AppType, Application, ClientRegistration, CustomClientMetadata, RoleType};
 use latch_domain::ids::{ApplicationId, RoleId, new_id};
 use latch_domain::repo::Write;
 use latch_domain::rules;
@@ -90,7 +90,22 @@ pub fn to_wire(app: &Application, secret: Option<String>) -> wire::Application {
         custom_client_metadata: custom_to(&app.custom),
         created_at: app.created_at.0,
         secret,
+        registration: None,
     }
+}
+
+/// [`to_wire`] with how the app registered itself, when it did.
+pub fn with_registration(mut app: wire::Application, r: Option<&ClientRegistration>) -> wire::Application {
+    app.registration = r.map(|r| wire::AppRegistration {
+        registered_at: r.registered_at.0,
+        ip: r.ip.clone(),
+        user_agent: r.user_agent.clone(),
+        software_id: r.software_id.clone(),
+        software_version: r.software_version.clone(),
+        client_uri: r.client_uri.clone(),
+        contacts: r.contacts.clone(),
+    });
+    app
 }
 
 fn name_conflict(e: latch_domain::repo::RepoError) -> ApiError {
@@ -126,7 +141,12 @@ pub struct ListQuery {
 pub async fn list(idp: web::Data<Core>, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
     let page = PageQuery { page: q.page, page_size: q.page_size }.page()?;
     let (apps, total) = idp.repos.list_applications(q.is_third_party, page).await?;
-    let out: Vec<wire::Application> = apps.iter().map(|a| to_wire(a, None)).collect();
+    let ids: Vec<ApplicationId> = apps.iter().map(|a| a.id.clone()).collect();
+    let registrations = idp.repos.client_registrations_of(&ids).await?;
+    let out: Vec<wire::Application> = apps
+        .iter()
+        .map(|a| with_registration(to_wire(a, None), registrations.iter().find(|r| r.application_id == a.id)))
+        .collect();
     Ok(page::respond(&out, total))
 }
 
@@ -169,7 +189,9 @@ pub async fn create(
     responses((status = 200, body = wire::Application), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
 #[get("/applications/{id}")]
 pub async fn get(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(to_wire(&load(&idp, &id).await?, None)))
+    let app = load(&idp, &id).await?;
+    let registration = idp.repos.get_client_registration(&app.id).await?;
+    Ok(HttpResponse::Ok().json(with_registration(to_wire(&app, None), registration.as_ref())))
 }
 
 /// Changes an application. `type` and `isThirdParty` cannot change.
@@ -218,7 +240,8 @@ pub async fn patch(
         latch_domain::repo::RepoError::NotFound(_) => ApiError::not_found("application"),
         other => name_conflict(other),
     })?;
-    Ok(HttpResponse::Ok().json(to_wire(&app, None)))
+    let registration = idp.repos.get_client_registration(&app.id).await?;
+    Ok(HttpResponse::Ok().json(with_registration(to_wire(&app, None), registration.as_ref())))
 }
 
 /// Deletes an application with its secrets, grants and tokens (not the caller's own).

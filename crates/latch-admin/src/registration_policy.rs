@@ -1,17 +1,18 @@
 //! `/api/registration-policy`: whether clients may register themselves at `/oidc/reg`
-//! (RFC 7591), and the ceiling every such client gets.
+//! (RFC 7591), and the ceiling every such client gets; and taking a self-registered client
+//! over (`/api/applications/{id}/registration`).
 
 use crate::error::{ApiError, ApiResult};
 use crate::permissions::{describe, resolve};
 use actix_web::{HttpResponse, web};
-use actix_web::{get, put};
+use actix_web::{delete, get, put};
 use latch_core::{Actor, Core};
 use latch_domain::entities::{AppType, RegistrationPolicy};
 use latch_types as wire;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(get).service(put);
+    cfg.service(get).service(put).service(promote);
 }
 
 async fn to_wire(idp: &Core, p: &RegistrationPolicy) -> ApiResult<wire::RegistrationPolicy> {
@@ -81,4 +82,21 @@ pub async fn put(
     latch_domain::rules::registration_policy(&policy)?;
     latch_core::commands::set_registration_policy(&idp, &who, policy.clone()).await?;
     Ok(HttpResponse::Ok().json(to_wire(&idp, &policy).await?))
+}
+
+/// Takes a self-registered application over: it stays with its grants, but is no longer
+/// self-registered (no unverified notice on the consent screen) and its registration access
+/// token stops working (RFC 7592 management ends).
+#[utoipa::path(tag = "registration",
+    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[delete("/applications/{id}/registration")]
+pub async fn promote(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let app = latch_domain::ids::ApplicationId::from(id.as_str());
+    if idp.repos.get_client_registration(&app).await?.is_none() {
+        return Err(ApiError::not_found("registration"));
+    }
+    latch_core::commands::promote_registered_client(&idp, &who, &app)
+        .await
+        .map_err(crate::error::or_missing(ApiError::not_found("registration")))?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -111,6 +111,27 @@ wire! {
         /// The first client secret: present only in the response that created the application.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub secret: Option<String>,
+        /// Present when the app registered itself (RFC 7591): when, from where, as what.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub registration: Option<AppRegistration>,
+    }
+
+    /// How a self-registered app came to be.
+    pub struct AppRegistration {
+        /// Seconds since the epoch.
+        pub registered_at: i64,
+        /// The address and user agent it registered from.
+        pub ip: String,
+        #[serde(default)]
+        pub user_agent: Option<String>,
+        #[serde(default)]
+        pub software_id: Option<String>,
+        #[serde(default)]
+        pub software_version: Option<String>,
+        #[serde(default)]
+        pub client_uri: Option<String>,
+        #[serde(default)]
+        pub contacts: Vec<String>,
     }
 
     pub struct CreateApplication {

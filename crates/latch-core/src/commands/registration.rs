@@ -205,6 +205,21 @@ pub async fn delete_registered_client(core: &Core, app: &ApplicationId) -> RepoR
     core.apply(&Actor::Application(app.clone()), change).await
 }
 
+/// An operator takes a self-registered client over: it stays, with its grants, but is no longer
+/// self-registered (the consent screen drops the unverified notice) and its registration
+/// access token stops working. Audited as `application.registration.promote`.
+pub async fn promote_registered_client(core: &Core, actor: &Actor, app: &ApplicationId) -> RepoResult<()> {
+    let change = Changeset::new(
+        "application.registration.promote",
+        "application",
+        app.as_str(),
+        json!({}),
+        Change::Application(app.clone()),
+    )
+    .write(Write::DeleteClientRegistration(app.clone()));
+    core.apply(actor, change).await
+}
+
 /// The consent-screen branding the metadata asks for, if any.
 fn branding(app: &ApplicationId, admitted: &Admitted, now: latch_domain::Timestamp) -> Option<Branding> {
     (admitted.logo_uri.is_some() || admitted.tos_uri.is_some() || admitted.policy_uri.is_some()).then(|| Branding {

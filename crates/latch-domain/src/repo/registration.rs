@@ -13,4 +13,6 @@ pub trait RegistrationRepo: Send + Sync {
     async fn get_registration_policy(&self) -> RepoResult<Option<RegistrationPolicy>>;
     /// The registration of `app`; `None` for an app an operator created.
     async fn get_client_registration(&self, app: &ApplicationId) -> RepoResult<Option<ClientRegistration>>;
+    /// The registrations of those of `apps` that registered themselves (one query).
+    async fn client_registrations_of(&self, apps: &[ApplicationId]) -> RepoResult<Vec<ClientRegistration>>;
 }

@@ -144,6 +144,9 @@ pub enum Write {
     InsertClientRegistration(ClientRegistration),
     /// Replaces a registration's record (a new registration access token, RFC 7592 §2.2).
     UpdateClientRegistration(ClientRegistration),
+    /// An operator takes a self-registered client over: its record (and so its registration
+    /// access token) goes; the app stays.
+    DeleteClientRegistration(ApplicationId),
 
     InsertSigningKey(SigningKey),
     SetSigningKeyState {

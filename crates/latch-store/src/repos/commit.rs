@@ -157,6 +157,11 @@ fn apply(conn: &mut Conn, write: &Write) -> Result<(), UnitError> {
                 format!("registration of application {}", r.application_id)
             })?;
         }
+        DeleteClientRegistration(app) => {
+            found(registration::delete_client_registration(conn, app)?, || {
+                format!("registration of application {app}")
+            })?;
+        }
 
         InsertSigningKey(k) => keys::insert_signing_key(conn, k)?,
         SetSigningKeyState { kid, state } => {

@@ -161,6 +161,11 @@ pub(super) fn update_client_registration(conn: &mut Conn, r: &ClientRegistration
     Ok(diesel::update(client_registrations::table.find(r.application_id.as_str())).set(&row).execute(conn)? > 0)
 }
 
+/// `false` when `app` has no registration.
+pub(super) fn delete_client_registration(conn: &mut Conn, app: &ApplicationId) -> QResult<bool> {
+    Ok(diesel::delete(client_registrations::table.find(app.as_str())).execute(conn)? > 0)
+}
+
 #[async_trait]
 impl RegistrationRepo for Db {
     async fn get_registration_policy(&self) -> RepoResult<Option<RegistrationPolicy>> {
@@ -181,6 +186,23 @@ impl RegistrationRepo for Db {
                 .first(conn)
                 .optional()?
                 .map(ClientRegistration::from))
+        })
+        .await
+    }
+
+    async fn client_registrations_of(&self, apps: &[ApplicationId]) -> RepoResult<Vec<ClientRegistration>> {
+        if apps.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = apps.iter().map(|a| a.0.clone()).collect();
+        self.run(move |conn| {
+            Ok(client_registrations::table
+                .filter(client_registrations::application_id.eq_any(ids))
+                .select(RegistrationRow::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(ClientRegistration::from)
+                .collect())
         })
         .await
     }

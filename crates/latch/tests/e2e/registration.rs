@@ -62,7 +62,7 @@ async fn a_client_registers_itself_within_the_ceiling_and_signs_a_user_in(server
     let refused = admin
         .put(
             "/registration-policy",
-            json!({"enabled": true, "appTypes": ["SPA", "Native"], "registrationsPerHour": 5,
+            json!({"enabled": true, "appTypes": ["SPA", "Native"], "registrationsPerHour": 6,
             "permissions": {"resourceScopes": [all]}}),
         )
         .await;
@@ -71,7 +71,7 @@ async fn a_client_registers_itself_within_the_ceiling_and_signs_a_user_in(server
     let policy = admin
         .put(
             "/registration-policy",
-            json!({"enabled": true, "appTypes": ["SPA", "Native"], "registrationsPerHour": 5,
+            json!({"enabled": true, "appTypes": ["SPA", "Native"], "registrationsPerHour": 6,
             "permissions": {"userScopes": ["email"], "resourceScopes": ["scope-mcp-tools:call"]}}),
         )
         .await;
@@ -95,6 +95,15 @@ async fn a_client_registers_itself_within_the_ceiling_and_signs_a_user_in(server
     let app = admin.get(&format!("/applications/{client_id}")).await;
     assert_eq!((app.body["isThirdParty"].as_bool(), app.body["type"].as_str()), (Some(true), Some("Native")));
     assert_eq!(app.body["name"], "Example MCP client");
+    let registration = &app.body["registration"];
+    assert_eq!(
+        (registration["ip"].as_str(), registration["softwareId"].as_str()),
+        (Some("127.0.0.1"), Some("example-mcp"))
+    );
+    assert!(registration["registeredAt"].as_i64().is_some_and(|t| t > 1_700_000_000), "{registration}");
+    let listed = admin.get("/applications?isThirdParty=true").await;
+    let mine = listed.body.as_array().unwrap().iter().find(|a| a["id"] == client_id.as_str()).expect("listed");
+    assert_eq!(mine["registration"]["ip"], "127.0.0.1", "the list marks it");
     let audit = admin.get("/audit-logs?action=application.register").await;
     assert_eq!(audit.total, Some(1), "{}", audit.body);
     assert_eq!(audit.body[0]["actor"], format!("application:{client_id}"));
@@ -179,6 +188,24 @@ async fn a_client_registers_itself_within_the_ceiling_and_signs_a_user_in(server
     let actions: Vec<&str> = trail.body.as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
     assert_eq!(actions, ["application.registration.delete", "application.registration.update"], "{}", trail.body);
 
+    // An operator takes a second one over: it stays, no longer self-registered, and its
+    // registration access token stops working.
+    let (status, second) = register(
+        server,
+        json!({"client_name": "Second", "redirect_uris": ["http://127.0.0.1/cb"],
+        "token_endpoint_auth_method": "none"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{second}");
+    let second_id = second["client_id"].as_str().unwrap();
+    assert_eq!(admin.delete(&format!("/applications/{second_id}/registration")).await.status, 204);
+    assert_eq!(admin.delete(&format!("/applications/{second_id}/registration")).await.status, 404);
+    let taken = admin.get(&format!("/applications/{second_id}")).await;
+    assert_eq!((taken.status, taken.body.get("registration")), (200, None), "{}", taken.body);
+    let second_rat = second["registration_access_token"].as_str().unwrap();
+    let gone = http().get(format!("{}/reg/{second_id}", server.issuer)).bearer_auth(second_rat).send().await.unwrap();
+    assert_eq!(gone.status(), 401);
+
     // Refusals, each with its RFC 7591 §3.2.2 code.
     for (body, code) in [
         (json!({"redirect_uris": ["https://app.example.com/cb"]}), "invalid_client_metadata"),
@@ -192,7 +219,7 @@ async fn a_client_registers_itself_within_the_ceiling_and_signs_a_user_in(server
         let (status, answer) = register(server, body.clone()).await;
         assert_eq!((status, answer["error"].as_str()), (400, Some(code)), "{body}: {answer}");
     }
-    // Five registrations per address per hour (the ones refused above counted too).
+    // Six registrations per address per hour (the ones refused above counted too).
     let (status, answer) = register(server, mcp_client).await;
     assert_eq!(status, 429, "{answer}");
 }

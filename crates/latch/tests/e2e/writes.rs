@@ -256,6 +256,18 @@ async fn every_admin_mutation_writes_one_audit_entry_and_announces_it(server: &T
     s.call(put.clone(), "/sign-in-experience", "/sign-in-experience", Some(body), 200).await;
     let body = json!({"enabled": true, "appTypes": ["SPA"], "registrationsPerHour": 10, "permissions": {"userScopes": ["email"]}});
     s.call(put.clone(), "/registration-policy", "/registration-policy", Some(body), 200).await;
+    // A client registers itself (RFC 7591); an operator takes it over.
+    let registered: Value = reqwest::Client::new()
+        .post(server.url("/oidc/reg"))
+        .json(&json!({"redirect_uris": ["https://reg.example.com/cb"], "token_endpoint_auth_method": "none"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/applications/{}/registration", registered["client_id"].as_str().expect("registered"));
+    s.call(delete.clone(), "/applications/{id}/registration", &path, None, 204).await;
 
     // Resources and scopes.
     let body = json!({"name": "Photos", "indicator": "https://photos.example.com"});

@@ -315,6 +315,26 @@ async fn open_registration(chrome: &Chrome, server: &TestServer) {
         .await
         .unwrap();
     assert_eq!(registered["scope"], "email read:photos", "{registered}");
+    // It is marked among the third-party apps; the operator reviews it and takes it over.
+    let id = registered["client_id"].as_str().unwrap().to_owned();
+    chrome.d().goto(&format!("{}/console/applications?tab=third-party", server.base)).await.unwrap();
+    chrome.until_text("table.list .tag", "Self-registered").await;
+    chrome.d().goto(&format!("{}/console/applications/{id}", server.base)).await.unwrap();
+    chrome.until_text(".registered", "Registered itself on").await;
+    chrome.until_text("button", "Take over").await.click().await.unwrap();
+    eventually("the app is taken over", || async {
+        server.repos.get_client_registration(&id.as_str().into()).await.unwrap().is_none()
+    })
+    .await;
+    let mut shown = true;
+    for _ in 0..50 {
+        shown = !chrome.d().find_all(thirtyfour::By::Css(".registered")).await.unwrap().is_empty();
+        if !shown {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!shown, "the notice goes once the app is taken over");
 }
 
 async fn audit(chrome: &Chrome) {
