@@ -1,6 +1,8 @@
 //! CORS for the endpoints a browser app calls directly (token, userinfo, JWKS, discovery): only
 //! the origins of registered SPA redirect URIs and of each app's `corsAllowedOrigins` may read
-//! the answers (DESIGN.md security rules).
+//! the answers (DESIGN.md security rules). The one exception is open registration
+//! (`/oidc/reg`, while it is on): a browser app registering itself has no origin Latch knows
+//! yet, and the endpoint takes no cookie or credential, so every origin may call it.
 
 use crate::state::IdpState;
 use actix_web::body::{EitherBody, MessageBody};
@@ -29,6 +31,7 @@ pub async fn cors(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let allowed = match (&origin, req.app_data::<web::Data<IdpState>>()) {
+        (Some(_), Some(idp)) if req.path() == "/oidc/reg" => idp.core.registration_policy().enabled,
         (Some(o), Some(idp)) => allows(idp, o).await,
         _ => false,
     };

@@ -80,6 +80,16 @@ async fn a_client_registers_itself_within_the_ceiling_and_signs_a_user_in(server
     assert_eq!(admin.get("/registration-policy").await.body, policy.body, "stored as answered");
     let meta = discovery(server).await;
     assert_eq!(meta["registration_endpoint"], format!("{}/reg", server.issuer));
+    // A browser app registering itself has no origin Latch knows yet: any origin may call it.
+    let preflight = http()
+        .request(reqwest::Method::OPTIONS, format!("{}/reg", server.issuer))
+        .header("origin", "https://new-tool.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "https://new-tool.example");
+    assert!(preflight.headers().get("access-control-allow-credentials").is_none());
 
     // The MCP client registers: what it asked beyond the ceiling is dropped, not refused.
     let (status, reg) = register(server, mcp_client.clone()).await;
