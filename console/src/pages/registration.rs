@@ -7,8 +7,11 @@
 use crate::api::{self, ApiError};
 use crate::auth;
 use crate::pages::pickers::ScopePicker;
-use crate::ui::{ErrorNote, FieldError, invalid};
-use latch_types::{AddConsentScopes, ConsentScope, ConsentScopeInput, PutRegistrationPolicy, RegistrationPolicy};
+use crate::ui::{self, CopyButton, ErrorNote, FieldError, Reload, delete_then, invalid};
+use latch_types::{
+    AddConsentScopes, ConsentScope, ConsentScopeInput, CreateInitialAccessToken, InitialAccessToken,
+    PutRegistrationPolicy, RegistrationPolicy,
+};
 use leptos::prelude::*;
 
 const PATH: &str = "/registration-policy";
@@ -28,6 +31,81 @@ pub fn RegistrationPage() -> impl IntoView {
                 Ok(p) => view! { <PolicyForm current=p/> }.into_any(),
             }).unwrap_or_else(crate::ui::loading)}
         </section>
+        <section class="card">
+            <InitialAccessTokens/>
+        </section>
+    }
+}
+
+const TOKENS: &str = "/registration-policy/initial-access-tokens";
+
+/// Initial access tokens (RFC 7591 §3): when the policy requires one, a developer registers
+/// with a token issued here. Its value is shown once.
+#[component]
+fn InitialAccessTokens() -> impl IntoView {
+    let reload = Reload::new();
+    let error = RwSignal::new(None::<ApiError>);
+    let name = RwSignal::new(String::new());
+    let fresh = RwSignal::new(None::<String>);
+    let tokens = api::Fetch::new(move || {
+        reload.track();
+        async { api::get::<Vec<InitialAccessToken>>(TOKENS).await }
+    });
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = CreateInitialAccessToken { name: name.get_untracked(), expires_at: None };
+        leptos::task::spawn_local(async move {
+            match api::post::<_, InitialAccessToken>(TOKENS, &body).await {
+                Ok(t) => {
+                    error.set(None);
+                    fresh.set(t.token);
+                    name.set(String::new());
+                    reload.bump();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <h2>"Initial access tokens"</h2>
+        <p class="hint">"When registration requires one, a developer sends a token issued here as a bearer \
+            token with the registration. Revoking a token stops new registrations with it; apps already \
+            registered stay."</p>
+        <form class="inline-form" on:submit=create novalidate>
+            <label for="t-name">"For"</label>
+            <input id="t-name" type="text" bind:value=name placeholder="Acme's MCP client"
+                aria-invalid=invalid(error, "name") aria-describedby="t-name-error"/>
+            <button type="submit" class="button">"Issue token"</button>
+        </form>
+        <FieldError error=error field="name" id="t-name-error"/>
+        {move || fresh.get().map(|t| view! {
+            <p class="fresh-token" role="status">"Copy it now, it is not shown again: "<code>{t.clone()}</code>
+                <CopyButton value=t label="initial access token"/></p>
+        })}
+        {move || tokens.get().map(|r| match r {
+            Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+            Ok(list) if list.is_empty() => view! { <p class="empty">"No initial access tokens."</p> }.into_any(),
+            Ok(list) => view! {
+                <table class="list">
+                    <thead><tr><th scope="col">"For"</th><th scope="col">"Issued"</th><th scope="col">"Expires"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
+                    <tbody>
+                        {list.into_iter().map(|t| {
+                            let path = format!("{TOKENS}/{}", api::seg(&t.id));
+                            let label = t.name.clone();
+                            view! {
+                                <tr>
+                                    <td>{t.name.clone()}</td>
+                                    <td>{ui::date_time(t.created_at)}</td>
+                                    <td>{t.expires_at.map(ui::date_time).unwrap_or_else(|| "Never".to_owned())}</td>
+                                    <td><button type="button" class="button small danger ghost" aria-label=format!("Revoke the token for {label}")
+                                        on:click=move |_| delete_then(path.clone(), reload, error)>"Revoke"</button></td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any(),
+        }).unwrap_or_else(crate::ui::loading)}
     }
 }
 
@@ -64,6 +142,7 @@ fn PolicyForm(current: RegistrationPolicy) -> impl IntoView {
     let hosts = RwSignal::new(current.redirect_hosts.join("\n"));
     let per_hour = RwSignal::new(current.registrations_per_hour.to_string());
     let notice = RwSignal::new(current.unverified_notice);
+    let require_token = RwSignal::new(current.require_initial_access_token);
     let error = RwSignal::new(None::<ApiError>);
     let saved = RwSignal::new(false);
     let add_scopes = Callback::new(move |ids: Vec<String>| {
@@ -107,7 +186,7 @@ fn PolicyForm(current: RegistrationPolicy) -> impl IntoView {
                 ..AddConsentScopes::default()
             },
             redirect_hosts: hosts.get_untracked().split_whitespace().map(str::to_owned).collect(),
-            require_initial_access_token: false,
+            require_initial_access_token: require_token.get_untracked(),
             // Not a number: 0, which the server refuses at its field.
             registrations_per_hour: per_hour.get_untracked().trim().parse().unwrap_or(0),
             unverified_notice: notice.get_untracked(),
@@ -166,6 +245,8 @@ fn PolicyForm(current: RegistrationPolicy) -> impl IntoView {
             <input id="r-per-hour" type="text" inputmode="numeric" bind:value=per_hour
                 aria-invalid=invalid(error, "registrationsPerHour") aria-describedby="r-per-hour-error"/>
             <FieldError error=error field="registrationsPerHour" id="r-per-hour-error"/>
+            <label class="check"><input type="checkbox" id="r-require-token" bind:checked=require_token/>
+                " Registration needs an initial access token issued below"</label>
             <label class="check"><input type="checkbox" id="r-notice" bind:checked=notice/>
                 " Tell users on the consent screen that the app registered itself and was not reviewed"</label>
             {move || error.get().filter(|e| e.field.is_none()).map(|e| view! { <ErrorNote error=e/> })}

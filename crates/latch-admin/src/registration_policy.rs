@@ -5,14 +5,19 @@
 use crate::error::{ApiError, ApiResult};
 use crate::permissions::{describe, resolve};
 use actix_web::{HttpResponse, web};
-use actix_web::{delete, get, put};
+use actix_web::{delete, get, post, put};
 use latch_core::{Actor, Core};
-use latch_domain::entities::{AppType, RegistrationPolicy};
+use latch_domain::entities::{AppType, InitialAccessToken, RegistrationPolicy};
 use latch_types as wire;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(get).service(put).service(promote);
+    cfg.service(get)
+        .service(put)
+        .service(promote)
+        .service(list_initial_access_tokens)
+        .service(create_initial_access_token)
+        .service(delete_initial_access_token);
 }
 
 async fn to_wire(idp: &Core, p: &RegistrationPolicy) -> ApiResult<wire::RegistrationPolicy> {
@@ -98,5 +103,59 @@ pub async fn promote(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Pa
     latch_core::commands::promote_registered_client(&idp, &who, &app)
         .await
         .map_err(crate::error::or_missing(ApiError::not_found("registration")))?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn token_to_wire(t: &InitialAccessToken, value: Option<String>) -> wire::InitialAccessToken {
+    wire::InitialAccessToken {
+        id: t.id.clone(),
+        name: t.name.clone(),
+        created_at: t.created_at.0,
+        expires_at: t.expires_at.map(|e| e.0),
+        token: value,
+    }
+}
+
+/// Lists the initial access tokens (never their values), newest first.
+#[utoipa::path(tag = "registration",
+    responses((status = 200, body = [wire::InitialAccessToken])), security(("bearer" = [])))]
+#[get("/registration-policy/initial-access-tokens")]
+pub async fn list_initial_access_tokens(idp: web::Data<Core>) -> ApiResult<HttpResponse> {
+    let all = idp.repos.list_initial_access_tokens().await?;
+    Ok(HttpResponse::Ok().json(all.iter().map(|t| token_to_wire(t, None)).collect::<Vec<_>>()))
+}
+
+/// Issues an initial access token; its value is in this response only.
+#[utoipa::path(tag = "registration", request_body = wire::CreateInitialAccessToken,
+    responses((status = 201, body = wire::InitialAccessToken), (status = 422, body = wire::Problem)),
+    security(("bearer" = [])))]
+#[post("/registration-policy/initial-access-tokens")]
+pub async fn create_initial_access_token(
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
+    body: web::Json<wire::CreateInitialAccessToken>,
+) -> ApiResult<HttpResponse> {
+    let now = idp.clock.now();
+    if body.expires_at.is_some_and(|e| e <= now.0) {
+        return Err(ApiError::invalid("expiresAt", "request.in_the_past", "expiresAt must be in the future"));
+    }
+    latch_domain::rules::name("name", body.name.trim(), latch_domain::rules::MAX_NAME)?;
+    let expires = body.expires_at.map(latch_domain::Timestamp);
+    let (value, token) = latch_core::commands::create_initial_access_token(&idp, &who, &body.name, expires).await?;
+    Ok(HttpResponse::Created().json(token_to_wire(&token, Some(value))))
+}
+
+/// Revokes an initial access token: registrations with it are refused from now on.
+#[utoipa::path(tag = "registration",
+    responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
+#[delete("/registration-policy/initial-access-tokens/{id}")]
+pub async fn delete_initial_access_token(
+    idp: web::Data<Core>,
+    who: web::ReqData<Actor>,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    latch_core::commands::delete_initial_access_token(&idp, &who, &id)
+        .await
+        .map_err(crate::error::or_missing(ApiError::not_found("initial access token")))?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -438,6 +438,18 @@ pub struct ClientRegistration {
     pub scope: String,
 }
 
+/// A token an operator hands a developer so they may register a client when the policy requires
+/// one (RFC 7591 §3). Usable until it expires or is revoked; only its hash is stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InitialAccessToken {
+    pub id: String,
+    /// What it is for, as the operator put it ("Acme's MCP client").
+    pub name: String,
+    pub token_hash: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
 /// What the consent screen shows of an application (its "sign-in experience").
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Branding {

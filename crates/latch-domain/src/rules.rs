@@ -371,6 +371,7 @@ impl Write {
             Write::PutBranding(b) => branding(b),
             Write::PutIdpBranding(b) => idp_branding(b),
             Write::PutRegistrationPolicy(p) => registration_policy(p),
+            Write::InsertInitialAccessToken(t) => name("name", &t.name, MAX_NAME),
             _ => Ok(()),
         }
     }

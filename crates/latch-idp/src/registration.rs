@@ -12,8 +12,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use latch_core::commands::{Registered, ceiling, delete_registered_client, register_client, update_registered_client};
 use latch_domain::entities::{AppType, Application, Branding, ClientRegistration};
 use latch_domain::ids::ApplicationId;
-use latch_oidc::registration::{ClientMetadata, admit, check_management, check_update};
-use latch_oidc::{ErrorCode, OAuthError};
+use latch_oidc::registration::{
+    ClientMetadata, admit, check_initial_access_token, check_management, check_update, presented_token,
+};
+use latch_oidc::{ErrorCode, OAuthError, crypto};
 use serde_json::{Value, json};
 
 pub async fn register(idp: web::Data<IdpState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
@@ -37,21 +39,27 @@ async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRespo
     if !json {
         return Err(IdpError::OAuth(OAuthError::invalid_request("the body must be application/json client metadata")));
     }
-    if policy.require_initial_access_token {
-        // RFC 7591 §3: initial access tokens are issued by the operator; this server issues
-        // none yet, so a policy that requires one admits nobody.
-        return Err(IdpError::Bearer(Some(OAuthError::new(
-            ErrorCode::InvalidToken,
-            "this server requires an initial access token for registration",
-        ))));
-    }
+    // Counted first, so guessing initial access tokens meets the same limit.
     let origin = ratelimit::origin(idp, req);
     ratelimit::count_registration(idp, &origin.ip, policy.registrations_per_hour).await?;
+    let initial = if policy.require_initial_access_token {
+        let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let presented = presented_token(authorization);
+        let found = match presented {
+            Some(t) => idp.core.repos.find_initial_access_token(&crypto::token_hash(t)).await.json_unavailable()?,
+            None => None,
+        };
+        check_initial_access_token(presented, found.as_ref(), idp.core.clock.now())
+            .map_err(|e| IdpError::Bearer(Some(e)))?;
+        found.map(|t| t.id)
+    } else {
+        None
+    };
     let meta = ClientMetadata::parse(body).map_err(IdpError::OAuth)?;
     let ceiling = ceiling(&idp.core, &policy).await.json_unavailable()?;
     let admitted = admit(&policy, &ceiling, &meta).map_err(IdpError::OAuth)?;
     let Registered { app, secret, access_token, record } =
-        register_client(&idp.core, admitted, &meta, &origin).await.json_unavailable()?;
+        register_client(&idp.core, admitted, &meta, &origin, initial.as_deref()).await.json_unavailable()?;
     tracing::info!(client = %app.id, app_type = app.app_type.as_str(), "client registered itself");
     let branding = idp.core.repos.get_branding(&app.id).await.json_unavailable()?;
     let body =
@@ -90,7 +98,8 @@ fn response(
         // RFC 7591 §3.2.1: 0 means it does not expire.
         put("client_secret_expires_at", json!(0));
     }
-    put("client_name", json!(app.name));
+    // What users see: the branding's display name (the client's own), else the app's name.
+    put("client_name", json!(branding.and_then(|b| b.display_name.clone()).unwrap_or_else(|| app.name.clone())));
     put("redirect_uris", json!(app.redirect_uris));
     let method = if app.app_type.is_confidential() { "client_secret_basic" } else { "none" };
     put("token_endpoint_auth_method", json!(method));

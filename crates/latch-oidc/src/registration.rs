@@ -7,7 +7,8 @@
 use crate::bearer::{AuthorizationHeader, parse_authorization};
 use crate::crypto;
 use crate::error::{ErrorCode, OAuthError};
-use latch_domain::entities::{AppType, ClientRegistration, ConsentScope, RegistrationPolicy};
+use latch_domain::Timestamp;
+use latch_domain::entities::{AppType, ClientRegistration, ConsentScope, InitialAccessToken, RegistrationPolicy};
 use latch_domain::redirect;
 use latch_domain::{fields, scope};
 use serde::Deserialize;
@@ -169,7 +170,7 @@ pub fn admit(
 /// token that is not its are refused alike, `invalid_token` (401), so the answer does not tell
 /// which client ids exist.
 pub fn check_management(authorization: Option<&str>, record: Option<&ClientRegistration>) -> Result<(), OAuthError> {
-    let Some(AuthorizationHeader::Bearer(token)) = authorization.map(parse_authorization) else {
+    let Some(token) = presented_token(authorization) else {
         return Err(OAuthError::new(ErrorCode::InvalidToken, "send the registration access token as a bearer token"));
     };
     match record {
@@ -177,6 +178,33 @@ pub fn check_management(authorization: Option<&str>, record: Option<&ClientRegis
         _ => {
             Err(OAuthError::new(ErrorCode::InvalidToken, "the registration access token is not valid for this client"))
         }
+    }
+}
+
+/// The token a registration presents as a bearer token (RFC 7591 §3), when there is one.
+pub fn presented_token(authorization: Option<&str>) -> Option<&str> {
+    match authorization.map(parse_authorization) {
+        Some(AuthorizationHeader::Bearer(t)) => Some(t),
+        _ => None,
+    }
+}
+
+/// RFC 7591 §3: when the policy requires it, a registration carries an initial access token
+/// that an operator issued, not expired and not revoked (`found` is the stored token its hash
+/// names). Any other answer is `invalid_token` (401).
+pub fn check_initial_access_token(
+    presented: Option<&str>,
+    found: Option<&InitialAccessToken>,
+    now: Timestamp,
+) -> Result<(), OAuthError> {
+    let refuse = |d: &str| Err(OAuthError::new(ErrorCode::InvalidToken, d));
+    match (presented, found) {
+        (None, _) => refuse("this server requires an initial access token for registration; ask its operator for one"),
+        (Some(t), Some(f)) if crypto::secret_matches(t, &f.token_hash) => match f.expires_at {
+            Some(at) if now >= at => refuse("the initial access token has expired"),
+            _ => Ok(()),
+        },
+        (Some(_), _) => refuse("the initial access token is not valid"),
     }
 }
 
@@ -563,6 +591,34 @@ mod tests {
                 assert_eq!(e.code, ErrorCode::InvalidToken, "{header:?}");
             }
         }
+    }
+
+    #[test]
+    fn an_initial_access_token_must_be_one_issued_and_live() {
+        let issued = |expires: Option<i64>| InitialAccessToken {
+            id: "iat1".into(),
+            name: "Acme".into(),
+            token_hash: crypto::token_hash("iat-value"),
+            created_at: Timestamp(0),
+            expires_at: expires.map(Timestamp),
+        };
+        let now = Timestamp(100);
+        let cases = [
+            (Some("iat-value"), Some(issued(None)), true),
+            (Some("iat-value"), Some(issued(Some(101))), true),
+            (Some("iat-value"), Some(issued(Some(100))), false),
+            (Some("iat-value"), None, false),
+            (None, Some(issued(None)), false),
+            // A stored token whose hash does not match what was presented.
+            (Some("other"), Some(issued(None)), false),
+        ];
+        for (presented, found, ok) in cases {
+            let got = check_initial_access_token(presented, found.as_ref(), now);
+            assert_eq!(got.is_ok(), ok, "{presented:?} {found:?}");
+            assert!(got.err().is_none_or(|e| e.code == ErrorCode::InvalidToken));
+        }
+        assert_eq!(presented_token(Some("Bearer abc")), Some("abc"));
+        assert_eq!(presented_token(Some("Basic abc")), None);
     }
 
     #[test]

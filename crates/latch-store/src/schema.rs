@@ -215,6 +215,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    initial_access_tokens (id) {
+        id -> Text,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> BigInt,
+        expires_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     application_branding (application_id) {
         application_id -> Text,
         display_name -> Nullable<Text>,
@@ -332,6 +342,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sign_in_experience,
     registration_policy,
     client_registrations,
+    initial_access_tokens,
     grants,
     access_tokens,
     refresh_tokens,

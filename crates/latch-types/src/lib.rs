@@ -434,6 +434,25 @@ wire! {
         pub unverified_notice: bool,
     }
 
+    /// A token a developer presents to register a client when the policy requires one
+    /// (RFC 7591 §3). The value is shown once, when it is created.
+    pub struct InitialAccessToken {
+        pub id: String,
+        pub name: String,
+        pub created_at: i64,
+        #[serde(default)]
+        pub expires_at: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub token: Option<String>,
+    }
+
+    pub struct CreateInitialAccessToken {
+        pub name: String,
+        /// Seconds since the epoch; absent: until it is revoked.
+        #[serde(default)]
+        pub expires_at: Option<i64>,
+    }
+
     /// The branding of an application's consent screen.
     #[derive(Default)]
     pub struct SignInExperience {

@@ -1,2 +1,3 @@
+DROP TABLE initial_access_tokens;
 DROP TABLE client_registrations;
 DROP TABLE registration_policy;

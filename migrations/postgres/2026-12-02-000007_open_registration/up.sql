@@ -31,3 +31,13 @@ CREATE TABLE client_registrations (
     grant_types TEXT NOT NULL,
     scope TEXT NOT NULL
 );
+
+-- Initial access tokens an operator hands developers when registration requires one (RFC 7591
+-- §3): each usable until it expires or is revoked; only its hash is kept.
+CREATE TABLE initial_access_tokens (
+    id TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT
+);

@@ -9,7 +9,9 @@ use crate::permissions::{self, Named};
 use crate::security_log::Origin;
 use crate::{Actor, Changeset, Core};
 use latch_domain::admin;
-use latch_domain::entities::{Application, Branding, ClientRegistration, CustomClientMetadata, RegistrationPolicy};
+use latch_domain::entities::{
+    Application, Branding, ClientRegistration, CustomClientMetadata, InitialAccessToken, RegistrationPolicy,
+};
 use latch_domain::ids::{ApplicationId, new_id};
 use latch_domain::repo::{RepoResult, Write};
 use latch_oidc::registration::{Admitted, ClientMetadata, Permitted};
@@ -71,17 +73,19 @@ pub struct Registered {
 
 /// Creates the client `admitted` describes: always third-party, so it always shows consent.
 /// Audited as `application.register` with the client itself as actor, with the address and
-/// user agent it registered from.
+/// user agent it registered from, and the initial access token it used (by id).
 pub async fn register_client(
     core: &Core,
     admitted: Admitted,
     meta: &ClientMetadata,
     origin: &Origin,
+    initial_access_token: Option<&str>,
 ) -> RepoResult<Registered> {
     let now = core.clock.now();
+    let id = ApplicationId(new_id(core.random.as_ref()));
     let app = Application {
-        id: ApplicationId(new_id(core.random.as_ref())),
-        name: admitted.name.clone(),
+        name: unique_name(&admitted.name, &id),
+        id,
         description: None,
         app_type: admitted.app_type,
         is_third_party: true,
@@ -110,6 +114,7 @@ pub async fn register_client(
             "ip": record.ip,
             "userAgent": record.user_agent,
             "softwareId": record.software_id,
+            "initialAccessToken": initial_access_token,
         }),
         Change::Application(app.id.clone()),
     )
@@ -124,9 +129,7 @@ pub async fn register_client(
     if !admitted.permissions.is_empty() {
         change.push(Write::AddConsentScopes { app: app.id.clone(), scopes: admitted.permissions.clone() });
     }
-    if let Some(b) = branding(&app.id, &admitted, now) {
-        change.push(Write::PutBranding(b));
-    }
+    change.push(Write::PutBranding(branding(&app.id, &admitted, now)));
     change.push(Write::InsertClientRegistration(record.clone()));
     core.apply(&Actor::Application(app.id.clone()), change).await?;
     Ok(Registered { app, secret, access_token, record })
@@ -150,7 +153,7 @@ pub async fn update_registered_client(
 ) -> RepoResult<(Application, ClientRegistration)> {
     let now = core.clock.now();
     let updated = Application {
-        name: admitted.name.clone(),
+        name: unique_name(&admitted.name, &app.id),
         redirect_uris: admitted.redirect_uris.clone(),
         post_logout_redirect_uris: admitted.post_logout_redirect_uris.clone(),
         ..app.clone()
@@ -181,11 +184,8 @@ pub async fn update_registered_client(
     if !admitted.permissions.is_empty() {
         change.push(Write::AddConsentScopes { app: app.id.clone(), scopes: admitted.permissions.clone() });
     }
-    match branding(&app.id, &admitted, now) {
-        Some(b) => change.push(Write::PutBranding(b)),
-        None if core.repos.get_branding(&app.id).await?.is_some() => change.push(Write::DeleteBranding(app.id.clone())),
-        None => {}
-    }
+    change.push(Write::PutBranding(branding(&app.id, &admitted, now)));
+
     change.push(Write::UpdateClientRegistration(record.clone()));
     core.apply(&Actor::Application(app.id.clone()), change).await?;
     Ok((updated, record))
@@ -220,18 +220,70 @@ pub async fn promote_registered_client(core: &Core, actor: &Actor, app: &Applica
     core.apply(actor, change).await
 }
 
-/// The consent-screen branding the metadata asks for, if any.
-fn branding(app: &ApplicationId, admitted: &Admitted, now: latch_domain::Timestamp) -> Option<Branding> {
-    (admitted.logo_uri.is_some() || admitted.tos_uri.is_some() || admitted.policy_uri.is_some()).then(|| Branding {
+/// Issues an initial access token named `name` (RFC 7591 §3); returns it in clear this once.
+/// Audited as `registration.initial_access_token.create`.
+pub async fn create_initial_access_token(
+    core: &Core,
+    actor: &Actor,
+    name: &str,
+    expires_at: Option<latch_domain::Timestamp>,
+) -> RepoResult<(String, InitialAccessToken)> {
+    let value = core.token(32);
+    let token = InitialAccessToken {
+        id: new_id(core.random.as_ref()),
+        name: name.trim().to_owned(),
+        token_hash: latch_oidc::crypto::token_hash(&value),
+        created_at: core.clock.now(),
+        expires_at,
+    };
+    let change = Changeset::new(
+        "registration.initial_access_token.create",
+        "initial_access_token",
+        &token.id,
+        json!({ "name": token.name, "expiresAt": expires_at.map(|e| e.0) }),
+        Change::RegistrationPolicy,
+    )
+    .write(Write::InsertInitialAccessToken(token.clone()));
+    core.apply(actor, change).await?;
+    Ok((value, token))
+}
+
+/// Revokes an initial access token: registrations with it are refused from now on (clients
+/// registered with it stay). Audited as `registration.initial_access_token.delete`.
+pub async fn delete_initial_access_token(core: &Core, actor: &Actor, id: &str) -> RepoResult<()> {
+    let change = Changeset::new(
+        "registration.initial_access_token.delete",
+        "initial_access_token",
+        id,
+        json!({}),
+        Change::RegistrationPolicy,
+    )
+    .write(Write::DeleteInitialAccessToken(id.to_owned()));
+    core.apply(actor, change).await
+}
+
+/// The consent-screen branding the metadata asks for: the client's own name, logo, terms and
+/// privacy policy.
+fn branding(app: &ApplicationId, admitted: &Admitted, now: latch_domain::Timestamp) -> Branding {
+    Branding {
         application_id: app.clone(),
-        display_name: None,
+        display_name: Some(admitted.name.clone()),
         logo_url: admitted.logo_uri.clone(),
         dark_logo_url: None,
         terms_of_use_url: admitted.tos_uri.clone(),
         privacy_policy_url: admitted.policy_uri.clone(),
         color: None,
         updated_at: now,
-    })
+    }
+}
+
+/// Application names are unique, and many clients share a name ("Claude Desktop"): the
+/// operator's name of a self-registered app carries the start of its client id. Users see the
+/// client's own name (the branding's display name).
+fn unique_name(name: &str, id: &ApplicationId) -> String {
+    let short: String = id.as_str().chars().take(8).collect();
+    let name: String = name.chars().take(latch_domain::fields::MAX_DISPLAY_NAME - short.len() - 3).collect();
+    format!("{name} ({short})")
 }
 
 /// What a registration record keeps of the metadata: as sent, bounded (at most ten contacts),

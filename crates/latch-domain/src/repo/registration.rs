@@ -15,4 +15,7 @@ pub trait RegistrationRepo: Send + Sync {
     async fn get_client_registration(&self, app: &ApplicationId) -> RepoResult<Option<ClientRegistration>>;
     /// The registrations of those of `apps` that registered themselves (one query).
     async fn client_registrations_of(&self, apps: &[ApplicationId]) -> RepoResult<Vec<ClientRegistration>>;
+    /// Every initial access token, newest first (an operator keeps a handful).
+    async fn list_initial_access_tokens(&self) -> RepoResult<Vec<InitialAccessToken>>;
+    async fn find_initial_access_token(&self, token_hash: &str) -> RepoResult<Option<InitialAccessToken>>;
 }

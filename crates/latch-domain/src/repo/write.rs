@@ -147,6 +147,8 @@ pub enum Write {
     /// An operator takes a self-registered client over: its record (and so its registration
     /// access token) goes; the app stays.
     DeleteClientRegistration(ApplicationId),
+    InsertInitialAccessToken(InitialAccessToken),
+    DeleteInitialAccessToken(String),
 
     InsertSigningKey(SigningKey),
     SetSigningKeyState {

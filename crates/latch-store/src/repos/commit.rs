@@ -157,6 +157,10 @@ fn apply(conn: &mut Conn, write: &Write) -> Result<(), UnitError> {
                 format!("registration of application {}", r.application_id)
             })?;
         }
+        InsertInitialAccessToken(t) => registration::insert_initial_access_token(conn, t)?,
+        DeleteInitialAccessToken(id) => {
+            found(registration::delete_initial_access_token(conn, id)?, || format!("initial access token {id}"))?;
+        }
         DeleteClientRegistration(app) => {
             found(registration::delete_client_registration(conn, app)?, || {
                 format!("registration of application {app}")

@@ -161,6 +161,45 @@ pub(super) fn update_client_registration(conn: &mut Conn, r: &ClientRegistration
     Ok(diesel::update(client_registrations::table.find(r.application_id.as_str())).set(&row).execute(conn)? > 0)
 }
 
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = initial_access_tokens)]
+struct InitialTokenRow {
+    id: String,
+    name: String,
+    token_hash: String,
+    created_at: i64,
+    expires_at: Option<i64>,
+}
+
+impl From<InitialTokenRow> for InitialAccessToken {
+    fn from(r: InitialTokenRow) -> Self {
+        InitialAccessToken {
+            id: r.id,
+            name: r.name,
+            token_hash: r.token_hash,
+            created_at: Timestamp(r.created_at),
+            expires_at: r.expires_at.map(Timestamp),
+        }
+    }
+}
+
+pub(super) fn insert_initial_access_token(conn: &mut Conn, t: &InitialAccessToken) -> QResult<()> {
+    let row = InitialTokenRow {
+        id: t.id.clone(),
+        name: t.name.clone(),
+        token_hash: t.token_hash.clone(),
+        created_at: t.created_at.0,
+        expires_at: t.expires_at.map(|e| e.0),
+    };
+    per_backend!(conn, |c| diesel::insert_into(initial_access_tokens::table).values(&row).execute(c))?;
+    Ok(())
+}
+
+/// `false` when there is no such token.
+pub(super) fn delete_initial_access_token(conn: &mut Conn, id: &str) -> QResult<bool> {
+    Ok(diesel::delete(initial_access_tokens::table.find(id)).execute(conn)? > 0)
+}
+
 /// `false` when `app` has no registration.
 pub(super) fn delete_client_registration(conn: &mut Conn, app: &ApplicationId) -> QResult<bool> {
     Ok(diesel::delete(client_registrations::table.find(app.as_str())).execute(conn)? > 0)
@@ -186,6 +225,32 @@ impl RegistrationRepo for Db {
                 .first(conn)
                 .optional()?
                 .map(ClientRegistration::from))
+        })
+        .await
+    }
+
+    async fn list_initial_access_tokens(&self) -> RepoResult<Vec<InitialAccessToken>> {
+        self.run(move |conn| {
+            Ok(initial_access_tokens::table
+                .order((initial_access_tokens::created_at.desc(), initial_access_tokens::id))
+                .select(InitialTokenRow::as_select())
+                .load(conn)?
+                .into_iter()
+                .map(InitialAccessToken::from)
+                .collect())
+        })
+        .await
+    }
+
+    async fn find_initial_access_token(&self, token_hash: &str) -> RepoResult<Option<InitialAccessToken>> {
+        let hash = token_hash.to_owned();
+        self.run(move |conn| {
+            Ok(initial_access_tokens::table
+                .filter(initial_access_tokens::token_hash.eq(hash))
+                .select(InitialTokenRow::as_select())
+                .first(conn)
+                .optional()?
+                .map(InitialAccessToken::from))
         })
         .await
     }

@@ -10,7 +10,10 @@ use crate::on_both_backends;
 use latch_domain::entities::RoleType;
 use serde_json::{Value, json};
 
-on_both_backends!(a_client_registers_itself_within_the_ceiling_and_signs_a_user_in);
+on_both_backends!(
+    a_client_registers_itself_within_the_ceiling_and_signs_a_user_in,
+    initial_access_tokens_gate_registration_when_the_policy_requires_one,
+);
 
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -104,7 +107,11 @@ async fn a_client_registers_itself_within_the_ceiling_and_signs_a_user_in(server
     assert_eq!(reg["registration_client_uri"], format!("{}/reg/{client_id}", server.issuer));
     let app = admin.get(&format!("/applications/{client_id}")).await;
     assert_eq!((app.body["isThirdParty"].as_bool(), app.body["type"].as_str()), (Some(true), Some("Native")));
-    assert_eq!(app.body["name"], "Example MCP client");
+    // Many clients share a name: the operator's name carries the start of the client id, and
+    // users see the client's own (the consent screen's display name).
+    assert_eq!(app.body["name"], format!("Example MCP client ({})", &client_id[..8]));
+    let branding = admin.get(&format!("/applications/{client_id}/sign-in-experience")).await;
+    assert_eq!(branding.body["displayName"], "Example MCP client");
     let registration = &app.body["registration"];
     assert_eq!(
         (registration["ip"].as_str(), registration["softwareId"].as_str()),
@@ -188,7 +195,10 @@ async fn a_client_registers_itself_within_the_ceiling_and_signs_a_user_in(server
         (updated["client_name"].as_str(), updated["scope"].as_str()),
         (Some("Renamed MCP client"), Some("openid"))
     );
-    assert_eq!(admin.get(&format!("/applications/{client_id}")).await.body["name"], "Renamed MCP client");
+    assert_eq!(
+        admin.get(&format!("/applications/{client_id}")).await.body["name"],
+        format!("Renamed MCP client ({})", &client_id[..8])
+    );
     let perms = admin.get(&format!("/applications/{client_id}/user-consent-scopes")).await;
     assert_eq!(perms.body["userScopes"], json!([]), "the permissions follow the new scope: {}", perms.body);
     assert_eq!(managed(reqwest::Method::DELETE, &rat).send().await.unwrap().status(), 204);
@@ -232,6 +242,58 @@ async fn a_client_registers_itself_within_the_ceiling_and_signs_a_user_in(server
     // Six registrations per address per hour (the ones refused above counted too).
     let (status, answer) = register(server, mcp_client).await;
     assert_eq!(status, 429, "{answer}");
+}
+
+/// RFC 7591 §3: with `requireInitialAccessToken`, only a token an operator issued, not expired
+/// and not revoked, registers a client; the audit entry names the token, never its value.
+async fn initial_access_tokens_gate_registration_when_the_policy_requires_one(server: &TestServer) {
+    let admin = server.admin().await;
+    let policy = json!({"enabled": true, "appTypes": ["Native"], "registrationsPerHour": 20,
+        "requireInitialAccessToken": true, "permissions": {"userScopes": ["email"]}});
+    assert_eq!(admin.put("/registration-policy", policy).await.status, 200);
+    let client =
+        json!({"client_name": "Gated", "redirect_uris": ["http://127.0.0.1/cb"], "token_endpoint_auth_method": "none"});
+    let with = |token: Option<&str>| {
+        let req = http().post(format!("{}/reg", server.issuer)).json(&client);
+        match token {
+            Some(t) => req.bearer_auth(t.to_owned()),
+            None => req,
+        }
+    };
+    let refused = with(None).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    assert!(refused.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
+    assert_eq!(with(Some("made-up")).send().await.unwrap().status(), 401);
+
+    let now = latch_domain::Clock::now(server.clock.as_ref()).0;
+    let past =
+        admin.post("/registration-policy/initial-access-tokens", json!({"name": "Old", "expiresAt": now - 1})).await;
+    assert_eq!((past.status, past.body["field"].as_str()), (422, Some("expiresAt")));
+    let issued = admin
+        .post("/registration-policy/initial-access-tokens", json!({"name": "Acme's MCP client", "expiresAt": now + 60}))
+        .await;
+    assert_eq!(issued.status, 201, "{}", issued.body);
+    let (token_id, token) =
+        (issued.body["id"].as_str().unwrap().to_owned(), issued.body["token"].as_str().unwrap().to_owned());
+    let listed = admin.get("/registration-policy/initial-access-tokens").await;
+    assert_eq!(listed.body[0]["name"], "Acme's MCP client");
+    assert!(listed.body[0].get("token").is_none(), "the value is shown once: {}", listed.body);
+
+    let ok = with(Some(&token)).send().await.unwrap();
+    assert_eq!(ok.status(), 201);
+    let audit = admin.get("/audit-logs?action=application.register").await;
+    assert_eq!(audit.body[0]["details"]["initialAccessToken"], token_id.as_str());
+    let trail = admin.get("/audit-logs?pageSize=100").await.body.to_string();
+    assert!(!trail.contains(&token), "the token's value is never in the audit log");
+
+    // Expired (on the server's clock), then revoked.
+    server.clock.advance(61);
+    assert_eq!(with(Some(&token)).send().await.unwrap().status(), 401);
+    server.clock.advance(-61);
+    assert_eq!(with(Some(&token)).send().await.unwrap().status(), 201);
+    assert_eq!(admin.delete(&format!("/registration-policy/initial-access-tokens/{token_id}")).await.status, 204);
+    assert_eq!(admin.delete(&format!("/registration-policy/initial-access-tokens/{token_id}")).await.status, 404);
+    assert_eq!(with(Some(&token)).send().await.unwrap().status(), 401);
 }
 
 fn urlencode(v: &str) -> String {

@@ -268,6 +268,10 @@ async fn every_admin_mutation_writes_one_audit_entry_and_announces_it(server: &T
         .unwrap();
     let path = format!("/applications/{}/registration", registered["client_id"].as_str().expect("registered"));
     s.call(delete.clone(), "/applications/{id}/registration", &path, None, 204).await;
+    let path = "/registration-policy/initial-access-tokens";
+    let issued = s.call(post.clone(), path, path, Some(json!({"name": "Partner"})), 201).await;
+    let path = format!("/registration-policy/initial-access-tokens/{}", id(&issued));
+    s.call(delete.clone(), "/registration-policy/initial-access-tokens/{id}", &path, None, 204).await;
 
     // Resources and scopes.
     let body = json!({"name": "Photos", "indicator": "https://photos.example.com"});

@@ -335,6 +335,21 @@ async fn open_registration(chrome: &Chrome, server: &TestServer) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(!shown, "the notice goes once the app is taken over");
+    // An initial access token: shown once, listed by name, revoked.
+    open(chrome, "Open registration").await;
+    chrome.type_into("#t-name", "Acme's MCP client").await;
+    chrome.until_text("button", "Issue token").await.click().await.unwrap();
+    let fresh = chrome.until_text(".fresh-token", "not shown again").await;
+    let value = fresh.find(thirtyfour::By::Css("code")).await.unwrap().text().await.unwrap();
+    let stored = server.repos.list_initial_access_tokens().await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].token_hash, latch_oidc::crypto::token_hash(&value), "the value shown is the token");
+    chrome.until_text("table.list td", "Acme's MCP client").await;
+    chrome.until_text("table.list button", "Revoke").await.click().await.unwrap();
+    eventually("the token is revoked", || async {
+        server.repos.list_initial_access_tokens().await.unwrap().is_empty()
+    })
+    .await;
 }
 
 async fn audit(chrome: &Chrome) {
