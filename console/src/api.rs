@@ -6,6 +6,7 @@
 use crate::auth;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use latch_types::Problem;
+use leptos::prelude::LocalResource;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::any::Any;
@@ -126,13 +127,27 @@ async fn problem(resp: Response) -> ApiError {
     }
 }
 
-async fn json<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
-    resp.json().await.map_err(|e| ApiError {
+/// The body of a successful answer and its `Total-Number` header (0 when absent): one future
+/// every typed call awaits, so each answer type adds only its own decoding, not a copy of the
+/// request and its body read.
+async fn answer(verb: Verb, path: &str, body: Option<String>) -> Result<(String, i64), ApiError> {
+    let resp = send(verb, path, body.as_deref()).await?;
+    let total = resp.headers().get("Total-Number").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let text = resp.text().await.map_err(unreadable)?;
+    Ok((text, total))
+}
+
+fn unreadable(e: impl std::fmt::Display) -> ApiError {
+    ApiError {
         status: 0,
         code: "unreadable".to_owned(),
         message: format!("an answer could not be read: {e}"),
         field: None,
-    })
+    }
+}
+
+fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(unreadable)
 }
 
 fn encode<B: Serialize>(body: &B) -> Result<String, ApiError> {
@@ -142,10 +157,6 @@ fn encode<B: Serialize>(body: &B) -> Result<String, ApiError> {
         message: e.to_string(),
         field: None,
     })
-}
-
-pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    json(send(Verb::Get, path, None).await?).await
 }
 
 /// Page `page` (from 1) of the list at `path`; `path` may carry its own query.
@@ -160,13 +171,12 @@ pub async fn first<T: DeserializeOwned>(path: &str, size: u32) -> Result<Listed<
 
 async fn list_sized<T: DeserializeOwned>(path: &str, page: u32, size: u32) -> Result<Listed<T>, ApiError> {
     let sep = if path.contains('?') { '&' } else { '?' };
-    let resp = send(Verb::Get, &format!("{path}{sep}page={page}&pageSize={size}"), None).await?;
-    let total = resp.headers().get("Total-Number").and_then(|v| v.parse().ok()).unwrap_or(0);
-    Ok(Listed { items: json(resp).await?, total })
+    let (text, total) = answer(Verb::Get, &format!("{path}{sep}page={page}&pageSize={size}"), None).await?;
+    Ok(Listed { items: decode(&text)?, total })
 }
 
 pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    json(send(Verb::Post, path, Some(&encode(body)?)).await?).await
+    decode(&answer(Verb::Post, path, Some(encode(body)?)).await?.0)
 }
 
 /// A `POST` whose answer has no body worth reading (`201` with nothing, as link additions answer).
@@ -175,7 +185,7 @@ pub async fn post_only<B: Serialize>(path: &str, body: &B) -> Result<(), ApiErro
 }
 
 pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    json(send(Verb::Put, path, Some(&encode(body)?)).await?).await
+    decode(&answer(Verb::Put, path, Some(encode(body)?)).await?.0)
 }
 
 /// A `PUT` whose answer has no body worth reading.
@@ -184,7 +194,7 @@ pub async fn put_only<B: Serialize>(path: &str, body: &B) -> Result<(), ApiError
 }
 
 pub async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    json(send(Verb::Patch, path, Some(&encode(body)?)).await?).await
+    decode(&answer(Verb::Patch, path, Some(encode(body)?)).await?.0)
 }
 
 pub async fn delete(path: &str) -> Result<(), ApiError> {
@@ -202,7 +212,7 @@ pub fn seg(v: &str) -> String {
 /// machinery instead of compiling a copy per reader (a copy per closure type is most of what
 /// made the WebAssembly large).
 pub struct Fetch<T> {
-    inner: leptos::prelude::LocalResource<Result<Rc<dyn Any>, ApiError>>,
+    inner: LocalResource<Result<Rc<dyn Any>, ApiError>>,
     kind: PhantomData<fn() -> T>,
 }
 
@@ -216,6 +226,49 @@ impl<T> Copy for Fetch<T> {}
 
 type Erased = Pin<Box<dyn Future<Output = Result<Rc<dyn Any>, ApiError>>>>;
 
+/// Turns an answer's body and `Total-Number` into the reader's value.
+type Decoder = fn(&str, i64) -> Result<Rc<dyn Any>, ApiError>;
+
+fn decode_one<T: DeserializeOwned + 'static>(text: &str, _total: i64) -> Result<Rc<dyn Any>, ApiError> {
+    decode::<T>(text).map(|v| Rc::new(v) as Rc<dyn Any>)
+}
+
+fn decode_rows<T: DeserializeOwned + 'static>(text: &str, total: i64) -> Result<Rc<dyn Any>, ApiError> {
+    decode::<Vec<T>>(text).map(|items| Rc::new(Listed { items, total }) as Rc<dyn Any>)
+}
+
+/// A GET of `url()` (tracked) as one future shared by every answer type: a reader adds only
+/// its decoder.
+fn read_erased(url: Box<dyn Fn() -> String>, decoder: Decoder) -> LocalResource<Result<Rc<dyn Any>, ApiError>> {
+    let read: Box<dyn Fn() -> Erased> = Box::new(move || {
+        let url = url();
+        Box::pin(async move {
+            let (text, total) = answer(Verb::Get, &url, None).await?;
+            decoder(&text, total)
+        })
+    });
+    LocalResource::new(read)
+}
+
+impl<T: DeserializeOwned + Clone + 'static> Fetch<T> {
+    /// `GET path()`, read again when a signal `path` reads changes.
+    pub fn read(path: impl Fn() -> String + 'static) -> Fetch<T> {
+        Fetch { inner: read_erased(Box::new(path), decode_one::<T>), kind: PhantomData }
+    }
+}
+
+impl<T: DeserializeOwned + Clone + 'static> Fetch<Listed<T>> {
+    /// Page `page` of `size` rows of the list `at()` names, as `(path, page)`.
+    pub fn rows(at: impl Fn() -> (String, u32) + 'static, size: u32) -> Fetch<Listed<T>> {
+        let url = move || {
+            let (path, page) = at();
+            let sep = if path.contains('?') { '&' } else { '?' };
+            format!("{path}{sep}page={page}&pageSize={size}")
+        };
+        Fetch { inner: read_erased(Box::new(url), decode_rows::<T>), kind: PhantomData }
+    }
+}
+
 impl<T: Clone + 'static> Fetch<T> {
     pub fn new<Fut>(read: impl Fn() -> Fut + 'static) -> Fetch<T>
     where
@@ -225,7 +278,7 @@ impl<T: Clone + 'static> Fetch<T> {
             let answer = read();
             Box::pin(async move { answer.await.map(|v| Rc::new(v) as Rc<dyn Any>) })
         });
-        Fetch { inner: leptos::prelude::LocalResource::new(erased), kind: PhantomData }
+        Fetch { inner: LocalResource::new(erased), kind: PhantomData }
     }
 
     /// The latest answer (tracked), or `None` before the first one.

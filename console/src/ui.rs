@@ -311,10 +311,7 @@ where
     V: IntoView + 'static,
 {
     let id = path_id();
-    let object = crate::api::Fetch::new(move || {
-        let at = path(&id.get());
-        async move { crate::api::get::<T>(&at).await }
-    });
+    let object = crate::api::Fetch::<T>::read(move || path(&id.get()));
     view! {
         <p><a href=format!("{}{back}", crate::app::BASE)>{back_label}</a></p>
         {move || object.get().map(|r| match r {
@@ -392,10 +389,8 @@ where
     T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static,
 {
     let page = RwSignal::new(1u32);
-    let rows = crate::api::Fetch::new(move || {
-        let (path, p) = (path.clone(), page.get());
-        async move { crate::api::list::<T>(&path, p).await }
-    });
+    let rows =
+        crate::api::Fetch::<crate::api::Listed<T>>::rows(move || (path.clone(), page.get()), crate::api::PAGE_SIZE);
     move || {
         rows.get()
             .map(|r| match r {

@@ -19,10 +19,7 @@ pub fn Branding(app_id: String) -> impl IntoView {
     let path = format!("/applications/{}/sign-in-experience", api::seg(&app_id));
     let loaded = {
         let path = path.clone();
-        api::Fetch::new(move || {
-            let path = path.clone();
-            async move { api::get::<SignInExperience>(&path).await }
-        })
+        api::Fetch::<SignInExperience>::read(move || path.clone())
     };
     view! {
         {move || loaded.get().map(|r| match r {

@@ -81,11 +81,13 @@ fn Secrets(app_id: String) -> impl IntoView {
     let version = RwSignal::new(0u32);
     let list = {
         let base = base.clone();
-        api::Fetch::new(move || {
-            version.track();
-            let base = base.clone();
-            async move { api::list::<Secret>(&base, 1).await }
-        })
+        api::Fetch::<api::Listed<Secret>>::rows(
+            move || {
+                version.track();
+                (base.clone(), 1)
+            },
+            api::PAGE_SIZE,
+        )
     };
     let name = RwSignal::new(String::new());
     let expiry = RwSignal::new("30".to_owned());

@@ -100,10 +100,9 @@ pub fn Permissions(app_id: String) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let perms = {
         let app = app_id.clone();
-        api::Fetch::new(move || {
+        api::Fetch::<ConsentScopes>::read(move || {
             version.track();
-            let app = app.clone();
-            async move { api::get::<ConsentScopes>(&format!("/applications/{}/user-consent-scopes", api::seg(&app))).await }
+            format!("/applications/{}/user-consent-scopes", api::seg(&app))
         })
     };
     view! {
@@ -260,7 +259,7 @@ fn AddOrganizationScope(
     version: RwSignal<u32>,
     error: RwSignal<Option<ApiError>>,
 ) -> impl IntoView {
-    let scopes = api::Fetch::new(|| async { api::first::<OrganizationScope>("/organization-scopes", 100).await });
+    let scopes = api::Fetch::<api::Listed<OrganizationScope>>::rows(|| ("/organization-scopes".to_owned(), 1), 100);
     view! {
         {move || scopes.get().map(|r| match r {
                 Err(e) => view! { <ErrorNote error=e/> }.into_any(),
@@ -281,7 +280,7 @@ fn AddResourceScope(
     version: RwSignal<u32>,
     error: RwSignal<Option<ApiError>>,
 ) -> impl IntoView {
-    let resources = api::Fetch::new(|| async { api::first::<Resource>("/resources", 100).await });
+    let resources = api::Fetch::<api::Listed<Resource>>::rows(|| ("/resources".to_owned(), 1), 100);
     let resource = RwSignal::new(String::new());
     let scopes = api::Fetch::new(move || {
         let id = resource.get();

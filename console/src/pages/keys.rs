@@ -18,11 +18,13 @@ fn state_label(state: &str) -> &'static str {
 pub fn KeysPage() -> impl IntoView {
     let page = RwSignal::new(1u32);
     let reload = Reload::new();
-    let rows = api::Fetch::new(move || {
-        reload.track();
-        let p = page.get();
-        async move { api::list::<PrivateKey>("/configs/oidc/private-keys", p).await }
-    });
+    let rows = api::Fetch::<api::Listed<PrivateKey>>::rows(
+        move || {
+            reload.track();
+            ("/configs/oidc/private-keys".to_owned(), page.get())
+        },
+        api::PAGE_SIZE,
+    );
     let asking = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
     let done = RwSignal::new(false);

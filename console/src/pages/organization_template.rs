@@ -33,11 +33,13 @@ pub fn OrganizationTemplatePage() -> impl IntoView {
 fn OrganizationScopes() -> impl IntoView {
     let page = RwSignal::new(1u32);
     let reload = Reload::new();
-    let rows = api::Fetch::new(move || {
-        reload.track();
-        let p = page.get();
-        async move { api::list::<OrganizationScope>("/organization-scopes", p).await }
-    });
+    let rows = api::Fetch::<api::Listed<OrganizationScope>>::rows(
+        move || {
+            reload.track();
+            ("/organization-scopes".to_owned(), page.get())
+        },
+        api::PAGE_SIZE,
+    );
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
@@ -108,10 +110,10 @@ fn OrganizationScopes() -> impl IntoView {
 #[component]
 fn OrganizationRoles() -> impl IntoView {
     let page = RwSignal::new(1u32);
-    let rows = api::Fetch::new(move || {
-        let p = page.get();
-        async move { api::list::<OrganizationRole>("/organization-roles", p).await }
-    });
+    let rows = api::Fetch::<api::Listed<OrganizationRole>>::rows(
+        move || ("/organization-roles".to_owned(), page.get()),
+        api::PAGE_SIZE,
+    );
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);

@@ -32,7 +32,7 @@ pub fn ScopePicker(
     /// A prefix for element ids, unique on the page.
     prefix: &'static str,
 ) -> impl IntoView {
-    let resources = api::Fetch::new(|| async { api::first::<Resource>("/resources", 100).await });
+    let resources = api::Fetch::<api::Listed<Resource>>::rows(|| ("/resources".to_owned(), 1), 100);
     let chosen = RwSignal::new(String::new());
     let scopes = api::Fetch::new(move || {
         let id = chosen.get();

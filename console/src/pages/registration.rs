@@ -18,7 +18,7 @@ const PATH: &str = "/registration-policy";
 
 #[component]
 pub fn RegistrationPage() -> impl IntoView {
-    let loaded = api::Fetch::new(|| async { api::get::<RegistrationPolicy>(PATH).await });
+    let loaded = api::Fetch::<RegistrationPolicy>::read(|| PATH.to_owned());
     view! {
         <section class="card">
             <h1>"Open registration"</h1>
@@ -47,9 +47,9 @@ fn InitialAccessTokens() -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let name = RwSignal::new(String::new());
     let fresh = RwSignal::new(None::<String>);
-    let tokens = api::Fetch::new(move || {
+    let tokens = api::Fetch::<Vec<InitialAccessToken>>::read(move || {
         reload.track();
-        async { api::get::<Vec<InitialAccessToken>>(TOKENS).await }
+        TOKENS.to_owned()
     });
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

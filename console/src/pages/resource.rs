@@ -110,11 +110,13 @@ fn Scopes(resource: Resource) -> impl IntoView {
     let reload = Reload::new();
     let rows = {
         let base = base.clone();
-        api::Fetch::new(move || {
-            reload.track();
-            let (base, p) = (base.clone(), page.get());
-            async move { api::list::<Scope>(&base, p).await }
-        })
+        api::Fetch::<api::Listed<Scope>>::rows(
+            move || {
+                reload.track();
+                (base.clone(), page.get())
+            },
+            api::PAGE_SIZE,
+        )
     };
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());

@@ -89,11 +89,13 @@ fn RoleUsers(role_id: String) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let rows = {
         let base = base.clone();
-        api::Fetch::new(move || {
-            reload.track();
-            let (base, p) = (base.clone(), page.get());
-            async move { api::list::<User>(&base, p).await }
-        })
+        api::Fetch::<api::Listed<User>>::rows(
+            move || {
+                reload.track();
+                (base.clone(), page.get())
+            },
+            api::PAGE_SIZE,
+        )
     };
     let add = {
         let base = base.clone();

@@ -12,7 +12,7 @@ const PATH: &str = "/sign-in-experience";
 
 #[component]
 pub fn SignInExperiencePage() -> impl IntoView {
-    let loaded = api::Fetch::new(|| async { api::get::<IdpBranding>(PATH).await });
+    let loaded = api::Fetch::<IdpBranding>::read(|| PATH.to_owned());
     view! {
         <section class="card">
             <h1>"Sign-in experience"</h1>

@@ -26,11 +26,13 @@ pub fn ConnectedApps(user_id: String) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let rows = {
         let base = base.clone();
-        api::Fetch::new(move || {
-            reload.track();
-            let (base, p) = (base.clone(), page.get());
-            async move { api::list::<Grant>(&base, p).await }
-        })
+        api::Fetch::<api::Listed<Grant>>::rows(
+            move || {
+                reload.track();
+                (base.clone(), page.get())
+            },
+            api::PAGE_SIZE,
+        )
     };
     view! {
         <h2>"Connected apps"</h2>
@@ -76,11 +78,13 @@ pub fn Sessions(user_id: String) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let rows = {
         let base = base.clone();
-        api::Fetch::new(move || {
-            reload.track();
-            let (base, p) = (base.clone(), page.get());
-            async move { api::list::<UserSession>(&base, p).await }
-        })
+        api::Fetch::<api::Listed<UserSession>>::rows(
+            move || {
+                reload.track();
+                (base.clone(), page.get())
+            },
+            api::PAGE_SIZE,
+        )
     };
     let everywhere = {
         let base = base.clone();

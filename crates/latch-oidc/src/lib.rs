@@ -15,6 +15,7 @@ pub mod introspect;
 pub mod keys;
 pub mod limits;
 pub mod logout;
+pub mod metadata_document;
 pub mod params;
 pub mod password;
 pub mod pkce;
