@@ -97,9 +97,6 @@ pub async fn put(
 #[delete("/applications/{id}/registration")]
 pub async fn promote(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let app = latch_domain::ids::ApplicationId::from(id.as_str());
-    if idp.repos.get_client_registration(&app).await?.is_none() {
-        return Err(ApiError::not_found("registration"));
-    }
     latch_core::commands::promote_registered_client(&idp, &who, &app)
         .await
         .map_err(crate::error::or_missing(ApiError::not_found("registration")))?;

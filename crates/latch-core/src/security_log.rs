@@ -190,7 +190,7 @@ impl SecurityEvent {
                 json!({ "application": app(client), "failures": failures, "windowSecs": window }),
             ),
             SecurityEvent::ClientAuthFailed { client, reason } => {
-                let client: String = client.chars().filter(|c| !c.is_control()).take(MAX_CLIENT_ID).collect();
+                let client = latch_domain::fields::printable(client, MAX_CLIENT_ID);
                 (
                     "security.client_auth.failed",
                     "anonymous".to_owned(),
@@ -234,8 +234,7 @@ pub async fn record(core: &Core, origin: &Origin, event: SecurityEvent) {
     if let Value::Object(m) = &mut details {
         m.insert("ip".to_owned(), json!(origin.ip));
         if let Some(ua) = &origin.user_agent {
-            let ua: String = ua.chars().filter(|c| !c.is_control()).take(MAX_USER_AGENT).collect();
-            m.insert("userAgent".to_owned(), json!(ua));
+            m.insert("userAgent".to_owned(), json!(latch_domain::fields::printable(ua, MAX_USER_AGENT)));
         }
     }
     let entry = AuditEntry {

@@ -126,6 +126,12 @@ pub fn password(v: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// At most the first `max` characters of attacker-chosen text (a user agent, a client id as
+/// presented, client metadata), without control characters, for storing and showing.
+pub fn printable(v: &str, max: usize) -> String {
+    v.chars().filter(|c| !c.is_control()).take(max).collect()
+}
+
 /// A name people read (a user's name, an app's display name): not blank, at most `max`
 /// characters.
 pub fn text(v: &str, max: usize) -> Result<(), FieldError> {

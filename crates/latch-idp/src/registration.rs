@@ -10,10 +10,10 @@ use crate::state::IdpState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_core::commands::{Registered, ceiling, delete_registered_client, register_client, update_registered_client};
-use latch_domain::entities::{AppType, Application, Branding, ClientRegistration};
+use latch_domain::entities::{AppType, Application, Branding, ClientRegistration, RegistrationPolicy};
 use latch_domain::ids::ApplicationId;
 use latch_oidc::registration::{
-    ClientMetadata, admit, check_initial_access_token, check_management, check_update, presented_token,
+    Admitted, ClientMetadata, admit, check_initial_access_token, check_management, check_update, presented_token,
 };
 use latch_oidc::{ErrorCode, OAuthError, crypto};
 use serde_json::{Value, json};
@@ -55,9 +55,7 @@ async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRespo
     } else {
         None
     };
-    let meta = ClientMetadata::parse(body).map_err(IdpError::OAuth)?;
-    let ceiling = ceiling(&idp.core, &policy).await.json_unavailable()?;
-    let admitted = admit(&policy, &ceiling, &meta).map_err(IdpError::OAuth)?;
+    let (meta, admitted) = admitted(idp, &policy, body).await?;
     let Registered { app, secret, access_token, record } =
         register_client(&idp.core, admitted, &meta, &origin, initial.as_deref()).await.json_unavailable()?;
     tracing::info!(client = %app.id, app_type = app.app_type.as_str(), "client registered itself");
@@ -68,6 +66,18 @@ async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRespo
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .json(body))
+}
+
+/// The metadata `body` holds, and what the policy's ceiling admits of it.
+async fn admitted(
+    idp: &IdpState,
+    policy: &RegistrationPolicy,
+    body: &[u8],
+) -> Result<(ClientMetadata, Admitted), IdpError> {
+    let meta = ClientMetadata::parse(body).map_err(IdpError::OAuth)?;
+    let ceiling = ceiling(&idp.core, policy).await.json_unavailable()?;
+    let admitted = admit(policy, &ceiling, &meta).map_err(IdpError::OAuth)?;
+    Ok((meta, admitted))
 }
 
 /// The client information response (RFC 7591 §3.2.1, RFC 7592 §3): the registration's URI,
@@ -174,9 +184,7 @@ pub async fn update(
                  ask its operator",
             )));
         }
-        let meta = ClientMetadata::parse(&body).map_err(IdpError::OAuth)?;
-        let ceiling = ceiling(&idp.core, &policy).await.json_unavailable()?;
-        let admitted = admit(&policy, &ceiling, &meta).map_err(IdpError::OAuth)?;
+        let (meta, admitted) = admitted(&idp, &policy, &body).await?;
         check_update(app.id.as_str(), app.app_type, &meta, &admitted).map_err(IdpError::OAuth)?;
         let (app, record) =
             update_registered_client(&idp.core, &app, &record, admitted, &meta).await.json_unavailable()?;

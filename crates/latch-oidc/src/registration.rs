@@ -349,8 +349,7 @@ fn within_ceiling(ceiling: &[Permitted], asked: Option<&str>) -> (Vec<ConsentSco
 /// The name users see: the client's own (without control characters, at most 128 characters),
 /// else the host of its first redirect URI.
 fn client_name(meta: &ClientMetadata, uris: &[String]) -> String {
-    let own: String =
-        meta.client_name.as_deref().unwrap_or("").chars().filter(|c| !c.is_control()).take(MAX_CLIENT_NAME).collect();
+    let own = fields::printable(meta.client_name.as_deref().unwrap_or(""), MAX_CLIENT_NAME);
     let own = own.trim();
     if !own.is_empty() {
         return own.to_owned();

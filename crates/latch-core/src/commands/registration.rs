@@ -137,7 +137,7 @@ pub async fn register_client(
 
 /// A short free-text metadata value as kept: without control characters, at most 256 of them.
 fn bounded(v: &Option<String>) -> Option<String> {
-    v.as_ref().map(|s| s.chars().filter(|c| !c.is_control()).take(256).collect::<String>()).filter(|s| !s.is_empty())
+    v.as_deref().map(|s| latch_domain::fields::printable(s, 256)).filter(|s| !s.is_empty())
 }
 
 /// RFC 7592 §2.2: replaces what a self-registered client said about itself with what
