@@ -81,6 +81,14 @@ pub fn type_label(t: ApplicationType) -> &'static str {
     }
 }
 
+/// The tag of a self-registered app: how it registered itself.
+pub fn registration_label(k: latch_types::RegistrationKind) -> &'static str {
+    match k {
+        latch_types::RegistrationKind::Registration => "Self-registered",
+        latch_types::RegistrationKind::MetadataDocument => "Metadata document",
+    }
+}
+
 pub fn type_blurb(t: ApplicationType) -> &'static str {
     match t {
         ApplicationType::Traditional => "A web app whose server keeps a client secret and renders pages.",

@@ -8,7 +8,7 @@ use crate::pages::application_credentials::Credentials;
 use crate::pages::application_permissions::Permissions;
 use crate::pages::application_roles::ApplicationRoles;
 use crate::ui::{self, CopyButton, DeleteConfirm, ErrorNote, FieldError, FormError, invalid};
-use latch_types::{Application, CustomClientMetadata, OidcClientMetadata, PatchApplication};
+use latch_types::{Application, CustomClientMetadata, OidcClientMetadata, PatchApplication, RegistrationKind};
 use leptos::prelude::*;
 
 #[component]
@@ -51,7 +51,7 @@ fn Details(app: RwSignal<Application>) -> impl IntoView {
                 <p class="tags">
                     <span class="tag">{ui::type_label(a.app_type)}</span>
                     {a.is_third_party.then(|| view! { <span class="tag accent">"Third-party"</span> })}
-                    {move || app.get().registration.is_some().then(|| view! { <span class="tag">"Self-registered"</span> })}
+                    {move || app.get().registration.map(|r| view! { <span class="tag">{ui::registration_label(r.kind)}</span> })}
                 </p>
                 {move || app.get().registration.map(|r| {
                     let promote = promote.clone();
@@ -61,7 +61,10 @@ fn Details(app: RwSignal<Application>) -> impl IntoView {
                     });
                     view! {
                         <p class="muted registered">
-                            {format!("Registered itself on {} from {}{}", ui::date_time(r.registered_at), r.ip, software.unwrap_or_default())}
+                            {match r.kind {
+                                RegistrationKind::Registration => format!("Registered itself on {} from {}{}", ui::date_time(r.registered_at), r.ip, software.unwrap_or_default()),
+                                RegistrationKind::MetadataDocument => format!("Named by its Client ID Metadata Document, first fetched on {} for a sign-in from {}{}; Latch fetches it again as its cache lifetime ends", ui::date_time(r.registered_at), r.ip, software.unwrap_or_default()),
+                            }}
                             {r.user_agent.map(|ua| view! { <span class="small">{format!(" ({ua})")}</span> })}
                             ". Nobody has reviewed it: check its settings and permissions, then take it over, or delete it."
                         </p>
@@ -109,6 +112,7 @@ fn Settings(app: RwSignal<Application>) -> impl IntoView {
     let origins = RwSignal::new(a.custom_client_metadata.cors_allowed_origins.join("\n"));
     let rotate = RwSignal::new(a.custom_client_metadata.rotate_refresh_token.unwrap_or(true));
     let always = RwSignal::new(a.custom_client_metadata.always_issue_refresh_token.unwrap_or(false));
+    let device_flow = RwSignal::new(a.custom_client_metadata.device_flow.unwrap_or(false));
     let ttl_days =
         RwSignal::new(a.custom_client_metadata.refresh_token_ttl_in_days.map(|d| d.to_string()).unwrap_or_default());
     let error = RwSignal::new(None::<ApiError>);
@@ -116,6 +120,7 @@ fn Settings(app: RwSignal<Application>) -> impl IntoView {
     let busy = RwSignal::new(false);
     let public = !ui::has_secrets(a.app_type);
     let machine = a.app_type == latch_types::ApplicationType::MachineToMachine;
+    let native = a.app_type == latch_types::ApplicationType::Native;
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let current = app.get_untracked();
@@ -148,6 +153,7 @@ fn Settings(app: RwSignal<Application>) -> impl IntoView {
                 rotate_refresh_token: Some(rotate.get_untracked()),
                 always_issue_refresh_token: Some(always.get_untracked()),
                 refresh_token_ttl_in_days,
+                device_flow: native.then(|| device_flow.get_untracked()),
                 ..current.custom_client_metadata.clone()
             }),
         };
@@ -191,6 +197,20 @@ fn Settings(app: RwSignal<Application>) -> impl IntoView {
                 <textarea id="s-origins" rows="2" bind:value=origins
                     aria-invalid=invalid(error, "customClientMetadata.corsAllowedOrigins") aria-describedby="s-origins-hint s-origins-error"></textarea>
                 <FieldError error=error field="customClientMetadata.corsAllowedOrigins" id="s-origins-error"/>
+            })}
+            {native.then(|| view! {
+                <fieldset>
+                    <legend>"Authorization flow"</legend>
+                    <label class="check">
+                        <input type="radio" name="s-flow" checked=move || !device_flow.get() on:change=move |_| device_flow.set(false)/>
+                        " Authorization code: the app opens a browser on the same device"
+                    </label>
+                    <label class="check">
+                        <input type="radio" name="s-flow" checked=move || device_flow.get() on:change=move |_| device_flow.set(true)/>
+                        " Authorization code and device flow: also for TVs, command-line tools and agents, where the user approves on a phone or computer (RFC 8628)"
+                    </label>
+                    <FieldError error=error field="customClientMetadata.deviceFlow" id="s-flow-error"/>
+                </fieldset>
             })}
             {(!machine).then(|| view! {
                 <fieldset>

@@ -54,7 +54,7 @@ fn app_row(a: Application) -> AnyView {
         <tr>
             <td><a href=format!("{BASE}/applications/{}", api::seg(&a.id))>{a.name.clone()}</a>
                 {a.registration.as_ref().map(|r| view! {
-                    <span class="tag" title=format!("Registered itself from {}", r.ip)>"Self-registered"</span>
+                    <span class="tag" title=format!("Registered itself from {}", r.ip)>{ui::registration_label(r.kind)}</span>
                 })}
                 {a.description.clone().map(|d| view! { <div class="muted small">{d}</div> })}</td>
             <td>{ui::type_label(a.app_type)}</td>

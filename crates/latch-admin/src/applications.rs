@@ -61,6 +61,7 @@ fn custom_from(c: wire::CustomClientMetadata) -> CustomClientMetadata {
         always_issue_refresh_token: c.always_issue_refresh_token,
         id_token_signed_response_alg: c.id_token_signed_response_alg,
         is_resource_server: c.is_resource_server,
+        device_flow: c.device_flow,
     }
 }
 
@@ -73,6 +74,7 @@ fn custom_to(c: &CustomClientMetadata) -> wire::CustomClientMetadata {
         always_issue_refresh_token: c.always_issue_refresh_token,
         id_token_signed_response_alg: c.id_token_signed_response_alg.clone(),
         is_resource_server: c.is_resource_server,
+        device_flow: c.device_flow,
     }
 }
 
@@ -97,6 +99,10 @@ pub fn to_wire(app: &Application, secret: Option<String>) -> wire::Application {
 /// [`to_wire`] with how the app registered itself, when it did.
 pub fn with_registration(mut app: wire::Application, r: Option<&ClientRegistration>) -> wire::Application {
     app.registration = r.map(|r| wire::AppRegistration {
+        kind: match r.kind {
+            latch_domain::entities::RegistrationKind::Registration => wire::RegistrationKind::Registration,
+            latch_domain::entities::RegistrationKind::MetadataDocument => wire::RegistrationKind::MetadataDocument,
+        },
         registered_at: r.registered_at.0,
         ip: r.ip.clone(),
         user_agent: r.user_agent.clone(),

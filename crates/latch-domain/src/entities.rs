@@ -56,6 +56,9 @@ pub struct CustomClientMetadata {
     /// A confidential app that serves APIs and may introspect tokens of any client (RFC 7662
     /// §4); other clients are answered only about their own tokens.
     pub is_resource_server: Option<bool>,
+    /// A native app that may also sign users in through the device authorization grant
+    /// (RFC 8628): TVs, command-line tools and agents without a browser of their own.
+    pub device_flow: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -419,12 +422,16 @@ impl Default for RegistrationPolicy {
     }
 }
 
-/// How a self-registered client came to be (RFC 7591), and the hash of the registration
-/// access token it manages its registration with (RFC 7592). Deleted with its application.
+/// How a self-registered client came to be: by registering (RFC 7591), with the hash of the
+/// registration access token it manages its registration with (RFC 7592); or by naming a
+/// Client ID Metadata Document as its client id, which Latch fetched (then it has no token:
+/// the document is what it changes). Deleted with its application.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientRegistration {
     pub application_id: ApplicationId,
-    pub access_token_hash: String,
+    pub kind: RegistrationKind,
+    /// `None` for a metadata-document client.
+    pub access_token_hash: Option<String>,
     pub registered_at: Timestamp,
     /// The address and user agent the registration came from.
     pub ip: String,
@@ -436,6 +443,33 @@ pub struct ClientRegistration {
     /// The grant types and the scope it was registered with (RFC 7591 §2).
     pub grant_types: Vec<String>,
     pub scope: String,
+}
+
+/// How a self-registered client registered itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RegistrationKind {
+    /// At the registration endpoint (RFC 7591).
+    #[default]
+    Registration,
+    /// By a Client ID Metadata Document: its client id is the document's https URL.
+    MetadataDocument,
+}
+
+impl RegistrationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistrationKind::Registration => "registration",
+            RegistrationKind::MetadataDocument => "metadata_document",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RegistrationKind> {
+        match s {
+            "registration" => Some(RegistrationKind::Registration),
+            "metadata_document" => Some(RegistrationKind::MetadataDocument),
+            _ => None,
+        }
+    }
 }
 
 /// A token an operator hands a developer so they may register a client when the policy requires

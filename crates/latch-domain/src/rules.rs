@@ -95,6 +95,13 @@ pub fn application(app: &Application) -> Verdict {
             })?;
         }
     }
+    if app.custom.device_flow == Some(true) && app.app_type != AppType::Native {
+        return Err(Violation::new(
+            "customClientMetadata.deviceFlow",
+            "application.device_flow_native_only",
+            "only Native applications may use the device flow",
+        ));
+    }
     custom_metadata(&app.custom)
 }
 
@@ -451,6 +458,23 @@ mod tests {
                     a.redirect_uris.clear();
                 })),
                 Some(("isThirdParty", "application.third_party_m2m")),
+            ),
+            (
+                "the device flow on a web app",
+                Write::InsertApplication(app(|a| {
+                    a.app_type = AppType::Traditional;
+                    a.custom.device_flow = Some(true);
+                })),
+                Some(("customClientMetadata.deviceFlow", "application.device_flow_native_only")),
+            ),
+            (
+                "the device flow on a native app",
+                Write::InsertApplication(app(|a| {
+                    a.app_type = AppType::Native;
+                    a.redirect_uris = vec!["http://127.0.0.1/callback".into()];
+                    a.custom.device_flow = Some(true);
+                })),
+                None,
             ),
             (
                 "a javascript: redirect URI",

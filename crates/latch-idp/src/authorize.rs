@@ -2,8 +2,9 @@
 
 use crate::errors::{self, IdpError, JsonUnavailable};
 use crate::flow::{self, current_session};
+use crate::i18n::Problem;
 use crate::state::IdpState;
-use actix_web::http::Method;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_domain::entities::Application;
 use latch_oidc::authorize::AuthRequest;
@@ -17,8 +18,13 @@ pub async fn authorize(idp: web::Data<IdpState>, req: HttpRequest, body: web::By
     }
 }
 
-/// The error for a validated request, sent back to the client.
+/// The error for a validated request, sent back to the client; a device authorization has no
+/// redirect URI, so its user sees the error on the page instead.
 pub fn redirect_error(request: &AuthRequest, code: ErrorCode, description: &str) -> IdpError {
+    if request.device.is_some() {
+        let detail = format!("{}: {description}", code.as_str());
+        return IdpError::page_with(StatusCode::BAD_REQUEST, Problem::BadAuthorizeRequest, detail);
+    }
     IdpError::Authorize(AuthorizeError::Redirect {
         error: OAuthError::new(code, description),
         redirect_uri: request.redirect_uri.clone(),
@@ -34,6 +40,9 @@ async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRespo
         let body =
             std::str::from_utf8(body).map_err(|_| no_redirect(OAuthError::invalid_request("body is not UTF-8")))?;
         params = params.merge(Params::parse(body).map_err(no_redirect)?);
+    }
+    if let Some(id) = params.get("client_id").filter(|_| !params.is_duplicated("client_id")) {
+        crate::client_documents::refresh(idp, req, id).await?;
     }
     let app = match params.get("client_id") {
         // From the catalog, as at the token endpoint: a hot path reads no app from the database.

@@ -23,10 +23,11 @@ use latch_domain::scope;
 use latch_oidc::ErrorCode;
 use latch_oidc::authorize::AuthRequest;
 use latch_oidc::consent::{self, Held, Permitted, Plan};
+use latch_oidc::device::DeviceAnswer;
 use serde::Deserialize;
 
 /// The application's permissions resolved to names (`None` for first-party apps).
-async fn permitted(idp: &IdpState, app: &Application) -> Result<Option<Permitted>, IdpError> {
+pub(crate) async fn permitted(idp: &IdpState, app: &Application) -> Result<Option<Permitted>, IdpError> {
     if !app.is_third_party {
         return Ok(None);
     }
@@ -121,6 +122,12 @@ async fn shown(
     })
 }
 
+/// Where the decision is answered: the redirect URI, or nowhere in this browser for a device
+/// authorization (the device polls for it).
+fn answered_at(request: &AuthRequest) -> Option<&str> {
+    request.device.is_none().then_some(request.redirect_uri.as_str())
+}
+
 fn origin_of(uri: &str) -> String {
     match url::Url::parse(uri) {
         Ok(u) if u.host_str().is_some() => u.origin().ascii_serialization(),
@@ -143,7 +150,7 @@ async fn view_model(
     branding: Option<Branding>,
     plan: &Plan,
     viewer: Viewer,
-    redirect_uri: &str,
+    redirect_uri: Option<&str>,
 ) -> Result<pages::ConsentView, IdpError> {
     let Viewer { label: user_label, organizations } = viewer;
     let line = |i: &consent::Item, label: String| pages::Line {
@@ -202,7 +209,7 @@ async fn view_model(
         } else {
             Vec::new()
         },
-        redirect_origin: origin_of(redirect_uri),
+        redirect_origin: redirect_uri.map(origin_of),
         theme: None,
     })
 }
@@ -242,7 +249,7 @@ pub async fn consent_page(
         let orgs = idp.core.repos.user_organizations(&user.id).await.page_unavailable()?;
         let lang = flow::lang_of(&req, &i.request);
         let viewer = Viewer { label: user_label(&user), organizations: orgs };
-        let view = view_model(&idp, lang, &app, branding, &plan, viewer, &i.request.redirect_uri).await?;
+        let view = view_model(&idp, lang, &app, branding, &plan, viewer, answered_at(&i.request)).await?;
         Ok(pages::consent(&idp, &view, Some((&i.id, &i.csrf)), None))
     }
     .await;
@@ -307,6 +314,9 @@ async fn submit(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRe
             let event = SecurityEvent::ConsentDenied { user: user.id.clone(), client: app.id.clone() };
             security_log::record(&idp.core, &ratelimit::origin(idp, req), event).await;
             let _ = idp.core.cache.delete(&flow::interaction_key(&i.id)).await;
+            if i.request.device.is_some() {
+                return crate::device::answer(idp, &app, &i.request, DeviceAnswer::Denied).await;
+            }
             Err(redirect_error(&i.request, ErrorCode::AccessDenied, "the user cancelled the authorization"))
         }
         // "Not you?": sign out and start the same request again at the sign-in page.
@@ -428,12 +438,13 @@ async fn preview_page(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<
         login_hint: None,
         ui_locales: q.lang.iter().cloned().collect(),
         resources,
+        device: None,
     };
     let plan = consent::plan(&request, Some(&permitted), &held).unwrap_or_default();
     let sample = vec![(OrganizationId::from("sample"), "Sample organization".to_owned())];
     let lang = Lang::choose(&request.ui_locales, None);
     let viewer = Viewer { label: "sam.sample@example.com".to_owned(), organizations: sample };
-    let mut view = view_model(idp, lang, &app, Some(draft), &plan, viewer, &request.redirect_uri).await?;
+    let mut view = view_model(idp, lang, &app, Some(draft), &plan, viewer, answered_at(&request)).await?;
     view.theme = q.theme.as_deref().and_then(pages::Theme::parse);
     Ok(pages::consent(idp, &view, None, Some(&idp.core.settings.public_url)))
 }

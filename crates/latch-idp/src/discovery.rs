@@ -10,7 +10,7 @@ pub async fn openid_configuration(idp: web::Data<IdpState>) -> HttpResponse {
         latch_oidc::discovery::metadata(
             &idp.core.settings.issuer,
             &Lang::ALL.map(Lang::code),
-            idp.core.registration_policy().enabled,
+            &idp.core.registration_policy(),
         ),
     )
 }

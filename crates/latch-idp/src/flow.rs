@@ -225,6 +225,17 @@ pub(crate) async fn issue_code(
         auth_time: session.auth_time,
         expires_at: now.plus_secs(idp.core.settings.code_ttl),
     };
+    if request.device.is_some() {
+        // RFC 8628 §3.5: the device collects this at its next poll; the browser is done.
+        let answer = latch_oidc::device::DeviceAnswer::Approved { code: Box::new(record) };
+        let mut res = crate::device::answer(idp, app, request, answer).await?;
+        if let Some(id) = finished_interaction
+            && let Ok(c) = cookies::clear(idp, cookies::interaction(id)).to_string().parse()
+        {
+            res.headers_mut().append(header::SET_COOKIE, c);
+        }
+        return Ok(res);
+    }
     let json =
         serde_json::to_string(&record).map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: false })?;
     let ttl = Duration::from_secs(u64::try_from(idp.core.settings.code_ttl).unwrap_or(60));

@@ -5,9 +5,11 @@
 mod account;
 mod authorize;
 mod claims;
+mod client_documents;
 mod consent;
 mod cookies;
 mod cors;
+mod device;
 mod discovery;
 mod errors;
 mod flow;
@@ -23,6 +25,7 @@ mod state;
 mod token;
 mod userinfo;
 
+pub use client_documents::DocumentFetcher;
 pub use errors::framework_answer;
 pub use metrics::describe as describe_metrics;
 pub use state::IdpState;
@@ -52,6 +55,9 @@ pub fn routes(idp: web::Data<IdpState>) -> impl FnOnce(&mut web::ServiceConfig) 
             .route("/oidc/reg/{client_id}", web::get().to(registration::read))
             .route("/oidc/reg/{client_id}", web::put().to(registration::update))
             .route("/oidc/reg/{client_id}", web::delete().to(registration::delete))
+            .service(cors_resource("/oidc/device/auth").post(device::authorize))
+            .route("/device", web::get().to(device::entry_page))
+            .route("/device", web::post().to(device::entry_submit))
             .route("/oidc/session/end", web::get().to(logout::end_session))
             .route("/oidc/session/end", web::post().to(logout::end_session))
             .route("/oidc/session/end/confirm", web::post().to(logout::confirm))

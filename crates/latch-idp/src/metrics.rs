@@ -30,6 +30,7 @@ pub fn grant_label(grant_type: Option<&str>) -> &'static str {
         Some("authorization_code") => "authorization_code",
         Some("refresh_token") => "refresh_token",
         Some("client_credentials") => "client_credentials",
+        Some(latch_oidc::device::GRANT_TYPE) => "device_code",
         Some(_) => "other",
         None => "none",
     }

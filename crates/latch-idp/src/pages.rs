@@ -262,7 +262,9 @@ pub struct ConsentView {
     pub org_resources: Vec<(String, Vec<Line>)>,
     /// The organizations the user may share (id, name), when organizations are asked for.
     pub organizations: Vec<(String, String)>,
-    pub redirect_origin: String,
+    /// Where the answer goes; `None` for a device authorization (RFC 8628), answered to the
+    /// polling device instead.
+    pub redirect_origin: Option<String>,
     /// A colour scheme the console preview forces; `None` follows the reader's.
     pub theme: Option<Theme>,
 }
@@ -420,5 +422,51 @@ struct SignedOutPage<'a> {
 /// The page after a sign-out that does not go back to the application.
 pub fn signed_out(idp: &IdpState, lang: Lang, app_name: Option<&str>) -> HttpResponse {
     let tmpl = SignedOutPage { f: Frame::new(idp, lang, lang.words().signed_out_title), app: app_name };
+    page(StatusCode::OK, &tmpl, None)
+}
+
+#[derive(Template)]
+#[template(path = "device.html")]
+struct DevicePage<'a> {
+    f: Frame<'a>,
+    user_code: &'a str,
+    csrf: &'a str,
+    error: Option<&'static str>,
+}
+
+/// `/device` (RFC 8628 §3.3): the form for the code a device shows, filled in when the device's
+/// `verification_uri_complete` brought the user here; `failed` after a code that did not match.
+pub fn device(
+    idp: &IdpState,
+    lang: Lang,
+    status: StatusCode,
+    user_code: &str,
+    csrf: &str,
+    failed: bool,
+) -> HttpResponse {
+    let w = lang.words();
+    let tmpl = DevicePage {
+        f: Frame::new(idp, lang, w.device_title),
+        user_code,
+        csrf,
+        error: failed.then_some(w.device_wrong_code),
+    };
+    page(status, &tmpl, None)
+}
+
+#[derive(Template)]
+#[template(path = "device_done.html")]
+struct DeviceDonePage<'a> {
+    f: Frame<'a>,
+    app: &'a str,
+    approved: bool,
+}
+
+/// The end of a device authorization in the browser: the device is signed in (`approved`) or
+/// gets nothing.
+pub fn device_done(idp: &IdpState, lang: Lang, app_name: &str, approved: bool) -> HttpResponse {
+    let w = lang.words();
+    let title = if approved { w.device_approved_title } else { w.device_denied_title };
+    let tmpl = DeviceDonePage { f: Frame::new(idp, lang, title), app: app_name, approved };
     page(StatusCode::OK, &tmpl, None)
 }

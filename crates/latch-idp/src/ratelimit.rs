@@ -135,13 +135,14 @@ pub async fn count_interaction(idp: &IdpState, ip: &str) -> Result<(), IdpError>
     Ok(())
 }
 
-/// Counts a self-service registration from `ip` and refuses past `per_hour` with 429: each
-/// creates a client that stays until an operator deletes it.
-pub async fn count_registration(idp: &IdpState, ip: &str, per_hour: u64) -> Result<(), IdpError> {
+/// Counts a self-service registration (or metadata-document fetch) from `ip` and refuses past
+/// `per_hour` with 429, as JSON or as a page: each creates a client that stays until an
+/// operator deletes it, or sends a request from this server.
+pub async fn count_registration(idp: &IdpState, ip: &str, per_hour: u64, json: bool) -> Result<(), IdpError> {
     let n = incr(idp, &ip_key("registration", ip), 3600, true).await?;
     if over_limit(n, per_hour) {
         crate::metrics::rate_limited("registration");
-        return Err(IdpError::RateLimited { retry_after: 3600, json: true });
+        return Err(IdpError::RateLimited { retry_after: 3600, json });
     }
     Ok(())
 }

@@ -41,7 +41,7 @@ async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRespo
     }
     // Counted first, so guessing initial access tokens meets the same limit.
     let origin = ratelimit::origin(idp, req);
-    ratelimit::count_registration(idp, &origin.ip, policy.registrations_per_hour).await?;
+    ratelimit::count_registration(idp, &origin.ip, policy.registrations_per_hour, true).await?;
     let initial = if policy.require_initial_access_token {
         let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let presented = presented_token(authorization);
@@ -60,8 +60,14 @@ async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRespo
         register_client(&idp.core, admitted, &meta, &origin, initial.as_deref()).await.json_unavailable()?;
     tracing::info!(client = %app.id, app_type = app.app_type.as_str(), "client registered itself");
     let branding = idp.core.repos.get_branding(&app.id).await.json_unavailable()?;
-    let body =
-        response(&idp.core.settings.issuer, &app, &record, branding.as_ref(), Some(&access_token), secret.as_deref());
+    let body = response(
+        &idp.core.settings.issuer,
+        &app,
+        &record,
+        branding.as_ref(),
+        access_token.as_deref(),
+        secret.as_deref(),
+    );
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))

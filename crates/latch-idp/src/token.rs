@@ -1,4 +1,5 @@
-//! `/oidc/token` (RFC 6749 §3.2): `authorization_code`, `refresh_token` and `client_credentials`.
+//! `/oidc/token` (RFC 6749 §3.2): `authorization_code`, `refresh_token`, `client_credentials` and
+//! the device code (RFC 8628 §3.4, polled in [`crate::device`]).
 
 use crate::claims;
 use crate::errors::{self, IdpError, JsonUnavailable};
@@ -51,43 +52,17 @@ async fn run(
     body: &[u8],
     grant_type: &mut &'static str,
 ) -> Result<HttpResponse, IdpError> {
-    let form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
-    if !form {
-        return Err(oauth(OAuthError::invalid_request("the body must be application/x-www-form-urlencoded")));
-    }
-    let origin = ratelimit::origin(idp, req);
-    let ip = &origin.ip;
-    ratelimit::count_ip(idp, "token", ip, true).await?;
-    let body = std::str::from_utf8(body).map_err(|_| oauth(OAuthError::invalid_request("the body is not UTF-8")))?;
-    let params = Params::parse(body).map_err(oauth)?;
+    let params = form_params(req, body)?;
     *grant_type = metrics::grant_label(params.get("grant_type"));
     params.reject_duplicates().map_err(oauth)?;
-    let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let presented = client_auth::extract(authorization, &params).map_err(client_error)?;
-    let client = idp.core.catalog.client(idp.core.repos.as_ref(), presented.client_id()).await.json_unavailable()?;
-    let app = client.as_ref().map(|c| c.app.as_ref());
-    let secrets = client.as_ref().map(|c| c.secrets.as_slice()).unwrap_or_default();
-    let now = idp.core.clock.now();
-    if let Err(e) = client_auth::authenticate(&presented, app, secrets, now) {
-        security_log::record(&idp.core, &origin, security_log::client_auth_failed(presented.client_id(), &e)).await;
-        return Err(client_error(e));
-    }
-    ratelimit::forgive_ip(idp, "token", ip).await;
-    let Some(app) = app.cloned() else {
-        return Err(IdpError::Client {
-            error: OAuthError::invalid_client("unknown client"),
-            basic: presented.used_basic(),
-        });
-    };
+    let origin = ratelimit::origin(idp, req);
+    let app = authenticated_client(idp, req, &params, &origin).await?;
     let body = match params.get("grant_type") {
         None => return Err(oauth(OAuthError::invalid_request("parameter `grant_type` is missing"))),
         Some("authorization_code") => authorization_code(idp, &app, &params, &origin).await?,
         Some("refresh_token") => refresh_token(idp, &app, &params, &origin).await?,
         Some("client_credentials") => client_credentials(idp, &app, &params).await?,
+        Some(latch_oidc::device::GRANT_TYPE) => crate::device::poll(idp, &app, &params).await?,
         Some(other) => {
             return Err(oauth(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
@@ -99,6 +74,48 @@ async fn run(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .json(body))
+}
+
+/// The parameters of a form-encoded body (RFC 6749 §3.2: the token endpoint and those built
+/// like it take nothing else).
+pub(crate) fn form_params(req: &HttpRequest, body: &[u8]) -> Result<Params, IdpError> {
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return Err(oauth(OAuthError::invalid_request("the body must be application/x-www-form-urlencoded")));
+    }
+    let body = std::str::from_utf8(body).map_err(|_| oauth(OAuthError::invalid_request("the body is not UTF-8")))?;
+    Params::parse(body).map_err(oauth)
+}
+
+/// The client the request authenticates as (RFC 6749 §2.3), its secret checked as its type
+/// requires. Failures count against the caller's address and are logged.
+pub(crate) async fn authenticated_client(
+    idp: &IdpState,
+    req: &HttpRequest,
+    params: &Params,
+    origin: &Origin,
+) -> Result<Application, IdpError> {
+    let ip = &origin.ip;
+    ratelimit::count_ip(idp, "token", ip, true).await?;
+    let authorization = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let presented = client_auth::extract(authorization, params).map_err(client_error)?;
+    let client = idp.core.catalog.client(idp.core.repos.as_ref(), presented.client_id()).await.json_unavailable()?;
+    let app = client.as_ref().map(|c| c.app.as_ref());
+    let secrets = client.as_ref().map(|c| c.secrets.as_slice()).unwrap_or_default();
+    let now = idp.core.clock.now();
+    if let Err(e) = client_auth::authenticate(&presented, app, secrets, now) {
+        security_log::record(&idp.core, origin, security_log::client_auth_failed(presented.client_id(), &e)).await;
+        return Err(client_error(e));
+    }
+    ratelimit::forgive_ip(idp, "token", ip).await;
+    app.cloned().ok_or_else(|| IdpError::Client {
+        error: OAuthError::invalid_client("unknown client"),
+        basic: presented.used_basic(),
+    })
 }
 
 fn redeemed_key(code: &str) -> String {
@@ -167,10 +184,6 @@ async fn authorization_code(
     let now = idp.core.clock.now();
     latch_oidc::code::check_exchange(&record, &app.id, params.get("redirect_uri"), params.get("code_verifier"), now)
         .map_err(oauth)?;
-    let user = match idp.core.repos.get_user(&record.user_id).await.json_unavailable()? {
-        Some(u) if !u.is_suspended => u,
-        _ => return Err(oauth(OAuthError::invalid_grant("the user of this code no longer exists"))),
-    };
     // One family for everything this exchange and its refreshes issue; remembered before any
     // token exists, so a replay racing this exchange still finds it.
     let family = crypto::token_hash(code);
@@ -179,7 +192,26 @@ async fn authorization_code(
         // Remembered a while past the code's own life, so a late replay still revokes.
         let _ = idp.core.cache.put(&redeemed_key(code), &json, Duration::from_secs(600)).await;
     }
-    let identity_scopes = token_scopes::code_identity_scopes(&record);
+    tokens_for_code(idp, app, params, &record, family).await
+}
+
+/// The tokens an approved authorization stands for (an exchanged code, or a device code whose
+/// user approved, RFC 8628 §3.5): an access token (a JWT for the one `resource` asked for),
+/// an ID token when `openid` was granted, a refresh token when the app gets one. Everything
+/// issued belongs to `family`.
+pub(crate) async fn tokens_for_code(
+    idp: &IdpState,
+    app: &Application,
+    params: &Params,
+    record: &CodeRecord,
+    family: String,
+) -> Result<Value, IdpError> {
+    let now = idp.core.clock.now();
+    let user = match idp.core.repos.get_user(&record.user_id).await.json_unavailable()? {
+        Some(u) if !u.is_suspended => u,
+        _ => return Err(oauth(OAuthError::invalid_grant("the user of this code no longer exists"))),
+    };
+    let identity_scopes = token_scopes::code_identity_scopes(record);
     let mut body = Map::new();
     let (access_token, expires_in, granted) = match single_resource(params)? {
         Some(indicator) => {
@@ -191,7 +223,7 @@ async fn authorization_code(
                 .json_unavailable()?
                 .ok_or_else(|| oauth(OAuthError::invalid_target("unknown resource")))?;
             let held = idp.core.repos.user_resource_scopes(&user.id, &resource.id).await.json_unavailable()?;
-            let scopes = token_scopes::code_resource_scopes(&record, indicator, &held).map_err(oauth)?;
+            let scopes = token_scopes::code_resource_scopes(record, indicator, &held).map_err(oauth)?;
             let at = jwt_access_token(idp, app, &resource, Some(&user), &scopes, Some(record.auth_time))?;
             (at, resource.access_token_ttl, scopes)
         }
@@ -230,7 +262,7 @@ async fn authorization_code(
             family: &family,
             user: &user.id,
             scopes: &record.scopes,
-            resources: &token_scopes::code_refresh_resources(&record),
+            resources: &token_scopes::code_refresh_resources(record),
             auth_time: record.auth_time,
         };
         body.insert("refresh_token".into(), json!(issue_refresh_token(idp, app, issued).await?));

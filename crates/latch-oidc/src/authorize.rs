@@ -36,12 +36,32 @@ pub struct AuthRequest {
     pub ui_locales: Vec<String>,
     /// RFC 8707 resource indicators.
     pub resources: Vec<String>,
+    /// RFC 8628: the hash of the device code this request answers. The answer then goes to the
+    /// polling device, never to `redirect_uri` (empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 impl AuthRequest {
     pub fn wants_openid(&self) -> bool {
         self.scopes.iter().any(|s| s == scope::OPENID)
     }
+}
+
+/// The distinct `resource` parameters of a request (RFC 8707 §2: each an absolute URI without
+/// a fragment), in request order.
+pub fn resources(params: &Params) -> Result<Vec<String>, OAuthError> {
+    let mut out = Vec::new();
+    for r in params.all("resource") {
+        let ok = url::Url::parse(r).is_ok_and(|u| u.fragment().is_none()) && !r.contains('#');
+        if !ok {
+            return Err(OAuthError::invalid_target(format!("resource `{r}` is not an absolute URI without fragment")));
+        }
+        if !out.contains(r) {
+            out.push(r.clone());
+        }
+    }
+    Ok(out)
 }
 
 fn no_redirect(code: ErrorCode, d: &str) -> AuthorizeError {
@@ -180,20 +200,7 @@ pub fn validate(params: &Params, app: Option<&Application>) -> Result<AuthReques
             _ => return Err(fail(ErrorCode::InvalidRequest, "max_age must be a non-negative integer".into())),
         },
     };
-    let mut resources = Vec::new();
-    for r in params.all("resource") {
-        // RFC 8707 §2: an absolute URI without a fragment.
-        let ok = url::Url::parse(r).is_ok_and(|u| u.fragment().is_none()) && !r.contains('#');
-        if !ok {
-            return Err(fail(
-                ErrorCode::InvalidTarget,
-                format!("resource `{r}` is not an absolute URI without fragment"),
-            ));
-        }
-        if !resources.contains(r) {
-            resources.push(r.clone());
-        }
-    }
+    let resources = resources(params).map_err(|e| fail(e.code, e.description))?;
 
     Ok(AuthRequest {
         client_id: app.id.clone(),
@@ -208,6 +215,7 @@ pub fn validate(params: &Params, app: Option<&Application>) -> Result<AuthReques
         login_hint: params.get("login_hint").map(str::to_owned),
         ui_locales: params.get("ui_locales").map(scope::split).unwrap_or_default(),
         resources,
+        device: None,
     })
 }
 

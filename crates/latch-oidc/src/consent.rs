@@ -341,6 +341,7 @@ mod tests {
             login_hint: None,
             ui_locales: vec![],
             resources: resources.iter().map(|s| s.to_string()).collect(),
+            device: None,
         }
     }
 

@@ -49,6 +49,13 @@ pub enum ErrorCode {
     InvalidRedirectUri,
     /// RFC 7591 §3.2.2: any other client metadata the registration cannot accept.
     InvalidClientMetadata,
+    /// RFC 8628 §3.5: the user has not answered the device authorization yet.
+    AuthorizationPending,
+    /// RFC 8628 §3.5 `slow_down`: the device polls faster than its interval (answered 400,
+    /// unlike [`ErrorCode::SlowDown`], a rate limit's 429).
+    PollTooFast,
+    /// RFC 8628 §3.5: the device code expired before the user answered.
+    ExpiredToken,
 }
 
 impl ErrorCode {
@@ -76,6 +83,9 @@ impl ErrorCode {
             ErrorCode::SlowDown => "slow_down",
             ErrorCode::InvalidRedirectUri => "invalid_redirect_uri",
             ErrorCode::InvalidClientMetadata => "invalid_client_metadata",
+            ErrorCode::AuthorizationPending => "authorization_pending",
+            ErrorCode::PollTooFast => "slow_down",
+            ErrorCode::ExpiredToken => "expired_token",
         }
     }
 }

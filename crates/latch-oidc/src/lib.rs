@@ -9,6 +9,7 @@ pub mod client_auth;
 pub mod code;
 pub mod consent;
 pub mod crypto;
+pub mod device;
 pub mod discovery;
 pub mod error;
 pub mod introspect;

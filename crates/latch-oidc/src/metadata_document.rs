@@ -8,6 +8,7 @@
 
 use crate::error::OAuthError;
 use crate::registration::ClientMetadata;
+use latch_domain::entities::{AppType, RegistrationKind, RegistrationPolicy};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
@@ -147,10 +148,74 @@ pub fn read_document(client_id: &str, body: &[u8]) -> Result<ClientMetadata, OAu
     }
 }
 
+/// Whether this server takes client ids that are metadata documents: when its operator has
+/// opened registration to some public kind of client (a document client is public).
+pub fn accepted(policy: &RegistrationPolicy) -> bool {
+    policy.enabled && policy.app_types.iter().any(|t| matches!(t, AppType::Spa | AppType::Native))
+}
+
+/// What an authorization request does about its `client_id` before it looks the client up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocumentStep {
+    /// Use the client as stored (or refuse an unknown one): the id is no document URL, the
+    /// server takes no documents, the document was fetched within its cache lifetime, or an
+    /// operator has taken the client over.
+    Stored,
+    /// Fetch the document, then create or update the client from it.
+    Fetch,
+}
+
+/// Decides [`DocumentStep`]. `fresh`: the document was fetched within its cache lifetime
+/// (§4.3); `stored`: the client as stored, `None` when there is none, else how it registered
+/// (`None` inside when it is no longer self-registered). A client already stored keeps
+/// working as stored when the operator closes registration, as registered clients do.
+pub fn next_step(
+    client_id: &str,
+    policy: &RegistrationPolicy,
+    fresh: bool,
+    stored: Option<Option<RegistrationKind>>,
+) -> DocumentStep {
+    if !is_document_client_id(client_id) || !accepted(policy) || fresh {
+        return DocumentStep::Stored;
+    }
+    match stored {
+        None | Some(Some(RegistrationKind::MetadataDocument)) => DocumentStep::Fetch,
+        Some(_) => DocumentStep::Stored,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn documents_are_fetched_only_when_needed() {
+        use DocumentStep::{Fetch, Stored};
+        use RegistrationKind::{MetadataDocument, Registration};
+        let url = "https://app.example.com/client.json";
+        let open = RegistrationPolicy { enabled: true, ..RegistrationPolicy::default() };
+        let closed = RegistrationPolicy { enabled: false, ..open.clone() };
+        let confidential_only = RegistrationPolicy { app_types: vec![AppType::Traditional], ..open.clone() };
+        let cases = [
+            // (client_id, policy, fresh, stored, step)
+            (url, &open, false, None, Fetch),
+            (url, &open, false, Some(Some(MetadataDocument)), Fetch),
+            (url, &open, true, Some(Some(MetadataDocument)), Stored),
+            // Taken over by an operator: its document no longer speaks for it.
+            (url, &open, false, Some(None), Stored),
+            (url, &open, false, Some(Some(Registration)), Stored),
+            (url, &closed, false, None, Stored),
+            (url, &closed, false, Some(Some(MetadataDocument)), Stored),
+            (url, &confidential_only, false, None, Stored),
+            ("my-client", &open, false, None, Stored),
+            ("http://app.example.com/client.json", &open, false, None, Stored),
+        ];
+        for (id, policy, fresh, stored, step) in cases {
+            assert_eq!(next_step(id, policy, fresh, stored), step, "{id} {} {fresh} {stored:?}", policy.enabled);
+        }
+        assert!(accepted(&open) && !accepted(&closed) && !accepted(&confidential_only));
+    }
 
     #[test]
     fn which_urls_are_client_ids() {

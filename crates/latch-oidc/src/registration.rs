@@ -174,7 +174,7 @@ pub fn check_management(authorization: Option<&str>, record: Option<&ClientRegis
         return Err(OAuthError::new(ErrorCode::InvalidToken, "send the registration access token as a bearer token"));
     };
     match record {
-        Some(r) if crypto::secret_matches(token, &r.access_token_hash) => Ok(()),
+        Some(ClientRegistration { access_token_hash: Some(hash), .. }) if crypto::secret_matches(token, hash) => Ok(()),
         _ => {
             Err(OAuthError::new(ErrorCode::InvalidToken, "the registration access token is not valid for this client"))
         }
@@ -363,7 +363,7 @@ fn client_name(meta: &ClientMetadata, uris: &[String]) -> String {
 mod tests {
     #![allow(clippy::expect_used)]
     use super::*;
-    use latch_domain::entities::ConsentScopeType;
+    use latch_domain::entities::{ConsentScopeType, RegistrationKind};
 
     fn policy() -> RegistrationPolicy {
         RegistrationPolicy {
@@ -562,7 +562,7 @@ mod tests {
     fn only_the_registration_access_token_manages_its_client() {
         let record = ClientRegistration {
             application_id: "c1".into(),
-            access_token_hash: crypto::token_hash("rat-of-c1"),
+            access_token_hash: Some(crypto::token_hash("rat-of-c1")),
             registered_at: latch_domain::Timestamp(0),
             ip: "127.0.0.1".into(),
             user_agent: None,
@@ -572,9 +572,15 @@ mod tests {
             contacts: vec![],
             grant_types: vec![],
             scope: String::new(),
+            kind: RegistrationKind::Registration,
         };
+        // A client named by a metadata document has no token: nothing manages it here.
+        let document =
+            ClientRegistration { kind: RegistrationKind::MetadataDocument, access_token_hash: None, ..record.clone() };
         let cases = [
             (Some("Bearer rat-of-c1"), Some(&record), true),
+            (Some("Bearer rat-of-c1"), Some(&document), false),
+            (Some("Bearer "), Some(&document), false),
             (Some("bearer   rat-of-c1 "), Some(&record), true),
             (Some("Bearer rat-of-c2"), Some(&record), false),
             (Some("Basic cmF0LW9mLWMxOg=="), Some(&record), false),

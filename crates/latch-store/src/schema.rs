@@ -201,7 +201,7 @@ diesel::table! {
 diesel::table! {
     client_registrations (application_id) {
         application_id -> Text,
-        access_token_hash -> Text,
+        access_token_hash -> Nullable<Text>,
         registered_at -> BigInt,
         ip -> Text,
         user_agent -> Nullable<Text>,
@@ -211,6 +211,7 @@ diesel::table! {
         contacts -> Text,
         grant_types -> Text,
         scope -> Text,
+        kind -> Text,
     }
 }
 

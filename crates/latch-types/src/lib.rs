@@ -57,6 +57,17 @@ pub enum ApplicationType {
     MachineToMachine,
 }
 
+/// How a self-registered app registered itself: at `/oidc/reg` (RFC 7591), or by naming a
+/// Client ID Metadata Document as its client id (the app's id is then that https URL).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum RegistrationKind {
+    #[default]
+    Registration,
+    MetadataDocument,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RoleType {
@@ -94,6 +105,10 @@ wire! {
         /// (RFC 7662 §4). Other clients learn only about their own tokens.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub is_resource_server: Option<bool>,
+        /// Native apps only: the app may also use the device authorization grant (RFC 8628),
+        /// for TVs, command-line tools and agents without a browser of their own.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub device_flow: Option<bool>,
     }
 
     pub struct Application {
@@ -118,6 +133,9 @@ wire! {
 
     /// How a self-registered app came to be.
     pub struct AppRegistration {
+        /// At the registration endpoint, or by naming a Client ID Metadata Document.
+        #[serde(default)]
+        pub kind: RegistrationKind,
         /// Seconds since the epoch.
         pub registered_at: i64,
         /// The address and user agent it registered from.

@@ -45,6 +45,23 @@ pub struct Config {
     #[serde(default)]
     pub console_dir: Option<PathBuf>,
     pub tls: TlsConfig,
+    #[serde(default)]
+    pub client_documents: ClientDocumentsConfig,
+}
+
+/// How Latch fetches Client ID Metadata Documents (docs/open-platform.md). The defaults are
+/// the production ones; the two settings exist for tests and closed networks.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientDocumentsConfig {
+    /// Also fetch from loopback addresses (127.0.0.0/8, ::1). Never private, link-local or other
+    /// special-use ones. For tests only: on a server it lets clients reach local services.
+    #[serde(default)]
+    pub allow_loopback: bool,
+    /// A PEM file of certificate authorities trusted for document fetches besides the public
+    /// web roots (Mozilla's, built in).
+    #[serde(default)]
+    pub extra_roots: Option<PathBuf>,
 }
 
 /// Built-in TLS, for a node without a proxy in front. Behind a proxy that terminates TLS, leave
@@ -200,6 +217,7 @@ impl Default for Config {
             trust_forwarded_for: false,
             console_dir: None,
             tls: TlsConfig { cert: None, key: None, reload_interval_secs: 30, hsts_max_age: 365 * 24 * 3600 },
+            client_documents: ClientDocumentsConfig::default(),
         }
     }
 }

@@ -111,7 +111,8 @@ pub async fn open_node_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> 
     }
     latch_core::commands::reload_idp_branding(&core).await.context("reading the sign-in experience")?;
     latch_core::commands::reload_registration_policy(&core).await.context("reading the registration policy")?;
-    let idp = web::Data::new(IdpState::new(core.clone().into_inner()));
+    let documents = document_fetcher(&settings.raw.client_documents)?;
+    let idp = web::Data::new(IdpState::new(core.clone().into_inner()).with_documents(documents));
     tokio::spawn(latch_core::catalog::listen(core.clone().into_inner()));
     // Key upkeep: expired previous keys go, the schedule rotates, other nodes' changes load.
     let upkeep = core.clone();
@@ -283,4 +284,19 @@ async fn readyz(node: web::Data<Node>) -> HttpResponse {
         tracing::warn!(?down, "not ready");
         HttpResponse::ServiceUnavailable().json(body)
     }
+}
+
+/// The Client ID Metadata Document fetcher `config` describes, its extra roots read now.
+fn document_fetcher(config: &crate::config::ClientDocumentsConfig) -> anyhow::Result<latch_idp::DocumentFetcher> {
+    let pem = match &config.extra_roots {
+        Some(path) => Some(
+            std::fs::read(path).with_context(|| format!("reading client_documents.extra_roots {}", path.display()))?,
+        ),
+        None => None,
+    };
+    if config.allow_loopback {
+        tracing::warn!("client_documents.allow_loopback is on: metadata documents may be fetched from this host");
+    }
+    latch_idp::DocumentFetcher::new(config.allow_loopback, pem.as_deref())
+        .map_err(|e| anyhow::anyhow!("client_documents.extra_roots: {e}"))
 }

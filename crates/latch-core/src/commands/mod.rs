@@ -17,9 +17,9 @@ pub use applications::{NewApplication, create_application, create_secret, new_cl
 pub use branding::{reload_idp_branding, set_idp_branding};
 pub use keys::{ensure_signing_keys, maintain_keys, reload_keys, rotate_keys};
 pub use registration::{
-    Registered, ceiling, create_initial_access_token, delete_initial_access_token, delete_registered_client,
-    promote_registered_client, register_client, reload_registration_policy, set_registration_policy,
-    update_registered_client,
+    Registered, adopt_document_client, ceiling, create_initial_access_token, delete_initial_access_token,
+    delete_registered_client, promote_registered_client, register_client, reload_registration_policy,
+    set_registration_policy, update_registered_client,
 };
 pub use roles::{create_organization_role, create_role};
 

@@ -10,7 +10,8 @@ use crate::security_log::Origin;
 use crate::{Actor, Changeset, Core};
 use latch_domain::admin;
 use latch_domain::entities::{
-    Application, Branding, ClientRegistration, CustomClientMetadata, InitialAccessToken, RegistrationPolicy,
+    Application, Branding, ClientRegistration, CustomClientMetadata, InitialAccessToken, RegistrationKind,
+    RegistrationPolicy,
 };
 use latch_domain::ids::{ApplicationId, new_id};
 use latch_domain::repo::{RepoResult, Write};
@@ -66,8 +67,9 @@ pub struct Registered {
     pub app: Application,
     /// The client secret of a confidential client, in clear this once.
     pub secret: Option<String>,
-    /// The registration access token (RFC 7592 §3), in clear this once; stored hashed.
-    pub access_token: String,
+    /// The registration access token (RFC 7592 §3), in clear this once; stored hashed. A
+    /// metadata-document client has none.
+    pub access_token: Option<String>,
     pub record: ClientRegistration,
 }
 
@@ -81,8 +83,34 @@ pub async fn register_client(
     origin: &Origin,
     initial_access_token: Option<&str>,
 ) -> RepoResult<Registered> {
-    let now = core.clock.now();
     let id = ApplicationId(new_id(core.random.as_ref()));
+    create(core, id, RegistrationKind::Registration, admitted, meta, origin, initial_access_token).await
+}
+
+/// Creates the client a Client ID Metadata Document at `url` describes, under that URL as its
+/// client id: public, third-party, with no registration access token (the document is what it
+/// changes). Audited as `application.register` like a registration, with the document's URL.
+pub async fn adopt_document_client(
+    core: &Core,
+    url: &str,
+    admitted: Admitted,
+    meta: &ClientMetadata,
+    origin: &Origin,
+) -> RepoResult<Application> {
+    let id = ApplicationId::from(url);
+    Ok(create(core, id, RegistrationKind::MetadataDocument, admitted, meta, origin, None).await?.app)
+}
+
+async fn create(
+    core: &Core,
+    id: ApplicationId,
+    kind: RegistrationKind,
+    admitted: Admitted,
+    meta: &ClientMetadata,
+    origin: &Origin,
+    initial_access_token: Option<&str>,
+) -> RepoResult<Registered> {
+    let now = core.clock.now();
     let app = Application {
         name: unique_name(&admitted.name, &id),
         id,
@@ -94,10 +122,11 @@ pub async fn register_client(
         custom: CustomClientMetadata::default(),
         created_at: now,
     };
-    let access_token = core.token(32);
+    let access_token = (kind == RegistrationKind::Registration).then(|| core.token(32));
     let record = ClientRegistration {
         application_id: app.id.clone(),
-        access_token_hash: latch_oidc::crypto::token_hash(&access_token),
+        kind,
+        access_token_hash: access_token.as_deref().map(latch_oidc::crypto::token_hash),
         registered_at: now,
         ip: origin.ip.clone(),
         user_agent: bounded(&origin.user_agent),
@@ -110,6 +139,7 @@ pub async fn register_client(
         json!({
             "name": app.name,
             "type": app.app_type.as_str(),
+            "kind": kind.as_str(),
             "scope": admitted.scope,
             "ip": record.ip,
             "userAgent": record.user_agent,
@@ -147,7 +177,7 @@ fn bounded(v: &Option<String>) -> Option<String> {
 pub async fn update_registered_client(
     core: &Core,
     app: &Application,
-    record: &ClientRegistration,
+    old: &ClientRegistration,
     admitted: Admitted,
     meta: &ClientMetadata,
 ) -> RepoResult<(Application, ClientRegistration)> {
@@ -159,13 +189,25 @@ pub async fn update_registered_client(
         ..app.clone()
     };
     let record = ClientRegistration {
-        application_id: record.application_id.clone(),
-        access_token_hash: record.access_token_hash.clone(),
-        registered_at: record.registered_at,
-        ip: record.ip.clone(),
-        user_agent: record.user_agent.clone(),
+        application_id: old.application_id.clone(),
+        kind: old.kind,
+        access_token_hash: old.access_token_hash.clone(),
+        registered_at: old.registered_at,
+        ip: old.ip.clone(),
+        user_agent: old.user_agent.clone(),
         ..described(&admitted, meta)
     };
+    let scopes = core.repos.list_consent_scopes(&app.id).await?;
+    let branded = branding(&app.id, &admitted, now);
+    // The same metadata again (a metadata document fetched anew, a repeated PUT) writes
+    // nothing and audits nothing.
+    let same_branding =
+        core.repos.get_branding(&app.id).await?.is_some_and(|b| Branding { updated_at: now, ..b } == branded);
+    let same_scopes =
+        scopes.len() == admitted.permissions.len() && admitted.permissions.iter().all(|p| scopes.contains(p));
+    if updated == *app && record == *old && same_branding && same_scopes {
+        return Ok((updated, record));
+    }
     let mut change = Changeset::new(
         "application.registration.update",
         "application",
@@ -174,7 +216,7 @@ pub async fn update_registered_client(
         Change::Application(app.id.clone()),
     )
     .write(Write::UpdateApplication(updated.clone()));
-    for old in core.repos.list_consent_scopes(&app.id).await? {
+    for old in scopes {
         change.push(Write::DeleteConsentScope {
             app: app.id.clone(),
             scope_type: old.scope_type,
@@ -184,8 +226,7 @@ pub async fn update_registered_client(
     if !admitted.permissions.is_empty() {
         change.push(Write::AddConsentScopes { app: app.id.clone(), scopes: admitted.permissions.clone() });
     }
-    change.push(Write::PutBranding(branding(&app.id, &admitted, now)));
-
+    change.push(Write::PutBranding(branded));
     change.push(Write::UpdateClientRegistration(record.clone()));
     core.apply(&Actor::Application(app.id.clone()), change).await?;
     Ok((updated, record))
@@ -278,10 +319,18 @@ fn branding(app: &ApplicationId, admitted: &Admitted, now: latch_domain::Timesta
 }
 
 /// Application names are unique, and many clients share a name ("Claude Desktop"): the
-/// operator's name of a self-registered app carries the start of its client id. Users see the
-/// client's own name (the branding's display name).
+/// operator's name of a self-registered app carries the start of its client id, or of the
+/// digest of a document URL (all of which start alike). Users see the client's own name (the
+/// branding's display name).
 fn unique_name(name: &str, id: &ApplicationId) -> String {
-    let short: String = id.as_str().chars().take(8).collect();
+    let digest;
+    let tag = if latch_oidc::metadata_document::is_document_client_id(id.as_str()) {
+        digest = latch_oidc::crypto::token_hash(id.as_str());
+        &digest
+    } else {
+        id.as_str()
+    };
+    let short: String = tag.chars().take(8).collect();
     let name: String = name.chars().take(latch_domain::fields::MAX_DISPLAY_NAME - short.len() - 3).collect();
     format!("{name} ({short})")
 }

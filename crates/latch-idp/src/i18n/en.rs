@@ -43,6 +43,18 @@ pub const WORDS: Words = Words {
     signed_out_body: "You are signed out on this device.",
     asked_for_it: "asked for it.",
     close_page: "You can close this page.",
+    device_title: "Connect a device",
+    device_lead: "Enter the code your device shows.",
+    user_code: "Code",
+    device_warning: "Enter a code only from a device you are setting up yourself, in front of you. Nobody will ever \
+                     ask you for one by phone, email or chat.",
+    device_wrong_code: "This code is not valid or has expired. Check the code on your device and try again.",
+    device_consent_note: "You are signing in on another device, not in this browser. After you decide, go back to \
+                          the device.",
+    device_approved_title: "Device connected",
+    device_approved_body: "is now signed in on your device. Go back to it; you can close this page.",
+    device_denied_title: "Device not connected",
+    device_denied_body: "Nothing was shared with the device. You can close this page.",
     details_for_developer: "For the application's developer:",
     problems: Problems {
         expired_interaction: Phrase {

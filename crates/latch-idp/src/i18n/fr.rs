@@ -45,6 +45,18 @@ pub const WORDS: Words = Words {
     signed_out_body: "Vous êtes déconnecté sur cet appareil.",
     asked_for_it: "l’a demandé.",
     close_page: "Vous pouvez fermer cette page.",
+    device_title: "Connecter un appareil",
+    device_lead: "Saisissez le code affiché par votre appareil.",
+    user_code: "Code",
+    device_warning: "Ne saisissez qu’un code affiché par un appareil que vous configurez vous-même, devant vous. \
+                     Personne ne vous le demandera par téléphone, e-mail ou messagerie.",
+    device_wrong_code: "Ce code n’est pas valide ou a expiré. Vérifiez le code sur votre appareil et réessayez.",
+    device_consent_note: "Vous vous connectez sur un autre appareil, pas dans ce navigateur. Une fois votre choix \
+                          fait, revenez à l’appareil.",
+    device_approved_title: "Appareil connecté",
+    device_approved_body: "est maintenant connecté sur votre appareil. Revenez-y ; vous pouvez fermer cette page.",
+    device_denied_title: "Appareil non connecté",
+    device_denied_body: "Rien n’a été partagé avec l’appareil. Vous pouvez fermer cette page.",
     details_for_developer: "Pour le développeur de l’application\u{a0}:",
     problems: Problems {
         expired_interaction: Phrase {

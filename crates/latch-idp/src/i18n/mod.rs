@@ -197,6 +197,19 @@ pub struct Words {
     pub signed_out_body: &'static str,
     pub asked_for_it: &'static str,
     pub close_page: &'static str,
+    // The device flow (RFC 8628): entering the code a device shows, and the outcome.
+    pub device_title: &'static str,
+    pub device_lead: &'static str,
+    pub user_code: &'static str,
+    /// Remote phishing (RFC 8628 §5.4): enter only a code from a device of your own.
+    pub device_warning: &'static str,
+    pub device_wrong_code: &'static str,
+    /// On the consent screen instead of [`Words::sent_to`].
+    pub device_consent_note: &'static str,
+    pub device_approved_title: &'static str,
+    pub device_approved_body: &'static str,
+    pub device_denied_title: &'static str,
+    pub device_denied_body: &'static str,
     // Error pages.
     pub details_for_developer: &'static str,
     pub problems: Problems,

@@ -101,7 +101,7 @@ pub(super) fn put_registration_policy(conn: &mut Conn, p: &RegistrationPolicy) -
 #[diesel(table_name = client_registrations, primary_key(application_id), treat_none_as_null = true)]
 struct RegistrationRow {
     application_id: String,
-    access_token_hash: String,
+    access_token_hash: Option<String>,
     registered_at: i64,
     ip: String,
     user_agent: Option<String>,
@@ -111,6 +111,7 @@ struct RegistrationRow {
     contacts: String,
     grant_types: String,
     scope: String,
+    kind: String,
 }
 
 impl From<&ClientRegistration> for RegistrationRow {
@@ -127,6 +128,7 @@ impl From<&ClientRegistration> for RegistrationRow {
             contacts: serde_json::to_string(&r.contacts).unwrap_or_else(|_| "[]".to_owned()),
             grant_types: r.grant_types.join(" "),
             scope: r.scope.clone(),
+            kind: r.kind.as_str().to_owned(),
         }
     }
 }
@@ -135,6 +137,7 @@ impl From<RegistrationRow> for ClientRegistration {
     fn from(r: RegistrationRow) -> Self {
         ClientRegistration {
             application_id: ApplicationId(r.application_id),
+            kind: RegistrationKind::parse(&r.kind).unwrap_or_default(),
             access_token_hash: r.access_token_hash,
             registered_at: Timestamp(r.registered_at),
             ip: r.ip,

@@ -6,10 +6,12 @@
 mod admin_api;
 mod admin_orgs;
 mod browser;
+mod client_documents;
 mod consent_screen;
 mod console;
 mod crash;
 mod deploy;
+mod device_flow;
 mod hardening;
 mod harness;
 mod health;

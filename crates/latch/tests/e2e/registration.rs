@@ -296,11 +296,11 @@ async fn initial_access_tokens_gate_registration_when_the_policy_requires_one(se
     assert_eq!(with(Some(&token)).send().await.unwrap().status(), 401);
 }
 
-fn urlencode(v: &str) -> String {
+pub(crate) fn urlencode(v: &str) -> String {
     url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
 
-fn jwt_claims(jwt: &str) -> Value {
+pub(crate) fn jwt_claims(jwt: &str) -> Value {
     use base64::Engine;
     let payload = jwt.split('.').nth(1).expect("a JWT");
     serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
