@@ -342,3 +342,59 @@ async fn a_user_who_is_not_an_administrator_is_told_so() {
     chrome.find("#identifier").await;
     chrome.quit().await;
 }
+
+/// The device flow from the console to a TV: the operator turns the device flow on for a
+/// native app (the Authorization flow choice), the TV asks for codes, and the person approves
+/// in Chromium: the `/device` page filled in from `verification_uri_complete`, Continue, the
+/// consent screen that says the sign-in is for another device, Authorize, "Device connected";
+/// the TV's next poll gets its tokens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_allows_the_device_flow_and_a_tv_signs_in_from_a_phone() {
+    let Some((server, chrome)) = start().await else { return };
+    let tv = server.app("living-room-tv", latch_domain::entities::AppType::Native, true, &[]).await;
+    sign_in(&chrome, &server).await;
+    chrome.d().goto(&format!("{}/console/applications/{}", server.base, tv.id)).await.unwrap();
+    chrome.until_text("legend", "Authorization flow").await;
+    chrome.until_text("label.check", "Authorization code and device flow").await.click().await.unwrap();
+    chrome.screenshot("application-device-flow").await;
+    chrome.until_text("button[type=submit]", "Save changes").await.click().await.unwrap();
+    chrome.until_text(".saved", "Saved").await;
+    let stored = server.repos.get_application(&ApplicationId::from(tv.id.as_str())).await.unwrap().unwrap();
+    assert_eq!(stored.custom.device_flow, Some(true));
+
+    let http = crate::oidc_flows::http();
+    let codes: serde_json::Value = http
+        .post(format!("{}/device/auth", server.issuer))
+        .form(&[("client_id", tv.id.as_str()), ("scope", "openid profile")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let user_code = codes["user_code"].as_str().unwrap().to_owned();
+    chrome.d().goto(codes["verification_uri_complete"].as_str().unwrap()).await.unwrap();
+    let field = chrome.find("#user_code").await;
+    assert_eq!(field.value().await.unwrap().as_deref(), Some(user_code.as_str()), "filled in from the link");
+    chrome.screenshot("end-user-device-code").await;
+    chrome.until_text("button[type=submit]", "Continue").await.click().await.unwrap();
+    // The operator's browser is signed in: straight to the app's consent screen.
+    let note = chrome.until_text("p.note", "another device").await.text().await.unwrap();
+    assert!(note.contains("not in this browser"), "{note}");
+    chrome.screenshot("end-user-device-consent").await;
+    chrome.find("button[value=authorize]").await.click().await.unwrap();
+    chrome.until_text("h1", "Device connected").await;
+    chrome.screenshot("end-user-device-connected").await;
+
+    let form = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", codes["device_code"].as_str().unwrap()),
+        ("client_id", tv.id.as_str()),
+    ];
+    let res = http.post(format!("{}/token", server.issuer)).form(&form).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let tokens: serde_json::Value = res.json().await.unwrap();
+    assert!(tokens["id_token"].is_string() && tokens["access_token"].is_string(), "{tokens}");
+    assert!(chrome.console_errors().await.is_empty());
+    chrome.quit().await;
+}

@@ -1,6 +1,7 @@
-//! The end-user pages (sign-in, its error state, consent, connected apps, sign-out, signed
-//! out, an error page) pass an automated WCAG 2.2 AA audit: axe-core in headless Chromium, in
-//! light and dark mode, in English and French, at 375 px wide and on a desktop. `cargo xtask
+//! The end-user pages (sign-in, its error state, consent, connected apps, the device flow's
+//! code page and its error state, sign-out, signed out, an error page) pass an automated WCAG
+//! 2.2 AA audit: axe-core in headless Chromium, in light and dark mode, in English and French,
+//! at 375 px wide and on a desktop. `cargo xtask
 //! test` installs axe-core from npm and names its script in `LATCH_TEST_AXE`.
 
 use super::Chrome;
@@ -170,6 +171,13 @@ async fn end_user_pages_pass_a_wcag_audit_in_both_schemes_and_languages() {
     let base = &server.base;
     audit(&chrome, &axe, "connected-apps", &format!("{base}/account/apps"), "button.danger", &mut failures).await;
     audit(&chrome, &axe, "error", &format!("{base}/sign-in?interaction=gone"), "p[role=alert]", &mut failures).await;
+    // The device flow's code page (RFC 8628), then its error state (a code never issued).
+    audit(&chrome, &axe, "device", &format!("{base}/device?user_code=WDJB-MJHT"), "#user_code", &mut failures).await;
+    chrome.find("button[type=submit]").await.click().await.unwrap();
+    chrome.find("#device-error").await;
+    let wrong = violations(&chrome, &axe).await;
+    failures.extend(wrong.into_iter().map(|v| format!("device code error: {v}")));
+    chrome.screenshot("end-user-device-error").await;
     audit(
         &chrome,
         &axe,
