@@ -9,7 +9,7 @@ use crate::auth;
 use crate::pages::pickers::ScopePicker;
 use crate::ui::{self, CopyButton, ErrorNote, FieldError, Reload, delete_then, invalid};
 use latch_types::{
-    AddConsentScopes, ConsentScope, ConsentScopeInput, CreateInitialAccessToken, InitialAccessToken,
+    AddConsentScopes, ConsentScope, ConsentScopeInput, CreateInitialAccessToken, InitialAccessToken, OrganizationScope,
     PutRegistrationPolicy, RegistrationPolicy,
 };
 use leptos::prelude::*;
@@ -139,6 +139,13 @@ fn PolicyForm(current: RegistrationPolicy) -> impl IntoView {
         })
         .collect();
     let resource_scopes = RwSignal::new(current.permissions.resource_scopes.clone());
+    let org_scopes =
+        RwSignal::new(current.permissions.organization_scopes.iter().map(|s| s.id.clone()).collect::<Vec<_>>());
+    // Not edited on this page (the API sets them); kept as they are when the form is saved.
+    let org_resource_scopes: Vec<ConsentScopeInput> =
+        current.permissions.organization_resource_scopes.iter().map(|s| ConsentScopeInput::Id(s.id.clone())).collect();
+    let all_org_scopes =
+        api::Fetch::<api::Listed<OrganizationScope>>::rows(|| ("/organization-scopes".to_owned(), 1), 100);
     let hosts = RwSignal::new(current.redirect_hosts.join("\n"));
     let per_hour = RwSignal::new(current.registrations_per_hour.to_string());
     let notice = RwSignal::new(current.unverified_notice);
@@ -183,7 +190,8 @@ fn PolicyForm(current: RegistrationPolicy) -> impl IntoView {
                     .into_iter()
                     .map(|s| ConsentScopeInput::Id(s.id))
                     .collect(),
-                ..AddConsentScopes::default()
+                organization_scopes: org_scopes.get_untracked().into_iter().map(ConsentScopeInput::Id).collect(),
+                organization_resource_scopes: org_resource_scopes.clone(),
             },
             redirect_hosts: hosts.get_untracked().split_whitespace().map(str::to_owned).collect(),
             require_initial_access_token: require_token.get_untracked(),
@@ -235,6 +243,25 @@ fn PolicyForm(current: RegistrationPolicy) -> impl IntoView {
                 </ul>
                 <ScopePicker action="Allow" on_add=add_scopes prefix="r-pick"/>
                 <FieldError error=error field="permissions" id="r-permissions-error"/>
+            </fieldset>
+            <fieldset>
+                <legend>"Organization permissions they may ask users for"</legend>
+                <p class="hint">"Asked for with the organizations scope; the user picks the organizations to share."</p>
+                {move || all_org_scopes.get().map(|r| match r {
+                    Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+                    Ok(list) if list.items.is_empty() => view! {
+                        <p class="muted">"No organization permissions yet: add them in the organization template."</p>
+                    }.into_any(),
+                    Ok(list) => list.items.into_iter().map(|s| {
+                        let (id, toggle) = (s.id.clone(), s.id.clone());
+                        view! {
+                            <label class="check"><input type="checkbox" id=format!("r-org-{}", s.name)
+                                prop:checked=move || org_scopes.get().contains(&id)
+                                on:change=move |_| org_scopes.update(|l| if l.contains(&toggle) { l.retain(|x| x != &toggle) } else { l.push(toggle.clone()) })/>
+                                " "<code>{s.name.clone()}</code></label>
+                        }
+                    }).collect_view().into_any(),
+                }).unwrap_or_else(crate::ui::loading)}
             </fieldset>
             <label for="r-hosts">"Redirect hosts"</label>
             <p class="hint">"One per line: app.example.com, or *.example.com for its subdomains. Empty: any https host. \

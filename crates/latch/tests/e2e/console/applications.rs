@@ -352,7 +352,14 @@ async fn a_user_who_is_not_an_administrator_is_told_so() {
 async fn an_operator_allows_the_device_flow_and_a_tv_signs_in_from_a_phone() {
     let Some((server, chrome)) = start().await else { return };
     let tv = server.app("living-room-tv", latch_domain::entities::AppType::Native, true, &[]).await;
+    // A client id that is a URL (a Client ID Metadata Document) opens like any other.
+    let url_id = "https://agent.example/oauth/client.json";
+    server.app(url_id, latch_domain::entities::AppType::Native, true, &["http://127.0.0.1/cb"]).await;
     sign_in(&chrome, &server).await;
+    chrome.d().goto(&format!("{}/console/applications?tab=third-party", server.base)).await.unwrap();
+    chrome.until_text("table.list a", url_id).await.click().await.unwrap();
+    chrome.until_text("h1", url_id).await;
+    chrome.until_text(".client-id code", url_id).await;
     chrome.d().goto(&format!("{}/console/applications/{}", server.base, tv.id)).await.unwrap();
     chrome.until_text("legend", "Authorization flow").await;
     chrome.until_text("label.check", "Authorization code and device flow").await.click().await.unwrap();

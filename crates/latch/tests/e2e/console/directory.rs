@@ -277,8 +277,16 @@ async fn sign_in_experience(chrome: &Chrome, server: &TestServer) {
 /// Open registration: on for native apps only, with email and the Photos API's scope; the admin
 /// API's scopes are refused at the permissions; a client then registers within the ceiling.
 async fn open_registration(chrome: &Chrome, server: &TestServer) {
+    let invite = latch_domain::entities::OrganizationScope {
+        id: "os-invite".into(),
+        name: "invite-member".into(),
+        description: "Invite members".into(),
+        created_at: latch_domain::Timestamp(1),
+    };
+    server.repos.insert_organization_scope(&invite).await.unwrap();
     open(chrome, "Open registration").await;
     chrome.find("#r-enabled").await.click().await.unwrap();
+    chrome.find("#r-org-invite-member").await.click().await.unwrap();
     // SPA and Native are ticked by default: native apps only.
     assert_eq!(chrome.find("#r-type-Native").await.prop("checked").await.unwrap().as_deref(), Some("true"));
     chrome.find("#r-type-SPA").await.click().await.unwrap();
@@ -303,7 +311,7 @@ async fn open_registration(chrome: &Chrome, server: &TestServer) {
     assert!(policy.enabled);
     assert_eq!(policy.app_types, [latch_domain::entities::AppType::Native]);
     let refs: Vec<&str> = policy.permissions.iter().map(|p| p.scope_ref.as_str()).collect();
-    assert!(refs.contains(&"email") && refs.len() == 2, "{refs:?}");
+    assert!(refs.contains(&"email") && refs.contains(&"os-invite") && refs.len() == 3, "{refs:?}");
     let registered: serde_json::Value = reqwest::Client::new()
         .post(format!("{}/reg", server.issuer))
         .json(&serde_json::json!({"redirect_uris": ["http://127.0.0.1/cb"], "token_endpoint_auth_method": "none",
