@@ -120,8 +120,43 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         None if ci_mode() => bail!("CI is set: npm must install axe-core@{AXE_CORE} for the accessibility audit"),
         None => eprintln!("no npm: the accessibility audit of the end-user pages is skipped"),
     }
+    // The MCP test runs the official MCP Python SDK as the client.
+    match mcp_python() {
+        Some(python) => {
+            cmd.env("LATCH_TEST_MCP_PYTHON", python);
+        }
+        None if ci_mode() => bail!("CI is set: python3 -m venv and pip must install the MCP Python SDK for its test"),
+        None => eprintln!("no python3 venv or pip: the MCP Python SDK test is skipped"),
+    }
     // No crate has doc tests (tidy keeps it so): a `--doc` pass would compile every library again.
     status(cmd)
+}
+
+/// The Python of a venv under `target/tools/mcp-venv` holding the MCP SDK test's pinned
+/// requirements (`crates/latch/tests/e2e/mcp/requirements.txt`), made on first use and again
+/// when the requirements change.
+fn mcp_python() -> Option<std::path::PathBuf> {
+    let requirements = std::path::Path::new("crates/latch/tests/e2e/mcp/requirements.txt");
+    let wanted = std::fs::read_to_string(requirements).ok()?;
+    let venv = console::target_dir().join("tools").join("mcp-venv");
+    let python = venv.join("bin").join("python");
+    let stamp = venv.join("installed-requirements.txt");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+        let made = Command::new("python3").arg("-m").arg("venv").arg(&venv).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return None;
+        }
+        let installed = Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(requirements)
+            .status();
+        if !installed.is_ok_and(|s| s.success()) {
+            return None;
+        }
+        std::fs::write(&stamp, &wanted).ok()?;
+    }
+    // Not canonicalized: `bin/python` is a link to the base interpreter, which would lose the venv.
+    Some(std::path::absolute(&python).unwrap_or(python))
 }
 
 fn ci() -> anyhow::Result<()> {

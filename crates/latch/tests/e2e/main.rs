@@ -17,6 +17,7 @@ mod harness;
 mod health;
 mod import_file;
 mod lifecycle;
+mod mcp_sdk;
 mod multinode;
 mod oidc_flows;
 mod registration;
