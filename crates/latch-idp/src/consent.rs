@@ -113,7 +113,7 @@ async fn shown(
     user: &User,
     plan: &Plan,
 ) -> Result<Plan, IdpError> {
-    if request.prompt.consent {
+    if request.prompt.consent || request.device.is_some() {
         return Ok(plan.clone());
     }
     Ok(match idp.core.repos.get_grant(&user.id, &app.id).await.page_unavailable()? {
@@ -315,7 +315,11 @@ async fn submit(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRe
             security_log::record(&idp.core, &ratelimit::origin(idp, req), event).await;
             let _ = idp.core.cache.delete(&flow::interaction_key(&i.id)).await;
             if i.request.device.is_some() {
-                return crate::device::answer(idp, &app, &i.request, DeviceAnswer::Denied).await;
+                let mut res = crate::device::answer(idp, &app, &i.request, DeviceAnswer::Denied).await?;
+                if let Ok(c) = cookies::clear(idp, cookies::interaction(&i.id)).to_string().parse() {
+                    res.headers_mut().append(header::SET_COOKIE, c);
+                }
+                return Ok(res);
             }
             Err(redirect_error(&i.request, ErrorCode::AccessDenied, "the user cancelled the authorization"))
         }

@@ -20,6 +20,7 @@ use crate::state::IdpState;
 use crate::token;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
+use latch_core::security_log::Origin;
 use latch_domain::entities::Application;
 use latch_oidc::authorize::AuthRequest;
 use latch_oidc::device::{self, DeviceAnswer, DeviceAuthorization};
@@ -80,19 +81,28 @@ async fn start(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRes
     let params = token::form_params(req, body)?;
     let origin = ratelimit::origin(idp, req);
     let app = token::authenticated_client(idp, req, &params, &origin).await?;
+    // Each authorization waits in the store, like an interaction: counted as one.
+    ratelimit::count_interaction(idp, &origin.ip, true).await?;
     let device_code = idp.core.token(32);
     let hash = crypto::token_hash(&device_code);
     let request = device::validate(&params, &app, hash.clone()).map_err(oauth)?;
     check_request(idp, &app, &request).await?;
-    // A collision among 20^8 live codes is unlikely; drawing again costs a read.
-    let mut user_code = device::user_code(idp.core.random.as_ref());
+    // A collision among 20^8 live codes is unlikely; drawing again costs a read, and a live
+    // code is never replaced.
+    let mut user_code = None;
     for _ in 0..3 {
-        let key = user_code_key(&normalized(&user_code));
-        if idp.core.cache.get(&key).await.json_unavailable()?.is_none() {
+        let code = device::user_code(idp.core.random.as_ref());
+        if idp.core.cache.get(&user_code_key(&normalized(&code))).await.json_unavailable()?.is_none() {
+            user_code = Some(code);
             break;
         }
-        user_code = device::user_code(idp.core.random.as_ref());
     }
+    let Some(user_code) = user_code else {
+        return Err(oauth(OAuthError::new(
+            latch_oidc::ErrorCode::TemporarilyUnavailable,
+            "no free user code right now; try again",
+        )));
+    };
     let now = idp.core.clock.now();
     let pending = DeviceAuthorization {
         client_id: app.id.clone(),
@@ -135,15 +145,25 @@ async fn check_request(idp: &IdpState, app: &Application, request: &AuthRequest)
 }
 
 /// The token endpoint's answer to a poll with `device_code` (RFC 8628 §3.4–3.5).
-pub async fn poll(idp: &IdpState, app: &Application, params: &Params) -> Result<Value, IdpError> {
+pub async fn poll(idp: &IdpState, app: &Application, params: &Params, origin: &Origin) -> Result<Value, IdpError> {
     let code = params
         .get("device_code")
         .ok_or_else(|| oauth(OAuthError::invalid_request("parameter `device_code` is missing")))?;
+    if !device::may_use(app) {
+        return Err(oauth(OAuthError::new(
+            latch_oidc::ErrorCode::UnauthorizedClient,
+            "this application is no longer allowed the device flow",
+        )));
+    }
     let hash = crypto::token_hash(code);
     let cache = &idp.core.cache;
     let pending: DeviceAuthorization = match cache.get(&pending_key(&hash)).await.json_unavailable()? {
         Some(json) => serde_json::from_str(&json).map_err(json_error)?,
-        None => return Err(oauth(OAuthError::invalid_grant("the device code is invalid or was already used"))),
+        None => {
+            // Redeemed already: what it issued is revoked, as for a replayed code.
+            token::revoke_if_replayed(idp, app, code, origin).await?;
+            return Err(oauth(OAuthError::invalid_grant("the device code is invalid or was already used")));
+        }
     };
     let polls = cache.incr(&poll_key(&hash), secs(pending.interval)).await.json_unavailable()?;
     let answer: Option<DeviceAnswer> = match cache.get(&answer_key(&hash)).await.json_unavailable()? {
@@ -165,7 +185,12 @@ pub async fn poll(idp: &IdpState, app: &Application, params: &Params) -> Result<
     let Some(Ok(DeviceAnswer::Approved { code: record })) = taken.map(|j| serde_json::from_str(&j)) else {
         return Err(oauth(OAuthError::invalid_grant("the device code was already used")));
     };
-    token::tokens_for_code(idp, app, params, &record, hash).await
+    let family = token::remember_redeemed(idp, code, &record).await;
+    // The approval may have waited minutes: a grant the user revoked since gives nothing.
+    if idp.core.repos.get_grant_by_id(&record.grant_id).await.json_unavailable()?.is_none() {
+        return Err(oauth(OAuthError::invalid_grant("the user revoked this authorization")));
+    }
+    token::tokens_for_code(idp, app, params, &record, family).await
 }
 
 // ---------------------------------------------------------------- the user's side
@@ -230,8 +255,11 @@ async fn submit(idp: &IdpState, req: &HttpRequest, form: &EntryForm) -> Result<H
     if idp.core.clock.now() >= pending.expires_at {
         return refused();
     }
-    ratelimit::forgive_ip(idp, "device", &ip).await;
     let app = flow::app_of(idp, &pending.client_id).await?;
+    if !device::may_use(&app) {
+        return refused();
+    }
+    ratelimit::forgive_ip(idp, "device", &ip).await;
     let mut request = pending.request;
     // The pages from here on speak the language of this browser, not the device's.
     if request.ui_locales.is_empty() {
@@ -256,6 +284,7 @@ pub(crate) async fn answer(
     answer: DeviceAnswer,
 ) -> Result<HttpResponse, IdpError> {
     let Some(hash) = &request.device else { return Err(IdpError::expired_interaction()) };
+    still_waiting(idp, request).await?;
     let approved = matches!(answer, DeviceAnswer::Approved { .. });
     let json =
         serde_json::to_string(&answer).map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: false })?;
@@ -263,4 +292,16 @@ pub(crate) async fn answer(
     let (name, _) = flow::branded(idp, app).await?;
     let lang = Lang::choose(&request.ui_locales, None);
     Ok(pages::device_done(idp, lang, &name, approved))
+}
+
+/// Whether the device behind `request` still waits for its answer: the sign-in and consent in
+/// the browser can outlive the device code, and an answer nobody will collect must not be
+/// written, nor a grant for it.
+pub(crate) async fn still_waiting(idp: &IdpState, request: &AuthRequest) -> Result<(), IdpError> {
+    let Some(hash) = &request.device else { return Ok(()) };
+    let pending = idp.core.cache.get(&pending_key(hash)).await.page_unavailable()?;
+    let live = pending
+        .and_then(|json| serde_json::from_str::<DeviceAuthorization>(&json).ok())
+        .is_some_and(|p| idp.core.clock.now() < p.expires_at);
+    if live { Ok(()) } else { Err(IdpError::page(StatusCode::BAD_REQUEST, Problem::ExpiredDevice)) }
 }

@@ -111,7 +111,7 @@ pub async fn start_sign_in(
     _app: &Application,
     request: AuthRequest,
 ) -> Result<HttpResponse, IdpError> {
-    ratelimit::count_interaction(idp, &ratelimit::client_ip(idp, req)).await?;
+    ratelimit::count_interaction(idp, &ratelimit::client_ip(idp, req), false).await?;
     let interaction = Interaction { id: idp.core.token(32), csrf: idp.core.token(32), request, session_id: None };
     let ttl = idp.core.settings.sign_in_ttl.min(idp.core.settings.interaction_ttl);
     save_interaction(idp, &interaction, ttl).await?;
@@ -189,6 +189,8 @@ pub(crate) async fn issue_code(
     organizations: Option<&[OrganizationId]>,
     finished_interaction: Option<&str>,
 ) -> Result<HttpResponse, IdpError> {
+    // A device that stopped waiting gets no grant written for it.
+    crate::device::still_waiting(idp, request).await?;
     let now = idp.core.clock.now();
     let details = consent::merge_grant(existing.as_ref().map(|g| &g.details), approved, organizations);
     let write = consent::grant_needs_saving(existing.as_ref().map(|g| (&g.details, g.last_used_at)), &details, now);

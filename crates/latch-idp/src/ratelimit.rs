@@ -125,12 +125,12 @@ pub async fn uncount_account(idp: &IdpState, account: Account<'_>) {
 
 /// Counts a new interaction (a stored sign-in in progress) for `ip` and refuses past the
 /// limit with 429: each costs memory until it expires, and creating one needs no credentials.
-pub async fn count_interaction(idp: &IdpState, ip: &str) -> Result<(), IdpError> {
+pub async fn count_interaction(idp: &IdpState, ip: &str, json: bool) -> Result<(), IdpError> {
     let limits = &idp.core.settings.limits;
-    let n = incr(idp, &ip_key("interaction", ip), limits.interaction_window, false).await?;
+    let n = incr(idp, &ip_key("interaction", ip), limits.interaction_window, json).await?;
     if over_limit(n, limits.interactions_per_ip) {
         crate::metrics::rate_limited("interaction");
-        return Err(IdpError::RateLimited { retry_after: limits.interaction_window, json: false });
+        return Err(IdpError::RateLimited { retry_after: limits.interaction_window, json });
     }
     Ok(())
 }

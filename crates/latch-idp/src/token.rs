@@ -62,7 +62,7 @@ async fn run(
         Some("authorization_code") => authorization_code(idp, &app, &params, &origin).await?,
         Some("refresh_token") => refresh_token(idp, &app, &params, &origin).await?,
         Some("client_credentials") => client_credentials(idp, &app, &params).await?,
-        Some(latch_oidc::device::GRANT_TYPE) => crate::device::poll(idp, &app, &params).await?,
+        Some(latch_oidc::device::GRANT_TYPE) => crate::device::poll(idp, &app, &params, &origin).await?,
         Some(other) => {
             return Err(oauth(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
@@ -167,16 +167,7 @@ async fn authorization_code(
 ) -> Result<Value, IdpError> {
     let code = params.get("code").ok_or_else(|| oauth(OAuthError::invalid_request("parameter `code` is missing")))?;
     let Some(json) = idp.core.cache.take(&flow::code_key(code)).await.json_unavailable()? else {
-        // RFC 6749 §4.1.2: a code used twice revokes every token issued from it, including
-        // those rotated since.
-        if let Some(prev) = idp.core.cache.get(&redeemed_key(code)).await.json_unavailable()?
-            && let Ok(prev) = serde_json::from_str::<RedeemedCode>(&prev)
-        {
-            tracing::warn!(grant = %prev.grant_id, "authorization code replayed; revoking its token family");
-            revoke(idp, token_plan::on_code_replay(&prev)).await?;
-            let event = SecurityEvent::CodeReplayed { client: app.id.clone(), grant: prev.grant_id.to_string() };
-            security_log::record(&idp.core, origin, event).await;
-        }
+        revoke_if_replayed(idp, app, code, origin).await?;
         return Err(oauth(OAuthError::invalid_grant("the code is invalid, expired or already used")));
     };
     let record: CodeRecord =
@@ -184,15 +175,40 @@ async fn authorization_code(
     let now = idp.core.clock.now();
     latch_oidc::code::check_exchange(&record, &app.id, params.get("redirect_uri"), params.get("code_verifier"), now)
         .map_err(oauth)?;
-    // One family for everything this exchange and its refreshes issue; remembered before any
-    // token exists, so a replay racing this exchange still finds it.
+    let family = remember_redeemed(idp, code, &record).await;
+    tokens_for_code(idp, app, params, &record, family).await
+}
+
+/// Remembers that `code` (an authorization or a device code) was redeemed for `record`, and
+/// returns the token family everything it and its refreshes issue belongs to. Remembered
+/// before any token exists, so a replay racing this exchange still finds it, and a while past
+/// the code's own life, so a late replay still revokes.
+pub(crate) async fn remember_redeemed(idp: &IdpState, code: &str, record: &CodeRecord) -> String {
     let family = crypto::token_hash(code);
     let redeemed = RedeemedCode { grant_id: record.grant_id.clone(), family: family.clone() };
     if let Ok(json) = serde_json::to_string(&redeemed) {
-        // Remembered a while past the code's own life, so a late replay still revokes.
         let _ = idp.core.cache.put(&redeemed_key(code), &json, Duration::from_secs(600)).await;
     }
-    tokens_for_code(idp, app, params, &record, family).await
+    family
+}
+
+/// RFC 6749 §4.1.2: a code used twice revokes every token issued from it, including those
+/// rotated since. The same holds for a device code (RFC 8628 §3.4 issues once).
+pub(crate) async fn revoke_if_replayed(
+    idp: &IdpState,
+    app: &Application,
+    code: &str,
+    origin: &Origin,
+) -> Result<(), IdpError> {
+    if let Some(prev) = idp.core.cache.get(&redeemed_key(code)).await.json_unavailable()?
+        && let Ok(prev) = serde_json::from_str::<RedeemedCode>(&prev)
+    {
+        tracing::warn!(grant = %prev.grant_id, "a code was replayed; revoking its token family");
+        revoke(idp, token_plan::on_code_replay(&prev)).await?;
+        let event = SecurityEvent::CodeReplayed { client: app.id.clone(), grant: prev.grant_id.to_string() };
+        security_log::record(&idp.core, origin, event).await;
+    }
+    Ok(())
 }
 
 /// The tokens an approved authorization stands for (an exchanged code, or a device code whose

@@ -242,9 +242,11 @@ enum Kind {
 }
 
 /// A third-party app shows the consent screen the first time, whenever it asks for something
-/// not granted yet, and on `prompt=consent`. First-party apps never do.
+/// not granted yet, and on `prompt=consent`. First-party apps never do, except for a device:
+/// a device authorization always shows it (RFC 8628 §5.4: a link to the verification page can
+/// come from someone else, so the user always sees which app gets in, and as whom).
 pub fn needs_consent(third_party: bool, request: &AuthRequest, plan: &Plan, granted: Option<&GrantDetails>) -> bool {
-    third_party && (request.prompt.consent || granted.is_none_or(|g| !plan.covered_by(g)))
+    request.device.is_some() || third_party && (request.prompt.consent || granted.is_none_or(|g| !plan.covered_by(g)))
 }
 
 fn add_names(list: &mut Vec<String>, items: &[Item]) {
@@ -423,6 +425,9 @@ mod tests {
         let narrower = req(&["openid", "email", "read"], &["https://api"], false);
         let narrow_plan = plan(&narrower, Some(&p), &h).unwrap_or_default();
         assert!(!needs_consent(true, &narrower, &narrow_plan, Some(&grant)), "remembered");
+        let device = AuthRequest { device: Some("h".into()), ..narrower.clone() };
+        assert!(needs_consent(true, &device, &narrow_plan, Some(&grant)), "a device, even when remembered");
+        assert!(needs_consent(false, &device, &narrow_plan, None), "a device, even first-party");
         assert!(needs_consent(
             true,
             &req(&["openid", "email", "read"], &["https://api"], true),

@@ -109,5 +109,10 @@ pub const WORDS: Words = Words {
         console_sign_in: Phrase { title: "Sign in to the console", body: "The preview is for administrators." },
         not_allowed: Phrase { title: "Not allowed", body: "Your account may not see this preview." },
         unknown_application: Phrase { title: "Unknown application", body: "No application has this id." },
+        expired_device: Phrase {
+            title: "This device code has expired",
+            body: "The device stopped waiting before you finished, so it was not connected. Start again on the \
+                   device to get a new code.",
+        },
     },
 };

@@ -131,5 +131,10 @@ pub const WORDS: Words = Words {
             title: "Application inconnue",
             body: "Aucune application ne porte cet identifiant.",
         },
+        expired_device: Phrase {
+            title: "Ce code d’appareil a expiré",
+            body: "L’appareil a cessé d’attendre avant la fin, il n’a donc pas été connecté. Recommencez sur \
+                   l’appareil pour obtenir un nouveau code.",
+        },
     },
 };

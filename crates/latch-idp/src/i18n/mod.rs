@@ -98,6 +98,8 @@ pub enum Problem {
     ConsoleSignIn,
     NotAllowed,
     UnknownApplication,
+    /// The device stopped waiting (its code expired) before the user finished.
+    ExpiredDevice,
 }
 
 impl Problem {
@@ -123,6 +125,7 @@ impl Problem {
             Problem::ConsoleSignIn => &p.console_sign_in,
             Problem::NotAllowed => &p.not_allowed,
             Problem::UnknownApplication => &p.unknown_application,
+            Problem::ExpiredDevice => &p.expired_device,
         }
     }
 }
@@ -148,6 +151,7 @@ pub struct Problems {
     pub console_sign_in: Phrase,
     pub not_allowed: Phrase,
     pub unknown_application: Phrase,
+    pub expired_device: Phrase,
 }
 
 /// Every phrase of the end-user pages, in one language.
@@ -256,6 +260,7 @@ mod tests {
             ConsoleSignIn,
             NotAllowed,
             UnknownApplication,
+            ExpiredDevice,
         ];
         for p in all {
             let (en, fr) = (p.phrase(Lang::En.words()), p.phrase(Lang::Fr.words()));

@@ -18,6 +18,7 @@ on_both_backends!(
     discovery_advertises_the_device_flow,
     a_tv_signs_in_while_a_person_approves_on_another_device,
     cancel_on_consent_answers_access_denied,
+    an_approval_after_the_device_gave_up_connects_nothing,
     refusals_answer_the_rfc_8628_codes,
     wrong_and_reused_user_codes_are_refused_and_counted,
 );
@@ -146,20 +147,61 @@ async fn a_tv_signs_in_while_a_person_approves_on_another_device(server: &TestSe
     assert_eq!(access["scope"], "watch");
     assert_eq!(access["client_id"], "tv");
 
-    // The grant is remembered: the consent covers the next device sign-in, which goes straight
-    // to "Device connected" for a browser already signed in.
+    // A browser already signed in, a grant that covers the request: the consent screen still
+    // shows (RFC 8628 §5.4: the link may come from someone else's device).
     let (status, again) = device_auth(server, &[("client_id", "tv"), ("scope", "openid email")]).await;
     assert_eq!(status, 200, "{again}");
     let form = browser.open(again["verification_uri_complete"].as_str().unwrap()).await.page();
-    let done = browser.submit(&form, &[], None).await.page();
+    let consent = browser.submit(&form, &[], None).await.page();
+    assert!(consent.text().contains("You are signing in on another device"), "{}", consent.text());
+    let done = browser.consent(&consent, true).await.page();
     assert!(done.text().contains("Device connected"), "{}", done.text());
     let device_code = again["device_code"].as_str().unwrap();
     let (status, body) = poll(server, "tv", device_code).await;
     assert_eq!(status, 200, "{body}");
     assert!(body["id_token"].is_string() && body["access_token"].is_string(), "{body}");
-    // A device code is redeemed once.
+    let access = body["access_token"].as_str().unwrap().to_owned();
+    let userinfo = |token: String| async move {
+        http().get(format!("{}/me", server.issuer)).bearer_auth(token).send().await.unwrap().status().as_u16()
+    };
+    assert_eq!(userinfo(access.clone()).await, 200);
+    // A device code is redeemed once; presented again, what it issued is revoked.
     let (status, body) = poll(server, "tv", device_code).await;
     assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "{body}");
+    assert_eq!(userinfo(access).await, 401, "the replay revoked the first answer's tokens");
+
+    // Approved, then the user revokes the app before the device polls: nothing is issued.
+    let (_, third) = device_auth(server, &[("client_id", "tv"), ("scope", "openid email")]).await;
+    let form = browser.open(third["verification_uri_complete"].as_str().unwrap()).await.page();
+    let consent = browser.submit(&form, &[], None).await.page();
+    browser.consent(&consent, true).await.page();
+    let grant = server.repos.get_grant(&"user-ada".into(), &"tv".into()).await.unwrap().expect("granted");
+    let revoked = server.admin().await.delete(&format!("/users/user-ada/grants/{}", grant.id)).await;
+    assert_eq!(revoked.status, 204, "{}", revoked.body);
+    let (_, body) = poll(server, "tv", third["device_code"].as_str().unwrap()).await;
+    assert_eq!(body["error"], "invalid_grant", "{body}");
+}
+
+/// The person signs in after the device stopped waiting: they are told, and no grant is
+/// written for a device that will never collect it.
+async fn an_approval_after_the_device_gave_up_connects_nothing(server: &TestServer) {
+    setup(server).await;
+    let (_, codes) = device_auth(server, &[("client_id", "tv"), ("scope", "openid email")]).await;
+    let browser = Browser::new(&server.base);
+    let consent = enter_code(
+        server,
+        &browser,
+        codes["verification_uri_complete"].as_str().unwrap(),
+        codes["user_code"].as_str().unwrap(),
+    )
+    .await;
+    server.clock.advance(601);
+    let late = browser.consent(&consent, true).await.page();
+    assert_eq!(late.status, 400, "{}", late.html);
+    assert!(late.text().contains("This device code has expired"), "{}", late.text());
+    assert!(server.repos.get_grant(&"user-ada".into(), &"tv".into()).await.unwrap().is_none(), "no grant");
+    let (_, body) = poll(server, "tv", codes["device_code"].as_str().unwrap()).await;
+    assert_eq!(body["error"], "expired_token", "{body}");
 }
 
 async fn cancel_on_consent_answers_access_denied(server: &TestServer) {
@@ -236,11 +278,14 @@ async fn refusals_answer_the_rfc_8628_codes(server: &TestServer) {
     assert_eq!((status, body["error"].as_str()), (400, Some("expired_token")), "{body}");
     let (_, body) = poll(server, "tv", device_code).await;
     assert_eq!(body["error"], "invalid_grant", "{body}");
-    // Turning the flow off for an app stops new device authorizations.
+    // Turning the flow off for an app stops new device authorizations, and those waiting.
+    let (_, waiting) = device_auth(server, &[("client_id", "tv"), ("scope", "openid")]).await;
     let admin = server.admin().await;
     let off = admin.patch("/applications/tv", json!({"customClientMetadata": {"deviceFlow": false}})).await;
     assert_eq!(off.status, 200, "{}", off.body);
     let (_, body) = device_auth(server, &[("client_id", "tv"), ("scope", "openid")]).await;
+    assert_eq!(body["error"], "unauthorized_client", "{body}");
+    let (_, body) = poll(server, "tv", waiting["device_code"].as_str().unwrap()).await;
     assert_eq!(body["error"], "unauthorized_client", "{body}");
     // Only native apps may have it.
     let web = server.app("web", AppType::Spa, true, &["https://web.example/cb"]).await;
