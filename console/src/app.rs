@@ -5,6 +5,7 @@ use crate::pages::{
     application::ApplicationPage,
     applications::ApplicationsPage,
     audit::AuditPage,
+    email::EmailPage,
     keys::KeysPage,
     organization_role::OrganizationRolePage,
     organization_template::OrganizationTemplatePage,
@@ -26,7 +27,7 @@ use leptos_router::path;
 pub const BASE: &str = "/console";
 
 /// The sections of the navigation: path under [`BASE`], label.
-const SECTIONS: [(&str, &str); 10] = [
+const SECTIONS: [(&str, &str); 11] = [
     ("/applications", "Applications"),
     ("/resources", "API resources"),
     ("/roles", "Roles"),
@@ -35,6 +36,7 @@ const SECTIONS: [(&str, &str); 10] = [
     ("/organization-template", "Organization template"),
     ("/sign-in-experience", "Sign-in experience"),
     ("/registration", "Open registration"),
+    ("/email", "Email"),
     ("/signing-keys", "Signing keys"),
     ("/audit-log", "Audit log"),
 ];
@@ -165,6 +167,7 @@ fn Shell() -> impl IntoView {
                     <Route path=path!("/organization-roles/:id") view=OrganizationRolePage/>
                     <Route path=path!("/sign-in-experience") view=SignInExperiencePage/>
                     <Route path=path!("/registration") view=RegistrationPage/>
+                    <Route path=path!("/email") view=EmailPage/>
                     <Route path=path!("/signing-keys") view=KeysPage/>
                     <Route path=path!("/audit-log") view=AuditPage/>
                 </Routes>

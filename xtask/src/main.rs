@@ -120,25 +120,29 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         None if ci_mode() => bail!("CI is set: npm must install axe-core@{AXE_CORE} for the accessibility audit"),
         None => eprintln!("no npm: the accessibility audit of the end-user pages is skipped"),
     }
-    // The MCP test runs the official MCP Python SDK as the client.
+    // The MCP test runs the official MCP Python SDK as the client; the email tests a real SMTP
+    // server (aiosmtpd).
     match mcp_python() {
         Some(python) => {
-            cmd.env("LATCH_TEST_MCP_PYTHON", python);
+            cmd.env("LATCH_TEST_PYTHON", python);
         }
-        None if ci_mode() => bail!("CI is set: python3 -m venv and pip must install the MCP Python SDK for its test"),
-        None => eprintln!("no python3 venv or pip: the MCP Python SDK test is skipped"),
+        None if ci_mode() => {
+            bail!("CI is set: python3 -m venv and pip must install the Python test tools (MCP SDK, aiosmtpd)")
+        }
+        None => eprintln!("no python3 venv or pip: the MCP SDK and SMTP tests are skipped"),
     }
     // No crate has doc tests (tidy keeps it so): a `--doc` pass would compile every library again.
     status(cmd)
 }
 
-/// The Python of a venv under `target/tools/mcp-venv` holding the MCP SDK test's pinned
-/// requirements (`crates/latch/tests/e2e/mcp/requirements.txt`), made on first use and again
+/// The Python of a venv under `target/tools/test-venv` holding the end-to-end tests' pinned
+/// requirements (`crates/latch/tests/e2e/python/requirements.txt`: the MCP SDK, an SMTP
+/// server), made on first use and again
 /// when the requirements change.
 fn mcp_python() -> Option<std::path::PathBuf> {
-    let requirements = std::path::Path::new("crates/latch/tests/e2e/mcp/requirements.txt");
+    let requirements = std::path::Path::new("crates/latch/tests/e2e/python/requirements.txt");
     let wanted = std::fs::read_to_string(requirements).ok()?;
-    let venv = console::target_dir().join("tools").join("mcp-venv");
+    let venv = console::target_dir().join("tools").join("test-venv");
     let python = venv.join("bin").join("python");
     let stamp = venv.join("installed-requirements.txt");
     if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {

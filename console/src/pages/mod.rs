@@ -7,6 +7,7 @@ pub mod application_permissions;
 pub mod application_roles;
 pub mod applications;
 pub mod audit;
+pub mod email;
 pub mod keys;
 pub mod organization_role;
 pub mod organization_template;

@@ -11,6 +11,7 @@ mod applications;
 mod audit;
 mod auth;
 mod branding;
+mod email;
 mod error;
 mod keys;
 mod openapi;
@@ -64,6 +65,7 @@ fn api() -> scope::Scope<
                 .configure(permissions::routes)
                 .configure(branding::routes)
                 .configure(sign_in_experience::routes)
+                .configure(email::routes)
                 .configure(registration_policy::routes)
                 .configure(users::routes)
                 .configure(sessions::routes)

@@ -60,7 +60,7 @@ impl Modify for BearerAuth {
         Authenticate with a bearer access token for the resource `urn:latch:api:admin` with scope `all`."),
     tags(
         (name = "applications"), (name = "users"), (name = "resources"), (name = "roles"), (name = "organizations"),
-        (name = "registration"), (name = "keys"), (name = "audit"),
+        (name = "registration"), (name = "email"), (name = "keys"), (name = "audit"),
     )
 )]
 struct AdminApi;

@@ -5,6 +5,7 @@ use crate::catalog::Catalog;
 use crate::hashing::HashPool;
 use latch_domain::entities::{IdpBranding, RegistrationPolicy};
 use latch_domain::ephemeral::EphemeralStore;
+use latch_domain::mail::MailSender;
 use latch_domain::repo::Repositories;
 use latch_domain::{Clock, Random};
 use latch_oidc::keys::KeySet;
@@ -91,6 +92,9 @@ pub struct Core {
     idp_branding: Held<IdpBranding>,
     /// The self-service registration policy (discovery reads whether it is on).
     registration_policy: Held<RegistrationPolicy>,
+    /// Where email goes; `None` when no SMTP server is configured, and the flows that need
+    /// email are not offered.
+    pub mail: Option<Arc<dyn MailSender>>,
     secret_key: [u8; 32],
 }
 
@@ -130,8 +134,15 @@ impl Core {
             keys: Held::new(keys),
             idp_branding: Held::new(IdpBranding::default()),
             registration_policy: Held::new(RegistrationPolicy::default()),
+            mail: None,
             secret_key: *secret_key,
         }
+    }
+
+    /// This core, sending email through `sender`.
+    pub fn with_mail(mut self, sender: Arc<dyn MailSender>) -> Core {
+        self.mail = Some(sender);
+        self
     }
 
     /// The key set in memory (never re-read per request).

@@ -489,6 +489,39 @@ wire! {
         pub color: Option<String>,
     }
 
+    /// Where Latch's email goes (the `smtp.*` configuration; never its password). Without a
+    /// server, `configured` is false and the flows that need email are not offered.
+    #[derive(Default)]
+    pub struct EmailSettings {
+        pub configured: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub host: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub port: Option<u16>,
+        /// `starttls`, `tls` or `none`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub tls: Option<String>,
+        /// The `From` of every message.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub from: Option<String>,
+        /// Whether Latch signs in to the server.
+        #[serde(default)]
+        pub authenticated: bool,
+    }
+
+    /// A test message to send through the configured server.
+    pub struct SendTestEmail {
+        pub to: String,
+    }
+
+    /// What became of a test message: taken by the SMTP server, or why not (the server's or
+    /// the connection's own words).
+    pub struct EmailTestResult {
+        pub delivered: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub detail: Option<String>,
+    }
+
     /// How the identity provider itself looks on every end-user page. Accent colours must keep
     /// text readable: `accentColor` 4.5:1 against white, `darkAccentColor` 4.5:1 against the
     /// dark card (#1f2125) and its dark button text (#141517); anything less is refused with

@@ -29,10 +29,10 @@ pub fn check_config(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// The effective configuration as TOML with every credential masked: `secret_key`,
-/// `admin_password`, and the password in the database and cache URLs.
+/// `admin_password`, `smtp.password`, and the password in the database and cache URLs.
 pub fn render_config(settings: &Settings) -> anyhow::Result<String> {
     let mut raw = settings.raw.clone();
-    for secret in [&mut raw.admin_password, &mut raw.secret_key] {
+    for secret in [&mut raw.admin_password, &mut raw.secret_key, &mut raw.smtp.password] {
         if secret.is_some() {
             *secret = Some("(hidden)".to_owned());
         }

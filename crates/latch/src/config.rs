@@ -47,6 +47,54 @@ pub struct Config {
     pub tls: TlsConfig,
     #[serde(default)]
     pub client_documents: ClientDocumentsConfig,
+    /// Where email goes (`crate::mail`); without `smtp.host`, Latch sends none and offers no
+    /// flow that needs it.
+    #[serde(default)]
+    pub smtp: SmtpConfig,
+}
+
+/// How a connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS, which must succeed (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on this host or a trusted network (port 25).
+    None,
+}
+
+/// The SMTP server Latch sends through.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// The server's host name (also the name its certificate must carry). Unset: no email.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// Default: 587 for `starttls`, 465 for `tls`, 25 for `none`.
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub tls: SmtpTls,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The `From` of every message: `no-reply@example.com` or `Acme <no-reply@example.com>`.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// A PEM file of certificate authorities trusted for the server besides the public roots.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Seconds a delivery may take, connecting included.
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_smtp_timeout() -> u64 {
+    10
 }
 
 /// How Latch fetches Client ID Metadata Documents (docs/open-platform.md). The defaults are
@@ -218,6 +266,7 @@ impl Default for Config {
             console_dir: None,
             tls: TlsConfig { cert: None, key: None, reload_interval_secs: 30, hsts_max_age: 365 * 24 * 3600 },
             client_documents: ClientDocumentsConfig::default(),
+            smtp: SmtpConfig::default(),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod config;
 mod console;
 pub mod import;
+pub mod mail;
 mod metrics;
 pub mod secrets;
 pub mod server;

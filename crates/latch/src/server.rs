@@ -91,7 +91,14 @@ pub async fn open_node_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> 
         hash_queue: settings.raw.password_hash.queue,
     };
     let deps = CoreDeps { repos: repos.clone(), cache: cache.clone(), clock, random, hasher };
-    let core = web::Data::new(Core::new(core_settings, deps, &secret, keys));
+    use latch_domain::mail::MailSender as _;
+    let mut core = Core::new(core_settings, deps, &secret, keys);
+    if let Some(sender) = crate::mail::SmtpSender::from_config(&settings.raw.smtp)? {
+        let s = sender.settings();
+        tracing::info!(host = %s.host, port = s.port, tls = s.tls, "email goes through SMTP");
+        core = core.with_mail(std::sync::Arc::new(sender));
+    }
+    let core = web::Data::new(core);
     let outcome = crate::bootstrap::run(&core, settings.raw.admin_password.as_deref())
         .await
         .context("bootstrapping the admin API")?;

@@ -395,3 +395,13 @@ impl latch_domain::Clock for TestClock {
         Timestamp(real.0 + self.offset.load(std::sync::atomic::Ordering::SeqCst))
     }
 }
+
+/// The Python of the tests' venv (`cargo xtask test` makes it: the MCP SDK, aiosmtpd), or
+/// `None`, said skipped, when `LATCH_TEST_PYTHON` is unset.
+pub fn test_python() -> Option<String> {
+    let p = std::env::var("LATCH_TEST_PYTHON").ok().filter(|p| !p.is_empty());
+    if p.is_none() {
+        latch_testing::skipped("LATCH_TEST_PYTHON (cargo xtask test installs the tests' Python tools)");
+    }
+    p
+}

@@ -12,6 +12,7 @@ mod console;
 mod crash;
 mod deploy;
 mod device_flow;
+mod email;
 mod hardening;
 mod harness;
 mod health;

@@ -1,13 +1,13 @@
 //! Issue 14, a real MCP client: the official MCP Python SDK (`mcp` 2.3, its
 //! `OAuthClientProvider`) against a running Latch with open registration. The script
-//! (`mcp/mcp_oauth.py`) runs a small MCP server whose RFC 9728 metadata names Latch and whose
+//! (`python/mcp_oauth.py`) runs a small MCP server whose RFC 9728 metadata names Latch and whose
 //! token verifier checks Latch's JWTs (signature by the JWKS, `iss`, `aud` = the MCP URL, the
 //! tool scope), and the SDK client, which finds Latch from that metadata, registers with RFC 7591,
 //! runs the authorization code flow with PKCE and `resource`, and calls a tool. The user's part
 //! is played by the script over HTTP (sign-in form, consent form). On both backend pairs.
 //!
-//! `cargo xtask test` installs the SDK in `target/tools/mcp-venv` and names its Python in
-//! `LATCH_TEST_MCP_PYTHON`; without it the test says it was skipped.
+//! `cargo xtask test` installs the SDK in `target/tools/test-venv` and names its Python in
+//! `LATCH_TEST_PYTHON` ([`crate::harness::test_python`]); without it the test says it was skipped.
 
 use crate::harness::{Backends, PASSWORD, TestServer};
 use latch_domain::entities::RoleType;
@@ -15,16 +15,8 @@ use serde_json::json;
 use std::process::Stdio;
 use std::time::Duration;
 
-fn python() -> Option<String> {
-    let p = std::env::var("LATCH_TEST_MCP_PYTHON").ok().filter(|p| !p.is_empty());
-    if p.is_none() {
-        latch_testing::skipped("LATCH_TEST_MCP_PYTHON (cargo xtask test installs the MCP Python SDK)");
-    }
-    p
-}
-
 async fn the_mcp_python_sdk_registers_signs_in_and_calls_a_tool(backends: Backends) {
-    let Some(python) = python() else { return };
+    let Some(python) = crate::harness::test_python() else { return };
     let Some(server) = TestServer::start_with(backends, |_| {}).await else { return };
     // The MCP server's port, chosen now so its URL can be the API resource's indicator.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -42,7 +34,7 @@ async fn the_mcp_python_sdk_registers_signs_in_and_calls_a_tool(backends: Backen
         .await;
     assert_eq!(policy.status, 200, "{}", policy.body);
 
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/mcp/mcp_oauth.py");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/python/mcp_oauth.py");
     let mut cmd = std::process::Command::new(&python);
     cmd.arg(&script)
         .env("LATCH_ISSUER", &server.issuer)

@@ -216,13 +216,18 @@ fn id(a: &Answer) -> String {
 }
 
 /// Every mutating operation of the OpenAPI document, as `METHOD /api/path/{param}`.
+/// Operations that are not GETs yet store nothing: a test message goes to the SMTP server and
+/// nowhere else (`tests/e2e/email.rs` covers it).
+const NOT_WRITES: &[&str] = &["POST /api/email/test"];
+
 async fn mutating_operations(server: &TestServer) -> BTreeSet<String> {
     let doc: Value = reqwest::get(server.url("/api/openapi.json")).await.unwrap().json().await.unwrap();
     let mut out = BTreeSet::new();
     for (path, ops) in doc["paths"].as_object().expect("paths") {
         for method in ops.as_object().expect("operations").keys() {
-            if method != "get" {
-                out.insert(format!("{} {path}", method.to_uppercase()));
+            let op = format!("{} {path}", method.to_uppercase());
+            if method != "get" && !NOT_WRITES.contains(&op.as_str()) {
+                out.insert(op);
             }
         }
     }

@@ -383,3 +383,43 @@ async fn audit(chrome: &Chrome) {
     let targets = texts(chrome, "table.list tbody td:nth-child(4)").await;
     assert!(!targets.is_empty() && targets.iter().all(|t| t.starts_with("organization ")), "{targets:?}");
 }
+
+/// The Email page: the SMTP settings as configured (no password), and a test message the
+/// real SMTP server receives, with the answer shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_checks_the_email_settings_with_a_test_message() {
+    let Some(python) = crate::harness::test_python() else { return };
+    let Some(dir) = super::console_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let sink = crate::email::Sink::start(&python, tmp.path(), "console", &[]);
+    let port = sink.port;
+    let Some(server) = TestServer::start_with(crate::harness::Backends::Embedded, |c| {
+        c.console_dir = Some(dir);
+        c.smtp.host = Some("127.0.0.1".into());
+        c.smtp.port = Some(port);
+        c.smtp.tls = latch::config::SmtpTls::None;
+        c.smtp.from = Some("Acme Identity <no-reply@acme.example>".into());
+    })
+    .await
+    else {
+        return;
+    };
+    let Some(chrome) = Chrome::start().await else { return };
+    super::sign_in(&chrome, &server).await;
+    open(&chrome, "Email").await;
+    let status = chrome.until_text("#email-status", "127.0.0.1").await.text().await.unwrap();
+    assert!(status.contains("none (clear text)") && status.contains("no-reply@acme.example"), "{status}");
+    chrome.type_into("#e-to", "not an address").await;
+    chrome.until_text("button[type=submit]", "Send test message").await.click().await.unwrap();
+    chrome.find("#e-to-error").await;
+    assert_eq!(chrome.find("#e-to").await.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
+    chrome.type_into("#e-to", "ops@example.com").await;
+    chrome.until_text("button[type=submit]", "Send test message").await.click().await.unwrap();
+    chrome.until_text("#e-result", "The server took the message.").await;
+    chrome.screenshot("email").await;
+    let got = sink.messages();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["to"], serde_json::json!(["ops@example.com"]));
+    assert!(chrome.console_errors().await.is_empty());
+    chrome.quit().await;
+}
