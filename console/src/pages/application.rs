@@ -61,10 +61,8 @@ fn Details(app: RwSignal<Application>) -> impl IntoView {
                     });
                     view! {
                         <p class="muted registered">
-                            {match r.kind {
-                                RegistrationKind::Registration => format!("Registered itself on {} from {}{}", ui::date_time(r.registered_at), r.ip, software.unwrap_or_default()),
-                                RegistrationKind::MetadataDocument => format!("Named by its Client ID Metadata Document, first fetched on {} for a sign-in from {}{}; Latch fetches it again as its cache lifetime ends", ui::date_time(r.registered_at), r.ip, software.unwrap_or_default()),
-                            }}
+                            {if r.kind == RegistrationKind::MetadataDocument { "Named by its Client ID Metadata Document (fetched again as its cache lifetime ends), first fetched" } else { "Registered itself" }}
+                            {format!(" on {} from {}{}", ui::date_time(r.registered_at), r.ip, software.unwrap_or_default())}
                             {r.user_agent.map(|ua| view! { <span class="small">{format!(" ({ua})")}</span> })}
                             ". Nobody has reviewed it: check its settings and permissions, then take it over, or delete it."
                         </p>

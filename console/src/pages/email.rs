@@ -47,15 +47,10 @@ fn Configured(settings: EmailSettings) -> impl IntoView {
             busy.set(false);
         });
     };
-    let tls = match settings.tls.as_deref() {
-        Some("starttls") => "STARTTLS (required)",
-        Some("tls") => "TLS from the first byte",
-        _ => "none (clear text)",
-    };
     view! {
         <dl class="pairs" id="email-status">
-            <dt>"Server"</dt><dd><code>{format!("{}:{}", settings.host.unwrap_or_default(), settings.port.unwrap_or_default())}</code></dd>
-            <dt>"Encryption"</dt><dd>{tls}</dd>
+            <dt>"Server"</dt><dd><code>{settings.host}":"{settings.port}</code></dd>
+            <dt>"Encryption"</dt><dd><code>{settings.tls}</code>" (starttls: required; tls: from the first byte; none: clear text)"</dd>
             <dt>"Sign-in"</dt><dd>{if settings.authenticated { "with a username and password" } else { "none" }}</dd>
             <dt>"From"</dt><dd><code>{settings.from.unwrap_or_default()}</code></dd>
         </dl>
@@ -69,7 +64,7 @@ fn Configured(settings: EmailSettings) -> impl IntoView {
                 <span role="status" id="e-result">{move || result.get().map(|r| if r.delivered {
                     "The server took the message.".to_owned()
                 } else {
-                    format!("Not delivered: {}", r.detail.unwrap_or_default())
+                    r.detail.unwrap_or_default()
                 })}</span>
                 <button type="submit" class="button primary" disabled=move || busy.get()>"Send test message"</button>
             </div>

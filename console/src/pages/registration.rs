@@ -249,9 +249,6 @@ fn PolicyForm(current: RegistrationPolicy) -> impl IntoView {
                 <p class="hint">"Asked for with the organizations scope; the user picks the organizations to share."</p>
                 {move || all_org_scopes.get().map(|r| match r {
                     Err(e) => view! { <ErrorNote error=e/> }.into_any(),
-                    Ok(list) if list.items.is_empty() => view! {
-                        <p class="muted">"No organization permissions yet: add them in the organization template."</p>
-                    }.into_any(),
                     Ok(list) => list.items.into_iter().map(|s| {
                         let (id, toggle) = (s.id.clone(), s.id.clone());
                         view! {

@@ -1,11 +1,12 @@
 //! *Sign-in experience*: how the identity provider itself looks on every end-user page (sign-in,
 //! consent, connected apps, sign-out, errors): the organisation's name, logos and favicon, an
 //! accent colour per colour scheme, and custom CSS. Latch refuses an accent colour text would
-//! be unreadable on, and says by how much (WCAG 2.2 SC 1.4.3); samples show both schemes.
+//! be unreadable on, and says by how much (WCAG 2.2 SC 1.4.3); samples show both schemes. Also
+//! whether people may create their own account (sign-up: off, email, or username).
 
 use crate::api::{self, ApiError};
 use crate::ui::{ErrorNote, FieldError, filled, invalid};
-use latch_types::IdpBranding;
+use latch_types::{IdpBranding, SignUpMode};
 use leptos::prelude::*;
 
 const PATH: &str = "/sign-in-experience";
@@ -37,12 +38,14 @@ fn ExperienceForm(current: IdpBranding) -> impl IntoView {
     let accent = text(&current.accent_color);
     let dark_accent = text(&current.dark_accent_color);
     let css = text(&current.custom_css);
+    let sign_up = RwSignal::new(current.sign_up);
     let error = RwSignal::new(None::<ApiError>);
     let saved = RwSignal::new(false);
     Effect::new(move |_| {
         for f in [name, logo, dark_logo, favicon, accent, dark_accent, css] {
             f.track();
         }
+        sign_up.track();
         saved.set(false);
     });
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -55,6 +58,7 @@ fn ExperienceForm(current: IdpBranding) -> impl IntoView {
             accent_color: filled(accent.get_untracked()),
             dark_accent_color: filled(dark_accent.get_untracked()),
             custom_css: filled(css.get_untracked()),
+            sign_up: sign_up.get_untracked(),
         };
         crate::ui::put_then_saved(PATH.to_owned(), body, saved, error);
     };
@@ -104,6 +108,20 @@ fn ExperienceForm(current: IdpBranding) -> impl IntoView {
             <p class="hint">"Loaded after Latch's stylesheet on every end-user page (at most 32 KiB)."</p>
             <textarea id="x-css" rows="6" bind:value=css aria-invalid=invalid(error, "customCss") aria-describedby="x-customCss-error"></textarea>
             <FieldError error=error field="customCss" id="x-customCss-error"/>
+            <fieldset>
+                <legend>"Sign-up"</legend>
+                <p class="hint">"Whether people may create their own account from the sign-in page, then go on to the app they came from."</p>
+                {[
+                    (SignUpMode::Off, "x-sign-up-off", "Off: only operators create accounts"),
+                    (SignUpMode::Email, "x-sign-up-email", "Email address and password"),
+                    (SignUpMode::Username, "x-sign-up-username", "Username and password"),
+                ].into_iter().map(|(mode, id, label)| view! {
+                    <label class="check">
+                        <input type="radio" name="x-sign-up" id=id checked=move || sign_up.get() == mode on:change=move |_| sign_up.set(mode)/>
+                        " "{label}
+                    </label>
+                }).collect_view()}
+            </fieldset>
             {move || error.get().filter(|e| e.field.is_none()).map(|e| view! { <ErrorNote error=e/> })}
             <div class="actions">
                 <span class="saved" role="status">{move || saved.get().then_some("Saved")}</span>

@@ -1,11 +1,12 @@
 //! `/api/sign-in-experience`: how the identity provider itself looks on every end-user page
-//! (organisation name, logos, favicon, accent colours, custom CSS).
+//! (organisation name, logos, favicon, accent colours, custom CSS), and whether people may
+//! create their own account there.
 
 use crate::error::ApiResult;
 use actix_web::{HttpResponse, web};
 use actix_web::{get, put};
 use latch_core::{Actor, Core};
-use latch_domain::entities::IdpBranding;
+use latch_domain::entities::{IdpBranding, SignUpMode};
 use latch_types as wire;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -22,6 +23,11 @@ fn to_wire(b: &IdpBranding) -> wire::IdpBranding {
         accent_color: b.accent_color.clone(),
         dark_accent_color: b.dark_accent_color.clone(),
         custom_css: b.custom_css.clone(),
+        sign_up: match b.sign_up {
+            SignUpMode::Off => wire::SignUpMode::Off,
+            SignUpMode::Email => wire::SignUpMode::Email,
+            SignUpMode::Username => wire::SignUpMode::Username,
+        },
     }
 }
 
@@ -61,6 +67,11 @@ pub async fn put(
         dark_accent_color: set(b.dark_accent_color),
         custom_css: set(b.custom_css),
         updated_at: idp.clock.now(),
+        sign_up: match b.sign_up {
+            wire::SignUpMode::Off => SignUpMode::Off,
+            wire::SignUpMode::Email => SignUpMode::Email,
+            wire::SignUpMode::Username => SignUpMode::Username,
+        },
     };
     latch_domain::rules::idp_branding(&branding)?;
     latch_core::commands::set_idp_branding(&idp, &who, branding.clone()).await?;

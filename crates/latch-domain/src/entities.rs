@@ -381,6 +381,37 @@ pub struct IdpBranding {
     pub dark_accent_color: Option<String>,
     pub custom_css: Option<String>,
     pub updated_at: Timestamp,
+    /// Whether people may create their own account from the sign-in page, and with what.
+    pub sign_up: SignUpMode,
+}
+
+/// Self-service sign-up (the sign-in experience): off, or an account made of an email address
+/// or a username, and a password.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SignUpMode {
+    #[default]
+    Off,
+    Email,
+    Username,
+}
+
+impl SignUpMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignUpMode::Off => "off",
+            SignUpMode::Email => "email",
+            SignUpMode::Username => "username",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SignUpMode> {
+        Some(match s {
+            "off" => SignUpMode::Off,
+            "email" => SignUpMode::Email,
+            "username" => SignUpMode::Username,
+            _ => return None,
+        })
+    }
 }
 
 /// The ceiling of self-service client registration (RFC 7591 at `/oidc/reg`, the console's

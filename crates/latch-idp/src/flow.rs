@@ -320,6 +320,8 @@ async fn sign_in_form(
     failed: Option<StatusCode>,
 ) -> Result<HttpResponse, IdpError> {
     let (name, logo) = branded(idp, app).await?;
+    let sign_up = (idp.core.idp_branding().sign_up != latch_domain::entities::SignUpMode::Off)
+        .then(|| idp.core.settings.own(&format!("/sign-up?interaction={}", interaction.id)));
     let page = pages::SignIn {
         interaction: &interaction.id,
         csrf: &interaction.csrf,
@@ -327,6 +329,7 @@ async fn sign_in_form(
         logo,
         identifier,
         failed: failed.is_some(),
+        sign_up,
     };
     Ok(pages::sign_in(idp, lang, failed.unwrap_or(StatusCode::OK), &page))
 }
@@ -407,6 +410,20 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
     ratelimit::forgive_account(idp, account).await;
     ratelimit::forgive_ip(idp, SIGN_IN, &ip).await;
     metrics::sign_in(SignIn::Success);
+    signed_in(idp, req, &app, user, interaction, &origin, lang).await
+}
+
+/// `user` has just proved who they are (a password, or an account they created): a new
+/// session for this browser, then the interaction goes on (consent or the code).
+pub(crate) async fn signed_in(
+    idp: &IdpState,
+    req: &HttpRequest,
+    app: &Application,
+    user: User,
+    interaction: Interaction,
+    origin: &latch_core::security_log::Origin,
+    lang: Lang,
+) -> Result<HttpResponse, IdpError> {
     let now = idp.core.clock.now();
     let token = idp.core.token(32);
     let session = Session {
@@ -425,11 +442,11 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
     }
     tracing::info!(user = %user.id, "signed in");
     let event = SecurityEvent::SignedIn { user: user.id.clone(), client: app.id.clone() };
-    security_log::record(&idp.core, &origin, event).await;
+    security_log::record(&idp.core, origin, event).await;
     let request = interaction.request.clone();
     // The user is signed in whatever the request's fate: an error back to the client still
     // carries the session cookie.
-    let mut res = match proceed(idp, &app, request, user, session, Some(interaction)).await {
+    let mut res = match proceed(idp, app, request, user, session, Some(interaction)).await {
         Ok(r) => r,
         Err(e) => errors::respond_in(idp, lang, e),
     };

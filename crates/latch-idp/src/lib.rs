@@ -21,6 +21,7 @@ mod pages;
 mod ratelimit;
 mod registration;
 mod revocation;
+mod signup;
 mod state;
 mod token;
 mod userinfo;
@@ -63,6 +64,8 @@ pub fn routes(idp: web::Data<IdpState>) -> impl FnOnce(&mut web::ServiceConfig) 
             .route("/oidc/session/end/confirm", web::post().to(logout::confirm))
             .route("/sign-in", web::get().to(flow::sign_in_page))
             .route("/sign-in", web::post().to(flow::sign_in_submit))
+            .route("/sign-up", web::get().to(signup::sign_up_page))
+            .route("/sign-up", web::post().to(signup::sign_up_submit))
             .route("/consent", web::get().to(consent::consent_page))
             .route("/consent", web::post().to(consent::consent_submit))
             .route("/console/preview/consent", web::get().to(consent::preview))

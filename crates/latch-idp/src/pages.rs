@@ -206,6 +206,8 @@ pub struct SignIn<'a> {
     pub identifier: &'a str,
     /// The last attempt failed (the one message that never says which part was wrong).
     pub failed: bool,
+    /// The sign-up page of this interaction, when people may create accounts.
+    pub sign_up: Option<String>,
 }
 
 #[derive(Template)]
@@ -218,6 +220,7 @@ struct SignInPage<'a> {
     csrf: &'a str,
     identifier: &'a str,
     error: Option<&'static str>,
+    sign_up: Option<&'a str>,
 }
 
 pub fn sign_in(idp: &IdpState, lang: Lang, status: StatusCode, v: &SignIn<'_>) -> HttpResponse {
@@ -230,6 +233,50 @@ pub fn sign_in(idp: &IdpState, lang: Lang, status: StatusCode, v: &SignIn<'_>) -
         csrf: v.csrf,
         identifier: v.identifier,
         error: v.failed.then_some(w.wrong_credentials),
+        sign_up: v.sign_up.as_deref(),
+    };
+    page(status, &tmpl, None)
+}
+
+/// What the sign-up page shows: the app as its branding names it, what was typed (never the
+/// password), and the error of the last attempt.
+pub struct SignUp<'a> {
+    pub interaction: &'a str,
+    pub csrf: &'a str,
+    pub app_name: &'a str,
+    pub logo: Logo,
+    /// Accounts are made of an email address (else a username).
+    pub by_email: bool,
+    pub identifier: &'a str,
+    pub name: &'a str,
+    pub error: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "sign_up.html")]
+struct SignUpPage<'a> {
+    f: Frame<'a>,
+    app: &'a str,
+    logo: &'a Logo,
+    interaction: &'a str,
+    csrf: &'a str,
+    by_email: bool,
+    identifier: &'a str,
+    name: &'a str,
+    error: Option<&'static str>,
+}
+
+pub fn sign_up(idp: &IdpState, lang: Lang, status: StatusCode, v: &SignUp<'_>) -> HttpResponse {
+    let tmpl = SignUpPage {
+        f: Frame::new(idp, lang, lang.words().sign_up_title),
+        app: v.app_name,
+        logo: &v.logo,
+        interaction: v.interaction,
+        csrf: v.csrf,
+        by_email: v.by_email,
+        identifier: v.identifier,
+        name: v.name,
+        error: v.error,
     };
     page(status, &tmpl, None)
 }

@@ -181,6 +181,7 @@ diesel::table! {
         dark_accent_color -> Nullable<Text>,
         custom_css -> Nullable<Text>,
         updated_at -> BigInt,
+        sign_up -> Text,
     }
 }
 

@@ -545,7 +545,22 @@ wire! {
         /// CSS served after Latch's own stylesheet on every end-user page (at most 32 KiB).
         #[serde(default)]
         pub custom_css: Option<String>,
+        /// Whether people may create their own account from the sign-in page: `off` (the
+        /// default), `email` (an email address and a password) or `username`.
+        #[serde(default)]
+        pub sign_up: SignUpMode,
     }
+}
+
+/// Self-service sign-up on the sign-in page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum SignUpMode {
+    #[default]
+    Off,
+    Email,
+    Username,
 }
 
 /// A permission entry as scripts write it: an id, or `{"id", "required"}`.

@@ -1,11 +1,13 @@
-//! A user's sign-in lock: the failed sign-ins counted against the account in the ephemeral
-//! store (shared by every node), past `limits.account_lock_after` of which it is locked until
-//! the window ends, or until an operator clears them.
+//! Accounts: a user's sign-in lock (the failed sign-ins counted against the account in the
+//! ephemeral store, shared by every node, past `limits.account_lock_after` of which it is
+//! locked until the window ends, or until an operator clears them), and the account someone
+//! creates for themself.
 
 use crate::catalog::Change;
 use crate::{Actor, Changeset, Core};
+use latch_domain::entities::{SignUpMode, User};
 use latch_domain::ids::UserId;
-use latch_domain::repo::{RepoError, RepoResult};
+use latch_domain::repo::{RepoError, RepoResult, Write};
 use serde_json::json;
 
 /// The ephemeral-store key counting `user`'s failed sign-ins (every identifier of the user,
@@ -33,4 +35,19 @@ pub async fn unlock_user(core: &Core, actor: &Actor, user: &UserId) -> RepoResul
     );
     core.apply(actor, change).await?;
     Ok(failures)
+}
+
+/// Creates the account someone made for themself on the sign-up page (`user`, its password
+/// already hashed), audited as `user.sign_up` with the user as actor. A username or email
+/// already taken is a `Conflict`, so two people racing for one name cannot both get it.
+pub async fn sign_up(core: &Core, user: &User, via: SignUpMode) -> RepoResult<()> {
+    let change = Changeset::new(
+        "user.sign_up",
+        "user",
+        user.id.as_str(),
+        json!({ "via": via.as_str() }),
+        Change::User(user.id.clone()),
+    )
+    .write(Write::InsertUser(user.clone()));
+    core.apply(&Actor::User(user.id.clone()), change).await
 }

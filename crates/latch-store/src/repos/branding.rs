@@ -78,6 +78,7 @@ struct IdpBrandingRow {
     dark_accent_color: Option<String>,
     custom_css: Option<String>,
     updated_at: i64,
+    sign_up: String,
 }
 
 /// The one row's id (the table's CHECK allows no other).
@@ -95,6 +96,7 @@ pub(super) fn put_idp_branding(conn: &mut Conn, b: &IdpBranding) -> QResult<()> 
         dark_accent_color: b.dark_accent_color.clone(),
         custom_css: b.custom_css.clone(),
         updated_at: b.updated_at.0,
+        sign_up: b.sign_up.as_str().to_owned(),
     };
     per_backend!(conn, |c| diesel::insert_into(sign_in_experience::table)
         .values(&row)
@@ -147,6 +149,8 @@ impl BrandingRepo for Db {
                 dark_accent_color: r.dark_accent_color,
                 custom_css: r.custom_css,
                 updated_at: Timestamp(r.updated_at),
+                // The column's CHECK allows nothing else; an unknown value reads as off.
+                sign_up: SignUpMode::parse(&r.sign_up).unwrap_or_default(),
             }))
         })
         .await

@@ -80,6 +80,16 @@ async fn enter_code(server: &TestServer, browser: &Browser, complete: &str, user
     browser.sign_in(&sign_in, "ada", PASSWORD).await.page()
 }
 
+/// Codes for the TV, and a person who entered them and signed in: the consent page.
+async fn at_consent(server: &TestServer) -> (Value, Browser, crate::browser::Page) {
+    setup(server).await;
+    let (_, codes) = device_auth(server, &[("client_id", "tv"), ("scope", "openid email")]).await;
+    let browser = Browser::new(&server.base);
+    let complete = codes["verification_uri_complete"].as_str().unwrap();
+    let consent = enter_code(server, &browser, complete, codes["user_code"].as_str().unwrap()).await;
+    (codes, browser, consent)
+}
+
 async fn discovery_advertises_the_device_flow(server: &TestServer) {
     let meta: Value = http()
         .get(format!("{}/.well-known/openid-configuration", server.issuer))
@@ -185,16 +195,7 @@ async fn a_tv_signs_in_while_a_person_approves_on_another_device(server: &TestSe
 /// The person signs in after the device stopped waiting: they are told, and no grant is
 /// written for a device that will never collect it.
 async fn an_approval_after_the_device_gave_up_connects_nothing(server: &TestServer) {
-    setup(server).await;
-    let (_, codes) = device_auth(server, &[("client_id", "tv"), ("scope", "openid email")]).await;
-    let browser = Browser::new(&server.base);
-    let consent = enter_code(
-        server,
-        &browser,
-        codes["verification_uri_complete"].as_str().unwrap(),
-        codes["user_code"].as_str().unwrap(),
-    )
-    .await;
+    let (codes, browser, consent) = at_consent(server).await;
     server.clock.advance(601);
     let late = browser.consent(&consent, true).await.page();
     assert_eq!(late.status, 400, "{}", late.html);
@@ -205,17 +206,8 @@ async fn an_approval_after_the_device_gave_up_connects_nothing(server: &TestServ
 }
 
 async fn cancel_on_consent_answers_access_denied(server: &TestServer) {
-    setup(server).await;
-    let (_, codes) = device_auth(server, &[("client_id", "tv"), ("scope", "openid email")]).await;
+    let (codes, browser, consent) = at_consent(server).await;
     let device_code = codes["device_code"].as_str().unwrap();
-    let browser = Browser::new(&server.base);
-    let consent = enter_code(
-        server,
-        &browser,
-        codes["verification_uri_complete"].as_str().unwrap(),
-        codes["user_code"].as_str().unwrap(),
-    )
-    .await;
     let done = browser.consent(&consent, false).await.page();
     assert!(done.text().contains("Device not connected"), "{}", done.text());
     let (status, body) = poll(server, "tv", device_code).await;

@@ -27,6 +27,7 @@ mod review_limits;
 mod review_scopes;
 mod security;
 mod security_trail;
+mod sign_up;
 mod sweep;
 mod tls;
 mod writes;

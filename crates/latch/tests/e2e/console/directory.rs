@@ -265,9 +265,11 @@ async fn sign_in_experience(chrome: &Chrome, server: &TestServer) {
     chrome.type_into("#x-accent", "#1864ab").await;
     chrome.type_into("#x-dark-accent", "#74c0fc").await;
     chrome.screenshot("sign-in-experience").await;
+    chrome.find("#x-sign-up-email").await.click().await.unwrap();
     chrome.until_text("button[type=submit]", "Save sign-in experience").await.click().await.unwrap();
     chrome.until_text(".saved", "Saved").await;
     let stored = server.repos.get_idp_branding().await.unwrap().expect("saved");
+    assert_eq!(stored.sign_up, latch_domain::entities::SignUpMode::Email);
     assert_eq!(stored.organization_name.as_deref(), Some("Acme Corporation"));
     assert_eq!(stored.accent_color.as_deref(), Some("#1864ab"));
     let page = reqwest::get(format!("{}/sign-in?interaction=none", server.base)).await.unwrap().text().await.unwrap();
@@ -408,7 +410,7 @@ async fn an_operator_checks_the_email_settings_with_a_test_message() {
     super::sign_in(&chrome, &server).await;
     open(&chrome, "Email").await;
     let status = chrome.until_text("#email-status", "127.0.0.1").await.text().await.unwrap();
-    assert!(status.contains("none (clear text)") && status.contains("no-reply@acme.example"), "{status}");
+    assert!(status.contains("Encryption\nnone") && status.contains("no-reply@acme.example"), "{status}");
     chrome.type_into("#e-to", "not an address").await;
     chrome.until_text("button[type=submit]", "Send test message").await.click().await.unwrap();
     chrome.find("#e-to-error").await;

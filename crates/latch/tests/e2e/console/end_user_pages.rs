@@ -1,4 +1,4 @@
-//! The end-user pages (sign-in, its error state, consent, connected apps, the device flow's
+//! The end-user pages (sign-in, its error state, sign-up, consent, connected apps, the device flow's
 //! code page and its error state, sign-out, signed out, an error page) pass an automated WCAG
 //! 2.2 AA audit: axe-core in headless Chromium, in light and dark mode, in English and French,
 //! at 375 px wide and on a desktop. `cargo xtask
@@ -132,7 +132,7 @@ async fn end_user_pages_pass_a_wcag_audit_in_both_schemes_and_languages() {
         .await
         .put(
             "/sign-in-experience",
-            json!({"organizationName": "Acme", "accentColor": "#1864ab", "darkAccentColor": "#74c0fc"}),
+            json!({"organizationName": "Acme", "accentColor": "#1864ab", "darkAccentColor": "#74c0fc", "signUp": "email"}),
         )
         .await;
     assert_eq!(branded.status, 200, "{}", branded.body);
@@ -143,6 +143,10 @@ async fn end_user_pages_pass_a_wcag_audit_in_both_schemes_and_languages() {
     chrome.find("#identifier").await;
     let sign_in = chrome.d().current_url().await.unwrap().to_string();
     audit(&chrome, &axe, "sign-in", &sign_in, "#identifier", &mut failures).await;
+    // Sign-up, reached from the sign-in page's link (the same interaction).
+    let sign_up = sign_in.replacen("/sign-in?", "/sign-up?", 1);
+    audit(&chrome, &axe, "sign-up", &sign_up, "#password[autocomplete=new-password]", &mut failures).await;
+    chrome.d().goto(&sign_in).await.unwrap();
     chrome.find("#identifier").await.send_keys("ada").await.unwrap();
     chrome.find("#password").await.send_keys("not the password").await.unwrap();
     chrome.find("button[type=submit]").await.click().await.unwrap();
