@@ -135,6 +135,18 @@ pub async fn count_interaction(idp: &IdpState, ip: &str, json: bool) -> Result<(
     Ok(())
 }
 
+/// Counts an account created on the sign-up page from `ip` and refuses past
+/// `limits.sign_ups_per_hour` with a 429 page: each stays until someone deletes it.
+pub async fn count_sign_up(idp: &IdpState, ip: &str) -> Result<(), IdpError> {
+    let per_hour = idp.core.settings.limits.sign_ups_per_hour;
+    let n = incr(idp, &ip_key("sign-up-created", ip), 3600, false).await?;
+    if over_limit(n, per_hour) {
+        crate::metrics::rate_limited("sign-up");
+        return Err(IdpError::RateLimited { retry_after: 3600, json: false });
+    }
+    Ok(())
+}
+
 /// Counts a self-service registration (or metadata-document fetch) from `ip` and refuses past
 /// `per_hour` with 429, as JSON or as a page: each creates a client that stays until an
 /// operator deletes it, or sends a request from this server.

@@ -104,7 +104,8 @@ fn refusal(w: &'static Words, e: &FieldError) -> &'static str {
 async fn submit(idp: &IdpState, req: &HttpRequest, f: SignUpForm) -> Result<HttpResponse, IdpError> {
     let mode = mode(idp)?;
     let i = flow::load_interaction(idp, req, &f.interaction).await?;
-    if !flow::ct_eq(&f.csrf, &i.csrf) {
+    // An interaction that already signed someone in (waiting for consent) makes no account.
+    if !flow::ct_eq(&f.csrf, &i.csrf) || i.session_id.is_some() {
         return Err(IdpError::expired_interaction());
     }
     let app = flow::app_of(idp, &i.request.client_id).await?;
@@ -129,6 +130,8 @@ async fn submit(idp: &IdpState, req: &HttpRequest, f: SignUpForm) -> Result<Http
     if idp.core.repos.find_user_by_login(&identifier).await.page_unavailable()?.is_some() {
         return form(idp, lang, &i, &app, mode, typed(), Some((StatusCode::CONFLICT, taken))).await;
     }
+    // Past the checks an account will be made: those are limited per hour on their own.
+    ratelimit::count_sign_up(idp, &origin.ip).await?;
     let (hasher, password) = (idp.core.hasher.clone(), f.password.clone());
     let salt = latch_oidc::crypto::random_16(idp.core.random.as_ref());
     let hash = match idp.core.hash_pool.run(move || hasher.hash(&password, &salt)).await {

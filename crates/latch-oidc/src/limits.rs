@@ -23,6 +23,8 @@ pub struct RateLimits {
     /// Sign-ins one client address may start (interactions stored) per `interaction_window`.
     pub interactions_per_ip: u64,
     pub interaction_window: u64,
+    /// Accounts one client address may create on the sign-up page per hour.
+    pub sign_ups_per_hour: u64,
 }
 
 impl Default for RateLimits {
@@ -34,6 +36,7 @@ impl Default for RateLimits {
             failure_window: 15 * 60,
             interactions_per_ip: 300,
             interaction_window: 5 * 60,
+            sign_ups_per_hour: 20,
         }
     }
 }

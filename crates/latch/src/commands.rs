@@ -15,10 +15,12 @@ pub fn print_config(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `latch config --check`: the configuration loaded and validated (which `main` did), and the
-/// TLS certificate, when set, readable; says so.
+/// `latch config --check`: the configuration loaded and validated (which `main` did), the TLS
+/// certificate, when set, readable, and the SMTP settings usable as `serve` would use them;
+/// says so.
 pub fn check_config(settings: &Settings) -> anyhow::Result<()> {
     crate::tls::Certificate::load(&settings.raw.tls)?;
+    crate::mail::SmtpSender::from_config(&settings.raw.smtp)?;
     println!(
         "configuration is valid: {} database, {} cache, issuer {}",
         if settings.postgres { "Postgres" } else { "SQLite" },

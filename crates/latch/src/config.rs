@@ -78,9 +78,10 @@ pub struct SmtpConfig {
     pub port: Option<u16>,
     #[serde(default)]
     pub tls: SmtpTls,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_string")]
     pub username: Option<String>,
-    #[serde(default)]
+    /// Read as text even when the environment's value looks like a number.
+    #[serde(default, deserialize_with = "opt_string")]
     pub password: Option<String>,
     /// The `From` of every message: `no-reply@example.com` or `Acme <no-reply@example.com>`.
     #[serde(default)]
@@ -211,6 +212,13 @@ pub struct LimitsConfig {
     /// Sign-ins one client address may start per `interaction_window_secs`; past it: 429.
     pub interactions_per_ip: u64,
     pub interaction_window_secs: u64,
+    /// Accounts one client address may create on the sign-up page per hour; past it: 429.
+    #[serde(default = "default_sign_ups_per_hour")]
+    pub sign_ups_per_hour: u64,
+}
+
+fn default_sign_ups_per_hour() -> u64 {
+    20
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -259,6 +267,7 @@ impl Default for Config {
                 failure_window_secs: 15 * 60,
                 interactions_per_ip: 300,
                 interaction_window_secs: 5 * 60,
+                sign_ups_per_hour: default_sign_ups_per_hour(),
             },
             shutdown_timeout_secs: 30,
             workers: 0,
@@ -311,6 +320,8 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "trust_forwarded_for",
     "console_dir",
     "tls",
+    "client_documents",
+    "smtp",
 ];
 
 /// The figment that produces a [`Config`]: defaults, then the file, then the environment.
@@ -480,6 +491,7 @@ pub fn validate(config: Config) -> anyhow::Result<Settings> {
         ("limits.failure_window_secs", l.failure_window_secs),
         ("limits.interactions_per_ip", l.interactions_per_ip),
         ("limits.interaction_window_secs", l.interaction_window_secs),
+        ("limits.sign_ups_per_hour", l.sign_ups_per_hour),
         ("password_hash.queue", config.password_hash.queue as u64),
         ("cache.memory_max_mib", config.cache.memory_max_mib as u64),
     ] {
@@ -540,6 +552,24 @@ mod tests {
             assert_eq!(s.raw.listen.port(), 9000);
             assert_eq!(s.raw.database.pool_size, 7);
             assert_eq!(s.raw.admin_password.as_deref(), Some("20240917"), "numeric env values stay strings");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn smtp_and_client_documents_come_from_the_environment_too() {
+        Jail::expect_with(|jail| {
+            jail.set_env("LATCH_SMTP__HOST", "smtp.example.com");
+            jail.set_env("LATCH_SMTP__TLS", "tls");
+            jail.set_env("LATCH_SMTP__USERNAME", "4242");
+            jail.set_env("LATCH_SMTP__PASSWORD", "123456");
+            jail.set_env("LATCH_CLIENT_DOCUMENTS__ALLOW_LOOPBACK", "true");
+            let s = load(None).expect("loads");
+            assert_eq!(s.raw.smtp.host.as_deref(), Some("smtp.example.com"));
+            assert_eq!(s.raw.smtp.tls, SmtpTls::Tls);
+            assert_eq!(s.raw.smtp.username.as_deref(), Some("4242"), "numeric env values stay strings");
+            assert_eq!(s.raw.smtp.password.as_deref(), Some("123456"));
+            assert!(s.raw.client_documents.allow_loopback);
             Ok(())
         });
     }

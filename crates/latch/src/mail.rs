@@ -36,8 +36,11 @@ impl SmtpSender {
             (None, None) => false,
             _ => bail!("smtp.username and smtp.password go together"),
         };
-        if authenticated && config.tls == SmtpTls::None && !is_loopback(host) {
-            bail!("smtp.tls = \"none\" would send smtp.password in clear to {host}; use starttls or tls");
+        if config.tls == SmtpTls::None && !is_loopback(host) {
+            if authenticated {
+                bail!("smtp.tls = \"none\" would send smtp.password in clear to {host}; use starttls or tls");
+            }
+            tracing::warn!(%host, "smtp.tls = \"none\": email goes to the server in clear text");
         }
         let port = config.port.unwrap_or(match config.tls {
             SmtpTls::Starttls => 587,

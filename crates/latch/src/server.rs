@@ -87,6 +87,7 @@ pub async fn open_node_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> 
             failure_window: settings.raw.limits.failure_window_secs,
             interactions_per_ip: settings.raw.limits.interactions_per_ip,
             interaction_window: settings.raw.limits.interaction_window_secs,
+            sign_ups_per_hour: settings.raw.limits.sign_ups_per_hour,
         },
         hash_queue: settings.raw.password_hash.queue,
     };

@@ -655,6 +655,22 @@ impl Validation<'_> {
                     format!("`{email}` already belongs to another user (`{who}`), not to `{name}`"),
                 );
             }
+            // Someone may have signed up with this address without proving they read it: an
+            // entry naming only the email must not hand that account the entry's roles.
+            if let (None, Some(email), Some(s)) = (&u.username, &u.email, &stored)
+                && !s.email_verified
+                && s.password_hash.is_some()
+            {
+                self.p.add(
+                    entry,
+                    "email",
+                    format!(
+                        "`{email}` belongs to an account whose address nobody has verified (`{}`): name it by username, \
+                         or verify it first",
+                        s.username.as_deref().unwrap_or(s.id.as_str())
+                    ),
+                );
+            }
             if let Some(s) = &stored {
                 if let Some(&j) = claimed_users.get(&s.id) {
                     self.p.add(entry, "", format!("designates the same stored user as {}", labels[j]));

@@ -132,3 +132,26 @@ async fn people_sign_up_with_email_or_username(server: &TestServer) {
     let form = fr.open(&link(&page, "Créez-en un").expect("the link in French")).await.page();
     assert!(form.text().contains("Créer votre compte"), "{}", form.text());
 }
+
+/// Accounts made from one address are limited per hour (`limits.sign_ups_per_hour`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_created_from_one_address_are_limited_per_hour() {
+    let Some(server) =
+        TestServer::start_with(crate::harness::Backends::Embedded, |c| c.limits.sign_ups_per_hour = 1).await
+    else {
+        return;
+    };
+    let client = planner(&server).await;
+    set_sign_up(&server, "username").await;
+    let mut made = Vec::new();
+    for name in ["first", "second"] {
+        let browser = Browser::new(&server.base);
+        let page = sign_in_page(&server, &browser, &client).await;
+        let form = browser.open(&link(&page, "Create one").unwrap()).await;
+        made.push(browser.submit(&form.page(), &[("identifier", name), ("password", PASSWORD)], None).await);
+    }
+    assert!(matches!(made[0], crate::browser::Step::Client { .. }), "the first account is made");
+    let crate::browser::Step::Page(refused) = &made[1] else { panic!("the second is refused") };
+    assert_eq!(refused.status, 429, "{}", refused.html);
+    assert!(server.repos.find_user_by_login("second").await.unwrap().is_none());
+}

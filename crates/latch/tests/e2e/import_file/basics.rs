@@ -486,3 +486,24 @@ pub(super) async fn types_and_client_ids_cannot_change(db: &Db) {
     }
     assert_eq!(snapshot(db).await, before, "nothing was written");
 }
+
+/// Someone signed up with bob's address before the operator imported bob: an entry naming only
+/// that email must not hand the stranger's account bob's roles.
+pub(super) async fn an_unverified_sign_up_is_not_claimed_by_an_email_only_entry(db: &Db) {
+    let stranger = User {
+        id: "signed-up".into(),
+        primary_email: Some("bob@example.com".to_owned()),
+        password_hash: Some(hasher().hash("a stranger's passphrase", &[7; 16]).expect("hash")),
+        email_verified: false,
+        custom_data: serde_json::json!({}),
+        ..Default::default()
+    };
+    db.insert_user(&stranger).await.expect("the sign-up");
+    let found = problems(run(db, &full(), 1_000).await.expect_err("refused"));
+    assert!(
+        found.iter().any(|p| p.starts_with("users[1] (bob@example.com): email:") && p.contains("nobody has verified")),
+        "{found:?}"
+    );
+    let roles = db.user_roles(&stranger.id).await.expect("roles");
+    assert!(roles.is_empty(), "nothing was granted: {roles:?}");
+}

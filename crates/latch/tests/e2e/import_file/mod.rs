@@ -29,6 +29,7 @@ latch_testing::on_both_databases!(
     a_fixed_id_becomes_the_client_id_and_the_secret_verifies,
     a_new_secret_replaces_only_the_import_secret,
     types_and_client_ids_cannot_change,
+    an_unverified_sign_up_is_not_claimed_by_an_email_only_entry,
     organizations_permissions_and_branding_are_created_and_resolve,
     importing_organizations_and_permissions_twice_changes_nothing,
     member_permission_and_organization_role_lists_are_exact_when_present,
