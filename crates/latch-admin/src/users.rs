@@ -75,10 +75,7 @@ fn user_conflict(e: RepoError) -> ApiError {
 
 async fn hash_password(idp: &Core, password: &str) -> ApiResult<String> {
     fields::password(password).map_err(|e| ApiError::invalid("password", "user.weak_password", e.to_string()))?;
-    let (hasher, password) = (idp.hasher.clone(), password.to_owned());
-    let salt = latch_oidc::crypto::random_16(idp.random.as_ref());
-    idp.hash_pool
-        .run(move || hasher.hash(&password, &salt))
+    idp.hash_new_password(password)
         .await
         .map_err(|e| ApiError::from(RepoError::Unavailable(e.to_string())))?
         .map_err(|e| ApiError::from(RepoError::Unavailable(e.to_string())))

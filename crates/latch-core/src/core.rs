@@ -182,6 +182,17 @@ impl Core {
         latch_oidc::crypto::derive_cookie_key(&self.secret_key)
     }
 
+    /// The stored hash of a new `password` (already checked against the policy): a fresh salt,
+    /// computed on the hashing threads, off the async workers.
+    pub async fn hash_new_password(
+        &self,
+        password: &str,
+    ) -> Result<Result<String, latch_oidc::password::PasswordError>, crate::hashing::PoolError> {
+        let (hasher, password) = (self.hasher.clone(), password.to_owned());
+        let salt = latch_oidc::crypto::random_16(self.random.as_ref());
+        self.hash_pool.run(move || hasher.hash(&password, &salt)).await
+    }
+
     /// A fresh random token of `bytes` bytes, base64url.
     pub fn token(&self, bytes: usize) -> String {
         latch_oidc::crypto::random_token(self.random.as_ref(), bytes)

@@ -315,10 +315,9 @@ async fn submit(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRe
             security_log::record(&idp.core, &ratelimit::origin(idp, req), event).await;
             let _ = idp.core.cache.delete(&flow::interaction_key(&i.id)).await;
             if i.request.device.is_some() {
+                crate::device::still_waiting(idp, &i.request).await?;
                 let mut res = crate::device::answer(idp, &app, &i.request, DeviceAnswer::Denied).await?;
-                if let Ok(c) = cookies::clear(idp, cookies::interaction(&i.id)).to_string().parse() {
-                    res.headers_mut().append(header::SET_COOKIE, c);
-                }
+                flow::clear_interaction_cookie(idp, &mut res, &i.id);
                 return Ok(res);
             }
             Err(redirect_error(&i.request, ErrorCode::AccessDenied, "the user cancelled the authorization"))

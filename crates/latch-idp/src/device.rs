@@ -92,12 +92,13 @@ async fn start(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRes
     let mut user_code = None;
     for _ in 0..3 {
         let code = device::user_code(idp.core.random.as_ref());
-        if idp.core.cache.get(&user_code_key(&normalized(&code))).await.json_unavailable()?.is_none() {
-            user_code = Some(code);
+        let key = user_code_key(&normalized(&code));
+        if idp.core.cache.get(&key).await.json_unavailable()?.is_none() {
+            user_code = Some((code, key));
             break;
         }
     }
-    let Some(user_code) = user_code else {
+    let Some((user_code, user_code_key)) = user_code else {
         return Err(oauth(OAuthError::new(
             latch_oidc::ErrorCode::TemporarilyUnavailable,
             "no free user code right now; try again",
@@ -107,14 +108,13 @@ async fn start(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRes
     let pending = DeviceAuthorization {
         client_id: app.id.clone(),
         request,
-        user_code_hash: crypto::token_hash(&normalized(&user_code)),
         interval: INTERVAL,
         expires_at: now.plus_secs(EXPIRES_IN),
     };
     let json = serde_json::to_string(&pending).map_err(json_error)?;
     let cache = &idp.core.cache;
     cache.put(&pending_key(&hash), &json, secs(EXPIRES_IN + REMEMBERED_PAST_EXPIRY)).await.json_unavailable()?;
-    cache.put(&user_code_key(&normalized(&user_code)), &hash, secs(EXPIRES_IN)).await.json_unavailable()?;
+    cache.put(&user_code_key, &hash, secs(EXPIRES_IN)).await.json_unavailable()?;
     let verification_uri = idp.core.settings.own("/device");
     let complete = format!("{verification_uri}?user_code={user_code}");
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(json!({
@@ -276,7 +276,7 @@ async fn submit(idp: &IdpState, req: &HttpRequest, form: &EntryForm) -> Result<H
 }
 
 /// Records the user's decision for the device behind `request` and shows the page that ends
-/// the browser's part.
+/// the browser's part. The caller has checked the device still waits ([`still_waiting`]).
 pub(crate) async fn answer(
     idp: &IdpState,
     app: &Application,
@@ -284,7 +284,6 @@ pub(crate) async fn answer(
     answer: DeviceAnswer,
 ) -> Result<HttpResponse, IdpError> {
     let Some(hash) = &request.device else { return Err(IdpError::expired_interaction()) };
-    still_waiting(idp, request).await?;
     let approved = matches!(answer, DeviceAnswer::Approved { .. });
     let json =
         serde_json::to_string(&answer).map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: false })?;

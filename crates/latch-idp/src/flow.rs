@@ -210,7 +210,6 @@ pub(crate) async fn issue_code(
     if write {
         idp.core.repos.save_grant(&grant).await.page_unavailable()?;
     }
-    let code = idp.core.token(32);
     let record = CodeRecord {
         client_id: app.id.clone(),
         redirect_uri: request.redirect_uri.clone(),
@@ -231,13 +230,12 @@ pub(crate) async fn issue_code(
         // RFC 8628 §3.5: the device collects this at its next poll; the browser is done.
         let answer = latch_oidc::device::DeviceAnswer::Approved { code: Box::new(record) };
         let mut res = crate::device::answer(idp, app, request, answer).await?;
-        if let Some(id) = finished_interaction
-            && let Ok(c) = cookies::clear(idp, cookies::interaction(id)).to_string().parse()
-        {
-            res.headers_mut().append(header::SET_COOKIE, c);
+        if let Some(id) = finished_interaction {
+            clear_interaction_cookie(idp, &mut res, id);
         }
         return Ok(res);
     }
+    let code = idp.core.token(32);
     let json =
         serde_json::to_string(&record).map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: false })?;
     let ttl = Duration::from_secs(u64::try_from(idp.core.settings.code_ttl).unwrap_or(60));
@@ -248,12 +246,17 @@ pub(crate) async fn issue_code(
     }
     let lang = Lang::choose(&request.ui_locales, None);
     let mut res = errors::redirect_to_client(idp, lang, &request.redirect_uri, request.response_mode, params);
-    if let Some(id) = finished_interaction
-        && let Ok(c) = cookies::clear(idp, cookies::interaction(id)).to_string().parse()
-    {
-        res.headers_mut().append(header::SET_COOKIE, c);
+    if let Some(id) = finished_interaction {
+        clear_interaction_cookie(idp, &mut res, id);
     }
     Ok(res)
+}
+
+/// Adds to `res` the removal of interaction `id`'s cookie: the interaction is over.
+pub(crate) fn clear_interaction_cookie(idp: &IdpState, res: &mut HttpResponse, id: &str) {
+    if let Ok(c) = cookies::clear(idp, cookies::interaction(id)).to_string().parse() {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
 }
 
 // ---------------------------------------------------------------- sign-in

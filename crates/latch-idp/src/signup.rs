@@ -132,9 +132,7 @@ async fn submit(idp: &IdpState, req: &HttpRequest, f: SignUpForm) -> Result<Http
     }
     // Past the checks an account will be made: those are limited per hour on their own.
     ratelimit::count_sign_up(idp, &origin.ip).await?;
-    let (hasher, password) = (idp.core.hasher.clone(), f.password.clone());
-    let salt = latch_oidc::crypto::random_16(idp.core.random.as_ref());
-    let hash = match idp.core.hash_pool.run(move || hasher.hash(&password, &salt)).await {
+    let hash = match idp.core.hash_new_password(&f.password).await {
         Ok(Ok(h)) => h,
         Ok(Err(e)) => return Err(IdpError::Unavailable { detail: e.to_string(), json: false }),
         Err(PoolError::Busy) => return Err(IdpError::Busy),

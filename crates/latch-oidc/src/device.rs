@@ -109,8 +109,6 @@ pub fn validate(params: &Params, app: &Application, device: String) -> Result<Au
 pub struct DeviceAuthorization {
     pub client_id: ApplicationId,
     pub request: AuthRequest,
-    /// The hash of the user code, so the entry can be withdrawn once answered.
-    pub user_code_hash: String,
     /// Seconds the device must wait between polls (RFC 8628 §3.2 `interval`).
     pub interval: i64,
     pub expires_at: Timestamp,
@@ -276,13 +274,7 @@ mod tests {
     fn pending() -> DeviceAuthorization {
         let params = Params::parse("scope=openid").expect("parses");
         let request = validate(&params, &app(AppType::Native, Some(true)), "h".into()).expect("valid");
-        DeviceAuthorization {
-            client_id: ApplicationId::from("tv"),
-            request,
-            user_code_hash: "u".into(),
-            interval: 5,
-            expires_at: Timestamp(1_000),
-        }
+        DeviceAuthorization { client_id: ApplicationId::from("tv"), request, interval: 5, expires_at: Timestamp(1_000) }
     }
 
     fn approved() -> DeviceAnswer {
