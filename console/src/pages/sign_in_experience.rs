@@ -39,6 +39,7 @@ fn ExperienceForm(current: IdpBranding) -> impl IntoView {
     let dark_accent = text(&current.dark_accent_color);
     let css = text(&current.custom_css);
     let sign_up = RwSignal::new(current.sign_up);
+    let verified = RwSignal::new(current.require_verified_email);
     let error = RwSignal::new(None::<ApiError>);
     let saved = RwSignal::new(false);
     Effect::new(move |_| {
@@ -46,6 +47,7 @@ fn ExperienceForm(current: IdpBranding) -> impl IntoView {
             f.track();
         }
         sign_up.track();
+        verified.track();
         saved.set(false);
     });
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -59,6 +61,7 @@ fn ExperienceForm(current: IdpBranding) -> impl IntoView {
             dark_accent_color: filled(dark_accent.get_untracked()),
             custom_css: filled(css.get_untracked()),
             sign_up: sign_up.get_untracked(),
+            require_verified_email: verified.get_untracked(),
         };
         crate::ui::put_then_saved(PATH.to_owned(), body, saved, error);
     };
@@ -121,6 +124,10 @@ fn ExperienceForm(current: IdpBranding) -> impl IntoView {
                         " "{label}
                     </label>
                 }).collect_view()}
+                <label class="check">
+                    <input type="checkbox" id="x-verified" bind:checked=verified/>
+                    " Email must be verified before sign-in (a code sent to it; needs SMTP)"
+                </label>
             </fieldset>
             {move || error.get().filter(|e| e.field.is_none()).map(|e| view! { <ErrorNote error=e/> })}
             <div class="actions">

@@ -2,7 +2,8 @@
 //! (organisation name, logos, favicon, accent colours, custom CSS), and whether people may
 //! create their own account there.
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use actix_web::{get, put};
 use latch_core::{Actor, Core};
@@ -28,6 +29,7 @@ fn to_wire(b: &IdpBranding) -> wire::IdpBranding {
             SignUpMode::Email => wire::SignUpMode::Email,
             SignUpMode::Username => wire::SignUpMode::Username,
         },
+        require_verified_email: b.require_verified_email,
     }
 }
 
@@ -49,7 +51,8 @@ pub async fn get(idp: web::Data<Core>) -> ApiResult<HttpResponse> {
 /// node shows it on its next page.
 #[utoipa::path(tag = "sign-in experience",
     request_body = wire::IdpBranding,
-    responses((status = 200, body = wire::IdpBranding), (status = 422, body = wire::Problem)),
+    responses((status = 200, body = wire::IdpBranding), (status = 409, body = wire::Problem),
+        (status = 422, body = wire::Problem)),
     security(("bearer" = [])))]
 #[put("/sign-in-experience")]
 pub async fn put(
@@ -72,7 +75,16 @@ pub async fn put(
             wire::SignUpMode::Email => SignUpMode::Email,
             wire::SignUpMode::Username => SignUpMode::Username,
         },
+        require_verified_email: b.require_verified_email,
     };
+    // Nobody could verify an address, so nobody with one could sign in.
+    if branding.require_verified_email && idp.mail.is_none() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "email.not_configured",
+            "requireVerifiedEmail needs an SMTP server to send the codes: set smtp.host and smtp.from first",
+        ));
+    }
     latch_domain::rules::idp_branding(&branding)?;
     latch_core::commands::set_idp_branding(&idp, &who, branding.clone()).await?;
     Ok(HttpResponse::Ok().json(to_wire(&branding)))

@@ -182,6 +182,11 @@ impl Core {
         latch_oidc::crypto::derive_cookie_key(&self.secret_key)
     }
 
+    /// The key one-time codes are MACed with (`latch_oidc::one_time`), derived from the secret key.
+    pub fn one_time_key(&self) -> [u8; 32] {
+        latch_oidc::crypto::derive_key(&self.secret_key, "one-time codes")
+    }
+
     /// The stored hash of a new `password` (already checked against the policy): a fresh salt,
     /// computed on the hashing threads, off the async workers.
     pub async fn hash_new_password(

@@ -9,6 +9,7 @@ use crate::Core;
 use crate::commands::audit_id;
 use latch_domain::entities::AuditEntry;
 use latch_domain::ids::{ApplicationId, UserId};
+use latch_oidc::one_time::Purpose;
 use serde_json::{Value, json};
 
 /// Where a request came from, as the audit log records it.
@@ -16,6 +17,18 @@ use serde_json::{Value, json};
 pub struct Origin {
     pub ip: String,
     pub user_agent: Option<String>,
+}
+
+impl Origin {
+    /// Adds `ip` and `userAgent` to an audit entry's `details` object.
+    pub fn add_to(&self, details: &mut Value) {
+        if let Value::Object(m) = details {
+            m.insert("ip".to_owned(), json!(self.ip));
+            if let Some(ua) = &self.user_agent {
+                m.insert("userAgent".to_owned(), json!(latch_domain::fields::printable(ua, MAX_USER_AGENT)));
+            }
+        }
+    }
 }
 
 /// A client's address: the TCP `peer`, or with `trust_forwarded` (a proxy in front sets the
@@ -127,6 +140,23 @@ pub enum SecurityEvent {
         client: ApplicationId,
         token: String,
     },
+    /// Someone created an account on the sign-up page.
+    SignedUp {
+        user: UserId,
+        client: ApplicationId,
+    },
+    /// A one-time code went out to `user`'s address.
+    EmailCodeSent {
+        user: UserId,
+        purpose: Purpose,
+    },
+    /// A one-time code was refused: `wrong`, `expired` or `too_many_tries` (the code ended);
+    /// `user` is `None` for a reset code entered for an address no account has.
+    EmailCodeRefused {
+        user: Option<UserId>,
+        purpose: Purpose,
+        reason: &'static str,
+    },
 }
 
 impl SecurityEvent {
@@ -189,6 +219,19 @@ impl SecurityEvent {
                 u.to_string(),
                 json!({ "application": app(client), "failures": failures, "windowSecs": window }),
             ),
+            SecurityEvent::SignedUp { user: u, client } => {
+                ("security.sign_up", user(u), "application", app(client), json!({}))
+            }
+            SecurityEvent::EmailCodeSent { user: u, purpose } => {
+                ("security.email_code.sent", user(u), "user", u.to_string(), json!({ "purpose": purpose.as_str() }))
+            }
+            SecurityEvent::EmailCodeRefused { user: u, purpose, reason } => (
+                "security.email_code.refused",
+                u.as_ref().map(user).unwrap_or_else(|| "anonymous".to_owned()),
+                "user",
+                u.as_ref().map(ToString::to_string).unwrap_or_default(),
+                json!({ "purpose": purpose.as_str(), "reason": reason }),
+            ),
             SecurityEvent::ClientAuthFailed { client, reason } => {
                 let client = latch_domain::fields::printable(client, MAX_CLIENT_ID);
                 (
@@ -231,12 +274,7 @@ pub async fn note_admin_token(core: &Core, origin: &Origin, actor: String, clien
 /// request it describes has already been decided.
 pub async fn record(core: &Core, origin: &Origin, event: SecurityEvent) {
     let (action, actor, target_type, target_id, mut details) = event.entry();
-    if let Value::Object(m) = &mut details {
-        m.insert("ip".to_owned(), json!(origin.ip));
-        if let Some(ua) = &origin.user_agent {
-            m.insert("userAgent".to_owned(), json!(latch_domain::fields::printable(ua, MAX_USER_AGENT)));
-        }
-    }
+    origin.add_to(&mut details);
     let entry = AuditEntry {
         id: audit_id(core.random.as_ref()),
         at: core.clock.now(),

@@ -383,6 +383,9 @@ pub struct IdpBranding {
     pub updated_at: Timestamp,
     /// Whether people may create their own account from the sign-in page, and with what.
     pub sign_up: SignUpMode,
+    /// Whether an account with an email address must prove it reads mail there (a code sent to
+    /// it) before it may sign in. Needs an SMTP server.
+    pub require_verified_email: bool,
 }
 
 /// Self-service sign-up (the sign-in experience): off, or an account made of an email address

@@ -15,13 +15,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use latch_core::hashing::PoolError;
 use latch_core::security_log::{self, SecurityEvent, SignInFailure};
 use latch_domain::entities::{Application, Grant, Session, User};
-use latch_domain::ids::{ApplicationId, GrantId, OrganizationId, SessionId, new_id};
+use latch_domain::ids::{ApplicationId, GrantId, OrganizationId, SessionId, UserId, new_id};
 use latch_oidc::authorize::AuthRequest;
 use latch_oidc::code::CodeRecord;
 use latch_oidc::{ErrorCode, consent, crypto};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use subtle::ConstantTimeEq;
 
 /// A sign-in or consent in progress.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -31,6 +30,10 @@ pub struct Interaction {
     pub request: AuthRequest,
     /// Set once the user has signed in during this interaction (or already was).
     pub session_id: Option<SessionId>,
+    /// The user who proved their password (or just made their account) and is now to prove
+    /// their email address with a code, before being signed in.
+    #[serde(default)]
+    pub verifying: Option<UserId>,
 }
 
 pub(crate) fn interaction_key(id: &str) -> String {
@@ -41,10 +44,7 @@ pub fn code_key(code: &str) -> String {
     format!("code:{}", crypto::token_hash(code))
 }
 
-/// Constant-time comparison for CSRF tokens.
-pub(crate) fn ct_eq(a: &str, b: &str) -> bool {
-    a.as_bytes().ct_eq(b.as_bytes()).into()
-}
+pub(crate) use latch_oidc::crypto::ct_eq;
 
 /// How often a session's `last_active_at` is written, at most (seconds).
 const TOUCH_INTERVAL_SECS: i64 = 60;
@@ -84,6 +84,17 @@ pub(crate) async fn save_interaction(idp: &IdpState, i: &Interaction, ttl_secs: 
     idp.core.cache.put(&interaction_key(&i.id), &json, ttl).await.page_unavailable()
 }
 
+/// Stores `i` again for a fresh `sign_in_ttl` (a step before sign-in that takes a while, such
+/// as waiting for an emailed code) and answers the cookie that binds it to this browser as long.
+pub(crate) async fn keep_interaction(
+    idp: &IdpState,
+    i: &Interaction,
+) -> Result<actix_web::cookie::Cookie<'static>, IdpError> {
+    let ttl = idp.core.settings.sign_in_ttl.min(idp.core.settings.interaction_ttl);
+    save_interaction(idp, i, ttl).await?;
+    Ok(cookies::make(idp, cookies::interaction(&i.id), i.id.clone(), ttl))
+}
+
 /// Loads the interaction a form or link names, checking it belongs to this browser.
 pub(crate) async fn load_interaction(idp: &IdpState, req: &HttpRequest, id: &str) -> Result<Interaction, IdpError> {
     let bound = cookies::read(idp, req, &cookies::interaction(id));
@@ -112,7 +123,8 @@ pub async fn start_sign_in(
     request: AuthRequest,
 ) -> Result<HttpResponse, IdpError> {
     ratelimit::count_interaction(idp, &ratelimit::client_ip(idp, req), false).await?;
-    let interaction = Interaction { id: idp.core.token(32), csrf: idp.core.token(32), request, session_id: None };
+    let interaction =
+        Interaction { id: idp.core.token(32), csrf: idp.core.token(32), request, session_id: None, verifying: None };
     let ttl = idp.core.settings.sign_in_ttl.min(idp.core.settings.interaction_ttl);
     save_interaction(idp, &interaction, ttl).await?;
     let cookie = cookies::make(idp, cookies::interaction(&interaction.id), interaction.id.clone(), ttl);
@@ -148,6 +160,7 @@ pub async fn proceed(
                 csrf: idp.core.token(32),
                 request,
                 session_id: Some(session.id.clone()),
+                verifying: None,
             },
         };
         // Signed in now: the interaction may wait the full lifetime for the consent decision.
@@ -325,6 +338,8 @@ async fn sign_in_form(
     let (name, logo) = branded(idp, app).await?;
     let sign_up = (idp.core.idp_branding().sign_up != latch_domain::entities::SignUpMode::Off)
         .then(|| idp.core.settings.own(&format!("/sign-up?interaction={}", interaction.id)));
+    let reset = crate::email_codes::available(idp)
+        .then(|| idp.core.settings.own(&format!("/reset-password?interaction={}", interaction.id)));
     let page = pages::SignIn {
         interaction: &interaction.id,
         csrf: &interaction.csrf,
@@ -333,6 +348,7 @@ async fn sign_in_form(
         identifier,
         failed: failed.is_some(),
         sign_up,
+        reset,
     };
     Ok(pages::sign_in(idp, lang, failed.unwrap_or(StatusCode::OK), &page))
 }
@@ -413,7 +429,9 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
     ratelimit::forgive_account(idp, account).await;
     ratelimit::forgive_ip(idp, SIGN_IN, &ip).await;
     metrics::sign_in(SignIn::Success);
-    signed_in(idp, req, &app, user, interaction, &origin, lang).await
+    // Whoever this interaction was verifying before, it is this user now.
+    let interaction = Interaction { verifying: None, ..interaction };
+    crate::verify_email::after_password(idp, req, &app, user, interaction, &origin, lang, false).await
 }
 
 /// `user` has just proved who they are (a password, or an account they created): a new

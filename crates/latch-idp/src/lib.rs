@@ -11,20 +11,24 @@ mod cookies;
 mod cors;
 mod device;
 mod discovery;
+mod email_codes;
 mod errors;
 mod flow;
 mod i18n;
 mod introspection;
 mod logout;
+mod messages;
 mod metrics;
 mod pages;
 mod ratelimit;
 mod registration;
+mod reset_password;
 mod revocation;
 mod signup;
 mod state;
 mod token;
 mod userinfo;
+mod verify_email;
 
 pub use client_documents::DocumentFetcher;
 pub use errors::framework_answer;
@@ -66,6 +70,10 @@ pub fn routes(idp: web::Data<IdpState>) -> impl FnOnce(&mut web::ServiceConfig) 
             .route("/sign-in", web::post().to(flow::sign_in_submit))
             .route("/sign-up", web::get().to(signup::sign_up_page))
             .route("/sign-up", web::post().to(signup::sign_up_submit))
+            .route("/verify-email", web::get().to(verify_email::page))
+            .route("/verify-email", web::post().to(verify_email::submit))
+            .route("/reset-password", web::get().to(reset_password::page))
+            .route("/reset-password", web::post().to(reset_password::submit))
             .route("/consent", web::get().to(consent::consent_page))
             .route("/consent", web::post().to(consent::consent_submit))
             .route("/console/preview/consent", web::get().to(consent::preview))

@@ -208,6 +208,8 @@ pub struct SignIn<'a> {
     pub failed: bool,
     /// The sign-up page of this interaction, when people may create accounts.
     pub sign_up: Option<String>,
+    /// The password-reset page of this interaction, when Latch can send email.
+    pub reset: Option<String>,
 }
 
 #[derive(Template)]
@@ -221,6 +223,7 @@ struct SignInPage<'a> {
     identifier: &'a str,
     error: Option<&'static str>,
     sign_up: Option<&'a str>,
+    reset: Option<&'a str>,
 }
 
 pub fn sign_in(idp: &IdpState, lang: Lang, status: StatusCode, v: &SignIn<'_>) -> HttpResponse {
@@ -234,6 +237,7 @@ pub fn sign_in(idp: &IdpState, lang: Lang, status: StatusCode, v: &SignIn<'_>) -
         identifier: v.identifier,
         error: v.failed.then_some(w.wrong_credentials),
         sign_up: v.sign_up.as_deref(),
+        reset: v.reset.as_deref(),
     };
     page(status, &tmpl, None)
 }
@@ -276,6 +280,75 @@ pub fn sign_up(idp: &IdpState, lang: Lang, status: StatusCode, v: &SignUp<'_>) -
         by_email: v.by_email,
         identifier: v.identifier,
         name: v.name,
+        error: v.error,
+    };
+    page(status, &tmpl, None)
+}
+
+/// What the email-verification page shows: where the code went, and how the last step went.
+pub struct VerifyEmail<'a> {
+    pub interaction: &'a str,
+    pub csrf: &'a str,
+    pub email: &'a str,
+    /// The operator does not require a verified address: the user may go on without.
+    pub skippable: bool,
+    pub error: Option<&'static str>,
+    pub notice: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "verify_email.html")]
+struct VerifyEmailPage<'a> {
+    f: Frame<'a>,
+    interaction: &'a str,
+    csrf: &'a str,
+    email: &'a str,
+    skippable: bool,
+    error: Option<&'static str>,
+    notice: Option<&'static str>,
+}
+
+pub fn verify_email(idp: &IdpState, lang: Lang, status: StatusCode, v: &VerifyEmail<'_>) -> HttpResponse {
+    let tmpl = VerifyEmailPage {
+        f: Frame::new(idp, lang, lang.words().verify_title),
+        interaction: v.interaction,
+        csrf: v.csrf,
+        email: v.email,
+        skippable: v.skippable,
+        error: v.error,
+        notice: v.notice,
+    };
+    page(status, &tmpl, None)
+}
+
+/// What the password-reset page shows: the address form, or (`sent`) the code and new
+/// password form for the address typed.
+pub struct ResetPassword<'a> {
+    pub interaction: &'a str,
+    pub csrf: &'a str,
+    pub email: &'a str,
+    pub sent: bool,
+    pub error: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "reset_password.html")]
+struct ResetPasswordPage<'a> {
+    f: Frame<'a>,
+    interaction: &'a str,
+    csrf: &'a str,
+    email: &'a str,
+    sent: bool,
+    error: Option<&'static str>,
+}
+
+pub fn reset_password(idp: &IdpState, lang: Lang, status: StatusCode, v: &ResetPassword<'_>) -> HttpResponse {
+    let tmpl = ResetPasswordPage {
+        f: Frame::new(idp, lang, lang.words().reset_title),
+        interaction: v.interaction,
+        csrf: v.csrf,
+        email: v.email,
+        sent: v.sent,
         error: v.error,
     };
     page(status, &tmpl, None)

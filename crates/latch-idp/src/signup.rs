@@ -16,6 +16,7 @@ use crate::state::IdpState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_core::hashing::PoolError;
+use latch_core::security_log::{self, SecurityEvent};
 use latch_domain::entities::{Application, SignUpMode, User};
 use latch_domain::fields::{self, FieldError};
 use latch_domain::ids::{UserId, new_id};
@@ -90,7 +91,7 @@ pub async fn sign_up_submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::
 }
 
 /// The words for a field that breaks its rule.
-fn refusal(w: &'static Words, e: &FieldError) -> &'static str {
+pub(crate) fn refusal(w: &'static Words, e: &FieldError) -> &'static str {
     match e {
         FieldError::Email(_) => w.invalid_email,
         FieldError::Username(_) | FieldError::UsernameLooksLikeEmail(_) => w.invalid_username,
@@ -104,8 +105,9 @@ fn refusal(w: &'static Words, e: &FieldError) -> &'static str {
 async fn submit(idp: &IdpState, req: &HttpRequest, f: SignUpForm) -> Result<HttpResponse, IdpError> {
     let mode = mode(idp)?;
     let i = flow::load_interaction(idp, req, &f.interaction).await?;
-    // An interaction that already signed someone in (waiting for consent) makes no account.
-    if !flow::ct_eq(&f.csrf, &i.csrf) || i.session_id.is_some() {
+    // An interaction that already signed someone in (waiting for consent), or made an account
+    // now waiting for its address to be verified, makes no other account.
+    if !flow::ct_eq(&f.csrf, &i.csrf) || i.session_id.is_some() || i.verifying.is_some() {
         return Err(IdpError::expired_interaction());
     }
     let app = flow::app_of(idp, &i.request.client_id).await?;
@@ -132,12 +134,7 @@ async fn submit(idp: &IdpState, req: &HttpRequest, f: SignUpForm) -> Result<Http
     }
     // Past the checks an account will be made: those are limited per hour on their own.
     ratelimit::count_sign_up(idp, &origin.ip).await?;
-    let hash = match idp.core.hash_new_password(&f.password).await {
-        Ok(Ok(h)) => h,
-        Ok(Err(e)) => return Err(IdpError::Unavailable { detail: e.to_string(), json: false }),
-        Err(PoolError::Busy) => return Err(IdpError::Busy),
-        Err(e @ PoolError::Stopped) => return Err(IdpError::Unavailable { detail: e.to_string(), json: false }),
-    };
+    let hash = hash_password(idp, &f.password).await?;
     let now = idp.core.clock.now();
     let by_email = mode == SignUpMode::Email;
     let user = User {
@@ -162,5 +159,17 @@ async fn submit(idp: &IdpState, req: &HttpRequest, f: SignUpForm) -> Result<Http
         Err(e) => return Err(IdpError::Unavailable { detail: e.to_string(), json: false }),
     }
     tracing::info!(user = %user.id, "signed up");
-    flow::signed_in(idp, req, &app, user, i, &origin, lang).await
+    let event = SecurityEvent::SignedUp { user: user.id.clone(), client: app.id.clone() };
+    security_log::record(&idp.core, &origin, event).await;
+    crate::verify_email::after_password(idp, req, &app, user, i, &origin, lang, true).await
+}
+
+/// The stored hash of a new password the policy accepted, computed on the hashing threads.
+pub(crate) async fn hash_password(idp: &IdpState, password: &str) -> Result<String, IdpError> {
+    match idp.core.hash_new_password(password).await {
+        Ok(Ok(h)) => Ok(h),
+        Ok(Err(e)) => Err(IdpError::Unavailable { detail: e.to_string(), json: false }),
+        Err(PoolError::Busy) => Err(IdpError::Busy),
+        Err(e @ PoolError::Stopped) => Err(IdpError::Unavailable { detail: e.to_string(), json: false }),
+    }
 }

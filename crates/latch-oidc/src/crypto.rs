@@ -42,6 +42,22 @@ pub fn secret_matches(presented: &str, stored_hash: &str) -> bool {
     presented.as_bytes().ct_eq(stored_hash.as_bytes()).into()
 }
 
+/// Constant-time equality of two strings (CSRF tokens, MACs): the time taken does not tell how
+/// much of a guess was right.
+pub fn ct_eq(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+/// A 32-byte key for one use (`label`), derived from the secret key, so no two uses share bytes.
+pub fn derive_key(secret_key: &[u8; 32], label: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"latch derived key v1\0");
+    h.update(label.as_bytes());
+    h.update(b"\0");
+    h.update(secret_key);
+    h.finalize().into()
+}
+
 /// 64 bytes of key material for signing cookies, derived from the 32-byte secret key with a
 /// purpose label, so the cookie key and the key-encryption key are never the same bytes.
 pub fn derive_cookie_key(secret_key: &[u8; 32]) -> [u8; 64] {

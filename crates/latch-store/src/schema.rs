@@ -182,6 +182,7 @@ diesel::table! {
         custom_css -> Nullable<Text>,
         updated_at -> BigInt,
         sign_up -> Text,
+        require_verified_email -> Bool,
     }
 }
 

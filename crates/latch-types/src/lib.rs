@@ -549,6 +549,11 @@ wire! {
         /// default), `email` (an email address and a password) or `username`.
         #[serde(default)]
         pub sign_up: SignUpMode,
+        /// Whether an account with an email address must verify it (a code sent there) before
+        /// it may sign in. Only with an SMTP server configured (`409 email.not_configured`
+        /// otherwise).
+        #[serde(default)]
+        pub require_verified_email: bool,
     }
 }
 

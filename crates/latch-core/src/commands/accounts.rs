@@ -4,6 +4,7 @@
 //! creates for themself.
 
 use crate::catalog::Change;
+use crate::security_log::Origin;
 use crate::{Actor, Changeset, Core};
 use latch_domain::entities::{SignUpMode, User};
 use latch_domain::ids::UserId;
@@ -35,6 +36,46 @@ pub async fn unlock_user(core: &Core, actor: &Actor, user: &UserId) -> RepoResul
     );
     core.apply(actor, change).await?;
     Ok(failures)
+}
+
+/// Records that `user` proved they read mail at their address (a one-time code sent there),
+/// audited as `user.email_verified` with the user as actor. Returns the user as stored.
+pub async fn verify_email(core: &Core, origin: &Origin, user: &User) -> RepoResult<User> {
+    let verified = User { email_verified: true, updated_at: core.clock.now(), ..user.clone() };
+    let mut details = json!({ "email": verified.primary_email });
+    origin.add_to(&mut details);
+    let change =
+        Changeset::new("user.email_verified", "user", user.id.as_str(), details, Change::User(user.id.clone()))
+            .write(Write::UpdateUser(verified.clone()));
+    core.apply(&Actor::User(user.id.clone()), change).await?;
+    Ok(verified)
+}
+
+/// `user` chose a new password (`password_hash`) after proving they read mail at their address:
+/// in one transaction the password is replaced, the address counts as verified, every session
+/// of the user ends, and with `sign_out_apps` every refresh and opaque access token issued to
+/// them is revoked (grants stay: apps ask the user to sign in again, not to consent again).
+/// Audited as `user.password_reset` with the user as actor. Returns the user as stored.
+pub async fn reset_password(
+    core: &Core,
+    origin: &Origin,
+    user: &User,
+    password_hash: String,
+    sign_out_apps: bool,
+) -> RepoResult<User> {
+    let reset =
+        User { password_hash: Some(password_hash), email_verified: true, updated_at: core.clock.now(), ..user.clone() };
+    let mut details = json!({ "signedOutApps": sign_out_apps });
+    origin.add_to(&mut details);
+    let mut change =
+        Changeset::new("user.password_reset", "user", user.id.as_str(), details, Change::User(user.id.clone()))
+            .write(Write::UpdateUser(reset.clone()))
+            .write(Write::DeleteUserSessions(user.id.clone()));
+    if sign_out_apps {
+        change = change.write(Write::RevokeUserTokens(user.id.clone()));
+    }
+    core.apply(&Actor::User(user.id.clone()), change).await?;
+    Ok(reset)
 }
 
 /// Creates the account someone made for themself on the sign-up page (`user`, its password

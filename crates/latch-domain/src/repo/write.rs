@@ -31,6 +31,9 @@ pub enum Write {
     /// Ends every session of a user (none is fine).
     DeleteUserSessions(UserId),
     DeleteSession(SessionId),
+    /// Deletes every opaque access and refresh token issued to a user, under any grant; the
+    /// grants stay, so apps sign the user in again without asking for consent.
+    RevokeUserTokens(UserId),
     /// Deletes a grant with every opaque access and refresh token issued under it.
     RevokeGrant(GrantId),
 

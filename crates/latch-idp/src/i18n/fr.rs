@@ -61,6 +61,38 @@ pub const WORDS: Words = Words {
     password_too_short: "Le mot de passe doit faire au moins 8 caractères.",
     password_too_long: "Le mot de passe doit faire au plus 256 caractères.",
     password_too_common: "Ce mot de passe fait partie des plus courants. Choisissez-en un autre.",
+    verify_title: "Vérifiez votre adresse e-mail",
+    verify_lead: "Nous avons envoyé un code à 6 chiffres à",
+    code: "Code",
+    verify_button: "Vérifier",
+    resend_button: "Envoyer un nouveau code",
+    skip_button: "Plus tard",
+    code_sent_again: "Un nouveau code est en route. Saisissez le code du dernier message.",
+    code_wrong: "Ce code n’est pas le bon. Vérifiez le dernier message et réessayez.",
+    code_expired: "Ce code a expiré ou a déjà servi. Demandez-en un nouveau.",
+    code_too_many: "Trop de codes erronés : celui-ci ne fonctionne plus. Demandez-en un nouveau.",
+    code_refused: "Ce code n’est pas le bon ou ne fonctionne plus. Vérifiez le dernier message ou demandez un \
+                   nouveau code.",
+    forgot_link: "Mot de passe oublié ?",
+    reset_title: "Réinitialiser votre mot de passe",
+    reset_lead: "Saisissez l’adresse e-mail de votre compte. Nous y enverrons un code.",
+    send_code_button: "Envoyer le code",
+    reset_sent: "Si un compte utilise cette adresse, nous y avons envoyé un code à 6 chiffres :",
+    new_password: "Nouveau mot de passe",
+    sign_out_apps: "Me déconnecter aussi de toutes les applications",
+    sign_out_apps_hint: "Les applications vous demanderont de vous reconnecter sur tous vos appareils. Vous êtes \
+                         toujours déconnecté de ce site partout ailleurs.",
+    set_password_button: "Enregistrer et me connecter",
+    back_to_sign_in: "Retour à la connexion",
+    mail_verify_subject: "votre code de vérification",
+    mail_verify_lead: "Saisissez ce code pour vérifier votre adresse e-mail :",
+    mail_reset_subject: "réinitialisez votre mot de passe",
+    mail_reset_lead: "Quelqu’un a demandé à réinitialiser le mot de passe de votre compte. Saisissez ce code pour \
+                      en choisir un nouveau :",
+    mail_expires_in: "Il expire dans",
+    mail_minutes_once: "minutes et ne sert qu’une fois.",
+    mail_not_you: "Si vous n’avez rien demandé, ignorez ce message : rien ne change sans le code. Ne donnez jamais \
+                   ce code à personne, même à quelqu’un qui dit travailler pour nous.",
     device_title: "Connecter un appareil",
     device_lead: "Saisissez le code affiché par votre appareil.",
     user_code: "Code",
@@ -151,6 +183,11 @@ pub const WORDS: Words = Words {
             title: "Ce code d’appareil a expiré",
             body: "L’appareil a cessé d’attendre avant la fin, il n’a donc pas été connecté. Recommencez sur \
                    l’appareil pour obtenir un nouveau code.",
+        },
+        email_unverifiable: Phrase {
+            title: "Votre adresse e-mail doit être vérifiée",
+            body: "Les comptes doivent vérifier leur adresse e-mail avant de se connecter, et ce serveur ne peut pas \
+                   envoyer d’e-mail pour le moment. Réessayez plus tard ou contactez les responsables du service.",
         },
     },
 };

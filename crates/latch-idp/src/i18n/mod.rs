@@ -100,6 +100,8 @@ pub enum Problem {
     UnknownApplication,
     /// The device stopped waiting (its code expired) before the user finished.
     ExpiredDevice,
+    /// The account's address must be verified before sign-in, and no email can be sent.
+    EmailUnverifiable,
 }
 
 impl Problem {
@@ -126,6 +128,7 @@ impl Problem {
             Problem::NotAllowed => &p.not_allowed,
             Problem::UnknownApplication => &p.unknown_application,
             Problem::ExpiredDevice => &p.expired_device,
+            Problem::EmailUnverifiable => &p.email_unverifiable,
         }
     }
 }
@@ -152,6 +155,7 @@ pub struct Problems {
     pub not_allowed: Phrase,
     pub unknown_application: Phrase,
     pub expired_device: Phrase,
+    pub email_unverifiable: Phrase,
 }
 
 /// Every phrase of the end-user pages, in one language.
@@ -218,6 +222,37 @@ pub struct Words {
     pub password_too_short: &'static str,
     pub password_too_long: &'static str,
     pub password_too_common: &'static str,
+    // One-time codes by email: verifying an address, resetting a password, and the message.
+    pub verify_title: &'static str,
+    pub verify_lead: &'static str,
+    pub code: &'static str,
+    pub verify_button: &'static str,
+    pub resend_button: &'static str,
+    pub skip_button: &'static str,
+    pub code_sent_again: &'static str,
+    pub code_wrong: &'static str,
+    pub code_expired: &'static str,
+    pub code_too_many: &'static str,
+    /// A reset code refused, for whatever reason: the reason would tell whether an account has
+    /// the address.
+    pub code_refused: &'static str,
+    pub forgot_link: &'static str,
+    pub reset_title: &'static str,
+    pub reset_lead: &'static str,
+    pub send_code_button: &'static str,
+    pub reset_sent: &'static str,
+    pub new_password: &'static str,
+    pub sign_out_apps: &'static str,
+    pub sign_out_apps_hint: &'static str,
+    pub set_password_button: &'static str,
+    pub back_to_sign_in: &'static str,
+    pub mail_verify_subject: &'static str,
+    pub mail_verify_lead: &'static str,
+    pub mail_reset_subject: &'static str,
+    pub mail_reset_lead: &'static str,
+    pub mail_expires_in: &'static str,
+    pub mail_minutes_once: &'static str,
+    pub mail_not_you: &'static str,
     // The device flow (RFC 8628): entering the code a device shows, and the outcome.
     pub device_title: &'static str,
     pub device_lead: &'static str,
@@ -278,6 +313,7 @@ mod tests {
             NotAllowed,
             UnknownApplication,
             ExpiredDevice,
+            EmailUnverifiable,
         ];
         for p in all {
             let (en, fr) = (p.phrase(Lang::En.words()), p.phrase(Lang::Fr.words()));

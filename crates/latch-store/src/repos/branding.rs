@@ -79,6 +79,7 @@ struct IdpBrandingRow {
     custom_css: Option<String>,
     updated_at: i64,
     sign_up: String,
+    require_verified_email: bool,
 }
 
 /// The one row's id (the table's CHECK allows no other).
@@ -97,6 +98,7 @@ pub(super) fn put_idp_branding(conn: &mut Conn, b: &IdpBranding) -> QResult<()> 
         custom_css: b.custom_css.clone(),
         updated_at: b.updated_at.0,
         sign_up: b.sign_up.as_str().to_owned(),
+        require_verified_email: b.require_verified_email,
     };
     per_backend!(conn, |c| diesel::insert_into(sign_in_experience::table)
         .values(&row)
@@ -151,6 +153,7 @@ impl BrandingRepo for Db {
                 updated_at: Timestamp(r.updated_at),
                 // The column's CHECK allows nothing else; an unknown value reads as off.
                 sign_up: SignUpMode::parse(&r.sign_up).unwrap_or_default(),
+                require_verified_email: r.require_verified_email,
             }))
         })
         .await

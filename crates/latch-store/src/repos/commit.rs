@@ -60,6 +60,9 @@ fn apply(conn: &mut Conn, write: &Write) -> Result<(), UnitError> {
             sessions::delete_user_sessions(conn, user)?;
         }
         DeleteSession(id) => found(sessions::delete_session(conn, id)?, || format!("session {id}"))?,
+        RevokeUserTokens(user) => {
+            tokens::revoke_user_tokens(conn, user)?;
+        }
         RevokeGrant(id) => {
             tokens::revoke_grant_tokens(conn, id)?;
             found(grants::delete_grant(conn, id)?, || format!("grant {id}"))?;

@@ -18,6 +18,14 @@ pub(super) fn revoke_grant_tokens(conn: &mut Conn, grant: &GrantId) -> QResult<u
     Ok(u64::try_from(a + r).unwrap_or(u64::MAX))
 }
 
+/// Deletes every opaque access and refresh token issued to `user`, under any grant.
+pub(super) fn revoke_user_tokens(conn: &mut Conn, user: &UserId) -> QResult<()> {
+    let u = user.as_str();
+    diesel::delete(access_tokens::table.filter(access_tokens::user_id.eq(u))).execute(conn)?;
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::user_id.eq(u))).execute(conn)?;
+    Ok(())
+}
+
 fn insert_access(conn: &mut Conn, t: &AccessTokenRecord) -> QResult<()> {
     diesel::insert_into(access_tokens::table)
         .values((

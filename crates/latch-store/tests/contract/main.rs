@@ -69,6 +69,7 @@ latch_testing::on_both_databases!(
     revoking_a_grant_deletes_its_tokens,
     refresh_tokens_round_trip_and_are_consumed_once,
     revoking_a_token_family_deletes_its_tokens_and_nothing_else,
+    revoking_a_users_tokens_keeps_their_grants_and_other_users_tokens,
     concurrent_consumers_of_one_refresh_token_have_exactly_one_winner,
     a_rotation_stores_its_successor_only_when_it_wins,
     a_users_sessions_are_listed_and_deleted_together,
@@ -523,6 +524,45 @@ async fn refresh_tokens_round_trip_and_are_consumed_once(db: &Db) {
     db.insert_access_token(&at).await.expect("access token");
     assert_eq!(db.revoke_grant_tokens(&GrantId::from("g1")).await.expect("revoke"), 2, "r1 and a1");
     assert_eq!(db.get_refresh_token("r1").await.expect("get"), None);
+}
+
+async fn revoking_a_users_tokens_keeps_their_grants_and_other_users_tokens(db: &Db) {
+    db.insert_user(&user("u1", "ada", "ada@example.com")).await.expect("user");
+    db.insert_user(&user("u2", "eve", "eve@example.com")).await.expect("user");
+    db.insert_application(&app("app1", "First", false)).await.expect("app");
+    db.save_grant(&grant("g1", &["openid", "offline_access"])).await.expect("grant");
+    db.save_grant(&Grant { user_id: UserId::from("u2"), ..grant("g2", &["openid", "offline_access"]) })
+        .await
+        .expect("grant");
+    db.insert_refresh_token(&refresh("r1", "g1")).await.expect("insert");
+    db.insert_refresh_token(&RefreshTokenRecord { user_id: UserId::from("u2"), ..refresh("r2", "g2") })
+        .await
+        .expect("insert");
+    let at = |hash: &str, user: &str, grant: Option<&str>| AccessTokenRecord {
+        token_hash: hash.to_owned(),
+        application_id: ApplicationId::from("app1"),
+        user_id: Some(UserId::from(user)),
+        grant_id: grant.map(GrantId::from),
+        family: None,
+        scope: "openid".to_owned(),
+        issued_at: Timestamp(20),
+        expires_at: Timestamp(3620),
+    };
+    for t in [at("a1", "u1", Some("g1")), at("a2", "u1", None), at("a3", "u2", Some("g2"))] {
+        db.insert_access_token(&t).await.expect("access token");
+    }
+    db.commit(vec![Write::RevokeUserTokens(UserId::from("u1"))]).await.expect("revoke");
+    for gone in ["a1", "a2"] {
+        assert_eq!(db.get_access_token(gone).await.expect("get"), None, "{gone}");
+    }
+    assert_eq!(db.get_refresh_token("r1").await.expect("get"), None);
+    assert!(db.get_access_token("a3").await.expect("get").is_some(), "another user's token stays");
+    assert!(db.get_refresh_token("r2").await.expect("get").is_some(), "another user's token stays");
+    assert!(
+        db.get_grant(&UserId::from("u1"), &ApplicationId::from("app1")).await.expect("get").is_some(),
+        "grants stay"
+    );
+    db.commit(vec![Write::RevokeUserTokens(UserId::from("ghost"))]).await.expect("nobody's tokens is fine");
 }
 
 async fn revoking_a_token_family_deletes_its_tokens_and_nothing_else(db: &Db) {

@@ -272,6 +272,14 @@ async fn sign_in_experience(chrome: &Chrome, server: &TestServer) {
     assert_eq!(stored.sign_up, latch_domain::entities::SignUpMode::Email);
     assert_eq!(stored.organization_name.as_deref(), Some("Acme Corporation"));
     assert_eq!(stored.accent_color.as_deref(), Some("#1864ab"));
+    // Required verification needs email, which this server cannot send: refused, in words.
+    chrome.find("#x-verified").await.click().await.unwrap();
+    chrome.until_text("button[type=submit]", "Save sign-in experience").await.click().await.unwrap();
+    chrome.until_text("form p.error[role=alert]", "needs an SMTP server").await;
+    assert!(!server.repos.get_idp_branding().await.unwrap().expect("saved").require_verified_email);
+    chrome.find("#x-verified").await.click().await.unwrap();
+    chrome.until_text("button[type=submit]", "Save sign-in experience").await.click().await.unwrap();
+    chrome.until_text(".saved", "Saved").await;
     let page = reqwest::get(format!("{}/sign-in?interaction=none", server.base)).await.unwrap().text().await.unwrap();
     assert!(page.contains("<span class=\"org\">Acme Corporation</span>"), "{page}");
 }

@@ -1,4 +1,5 @@
-//! The end-user pages (sign-in, its error state, sign-up, consent, connected apps, the device flow's
+//! The end-user pages (sign-in, its error state, sign-up, email verification and password reset
+//! when an SMTP server takes the codes, consent, connected apps, the device flow's
 //! code page and its error state, sign-out, signed out, an error page) pass an automated WCAG
 //! 2.2 AA audit: axe-core in headless Chromium, in light and dark mode, in English and French,
 //! at 375 px wide and on a desktop. `cargo xtask
@@ -108,7 +109,23 @@ async fn audit(chrome: &Chrome, axe: &str, name: &str, url: &str, expect: &str, 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn end_user_pages_pass_a_wcag_audit_in_both_schemes_and_languages() {
     let Some(axe) = axe_source() else { return };
-    let Some(server) = TestServer::start_with(Backends::Embedded, |_| {}).await else { return };
+    // With the tests' Python, a real SMTP server takes the codes, and the pages that need email
+    // (verification, password reset) are audited too.
+    let mail_dir = tempfile::tempdir().unwrap();
+    let sink = crate::harness::test_python().map(|py| crate::email::Sink::start(&py, mail_dir.path(), "audit", &[]));
+    let port = sink.as_ref().map(|s| s.port);
+    let Some(server) = TestServer::start_with(Backends::Embedded, |c| {
+        if let Some(port) = port {
+            c.smtp.host = Some("127.0.0.1".into());
+            c.smtp.port = Some(port);
+            c.smtp.tls = latch::config::SmtpTls::None;
+            c.smtp.from = Some("no-reply@acme.example".into());
+        }
+    })
+    .await
+    else {
+        return;
+    };
     let Some(chrome) = Chrome::start().await else { return };
     let client = server.app("partner", AppType::Traditional, true, &["https://partner.example.com/cb"]).await;
     server
@@ -146,6 +163,28 @@ async fn end_user_pages_pass_a_wcag_audit_in_both_schemes_and_languages() {
     // Sign-up, reached from the sign-in page's link (the same interaction).
     let sign_up = sign_in.replacen("/sign-in?", "/sign-up?", 1);
     audit(&chrome, &axe, "sign-up", &sign_up, "#password[autocomplete=new-password]", &mut failures).await;
+    if sink.is_some() {
+        // Password reset: the address, then the code and the new password.
+        let reset = sign_in.replacen("/sign-in?", "/reset-password?", 1);
+        audit(&chrome, &axe, "reset-password", &reset, "#email", &mut failures).await;
+        chrome.find("#email").await.send_keys("ada@example.com").await.unwrap();
+        chrome.find("button[value=send]").await.click().await.unwrap();
+        chrome.find("#code").await;
+        let sent = violations(&chrome, &axe).await;
+        failures.extend(sent.into_iter().map(|v| format!("reset code: {v}")));
+        chrome.screenshot("end-user-reset-password-code").await;
+        // Verification, after signing up in an interaction of its own.
+        chrome.d().goto(&authorize_url(&server, &client, "openid email profile")).await.unwrap();
+        chrome.find("#identifier").await;
+        let other = chrome.d().current_url().await.unwrap().to_string().replacen("/sign-in?", "/sign-up?", 1);
+        chrome.d().goto(&other).await.unwrap();
+        chrome.find("#identifier").await.send_keys("eve@example.com").await.unwrap();
+        chrome.find("#password").await.send_keys(PASSWORD).await.unwrap();
+        chrome.find("button[type=submit]").await.click().await.unwrap();
+        chrome.find("#code").await;
+        let verify = chrome.d().current_url().await.unwrap().to_string();
+        audit(&chrome, &axe, "verify-email", &verify, "#code", &mut failures).await;
+    }
     chrome.d().goto(&sign_in).await.unwrap();
     chrome.find("#identifier").await.send_keys("ada").await.unwrap();
     chrome.find("#password").await.send_keys("not the password").await.unwrap();

@@ -4,7 +4,8 @@
   smtp_sink.py PORT OUT [--starttls CERT KEY] [--auth USER:PASSWORD]
 
 Listens on 127.0.0.1:PORT and appends every message it accepts to the file OUT as one JSON
-line: {"from": ..., "to": [...], "data": <the message as sent>, "tls": bool, "auth": user}.
+line: {"from": ..., "to": [...], "data": <the message as sent>, "tls": bool, "auth": user,
+"subject": <decoded>, "text": <the decoded text/plain part>, "html": <the text/html part, or null>}.
 With --starttls it offers STARTTLS with that certificate and refuses mail before it; with
 --auth it requires AUTH PLAIN/LOGIN with those credentials (over TLS when --starttls is on).
 Prints READY on stdout once it listens; runs until killed.
@@ -13,6 +14,8 @@ Prints READY on stdout once it listens; runs until killed.
 from __future__ import annotations
 
 import argparse
+import email
+import email.policy
 import json
 import ssl
 import sys
@@ -27,7 +30,13 @@ class Sink:
         self.out = out
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        text = message.get_body(preferencelist=("plain",))
+        html = message.get_body(preferencelist=("html",))
         record = {
+            "subject": str(message["subject"] or ""),
+            "text": text.get_content() if text is not None else "",
+            "html": html.get_content() if html is not None else None,
             "from": envelope.mail_from,
             "to": list(envelope.rcpt_tos),
             "data": envelope.content.decode("utf-8", "replace"),
