@@ -54,17 +54,7 @@ pub async fn delete_all(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let user = load(&idp, &id).await?;
-    // How many were active, for the audit entry; the write ends them all in the same unit.
-    let ended = idp.repos.list_user_sessions(&user.id).await?.len();
-    let change = Changeset::new(
-        "user.sessions.delete",
-        "user",
-        user.id.as_str(),
-        json!({"ended": ended}),
-        Change::User(user.id.clone()),
-    )
-    .write(Write::DeleteUserSessions(user.id.clone()));
-    idp.apply(&who, change).await?;
+    latch_core::commands::end_sessions(&idp, &who, &user.id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -14,7 +14,7 @@ use latch_domain::ids::GrantId;
 use serde::Deserialize;
 
 /// The form token of the account pages: bound to the session, unknowable without it.
-fn csrf_of(session: &Session) -> String {
+pub(crate) fn csrf_of(session: &Session) -> String {
     latch_oidc::crypto::sha256_b64(&format!("account:{}", session.id))
 }
 

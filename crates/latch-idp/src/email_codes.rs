@@ -22,11 +22,12 @@ fn pending_key(purpose: Purpose, user: &User) -> String {
     format!("email-code:{}:{}", purpose.as_str(), user.id)
 }
 
-/// Tries of the live code: per account, or per address typed when no account has it (a reset
-/// for an unknown address meets the same counting, and the same answers, as a real one).
-fn tries_key(purpose: Purpose, user: Option<&User>, email: &str) -> String {
-    match user {
-        Some(u) => format!("email-code-tries:{}:{}", purpose.as_str(), u.id),
+/// Tries of one code: per code sent (its MAC names it, so a new code starts its own count and
+/// no entry falls between two counters), or per address typed when no code is waiting (a
+/// reset for an unknown address meets the same counting, and the same answers, as a real one).
+fn tries_key(purpose: Purpose, pending: Option<&Pending>, email: &str) -> String {
+    match pending {
+        Some(p) => format!("email-code-tries:{}:{}", purpose.as_str(), latch_oidc::crypto::sha256_b64(&p.mac)),
         None => format!(
             "email-code-tries:{}:unknown:{}",
             purpose.as_str(),
@@ -55,22 +56,27 @@ pub(crate) async fn count_request(idp: &IdpState, ip: &str) -> Result<(), IdpErr
     Ok(())
 }
 
-/// Sends `user` a fresh code for `purpose` at their address, in `lang`, replacing any earlier
-/// one (and its tries). Nothing is sent, and `false` returned, without an address, without a
-/// mail server, or once the account had [`one_time::SENDS_PER_HOUR`] codes this hour.
+/// Sends `user` a fresh code for `purpose` at `email` (their address, or the new one they ask
+/// for), in `lang`, replacing any earlier one (and its tries). Nothing is sent, and `false`
+/// returned, without a mail server, or once the account had [`one_time::SENDS_PER_HOUR`]
+/// codes for `purpose` this hour.
 pub(crate) async fn send(
     idp: &IdpState,
     lang: Lang,
     origin: &Origin,
     purpose: Purpose,
     user: &User,
+    email: &str,
 ) -> Result<bool, IdpError> {
-    let (Some(mail), Some(email)) = (idp.core.mail.clone(), user.primary_email.as_deref()) else { return Ok(false) };
-    let counter = format!("rl:email-code-sent:{}:{}", purpose.as_str(), user.id);
-    let sent = idp.core.cache.incr(&counter, Duration::from_secs(3600)).await.page_unavailable()?;
-    if over_limit(sent, one_time::SENDS_PER_HOUR) {
-        tracing::info!(user = %user.id, purpose = purpose.as_str(), "no code sent: the hour's codes are used");
-        return Ok(false);
+    let Some(mail) = idp.core.mail.clone() else { return Ok(false) };
+    // Per hour, and per day: each code brings new tries, so the day's codes bound the guesses.
+    for (window, limit, label) in [(3600, one_time::SENDS_PER_HOUR, "hour"), (86_400, one_time::SENDS_PER_DAY, "day")] {
+        let counter = format!("rl:email-code-sent:{label}:{}:{}", purpose.as_str(), user.id);
+        let sent = idp.core.cache.incr(&counter, Duration::from_secs(window)).await.page_unavailable()?;
+        if over_limit(sent, limit) {
+            tracing::info!(user = %user.id, purpose = purpose.as_str(), "no code sent: the {label}'s codes are used");
+            return Ok(false);
+        }
     }
     let now = idp.core.clock.now();
     let (code, pending) =
@@ -78,7 +84,6 @@ pub(crate) async fn send(
     let json =
         serde_json::to_string(&pending).map_err(|e| IdpError::Unavailable { detail: e.to_string(), json: false })?;
     idp.core.cache.put(&pending_key(purpose, user), &json, ttl()).await.page_unavailable()?;
-    idp.core.cache.delete(&tries_key(purpose, Some(user), email)).await.page_unavailable()?;
     let Some(message) = messages::code(idp, lang, purpose, email, &code) else { return Ok(false) };
     let who = user.id.clone();
     // Delivered after the answer: an SMTP exchange takes long enough to tell, by the time a
@@ -92,8 +97,8 @@ pub(crate) async fn send(
     Ok(true)
 }
 
-/// Checks `typed` as `user`'s code for `purpose` (`None`: no account has the address typed,
-/// `email`), and on success uses the code up. Past [`one_time::MAX_TRIES`] the code ends.
+/// Checks `typed` as `user`'s code for `purpose` sent to `email` (`None`: no account has the
+/// address typed), and on success uses the code up. Past [`one_time::MAX_TRIES`] the code ends.
 pub(crate) async fn enter(
     idp: &IdpState,
     origin: &Origin,
@@ -103,7 +108,6 @@ pub(crate) async fn enter(
     typed: &str,
 ) -> Result<Check, IdpError> {
     ratelimit::count_ip(idp, ENTERED, &origin.ip, false).await?;
-    let tries = idp.core.cache.incr(&tries_key(purpose, user, email), ttl()).await.page_unavailable()?;
     let pending: Option<Pending> = match user {
         Some(u) => {
             let stored = idp.core.cache.get(&pending_key(purpose, u)).await.page_unavailable()?;
@@ -111,9 +115,11 @@ pub(crate) async fn enter(
         }
         None => None,
     };
-    let address = user.and_then(|u| u.primary_email.as_deref());
+    let tries_key = tries_key(purpose, pending.as_ref(), email);
+    let tries = idp.core.cache.incr(&tries_key, ttl()).await.page_unavailable()?;
     let now = idp.core.clock.now();
-    let mut verdict = one_time::check(&idp.core.one_time_key(), pending.as_ref(), purpose, address, typed, tries, now);
+    let mut verdict =
+        one_time::check(&idp.core.one_time_key(), pending.as_ref(), purpose, Some(email), typed, tries, now);
     if let (Check::Accepted, Some(u)) = (verdict, user) {
         // Used once: the first of two racing entries takes it; the other finds it gone.
         if idp.core.cache.take(&pending_key(purpose, u)).await.page_unavailable()?.is_none() {
@@ -122,7 +128,7 @@ pub(crate) async fn enter(
     }
     let reason = match verdict {
         Check::Accepted => {
-            let _ = idp.core.cache.delete(&tries_key(purpose, user, email)).await;
+            let _ = idp.core.cache.delete(&tries_key).await;
             ratelimit::forgive_ip(idp, ENTERED, &origin.ip).await;
             return Ok(verdict);
         }

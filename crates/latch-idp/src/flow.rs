@@ -33,7 +33,23 @@ pub struct Interaction {
     /// The user who proved their password (or just made their account) and is now to prove
     /// their email address with a code, before being signed in.
     #[serde(default)]
-    pub verifying: Option<UserId>,
+    pub verifying: Option<Verifying>,
+}
+
+/// A user between their password and their session, proving their address.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Verifying {
+    pub user: UserId,
+    /// [`credential_of`] the user when they proved it: a password changed since (a reset by
+    /// the owner) ends this step.
+    pub credential: String,
+    /// The step was offered, not required, when it began: only then may it be skipped.
+    pub skippable: bool,
+}
+
+/// A fingerprint of `user`'s password as stored (never the password or its hash itself).
+pub(crate) fn credential_of(user: &User) -> String {
+    crypto::sha256_b64(&format!("credential:{}", user.password_hash.as_deref().unwrap_or_default()))
 }
 
 pub(crate) fn interaction_key(id: &str) -> String {

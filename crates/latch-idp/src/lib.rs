@@ -3,6 +3,7 @@
 //! `errors.rs` is the one place engine errors become HTTP responses.
 
 mod account;
+mod account_page;
 mod authorize;
 mod claims;
 mod client_documents;
@@ -78,6 +79,11 @@ pub fn routes(idp: web::Data<IdpState>) -> impl FnOnce(&mut web::ServiceConfig) 
             .route("/consent", web::post().to(consent::consent_submit))
             .route("/console/preview/consent", web::get().to(consent::preview))
             .route("/console/preview/consent", web::post().to(consent::preview))
+            .route("/account", web::get().to(account_page::page))
+            .route("/account/profile", web::post().to(account_page::profile))
+            .route("/account/password", web::post().to(account_page::password))
+            .route("/account/email", web::post().to(account_page::email))
+            .route("/account/sessions/end", web::post().to(account_page::end_sessions))
             .route("/account/apps", web::get().to(account::apps))
             .route("/account/apps/revoke", web::post().to(account::revoke))
             .route("/assets/latch.css", web::get().to(pages::stylesheet))

@@ -52,7 +52,7 @@ fn sender_name(idp: &IdpState) -> String {
 pub fn code(idp: &IdpState, lang: Lang, purpose: Purpose, to: &str, code: &str) -> Option<Mail> {
     let w = lang.words();
     let (subject, lead) = match purpose {
-        Purpose::VerifyEmail => (w.mail_verify_subject, w.mail_verify_lead),
+        Purpose::VerifyEmail | Purpose::ChangeEmail => (w.mail_verify_subject, w.mail_verify_lead),
         Purpose::ResetPassword => (w.mail_reset_subject, w.mail_reset_lead),
     };
     let org = sender_name(idp);

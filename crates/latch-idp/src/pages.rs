@@ -486,6 +486,99 @@ pub fn connected_apps(idp: &IdpState, lang: Lang, user: &str, apps: &[ConnectedA
     page(StatusCode::OK, &tmpl, None)
 }
 
+/// A session of the account page's user.
+pub struct AccountSession {
+    /// This browser's.
+    pub current: bool,
+    pub signed_in_at: i64,
+    pub last_active_at: i64,
+}
+
+/// What the account page shows, and how the last change went.
+pub struct Account<'a> {
+    pub label: &'a str,
+    pub csrf: &'a str,
+    pub name: &'a str,
+    pub picture: &'a str,
+    pub email: Option<&'a str>,
+    pub verified: bool,
+    /// Latch can send email: the address may be changed (a code goes to the new one).
+    pub can_mail: bool,
+    pub has_password: bool,
+    pub sessions: &'a [AccountSession],
+    pub notice: Option<&'static str>,
+    pub error: Option<&'static str>,
+}
+
+struct SessionRow {
+    current: bool,
+    signed_in: String,
+    active: String,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage<'a> {
+    f: Frame<'a>,
+    label: &'a str,
+    csrf: &'a str,
+    name: &'a str,
+    picture: &'a str,
+    email: Option<&'a str>,
+    verified: bool,
+    can_mail: bool,
+    has_password: bool,
+    sessions: Vec<SessionRow>,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+}
+
+/// `/account`: the profile, the email address, the password and the sessions, each its own form.
+pub fn account(idp: &IdpState, lang: Lang, status: StatusCode, v: &Account<'_>) -> HttpResponse {
+    let sessions = v
+        .sessions
+        .iter()
+        .map(|s| SessionRow { current: s.current, signed_in: day(s.signed_in_at), active: day(s.last_active_at) })
+        .collect();
+    let tmpl = AccountPage {
+        f: Frame::new(idp, lang, lang.words().account_title),
+        label: v.label,
+        csrf: v.csrf,
+        name: v.name,
+        picture: v.picture,
+        email: v.email,
+        verified: v.verified,
+        can_mail: v.can_mail,
+        has_password: v.has_password,
+        sessions,
+        notice: v.notice,
+        error: v.error,
+    };
+    page(status, &tmpl, None)
+}
+
+#[derive(Template)]
+#[template(path = "account_email.html")]
+struct AccountEmailPage<'a> {
+    f: Frame<'a>,
+    csrf: &'a str,
+    email: &'a str,
+    error: Option<&'static str>,
+}
+
+/// The code form for a new email address, sent from the account page.
+pub fn account_email(
+    idp: &IdpState,
+    lang: Lang,
+    status: StatusCode,
+    csrf: &str,
+    email: &str,
+    error: Option<&'static str>,
+) -> HttpResponse {
+    let tmpl = AccountEmailPage { f: Frame::new(idp, lang, lang.words().confirm_email_title), csrf, email, error };
+    page(status, &tmpl, None)
+}
+
 #[derive(Template)]
 #[template(path = "form_post.html")]
 struct FormPostPage<'a> {

@@ -85,7 +85,7 @@ async fn account_of(idp: &IdpState, email: &str) -> Result<Option<User>, IdpErro
     Ok(user.filter(|u| u.primary_email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(email))))
 }
 
-async fn reset(idp: &IdpState, req: &HttpRequest, f: ResetForm) -> Result<HttpResponse, IdpError> {
+async fn reset(idp: &web::Data<IdpState>, req: &HttpRequest, f: ResetForm) -> Result<HttpResponse, IdpError> {
     let mut i = load(idp, req, &f.interaction).await?;
     if !flow::ct_eq(&f.csrf, &i.csrf) {
         return Err(IdpError::expired_interaction());
@@ -100,10 +100,23 @@ async fn reset(idp: &IdpState, req: &HttpRequest, f: ResetForm) -> Result<HttpRe
     match f.action.as_str() {
         "send" => {
             email_codes::count_request(idp, &origin.ip).await?;
+            // Looked up and sent after the answer, so the answer takes as long either way.
             // Suspended accounts get no code either: the page reads the same.
-            if let Some(user) = account_of(idp, &email).await?.filter(|u| !u.is_suspended) {
-                email_codes::send(idp, lang, &origin, Purpose::ResetPassword, &user).await?;
-            }
+            let (state, typed) = (idp.clone(), email.clone());
+            actix_web::rt::spawn(async move {
+                let sent = async {
+                    let Some(user) = account_of(&state, &typed).await?.filter(|u| !u.is_suspended) else {
+                        return Ok(());
+                    };
+                    let to = user.primary_email.clone().unwrap_or(typed);
+                    email_codes::send(&state, lang, &origin, Purpose::ResetPassword, &user, &to).await.map(|_| ())
+                };
+                if let Err(e) = sent.await {
+                    tracing::warn!(error = ?e, "a password-reset code was not sent");
+                }
+            });
+            // A reset begun here ends any verification this interaction was waiting for.
+            i.verifying = None;
             let cookie = flow::keep_interaction(idp, &i).await?;
             let mut res = form(idp, lang, &i, &email, true, StatusCode::OK, None);
             if let Ok(c) = cookie.to_string().parse() {
@@ -128,6 +141,14 @@ async fn reset(idp: &IdpState, req: &HttpRequest, f: ResetForm) -> Result<HttpRe
                 }
             };
             let hash = crate::signup::hash_password(idp, &f.password).await?;
+            // Read again after hashing: an operator's suspension or change of address in the
+            // meantime is not undone.
+            let fresh = idp.core.repos.get_user(&user.id).await.page_unavailable()?;
+            let same = |u: &User| !u.is_suspended && u.primary_email == user.primary_email;
+            let Some(user) = fresh.filter(same) else {
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                return Ok(form(idp, lang, &i, &email, true, status, Some(w.code_refused)));
+            };
             let sign_out_apps = f.sign_out_apps.is_some();
             let user = latch_core::commands::reset_password(&idp.core, &origin, &user, hash, sign_out_apps)
                 .await

@@ -5,7 +5,7 @@
 
 use crate::email_codes;
 use crate::errors::{self, IdpError, JsonUnavailable};
-use crate::flow::{self, Interaction, InteractionQuery};
+use crate::flow::{self, Interaction, InteractionQuery, Verifying};
 use crate::i18n::{Lang, Problem};
 use crate::pages;
 use crate::state::IdpState;
@@ -45,29 +45,45 @@ pub(crate) async fn after_password(
         tracing::warn!(user = %user.id, "sign-in refused: the address must be verified and no SMTP server is set");
         return Err(IdpError::page(StatusCode::FORBIDDEN, Problem::EmailUnverifiable));
     }
-    email_codes::count_request(idp, &origin.ip).await?;
-    email_codes::send(idp, lang, origin, Purpose::VerifyEmail, &user).await?;
-    i.verifying = Some(user.id.clone());
+    let may_skip = skippable(idp, &user);
+    let email = user.primary_email.clone().unwrap_or_default();
+    let sent = match email_codes::count_request(idp, &origin.ip).await {
+        Ok(()) => email_codes::send(idp, lang, origin, Purpose::VerifyEmail, &user, &email).await?,
+        // Offered, not required: a busy address does not hold the new user back.
+        Err(IdpError::RateLimited { .. }) if may_skip => false,
+        Err(e) => return Err(e),
+    };
+    if !sent && may_skip {
+        return flow::signed_in(idp, req, app, user, i, origin, lang).await;
+    }
+    i.verifying =
+        Some(Verifying { user: user.id.clone(), credential: flow::credential_of(&user), skippable: may_skip });
     let cookie = flow::keep_interaction(idp, &i).await?;
     Ok(flow::see_other(&idp.core.settings.own(&format!("/verify-email?interaction={}", i.id))).cookie(cookie).finish())
 }
 
-/// The interaction a verification page belongs to and the user it is verifying.
-async fn load(idp: &IdpState, req: &HttpRequest, id: &str) -> Result<(Interaction, User), IdpError> {
+/// The interaction a verification page belongs to, the user it is verifying, and whether the
+/// step may be skipped. A user suspended, or whose password changed, since they proved it has
+/// to sign in again.
+async fn load(idp: &IdpState, req: &HttpRequest, id: &str) -> Result<(Interaction, User, bool), IdpError> {
     let i = flow::load_interaction(idp, req, id).await?;
-    let Some(user_id) = i.verifying.clone().filter(|_| i.session_id.is_none()) else {
+    let Some(v) = i.verifying.clone().filter(|_| i.session_id.is_none()) else {
         return Err(IdpError::expired_interaction());
     };
-    let user = idp.core.repos.get_user(&user_id).await.page_unavailable()?.filter(|u| !u.is_suspended);
+    let user = idp.core.repos.get_user(&v.user).await.page_unavailable()?;
+    let user = user.filter(|u| !u.is_suspended && flow::ct_eq(&flow::credential_of(u), &v.credential));
     let user = user.ok_or_else(IdpError::expired_interaction)?;
-    Ok((i, user))
+    let may_skip = v.skippable && skippable(idp, &user);
+    Ok((i, user, may_skip))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn form(
     idp: &IdpState,
     lang: Lang,
     i: &Interaction,
     user: &User,
+    may_skip: bool,
     status: StatusCode,
     error: Option<&'static str>,
     notice: Option<&'static str>,
@@ -76,7 +92,7 @@ fn form(
         interaction: &i.id,
         csrf: &i.csrf,
         email: user.primary_email.as_deref().unwrap_or_default(),
-        skippable: skippable(idp, user),
+        skippable: may_skip,
         error,
         notice,
     };
@@ -85,8 +101,8 @@ fn form(
 
 pub async fn page(idp: web::Data<IdpState>, req: HttpRequest, q: web::Query<InteractionQuery>) -> HttpResponse {
     let result = async {
-        let (i, user) = load(&idp, &req, &q.interaction).await?;
-        Ok(form(&idp, flow::lang_of(&req, &i.request), &i, &user, StatusCode::OK, None, None))
+        let (i, user, may_skip) = load(&idp, &req, &q.interaction).await?;
+        Ok(form(&idp, flow::lang_of(&req, &i.request), &i, &user, may_skip, StatusCode::OK, None, None))
     }
     .await;
     result.unwrap_or_else(|e| errors::respond(&idp, &req, e))
@@ -105,7 +121,7 @@ pub struct VerifyForm {
 pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<VerifyForm>) -> HttpResponse {
     let f = f.into_inner();
     let result = async {
-        let (mut i, user) = load(&idp, &req, &f.interaction).await?;
+        let (mut i, user, may_skip) = load(&idp, &req, &f.interaction).await?;
         if !flow::ct_eq(&f.csrf, &i.csrf) {
             return Err(IdpError::expired_interaction());
         }
@@ -115,11 +131,16 @@ pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<Ver
         match f.action.as_str() {
             "resend" => {
                 email_codes::count_request(&idp, &origin.ip).await?;
-                email_codes::send(&idp, lang, &origin, Purpose::VerifyEmail, &user).await?;
-                let sent = lang.words().code_sent_again;
-                Ok(form(&idp, lang, &i, &user, StatusCode::OK, None, Some(sent)))
+                let email = user.primary_email.clone().unwrap_or_default();
+                let w = lang.words();
+                if email_codes::send(&idp, lang, &origin, Purpose::VerifyEmail, &user, &email).await? {
+                    Ok(form(&idp, lang, &i, &user, may_skip, StatusCode::OK, None, Some(w.code_sent_again)))
+                } else {
+                    let status = StatusCode::TOO_MANY_REQUESTS;
+                    Ok(form(&idp, lang, &i, &user, may_skip, status, Some(w.code_limit), None))
+                }
             }
-            "skip" if skippable(&idp, &user) => {
+            "skip" if may_skip => {
                 i.verifying = None;
                 flow::signed_in(&idp, &req, &app, user, i, &origin, lang).await
             }
@@ -129,7 +150,8 @@ pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<Ver
                     email_codes::enter(&idp, &origin, Purpose::VerifyEmail, Some(&user), &email, &f.code).await?;
                 if check != Check::Accepted {
                     let status = StatusCode::UNPROCESSABLE_ENTITY;
-                    return Ok(form(&idp, lang, &i, &user, status, email_codes::refusal(lang, check), None));
+                    let refused = email_codes::refusal(lang, check);
+                    return Ok(form(&idp, lang, &i, &user, may_skip, status, refused, None));
                 }
                 let user = latch_core::commands::verify_email(&idp.core, &origin, &user).await.page_unavailable()?;
                 tracing::info!(user = %user.id, "email verified");

@@ -24,6 +24,9 @@ pub const MAX_TRIES: u64 = 5;
 /// Codes one account may be sent per purpose and hour (each costs a message, and each new code
 /// brings new tries).
 pub const SENDS_PER_HOUR: u64 = 5;
+/// Codes one account may be sent per purpose and day: with [`MAX_TRIES`], at most 50 guesses a
+/// day, one chance in 20 000 of hitting a code.
+pub const SENDS_PER_DAY: u64 = 10;
 /// Codes one client address may ask for per hour, for any accounts.
 pub const SENDS_PER_ADDRESS_PER_HOUR: u64 = 30;
 
@@ -35,6 +38,8 @@ pub enum Purpose {
     VerifyEmail,
     /// The user reads mail at the account's address and may choose a new password.
     ResetPassword,
+    /// The signed-in user reads mail at the new address they asked for.
+    ChangeEmail,
 }
 
 impl Purpose {
@@ -42,6 +47,7 @@ impl Purpose {
         match self {
             Purpose::VerifyEmail => "verify_email",
             Purpose::ResetPassword => "reset_password",
+            Purpose::ChangeEmail => "change_email",
         }
     }
 }
@@ -127,7 +133,9 @@ pub enum Check {
 }
 
 /// Checks `typed` against `pending`. `tries` counts this entry (counted before the check, as
-/// every limit here is); `email` is the user's address now. Compared in constant time.
+/// every limit here is); `email` is the address the code must have gone to (the account's
+/// address now; for [`Purpose::ChangeEmail`], the new one the page names). Compared in
+/// constant time.
 pub fn check(
     key: &[u8; 32],
     pending: Option<&Pending>,
@@ -222,6 +230,7 @@ mod tests {
             ("expired",               Some(&pending), Purpose::VerifyEmail,   addr, "123123",  1, late, Expired),
             ("none sent",             None,           Purpose::VerifyEmail,   addr, "123123",  1, now, Expired),
             ("other purpose",         Some(&pending), Purpose::ResetPassword, addr, "123123",  1, now, Expired),
+            ("a change of address",   Some(&pending), Purpose::ChangeEmail,   addr, "123123",  1, now, Expired),
             ("address changed",       Some(&pending), Purpose::VerifyEmail,   Some("new@example.com"), "123123", 1, now, Expired),
             ("address removed",       Some(&pending), Purpose::VerifyEmail,   None, "123123",  1, now, Expired),
         ];

@@ -7,7 +7,7 @@ use crate::catalog::Change;
 use crate::security_log::Origin;
 use crate::{Actor, Changeset, Core};
 use latch_domain::entities::{SignUpMode, User};
-use latch_domain::ids::UserId;
+use latch_domain::ids::{SessionId, UserId};
 use latch_domain::repo::{RepoError, RepoResult, Write};
 use serde_json::json;
 
@@ -55,6 +55,8 @@ pub async fn verify_email(core: &Core, origin: &Origin, user: &User) -> RepoResu
 /// in one transaction the password is replaced, the address counts as verified, every session
 /// of the user ends, and with `sign_out_apps` every refresh and opaque access token issued to
 /// them is revoked (grants stay: apps ask the user to sign in again, not to consent again).
+/// When the address was not verified before, the apps are signed out and every grant revoked
+/// whatever `sign_out_apps` says.
 /// Audited as `user.password_reset` with the user as actor. Returns the user as stored.
 pub async fn reset_password(
     core: &Core,
@@ -65,7 +67,11 @@ pub async fn reset_password(
 ) -> RepoResult<User> {
     let reset =
         User { password_hash: Some(password_hash), email_verified: true, updated_at: core.clock.now(), ..user.clone() };
-    let mut details = json!({ "signedOutApps": sign_out_apps });
+    // An address nobody had verified may have been signed up by someone else before its owner
+    // reset the password: whatever they connected goes, grants and all.
+    let grants = if user.email_verified { Vec::new() } else { core.repos.list_user_grants(&user.id).await? };
+    let sign_out_apps = sign_out_apps || !user.email_verified;
+    let mut details = json!({ "signedOutApps": sign_out_apps, "revokedGrants": grants.len() });
     origin.add_to(&mut details);
     let mut change =
         Changeset::new("user.password_reset", "user", user.id.as_str(), details, Change::User(user.id.clone()))
@@ -74,8 +80,89 @@ pub async fn reset_password(
     if sign_out_apps {
         change = change.write(Write::RevokeUserTokens(user.id.clone()));
     }
+    change = change.writes(grants.into_iter().map(|g| Write::RevokeGrant(g.id)));
     core.apply(&Actor::User(user.id.clone()), change).await?;
     Ok(reset)
+}
+
+/// Ends every session of `user` ("sign out everywhere": each browser must sign in again; refresh
+/// tokens are not affected), by an operator or by the user on their account page; audited as
+/// `user.sessions.delete` with how many were active. Returns that number.
+pub async fn end_sessions(core: &Core, actor: &Actor, user: &UserId) -> RepoResult<usize> {
+    // How many were active, for the audit entry; the write ends them all in the same unit.
+    let ended = core.repos.list_user_sessions(user).await?.len();
+    let change = Changeset::new(
+        "user.sessions.delete",
+        "user",
+        user.as_str(),
+        json!({"ended": ended}),
+        Change::User(user.clone()),
+    )
+    .write(Write::DeleteUserSessions(user.clone()));
+    core.apply(actor, change).await?;
+    Ok(ended)
+}
+
+/// `user` changed their own name and picture on the account page (`None` clears one); audited
+/// as `user.profile.update` with the user as actor. Returns the user as stored.
+pub async fn update_own_profile(
+    core: &Core,
+    user: &User,
+    name: Option<String>,
+    avatar: Option<String>,
+) -> RepoResult<User> {
+    let updated = User { name, avatar, updated_at: core.clock.now(), ..user.clone() };
+    let change = Changeset::new(
+        "user.profile.update",
+        "user",
+        user.id.as_str(),
+        json!({ "name": updated.name, "avatar": updated.avatar }),
+        Change::User(user.id.clone()),
+    )
+    .write(Write::UpdateUser(updated.clone()));
+    core.apply(&Actor::User(user.id.clone()), change).await?;
+    Ok(updated)
+}
+
+/// `user` chose a new password (`password_hash`) on the account page, knowing the current one:
+/// in one transaction it is replaced and every other session of the user ends (`keep` is the
+/// browser that changed it). Audited as `user.password_change` with the user as actor.
+pub async fn change_password(
+    core: &Core,
+    origin: &Origin,
+    user: &User,
+    password_hash: String,
+    keep: &SessionId,
+) -> RepoResult<User> {
+    let changed = User { password_hash: Some(password_hash), updated_at: core.clock.now(), ..user.clone() };
+    let others: Vec<SessionId> =
+        core.repos.list_user_sessions(&user.id).await?.into_iter().map(|s| s.id).filter(|id| id != keep).collect();
+    let mut details = json!({ "endedSessions": others.len() });
+    origin.add_to(&mut details);
+    let change =
+        Changeset::new("user.password_change", "user", user.id.as_str(), details, Change::User(user.id.clone()))
+            .write(Write::UpdateUser(changed.clone()))
+            .writes(others.into_iter().map(Write::DeleteSession));
+    core.apply(&Actor::User(user.id.clone()), change).await?;
+    Ok(changed)
+}
+
+/// `user` proved they read mail at `email` (a code sent there from the account page): it becomes
+/// their address, verified. An address another account has is a `Conflict`. Audited as
+/// `user.email_change` with the old and new addresses.
+pub async fn change_email(core: &Core, origin: &Origin, user: &User, email: &str) -> RepoResult<User> {
+    let changed = User {
+        primary_email: Some(email.to_owned()),
+        email_verified: true,
+        updated_at: core.clock.now(),
+        ..user.clone()
+    };
+    let mut details = json!({ "from": user.primary_email, "to": email });
+    origin.add_to(&mut details);
+    let change = Changeset::new("user.email_change", "user", user.id.as_str(), details, Change::User(user.id.clone()))
+        .write(Write::UpdateUser(changed.clone()));
+    core.apply(&Actor::User(user.id.clone()), change).await?;
+    Ok(changed)
 }
 
 /// Creates the account someone made for themself on the sign-up page (`user`, its password

@@ -12,7 +12,10 @@ mod keys;
 mod registration;
 mod roles;
 
-pub use accounts::{reset_password, sign_in_failures_key, sign_up, unlock_user, verify_email};
+pub use accounts::{
+    change_email, change_password, end_sessions, reset_password, sign_in_failures_key, sign_up, unlock_user,
+    update_own_profile, verify_email,
+};
 pub use applications::{NewApplication, create_application, create_secret, new_client_secret};
 pub use branding::{reload_idp_branding, set_idp_branding};
 pub use keys::{ensure_signing_keys, maintain_keys, reload_keys, rotate_keys};

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-const REDIRECT: &str = "https://partner.example.com/cb";
+pub(crate) const REDIRECT: &str = "https://partner.example.com/cb";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn codes_by_email_on_the_embedded_backends() {
@@ -31,7 +31,7 @@ async fn codes_by_email_on_postgres_and_redis() {
 }
 
 /// A server sending through `sink`, with sign-up by email on.
-async fn start(backends: Backends, sink: &Sink) -> Option<TestServer> {
+pub(crate) async fn start(backends: Backends, sink: &Sink) -> Option<TestServer> {
     let port = sink.port;
     let server = TestServer::start_with(backends, |c| {
         c.smtp.host = Some("127.0.0.1".into());
@@ -59,17 +59,18 @@ async fn run(backends: Backends) {
     sign_up_verify_consent_and_token(&server, &mut mailbox, &partner).await;
     verification_required_before_sign_in(&server, &mut mailbox, &partner).await;
     reset_then_sign_in(&server, &mut mailbox, &partner).await;
+    a_reset_ends_a_verification_someone_else_began(&server, &mut mailbox, &partner).await;
 }
 
 /// The messages of a sink, read in order.
-struct Mailbox<'a> {
-    sink: &'a Sink,
-    seen: usize,
+pub(crate) struct Mailbox<'a> {
+    pub(crate) sink: &'a Sink,
+    pub(crate) seen: usize,
 }
 
 impl Mailbox<'_> {
     /// The next message (delivery happens after the page answers: it is waited for).
-    async fn next(&mut self) -> Value {
+    pub(crate) async fn next(&mut self) -> Value {
         for _ in 0..100 {
             if let Some(m) = self.sink.messages().into_iter().nth(self.seen) {
                 self.seen += 1;
@@ -81,25 +82,25 @@ impl Mailbox<'_> {
     }
 
     /// Nothing more arrived (after a moment for a delivery under way).
-    async fn is_empty(&self) -> bool {
+    pub(crate) async fn is_empty(&self) -> bool {
         tokio::time::sleep(Duration::from_millis(300)).await;
         self.sink.messages().len() == self.seen
     }
 }
 
 /// A page's text with its white space collapsed.
-fn words(page: &Page) -> String {
+pub(crate) fn words(page: &Page) -> String {
     page.text().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The code in a message: the six digits on a line of their own.
-fn code_in(message: &Value) -> String {
+pub(crate) fn code_in(message: &Value) -> String {
     let text = message["text"].as_str().unwrap();
     let line = text.lines().map(str::trim).find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()));
     line.unwrap_or_else(|| panic!("no code in {text}")).to_owned()
 }
 
-fn sign_in_url(server: &TestServer, client: &TestClient, extra: &str) -> String {
+pub(crate) fn sign_in_url(server: &TestServer, client: &TestClient, extra: &str) -> String {
     format!(
         "{}&code_challenge={CHALLENGE}&code_challenge_method=S256{extra}",
         authorize_url(server, client, "openid email profile")
@@ -397,6 +398,68 @@ async fn reset_then_sign_in(server: &TestServer, mail: &mut Mailbox<'_>, partner
     assert_eq!(fresh.sign_in(&sign_in, "ada", PASSWORD).await.page().status, 401);
     let sign_in = fresh.open(&sign_in_url(server, partner, "")).await.page();
     assert!(fresh.sign_in(&sign_in, "ada", "a brand new passphrase").await.page().url.contains("/consent"));
+}
+
+/// Someone who knows an old password and signed up with another person's address (never
+/// verified) waits on the verification page; the owner resets the password: the waiting step
+/// ends, and whatever the other person connected is revoked, grants and all.
+async fn a_reset_ends_a_verification_someone_else_began(
+    server: &TestServer,
+    mail: &mut Mailbox<'_>,
+    partner: &TestClient,
+) {
+    let admin = server.admin().await;
+    let mut experience = admin.get("/sign-in-experience").await.body;
+    experience["requireVerifiedEmail"] = json!(true);
+    assert_eq!(admin.put("/sign-in-experience", experience.clone()).await.status, 200);
+    let owner = User {
+        id: UserId::from("user-owner"),
+        primary_email: Some("owner@example.com".into()),
+        password_hash: Some(server.hasher.hash(PASSWORD, &[3; 16]).unwrap()),
+        custom_data: json!({}),
+        ..Default::default()
+    };
+    server.repos.insert_user(&owner).await.unwrap();
+    let grant = Grant {
+        id: GrantId::from("grant-squatter"),
+        user_id: owner.id.clone(),
+        application_id: ApplicationId::from("partner"),
+        details: GrantDetails { scopes: vec!["openid".into()], ..Default::default() },
+        created_at: Timestamp(1),
+        updated_at: Timestamp(1),
+        last_used_at: None,
+    };
+    server.repos.save_grant(&grant).await.unwrap();
+    let squatter = Browser::new(&server.base);
+    let sign_in = squatter.open(&sign_in_url(server, partner, "")).await.page();
+    let waiting = squatter.sign_in(&sign_in, "owner@example.com", PASSWORD).await.page();
+    assert!(waiting.url.contains("/verify-email"), "{}", waiting.url);
+    mail.next().await;
+
+    let browser = Browser::new(&server.base);
+    let sign_in = browser.open(&sign_in_url(server, partner, "")).await.page();
+    let ask = browser.open(&link(&sign_in, "Forgot your password?")).await.page();
+    let sent = browser.submit(&ask, &[("email", "owner@example.com")], Some(("action", "send"))).await.page();
+    let code = code_in(&mail.next().await);
+    let done = browser
+        .submit(&sent, &[("code", &code), ("password", "only the owner knows")], Some(("action", "reset")))
+        .await
+        .page();
+    assert!(done.url.contains("/consent"), "{}", done.url);
+
+    // The waiting step is over: neither its page nor a skip gets anywhere.
+    let gone = squatter.open(&waiting.url).await.page();
+    assert_eq!(gone.status, 400, "{}", gone.html);
+    assert!(words(&gone).contains("This sign-in has expired"), "{}", words(&gone));
+    let skipped = post(&squatter, server, &waiting, "/verify-email", &[("action", "skip")]).await;
+    assert_eq!(skipped.status, 400);
+    assert!(server.repos.get_grant(&owner.id, &grant.application_id).await.unwrap().is_none(), "grant revoked");
+    let audit = admin.get("/audit-logs?action=user.password_reset").await;
+    let entry = &audit.body[0];
+    assert_eq!((entry["targetId"].as_str(), entry["details"]["revokedGrants"].as_u64()), (Some("user-owner"), Some(1)));
+    assert_eq!(entry["details"]["signedOutApps"], true, "{entry}");
+    experience["requireVerifiedEmail"] = json!(false);
+    assert_eq!(admin.put("/sign-in-experience", experience).await.status, 200);
 }
 
 /// Without an SMTP server nothing that needs email shows, and verification cannot be required.

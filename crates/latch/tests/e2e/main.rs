@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod account_page;
 mod account_recovery;
 mod admin_api;
 mod admin_orgs;

@@ -1,4 +1,4 @@
-//! The end-user pages (sign-in, its error state, sign-up, email verification and password reset
+//! The end-user pages (sign-in, its error state, sign-up, the account page, email verification and password reset
 //! when an SMTP server takes the codes, consent, connected apps, the device flow's
 //! code page and its error state, sign-out, signed out, an error page) pass an automated WCAG
 //! 2.2 AA audit: axe-core in headless Chromium, in light and dark mode, in English and French,
@@ -212,6 +212,7 @@ async fn end_user_pages_pass_a_wcag_audit_in_both_schemes_and_languages() {
     }
 
     let base = &server.base;
+    audit(&chrome, &axe, "account", &format!("{base}/account"), "#current-password", &mut failures).await;
     audit(&chrome, &axe, "connected-apps", &format!("{base}/account/apps"), "button.danger", &mut failures).await;
     audit(&chrome, &axe, "error", &format!("{base}/sign-in?interaction=gone"), "p[role=alert]", &mut failures).await;
     // The device flow's code page (RFC 8628), then its error state (a code never issued).
