@@ -4,8 +4,6 @@
 //! Latch session lasts). Only the PKCE verifier and `state` cross the redirect, in
 //! `sessionStorage`, and are removed as soon as the callback reads them.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
@@ -84,7 +82,15 @@ struct Pending {
 
 /// The RFC 7636 §4.2 S256 challenge of `verifier`.
 pub fn challenge_s256(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+    base64url(&Sha256::digest(verifier.as_bytes()))
+}
+
+/// `bytes` in base64url without padding (RFC 4648 §5), by the browser's `btoa` (a base64
+/// library would cost the console kilobytes of WebAssembly).
+fn base64url(bytes: &[u8]) -> String {
+    let binary: String = bytes.iter().map(|b| char::from(*b)).collect();
+    let standard = window().and_then(|w| w.btoa(&binary).map_err(js)).unwrap_or_default();
+    standard.trim_end_matches('=').replace('+', "-").replace('/', "_")
 }
 
 fn window() -> Result<web_sys::Window, String> {
@@ -99,7 +105,7 @@ fn js(e: wasm_bindgen::JsValue) -> String {
 fn random(n: usize) -> Result<String, String> {
     let mut buf = vec![0u8; n];
     window()?.crypto().map_err(js)?.get_random_values_with_u8_array(&mut buf).map_err(js)?;
-    Ok(URL_SAFE_NO_PAD.encode(&buf))
+    Ok(base64url(&buf))
 }
 
 pub fn origin() -> String {

@@ -124,10 +124,26 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
     std::fs::write(dir.join(name), bytes).with_context(|| format!("writing {name}"))
 }
 
+/// The console's rustflags: `.cargo/config.toml`'s `--cfg erase_components` (which this replaces),
+/// and the registry's directories stripped from the source paths panic locations keep in the
+/// file (a few KB of WebAssembly; they differ per machine, so they cannot be in the config).
+fn rustflags() -> String {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let mut flags = vec!["--cfg".to_owned(), "erase_components".to_owned()];
+    let indexes = home.and_then(|h| std::fs::read_dir(h.join("registry").join("src")).ok());
+    for index in indexes.into_iter().flatten().flatten() {
+        flags.push(format!("--remap-path-prefix={}/=", index.path().display()));
+    }
+    flags.join("\x1f")
+}
+
 pub fn build() -> anyhow::Result<PathBuf> {
     ensure_target()?;
     let mut build = crate::cargo();
     build.args(["build", "--package", PACKAGE, "--target", TARGET, "--profile", PROFILE]);
+    build.env("CARGO_ENCODED_RUSTFLAGS", rustflags());
     crate::status(build)?;
     // A binary crate's wasm keeps its package name, dashes included.
     let wasm = target_dir().join(TARGET).join(PROFILE).join(format!("{PACKAGE}.wasm"));

@@ -218,7 +218,7 @@ fn AddRow(
     view! {
         <div class="inline-form">
             <div>
-                <label for=select_for>{format!("Add to {}", kind.title().to_lowercase())}</label>
+                <label for=select_for>{format!("Add to {}", kind.title().to_ascii_lowercase())}</label>
                 <select id=select_id on:change=move |ev| choice.set(event_target_value(&ev))>
                     {options.into_iter().map(|(id, label)| view! { <option value=id>{label}</option> }).collect_view()}
                 </select>
