@@ -17,6 +17,7 @@ pub mod keys;
 pub mod limits;
 pub mod logout;
 pub mod metadata_document;
+pub mod mfa;
 pub mod one_time;
 pub mod params;
 pub mod password;
