@@ -109,6 +109,48 @@ pub struct User {
     pub updated_at: Timestamp,
 }
 
+/// A second factor a user enrolled for signing in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MfaFactor {
+    pub id: FactorId,
+    pub user_id: UserId,
+    pub kind: FactorKind,
+    /// What the user calls it ("Phone", "YubiKey").
+    pub name: String,
+    /// TOTP: the secret, sealed under a key derived from `secret_key`; a passkey: its credential.
+    pub secret: String,
+    /// TOTP: the last time step accepted (each is accepted once, RFC 6238 §5.2).
+    pub last_used_step: Option<i64>,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// What kind of second factor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FactorKind {
+    /// An authenticator app's time-based codes (RFC 6238).
+    Totp,
+    /// A WebAuthn credential.
+    Passkey,
+}
+
+impl FactorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FactorKind::Totp => "totp",
+            FactorKind::Passkey => "passkey",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FactorKind> {
+        match s {
+            "totp" => Some(FactorKind::Totp),
+            "passkey" => Some(FactorKind::Passkey),
+            _ => None,
+        }
+    }
+}
+
 /// An API resource (RFC 8707 resource indicator) and its access-token lifetime.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resource {

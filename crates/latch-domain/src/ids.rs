@@ -45,6 +45,8 @@ id_type!(
     GrantId,
     /// A signing key's `kid`.
     KeyId,
+    /// A second factor a user enrolled (an authenticator app, a passkey).
+    FactorId,
 );
 
 /// The alphabet of generated ids: lowercase letters and digits, safe in URLs and paths.

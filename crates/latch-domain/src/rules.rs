@@ -379,6 +379,7 @@ impl Write {
             Write::PutIdpBranding(b) => idp_branding(b),
             Write::PutRegistrationPolicy(p) => registration_policy(p),
             Write::InsertInitialAccessToken(t) => name("name", &t.name, MAX_NAME),
+            Write::InsertFactor(f) => name("name", &f.name, MAX_NAME),
             _ => Ok(()),
         }
     }

@@ -316,6 +316,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mfa_factors (id) {
+        id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        name -> Text,
+        secret -> Text,
+        last_used_step -> Nullable<BigInt>,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (user_id, code_hash) {
+        user_id -> Text,
+        code_hash -> Text,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(scopes -> resources (resource_id));
 diesel::joinable!(role_scopes -> roles (role_id));
 diesel::joinable!(role_scopes -> scopes (scope_id));
@@ -352,4 +373,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     sessions,
     audit_log,
+    mfa_factors,
+    recovery_codes,
 );

@@ -6,6 +6,7 @@ mod applications;
 mod audit;
 mod branding;
 mod consent;
+mod factors;
 mod grants;
 mod keys;
 mod organizations;
@@ -21,6 +22,7 @@ pub use applications::ApplicationRepo;
 pub use audit::{AuditFilter, AuditRepo};
 pub use branding::BrandingRepo;
 pub use consent::ConsentScopeRepo;
+pub use factors::FactorRepo;
 pub use grants::GrantRepo;
 pub use keys::KeyRepo;
 pub use organizations::OrganizationRepo;
@@ -104,6 +106,7 @@ pub trait Repositories:
     + ConsentScopeRepo
     + BrandingRepo
     + RegistrationRepo
+    + FactorRepo
 {
     /// Applies `writes` in order in one transaction: all of them, or none when one fails.
     async fn commit(&self, writes: Vec<Write>) -> RepoResult<()>;

@@ -31,6 +31,18 @@ pub enum Write {
     /// Ends every session of a user (none is fine).
     DeleteUserSessions(UserId),
     DeleteSession(SessionId),
+    InsertFactor(MfaFactor),
+    DeleteFactor {
+        user: UserId,
+        id: FactorId,
+    },
+    /// Deletes every second factor and recovery code of a user (an operator's "reset MFA").
+    DeleteUserFactors(UserId),
+    /// Replaces a user's recovery codes with fresh ones (their hashes).
+    SetRecoveryCodes {
+        user: UserId,
+        hashes: Vec<String>,
+    },
     /// Deletes every opaque access and refresh token issued to a user, under any grant; the
     /// grants stay, so apps sign the user in again without asking for consent.
     RevokeUserTokens(UserId),

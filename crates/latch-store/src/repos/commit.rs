@@ -2,8 +2,8 @@
 //! transaction, with the same write functions the single-write trait methods use.
 
 use super::{
-    Conn, applications, audit, branding, consent, grants, keys, organization_roles, organizations, registration,
-    resources, roles, sessions, tokens, users,
+    Conn, applications, audit, branding, consent, factors, grants, keys, organization_roles, organizations,
+    registration, resources, roles, sessions, tokens, users,
 };
 use crate::db::{Db, map_error};
 use async_trait::async_trait;
@@ -60,6 +60,10 @@ fn apply(conn: &mut Conn, write: &Write) -> Result<(), UnitError> {
             sessions::delete_user_sessions(conn, user)?;
         }
         DeleteSession(id) => found(sessions::delete_session(conn, id)?, || format!("session {id}"))?,
+        InsertFactor(f) => factors::insert_factor(conn, f)?,
+        DeleteFactor { user, id } => found(factors::delete_factor(conn, user, id)?, || format!("factor {id}"))?,
+        DeleteUserFactors(user) => factors::delete_user_factors(conn, user)?,
+        SetRecoveryCodes { user, hashes } => factors::set_recovery_codes(conn, user, hashes)?,
         RevokeUserTokens(user) => {
             tokens::revoke_user_tokens(conn, user)?;
         }

@@ -29,6 +29,7 @@ mod audit;
 mod branding;
 mod commit;
 mod consent;
+mod factors;
 mod grants;
 mod keys;
 mod organization_roles;

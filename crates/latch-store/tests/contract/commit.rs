@@ -236,6 +236,7 @@ async fn every_update_delete_and_removal_of_a_missing_row_is_not_found(db: &Db) 
         (Write::UpdateUser(user("ghost", "ghost", "ghost@example.com")), "user ghost"),
         (Write::DeleteUser(UserId::from("ghost")), "user ghost"),
         (Write::DeleteSession(SessionId::from("ghost")), "session ghost"),
+        (Write::DeleteFactor { user: u1.clone(), id: FactorId::from("ghost") }, "factor ghost"),
         (Write::UpdateResource(resource), "resource ghost"),
         (Write::DeleteResource(ResourceId::from("ghost")), "resource ghost"),
         (Write::UpdateScope(scope), "scope ghost"),

@@ -70,6 +70,7 @@ latch_testing::on_both_databases!(
     refresh_tokens_round_trip_and_are_consumed_once,
     revoking_a_token_family_deletes_its_tokens_and_nothing_else,
     revoking_a_users_tokens_keeps_their_grants_and_other_users_tokens,
+    second_factors_accept_each_totp_step_and_recovery_code_once,
     concurrent_consumers_of_one_refresh_token_have_exactly_one_winner,
     a_rotation_stores_its_successor_only_when_it_wins,
     a_users_sessions_are_listed_and_deleted_together,
@@ -524,6 +525,68 @@ async fn refresh_tokens_round_trip_and_are_consumed_once(db: &Db) {
     db.insert_access_token(&at).await.expect("access token");
     assert_eq!(db.revoke_grant_tokens(&GrantId::from("g1")).await.expect("revoke"), 2, "r1 and a1");
     assert_eq!(db.get_refresh_token("r1").await.expect("get"), None);
+}
+
+async fn second_factors_accept_each_totp_step_and_recovery_code_once(db: &Db) {
+    db.insert_user(&user("u1", "ada", "ada@example.com")).await.expect("user");
+    db.insert_user(&user("u2", "eve", "eve@example.com")).await.expect("user");
+    let factor = |id: &str, user: &str, kind: FactorKind, at: i64| MfaFactor {
+        id: FactorId::from(id),
+        user_id: UserId::from(user),
+        kind,
+        name: format!("factor {id}"),
+        secret: "sealed".to_owned(),
+        last_used_step: None,
+        created_at: Timestamp(at),
+        last_used_at: None,
+    };
+    db.commit(vec![
+        Write::InsertFactor(factor("f2", "u1", FactorKind::Passkey, 20)),
+        Write::InsertFactor(factor("f1", "u1", FactorKind::Totp, 10)),
+        Write::InsertFactor(factor("f3", "u2", FactorKind::Totp, 5)),
+        Write::SetRecoveryCodes { user: UserId::from("u1"), hashes: vec!["h1".into(), "h2".into()] },
+        Write::SetRecoveryCodes { user: UserId::from("u2"), hashes: vec!["h1".into()] },
+    ])
+    .await
+    .expect("enrol");
+    let mine = db.list_user_factors(&UserId::from("u1")).await.expect("list");
+    assert_eq!(mine.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["f1", "f2"], "oldest first, mine only");
+    assert_eq!(mine[0], factor("f1", "u1", FactorKind::Totp, 10));
+
+    // A step is used once, and never an earlier one after a later.
+    let f1 = FactorId::from("f1");
+    assert!(db.use_totp_step(&f1, 100, Timestamp(3000)).await.expect("use"));
+    assert!(!db.use_totp_step(&f1, 100, Timestamp(3001)).await.expect("replay"), "the same step again");
+    assert!(!db.use_totp_step(&f1, 99, Timestamp(3002)).await.expect("earlier"), "an earlier step");
+    assert!(db.use_totp_step(&f1, 101, Timestamp(3030)).await.expect("next"));
+    let used = db.list_user_factors(&UserId::from("u1")).await.expect("list");
+    assert_eq!((used[0].last_used_step, used[0].last_used_at), (Some(101), Some(Timestamp(3030))));
+    assert!(!db.use_totp_step(&FactorId::from("nope"), 1, Timestamp(1)).await.expect("unknown"));
+
+    // Recovery codes: each once, per user.
+    assert_eq!(db.count_recovery_codes(&UserId::from("u1")).await.expect("count"), 2);
+    assert!(db.use_recovery_code(&UserId::from("u1"), "h1", Timestamp(5)).await.expect("use"));
+    assert!(!db.use_recovery_code(&UserId::from("u1"), "h1", Timestamp(6)).await.expect("again"), "once");
+    assert!(!db.use_recovery_code(&UserId::from("u1"), "h9", Timestamp(6)).await.expect("unknown"));
+    assert_eq!(db.count_recovery_codes(&UserId::from("u1")).await.expect("count"), 1);
+    assert_eq!(db.count_recovery_codes(&UserId::from("u2")).await.expect("count"), 1, "another user's code stays");
+    db.commit(vec![Write::SetRecoveryCodes { user: UserId::from("u1"), hashes: vec!["h3".into()] }])
+        .await
+        .expect("new codes");
+    assert!(!db.use_recovery_code(&UserId::from("u1"), "h2", Timestamp(7)).await.expect("old"), "replaced");
+    assert_eq!(db.count_recovery_codes(&UserId::from("u1")).await.expect("count"), 1);
+
+    // Removing one, then all (an operator's reset), then a missing one.
+    db.commit(vec![Write::DeleteFactor { user: UserId::from("u1"), id: FactorId::from("f2") }]).await.expect("delete");
+    let other = db.commit(vec![Write::DeleteFactor { user: UserId::from("u2"), id: f1.clone() }]).await;
+    assert!(matches!(other, Err(RepoError::NotFound(_))), "not another user's factor: {other:?}");
+    db.commit(vec![Write::DeleteUserFactors(UserId::from("u1"))]).await.expect("reset");
+    assert!(db.list_user_factors(&UserId::from("u1")).await.expect("list").is_empty());
+    assert_eq!(db.count_recovery_codes(&UserId::from("u1")).await.expect("count"), 0);
+    assert_eq!(db.list_user_factors(&UserId::from("u2")).await.expect("list").len(), 1, "eve keeps hers");
+    // Deleting the user takes the rest.
+    assert!(db.delete_user(&UserId::from("u2")).await.expect("delete user"));
+    assert_eq!(db.count_recovery_codes(&UserId::from("u2")).await.expect("count"), 0);
 }
 
 async fn revoking_a_users_tokens_keeps_their_grants_and_other_users_tokens(db: &Db) {
