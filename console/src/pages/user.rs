@@ -1,10 +1,11 @@
 //! One user: the header (name, status, ID, delete) and the tabs — *Profile* (identifiers, name,
-//! suspension) and *Password* here; *Roles*, *Connected apps* and *Sessions* in `user_access.rs`.
+//! suspension) and *Password* here; *Roles*, *Connected apps*, *Sessions* and *MFA* in
+//! `user_access.rs`.
 
 use crate::api::{self, ApiError};
 use crate::app::BASE;
 use crate::pages::pickers::{user_detail, user_label};
-use crate::pages::user_access::{ConnectedApps, Sessions, UserRoles};
+use crate::pages::user_access::{ConnectedApps, SecondFactors, Sessions, UserRoles};
 use crate::ui::{self, CopyButton, DeleteConfirm, FieldError, FormError, invalid};
 use latch_types::{PatchUser, SetPassword, User};
 use leptos::prelude::*;
@@ -47,6 +48,7 @@ fn Details(user: RwSignal<User>) -> impl IntoView {
             {ui::tab_link(tab, "roles", "Roles", format!("{here}?tab=roles"))}
             {ui::tab_link(tab, "apps", "Connected apps", format!("{here}?tab=apps"))}
             {ui::tab_link(tab, "sessions", "Sessions", format!("{here}?tab=sessions"))}
+            {ui::tab_link(tab, "mfa", "MFA", format!("{here}?tab=mfa"))}
         </div>
         <section role="tabpanel" class="card">
             {move || match tab.get().as_str() {
@@ -54,6 +56,7 @@ fn Details(user: RwSignal<User>) -> impl IntoView {
                 "roles" => view! { <UserRoles user_id=id.clone()/> }.into_any(),
                 "apps" => view! { <ConnectedApps user_id=id.clone()/> }.into_any(),
                 "sessions" => view! { <Sessions user_id=id.clone()/> }.into_any(),
+                "mfa" => view! { <SecondFactors user_id=id.clone()/> }.into_any(),
                 _ => view! { <Profile user=user/> }.into_any(),
             }}
         </section>

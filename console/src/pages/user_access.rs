@@ -1,11 +1,12 @@
 //! What a user holds: *Roles* (give from the user roles, take away), *Connected apps* (the
-//! grants the user gave apps, revoke), *Sessions* (sign out one browser, or everywhere).
+//! grants the user gave apps, revoke), *Sessions* (sign out one browser, or everywhere), *MFA*
+//! (the second factors the user enrolled, and a reset for who lost them).
 
 use crate::api::{self, ApiError};
 use crate::app::BASE;
 use crate::pages::application_roles::HeldRoles;
 use crate::ui::{self, ErrorNote, FormError, Pager, Reload, delete_then};
-use latch_types::{Grant, RoleType, UserSession};
+use latch_types::{Grant, RoleType, UserMfa, UserSession};
 use leptos::prelude::*;
 
 #[component]
@@ -136,5 +137,50 @@ pub fn Sessions(user_id: String) -> impl IntoView {
                     }.into_any()
                 }
             }).unwrap_or_else(crate::ui::loading)}
+    }
+}
+
+#[component]
+pub fn SecondFactors(user_id: String) -> impl IntoView {
+    let path = format!("/users/{}/mfa", api::seg(&user_id));
+    let reload = Reload::new();
+    let error = RwSignal::new(None::<ApiError>);
+    let mfa = {
+        let path = path.clone();
+        api::Fetch::<UserMfa>::read(move || {
+            reload.track();
+            path.clone()
+        })
+    };
+    let reset = move |_| delete_then(path.clone(), reload, error);
+    view! {
+        <div class="page-head">
+            <h2>"Multi-factor sign-in"</h2>
+            <div class="actions">
+                <button type="button" class="button danger" on:click=reset>"Reset MFA"</button>
+            </div>
+        </div>
+        <p class="muted">"The second factors the user signs in with. Reset MFA removes all of them and the recovery codes, for someone who lost their device: they sign in with their password alone, or enrol again where a second factor is required."</p>
+        <FormError error=error/>
+        {move || mfa.get().map(|r| match r {
+            Err(e) => view! { <ErrorNote error=e/> }.into_any(),
+            Ok(m) if m.factors.is_empty() => view! { <p class="empty">"No second factor."</p> }.into_any(),
+            Ok(m) => view! {
+                <table class="list">
+                    <thead><tr><th scope="col">"Factor"</th><th scope="col">"Kind"</th><th scope="col">"Enrolled"</th><th scope="col">"Last used"</th></tr></thead>
+                    <tbody>
+                        {m.factors.into_iter().map(|f| view! {
+                            <tr>
+                                <td>{f.name}</td>
+                                <td>{if f.kind == "totp" { "Authenticator app" } else { "Passkey" }}</td>
+                                <td>{ui::date_time(f.created_at)}</td>
+                                <td>{f.last_used_at.map(ui::date_time).unwrap_or_else(|| "Never".to_owned())}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <p class="muted">{format!("Recovery codes left: {}", m.recovery_codes_left)}</p>
+            }.into_any(),
+        }).unwrap_or_else(crate::ui::loading)}
     }
 }

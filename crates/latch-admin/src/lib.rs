@@ -26,6 +26,7 @@ mod resources;
 mod roles;
 mod sessions;
 mod sign_in_experience;
+mod user_mfa;
 mod users;
 
 pub use auth::{ADMIN_RESOURCE, ADMIN_SCOPE};
@@ -69,6 +70,7 @@ fn api() -> scope::Scope<
                 .configure(registration_policy::routes)
                 .configure(users::routes)
                 .configure(sessions::routes)
+                .configure(user_mfa::routes)
                 .configure(resources::routes)
                 .configure(roles::routes)
                 .configure(organizations::routes)

@@ -150,6 +150,13 @@ pub enum SecurityEvent {
         user: UserId,
         purpose: Purpose,
     },
+    /// A code was asked for and none sent: `no_account` (a reset for an address no account has),
+    /// `suspended`, or `limit` (the account's codes for the hour or day are used).
+    EmailCodeNotSent {
+        user: Option<UserId>,
+        purpose: Purpose,
+        reason: &'static str,
+    },
     /// A one-time code was refused: `wrong`, `expired` or `too_many_tries` (the code ended);
     /// `user` is `None` for a reset code entered for an address no account has.
     EmailCodeRefused {
@@ -225,6 +232,13 @@ impl SecurityEvent {
             SecurityEvent::EmailCodeSent { user: u, purpose } => {
                 ("security.email_code.sent", user(u), "user", u.to_string(), json!({ "purpose": purpose.as_str() }))
             }
+            SecurityEvent::EmailCodeNotSent { user: u, purpose, reason } => (
+                "security.email_code.not_sent",
+                u.as_ref().map(user).unwrap_or_else(|| "anonymous".to_owned()),
+                "user",
+                u.as_ref().map(ToString::to_string).unwrap_or_default(),
+                json!({ "purpose": purpose.as_str(), "reason": reason }),
+            ),
             SecurityEvent::EmailCodeRefused { user: u, purpose, reason } => (
                 "security.email_code.refused",
                 u.as_ref().map(user).unwrap_or_else(|| "anonymous".to_owned()),

@@ -13,7 +13,7 @@ use crate::pages;
 use crate::ratelimit::{self, Account, AccountGate};
 use crate::signup::{hash_password, refusal};
 use crate::state::IdpState;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_core::Actor;
 use latch_core::hashing::PoolError;
@@ -199,9 +199,7 @@ pub async fn end_sessions(idp: web::Data<IdpState>, req: HttpRequest, f: web::Fo
         let ended = latch_core::commands::end_sessions(&idp.core, &actor, &user.id).await.page_unavailable()?;
         tracing::info!(user = %user.id, ended, "signed out everywhere");
         let mut res = pages::signed_out(&idp, Lang::of_request(&req), None);
-        if let Ok(c) = crate::cookies::clear(&idp, crate::cookies::SESSION).to_string().parse() {
-            res.headers_mut().append(header::SET_COOKIE, c);
-        }
+        crate::cookies::append(&mut res, &crate::cookies::clear(&idp, crate::cookies::SESSION));
         Ok(res)
     }
     .await;

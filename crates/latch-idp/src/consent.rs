@@ -327,9 +327,7 @@ async fn submit(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRe
             idp.core.repos.delete_session(&session.id).await.page_unavailable()?;
             let _ = idp.core.cache.delete(&flow::interaction_key(&i.id)).await;
             let mut res = flow::start_sign_in(idp, req, &app, i.request.clone()).await?;
-            if let Ok(c) = cookies::clear(idp, cookies::SESSION).to_string().parse() {
-                res.headers_mut().append(header::SET_COOKIE, c);
-            }
+            cookies::append(&mut res, &cookies::clear(idp, cookies::SESSION));
             Ok(res)
         }
         _ => Err(IdpError::page(StatusCode::BAD_REQUEST, Problem::UnknownChoice)),

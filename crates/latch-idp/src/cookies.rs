@@ -59,6 +59,13 @@ pub fn clear(idp: &IdpState, name: impl Into<String>) -> Cookie<'static> {
     c
 }
 
+/// Adds `cookie` to `res` as one more `Set-Cookie` header.
+pub fn append(res: &mut actix_web::HttpResponse, cookie: &Cookie<'_>) {
+    if let Ok(value) = cookie.to_string().parse() {
+        res.headers_mut().append(actix_web::http::header::SET_COOKIE, value);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::on_the_wire;

@@ -213,9 +213,7 @@ fn entry_form(idp: &IdpState, req: &HttpRequest, status: StatusCode, user_code: 
     let csrf = cookies::read(idp, req, CSRF_COOKIE).unwrap_or_else(|| idp.core.token(16));
     let cookie = cookies::make(idp, CSRF_COOKIE, csrf.clone(), FORM_TTL);
     let mut res = pages::device(idp, Lang::of_request(req), status, user_code, &csrf, failed);
-    if let Ok(c) = cookie.to_string().parse() {
-        res.headers_mut().append(header::SET_COOKIE, c);
-    }
+    cookies::append(&mut res, &cookie);
     res
 }
 
@@ -269,9 +267,7 @@ async fn submit(idp: &IdpState, req: &HttpRequest, form: &EntryForm) -> Result<H
         Some((session, user)) => flow::proceed(idp, &app, request, user, session, None).await?,
         None => flow::start_sign_in(idp, req, &app, request).await?,
     };
-    if let Ok(c) = cookies::clear(idp, CSRF_COOKIE).to_string().parse() {
-        res.headers_mut().append(header::SET_COOKIE, c);
-    }
+    cookies::append(&mut res, &cookies::clear(idp, CSRF_COOKIE));
     Ok(res)
 }
 

@@ -75,6 +75,8 @@ pub(crate) async fn send(
         let sent = idp.core.cache.incr(&counter, Duration::from_secs(window)).await.page_unavailable()?;
         if over_limit(sent, limit) {
             tracing::info!(user = %user.id, purpose = purpose.as_str(), "no code sent: the {label}'s codes are used");
+            let event = SecurityEvent::EmailCodeNotSent { user: Some(user.id.clone()), purpose, reason: "limit" };
+            security_log::record(&idp.core, origin, event).await;
             return Ok(false);
         }
     }

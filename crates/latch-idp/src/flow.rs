@@ -283,9 +283,7 @@ pub(crate) async fn issue_code(
 
 /// Adds to `res` the removal of interaction `id`'s cookie: the interaction is over.
 pub(crate) fn clear_interaction_cookie(idp: &IdpState, res: &mut HttpResponse, id: &str) {
-    if let Ok(c) = cookies::clear(idp, cookies::interaction(id)).to_string().parse() {
-        res.headers_mut().append(header::SET_COOKIE, c);
-    }
+    cookies::append(res, &cookies::clear(idp, cookies::interaction(id)));
 }
 
 // ---------------------------------------------------------------- sign-in
@@ -488,8 +486,6 @@ pub(crate) async fn signed_in(
         Err(e) => errors::respond_in(idp, lang, e),
     };
     let cookie = cookies::make(idp, cookies::SESSION, token, idp.core.settings.session_ttl);
-    if let Ok(c) = cookie.to_string().parse() {
-        res.headers_mut().append(header::SET_COOKIE, c);
-    }
+    cookies::append(&mut res, &cookie);
     Ok(res)
 }

@@ -104,9 +104,7 @@ fn finish(idp: &IdpState, lang: Lang, target: Option<String>, app_name: Option<&
             .finish(),
         None => pages::signed_out(idp, lang, app_name),
     };
-    if let Ok(c) = cookies::clear(idp, cookies::SESSION).to_string().parse() {
-        res.headers_mut().append(header::SET_COOKIE, c);
-    }
+    cookies::append(&mut res, &cookies::clear(idp, cookies::SESSION));
     res
 }
 

@@ -18,6 +18,7 @@ use crate::signup::refusal;
 use crate::state::IdpState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use latch_core::security_log::{self, SecurityEvent};
 use latch_domain::entities::User;
 use latch_domain::fields;
 use latch_oidc::one_time::{Check, Purpose};
@@ -105,7 +106,13 @@ async fn reset(idp: &web::Data<IdpState>, req: &HttpRequest, f: ResetForm) -> Re
             let (state, typed) = (idp.clone(), email.clone());
             actix_web::rt::spawn(async move {
                 let sent = async {
-                    let Some(user) = account_of(&state, &typed).await?.filter(|u| !u.is_suspended) else {
+                    let found = account_of(&state, &typed).await?;
+                    let Some(user) = found.clone().filter(|u| !u.is_suspended) else {
+                        let reason = if found.is_some() { "suspended" } else { "no_account" };
+                        let who = found.map(|u| u.id);
+                        let event =
+                            SecurityEvent::EmailCodeNotSent { user: who, purpose: Purpose::ResetPassword, reason };
+                        security_log::record(&state.core, &origin, event).await;
                         return Ok(());
                     };
                     let to = user.primary_email.clone().unwrap_or(typed);
@@ -119,9 +126,7 @@ async fn reset(idp: &web::Data<IdpState>, req: &HttpRequest, f: ResetForm) -> Re
             i.verifying = None;
             let cookie = flow::keep_interaction(idp, &i).await?;
             let mut res = form(idp, lang, &i, &email, true, StatusCode::OK, None);
-            if let Ok(c) = cookie.to_string().parse() {
-                res.headers_mut().append(actix_web::http::header::SET_COOKIE, c);
-            }
+            crate::cookies::append(&mut res, &cookie);
             Ok(res)
         }
         "reset" => {

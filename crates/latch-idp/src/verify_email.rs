@@ -59,6 +59,13 @@ pub(crate) async fn after_password(
     i.verifying =
         Some(Verifying { user: user.id.clone(), credential: flow::credential_of(&user), skippable: may_skip });
     let cookie = flow::keep_interaction(idp, &i).await?;
+    if !sent {
+        // The account's codes for now are used: the page says so rather than "we sent".
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        let mut res = form(idp, lang, &i, &user, may_skip, status, Some(lang.words().code_limit), None);
+        crate::cookies::append(&mut res, &cookie);
+        return Ok(res);
+    }
     Ok(flow::see_other(&idp.core.settings.own(&format!("/verify-email?interaction={}", i.id))).cookie(cookie).finish())
 }
 

@@ -713,3 +713,23 @@ wire! {
         pub expires_at: i64,
     }
 }
+
+wire! {
+    /// A user's second factors, as the console shows them (never a secret).
+    pub struct UserMfa {
+        pub factors: Vec<MfaFactor>,
+        /// Recovery codes not used yet.
+        pub recovery_codes_left: u64,
+    }
+
+    /// A second factor a user enrolled.
+    pub struct MfaFactor {
+        pub id: String,
+        /// `totp` (an authenticator app) or `passkey`.
+        pub kind: String,
+        /// What the user calls it.
+        pub name: String,
+        pub created_at: i64,
+        pub last_used_at: Option<i64>,
+    }
+}

@@ -85,6 +85,22 @@ pub async fn reset_password(
     Ok(reset)
 }
 
+/// Removes every second factor and recovery code of `user` (an operator's "reset MFA" for
+/// someone who lost theirs); audited as `user.mfa.reset` with how many factors went.
+pub async fn reset_mfa(core: &Core, actor: &Actor, user: &UserId) -> RepoResult<usize> {
+    let removed = core.repos.list_user_factors(user).await?.len();
+    let change = Changeset::new(
+        "user.mfa.reset",
+        "user",
+        user.as_str(),
+        json!({"removed": removed}),
+        Change::User(user.clone()),
+    )
+    .write(Write::DeleteUserFactors(user.clone()));
+    core.apply(actor, change).await?;
+    Ok(removed)
+}
+
 /// Ends every session of `user` ("sign out everywhere": each browser must sign in again; refresh
 /// tokens are not affected), by an operator or by the user on their account page; audited as
 /// `user.sessions.delete` with how many were active. Returns that number.

@@ -13,7 +13,7 @@ mod registration;
 mod roles;
 
 pub use accounts::{
-    change_email, change_password, end_sessions, reset_password, sign_in_failures_key, sign_up, unlock_user,
+    change_email, change_password, end_sessions, reset_mfa, reset_password, sign_in_failures_key, sign_up, unlock_user,
     update_own_profile, verify_email,
 };
 pub use applications::{NewApplication, create_application, create_secret, new_client_secret};

@@ -8,7 +8,11 @@ use crate::account_recovery::{Mailbox, REDIRECT, code_in, sign_in_url, start, wo
 use crate::browser::{Browser, Page};
 use crate::email::Sink;
 use crate::harness::{Backends, PASSWORD, TestServer, test_python};
-use latch_domain::entities::AppType;
+use latch_domain::Timestamp;
+use latch_domain::entities::{AppType, FactorKind, MfaFactor};
+use latch_domain::ids::{FactorId, UserId};
+use latch_domain::repo::Write;
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_account_page_on_the_embedded_backends() {
@@ -174,4 +178,42 @@ async fn run(backends: Backends) {
     assert_eq!(here.open(&server.url("/account")).await.page().status, 401);
     let audit = server.admin().await.get("/audit-logs?action=user.sessions.delete").await;
     assert_eq!(audit.body[0]["actor"], format!("user:{}", ada.id), "{}", audit.body);
+    an_operator_sees_and_resets_a_users_second_factors(&server, &ada.id).await;
+}
+
+/// `GET /api/users/{id}/mfa` shows the factors (never a secret) and the recovery codes left;
+/// `DELETE` removes them all, audited.
+async fn an_operator_sees_and_resets_a_users_second_factors(server: &TestServer, user: &UserId) {
+    let admin = server.admin().await;
+    let path = format!("/users/{user}/mfa");
+    let none = admin.get(&path).await;
+    assert_eq!((none.status, &none.body), (200, &json!({"factors": [], "recoveryCodesLeft": 0})));
+    let factor = MfaFactor {
+        id: FactorId::from("f-phone"),
+        user_id: user.clone(),
+        kind: FactorKind::Totp,
+        name: "Phone".into(),
+        secret: "sealed-secret".into(),
+        last_used_step: Some(7),
+        created_at: Timestamp(1_000),
+        last_used_at: Some(Timestamp(2_000)),
+    };
+    let codes = Write::SetRecoveryCodes { user: user.clone(), hashes: vec!["a".into(), "b".into()] };
+    server.repos.commit(vec![Write::InsertFactor(factor), codes]).await.unwrap();
+    let shown = admin.get(&path).await;
+    assert_eq!(
+        shown.body,
+        json!({"factors": [{"id": "f-phone", "kind": "totp", "name": "Phone", "createdAt": 1000, "lastUsedAt": 2000}],
+            "recoveryCodesLeft": 2})
+    );
+    assert!(!shown.body.to_string().contains("sealed-secret"));
+    assert_eq!(admin.delete(&path).await.status, 204);
+    assert_eq!(admin.get(&path).await.body, json!({"factors": [], "recoveryCodesLeft": 0}));
+    let audit = admin.get("/audit-logs?action=user.mfa.reset").await;
+    assert_eq!(
+        (audit.body[0]["targetId"].as_str(), audit.body[0]["details"]["removed"].as_u64()),
+        (Some(user.as_str()), Some(1))
+    );
+    assert_eq!(admin.get("/users/nobody/mfa").await.status, 404);
+    assert_eq!(admin.delete("/users/nobody/mfa").await.status, 404);
 }

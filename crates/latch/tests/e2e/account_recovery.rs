@@ -93,6 +93,33 @@ pub(crate) fn words(page: &Page) -> String {
     page.text().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// An account with `email`, never verified, and [`PASSWORD`].
+async fn unverified(server: &TestServer, id: &str, email: &str) -> User {
+    let user = User {
+        id: UserId::from(id),
+        primary_email: Some(email.into()),
+        password_hash: Some(server.hasher.hash(PASSWORD, &[3; 16]).unwrap()),
+        custom_data: json!({}),
+        ..Default::default()
+    };
+    server.repos.insert_user(&user).await.unwrap();
+    user
+}
+
+/// The newest audit entries of `action`, once there is one (security events of work done after
+/// the answer are written a moment later).
+async fn audited(server: &TestServer, action: &str) -> Value {
+    let admin = server.admin().await;
+    for _ in 0..100 {
+        let got = admin.get(&format!("/audit-logs?action={action}")).await.body;
+        if got.as_array().is_some_and(|a| !a.is_empty()) {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no {action} entry");
+}
+
 /// The code in a message: the six digits on a line of their own.
 pub(crate) fn code_in(message: &Value) -> String {
     let text = message["text"].as_str().unwrap();
@@ -271,14 +298,7 @@ async fn verification_required_before_sign_in(server: &TestServer, mail: &mut Ma
     assert!(mail.is_empty().await);
 
     // A code expires: ten minutes later it is refused.
-    let unverified = User {
-        id: UserId::from("user-late"),
-        primary_email: Some("late@example.com".into()),
-        password_hash: Some(server.hasher.hash(PASSWORD, &[3; 16]).unwrap()),
-        custom_data: json!({}),
-        ..Default::default()
-    };
-    server.repos.insert_user(&unverified).await.unwrap();
+    unverified(server, "user-late", "late@example.com").await;
     let late = Browser::new(&server.base);
     let sign_in = late.open(&sign_in_url(server, partner, "")).await.page();
     let verify = late.sign_in(&sign_in, "late@example.com", PASSWORD).await.page();
@@ -335,6 +355,11 @@ async fn reset_then_sign_in(server: &TestServer, mail: &mut Mailbox<'_>, partner
     assert_eq!(unknown.status, 200);
     assert!(words(&unknown).contains("If an account uses this address, we sent a 6-digit code to it"));
     assert!(mail.is_empty().await, "no message for an address without an account");
+    let trail = audited(server, "security.email_code.not_sent").await;
+    assert_eq!(
+        (trail[0]["actor"].as_str(), trail[0]["details"]["reason"].as_str()),
+        (Some("anonymous"), Some("no_account"))
+    );
     let refused = browser
         .submit(&unknown, &[("code", "123456"), ("password", "a brand new passphrase")], Some(("action", "reset")))
         .await
@@ -412,14 +437,7 @@ async fn a_reset_ends_a_verification_someone_else_began(
     let mut experience = admin.get("/sign-in-experience").await.body;
     experience["requireVerifiedEmail"] = json!(true);
     assert_eq!(admin.put("/sign-in-experience", experience.clone()).await.status, 200);
-    let owner = User {
-        id: UserId::from("user-owner"),
-        primary_email: Some("owner@example.com".into()),
-        password_hash: Some(server.hasher.hash(PASSWORD, &[3; 16]).unwrap()),
-        custom_data: json!({}),
-        ..Default::default()
-    };
-    server.repos.insert_user(&owner).await.unwrap();
+    let owner = unverified(server, "user-owner", "owner@example.com").await;
     let grant = Grant {
         id: GrantId::from("grant-squatter"),
         user_id: owner.id.clone(),

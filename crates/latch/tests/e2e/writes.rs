@@ -378,6 +378,8 @@ async fn every_admin_mutation_writes_one_audit_entry_and_announces_it(server: &T
     s.call(delete.clone(), "/users/{id}/sessions", &path, None, 204).await;
     let path = format!("/users/{u}/sign-in-failures");
     s.call(delete.clone(), "/users/{id}/sign-in-failures", &path, None, 204).await;
+    let path = format!("/users/{u}/mfa");
+    s.call(delete.clone(), "/users/{id}/mfa", &path, None, 204).await;
     let grant = Grant {
         id: GrantId::from("g1"),
         user_id: u.as_str().into(),

@@ -177,6 +177,28 @@ async fn users(chrome: &Chrome, server: &TestServer) -> latch_domain::entities::
     chrome.until_text(".saved", "Sign-in unlocked").await;
     assert_eq!(server.core.cache.get(&key).await.unwrap(), None, "the failures are cleared");
 
+    // Her authenticator app, seen on the MFA tab and reset.
+    let phone = latch_domain::entities::MfaFactor {
+        id: latch_domain::ids::FactorId::from("f-grace"),
+        user_id: grace.id.clone(),
+        kind: latch_domain::entities::FactorKind::Totp,
+        name: "Grace's phone".into(),
+        secret: "sealed".into(),
+        last_used_step: None,
+        created_at: latch_domain::Timestamp(1_700_000_000),
+        last_used_at: None,
+    };
+    let codes = latch_domain::repo::Write::SetRecoveryCodes { user: grace.id.clone(), hashes: vec!["h".into()] };
+    server.repos.commit(vec![latch_domain::repo::Write::InsertFactor(phone), codes]).await.unwrap();
+    chrome.until_text("[role=tab]", "MFA").await.click().await.unwrap();
+    chrome.until_text("table.list td", "Grace's phone").await;
+    chrome.until_text("table.list td", "Authenticator app").await;
+    chrome.until_text("p.muted", "Recovery codes left: 1").await;
+    chrome.screenshot("user-mfa").await;
+    chrome.until_text("button", "Reset MFA").await.click().await.unwrap();
+    chrome.until_text(".empty", "No second factor").await;
+    assert!(server.repos.list_user_factors(&grace.id).await.unwrap().is_empty());
+
     // The app she connected, by name, revoked.
     chrome.until_text("[role=tab]", "Connected apps").await.click().await.unwrap();
     chrome.until_text("table.list a", "App partner-app").await;
