@@ -7,8 +7,8 @@ use actix_web::{HttpResponse, web};
 use actix_web::{delete, get};
 use latch_core::catalog::Change;
 use latch_core::{Actor, Changeset, Core};
-use latch_domain::entities::{Session, User};
-use latch_domain::ids::{SessionId, UserId};
+use latch_domain::entities::Session;
+use latch_domain::ids::SessionId;
 use latch_domain::repo::Write;
 use latch_types as wire;
 use serde_json::json;
@@ -16,10 +16,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list).service(delete_all).service(delete_one);
-}
-
-async fn load(idp: &Core, id: &str) -> ApiResult<User> {
-    idp.repos.get_user(&UserId::from(id)).await?.ok_or_else(|| ApiError::not_found("user"))
 }
 
 fn wire_session(s: &Session) -> wire::UserSession {
@@ -38,7 +34,7 @@ fn wire_session(s: &Session) -> wire::UserSession {
     security(("bearer" = [])))]
 #[get("/users/{id}/sessions")]
 pub async fn list(idp: web::Data<Core>, id: web::Path<String>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
-    let user = load(&idp, &id).await?;
+    let user = crate::users::load(&idp, &id).await?;
     let (sessions, total) = idp.repos.page_user_sessions(&user.id, idp.clock.now(), q.page()?).await?;
     Ok(page::respond(&sessions.iter().map(wire_session).collect::<Vec<_>>(), total))
 }
@@ -53,7 +49,7 @@ pub async fn delete_all(
     who: web::ReqData<Actor>,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let user = load(&idp, &id).await?;
+    let user = crate::users::load(&idp, &id).await?;
     latch_core::commands::end_sessions(&idp, &who, &user.id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -68,7 +64,7 @@ pub async fn delete_one(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (id, session_id) = path.into_inner();
-    let user = load(&idp, &id).await?;
+    let user = crate::users::load(&idp, &id).await?;
     let session_id = SessionId(session_id);
     let session = idp
         .repos

@@ -3,12 +3,10 @@
 //! lost them: every factor and recovery code goes, and the user signs in with a password alone
 //! again (or enrols anew where the policy requires a factor).
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use actix_web::{HttpResponse, web};
 use actix_web::{delete, get};
 use latch_core::{Actor, Core};
-use latch_domain::entities::User;
-use latch_domain::ids::UserId;
 use latch_types as wire;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -16,16 +14,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(get).service(reset);
 }
 
-async fn load(idp: &Core, id: &str) -> ApiResult<User> {
-    idp.repos.get_user(&UserId::from(id)).await?.ok_or_else(|| ApiError::not_found("user"))
-}
-
 /// Lists the user's second factors and how many recovery codes are left.
 #[utoipa::path(tag = "users",
     responses((status = 200, body = wire::UserMfa), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
 #[get("/users/{id}/mfa")]
 pub async fn get(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let user = load(&idp, &id).await?;
+    let user = crate::users::load(&idp, &id).await?;
     let factors = idp.repos.list_user_factors(&user.id).await?;
     let body = wire::UserMfa {
         factors: factors
@@ -49,7 +43,7 @@ pub async fn get(idp: web::Data<Core>, id: web::Path<String>) -> ApiResult<HttpR
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
 #[delete("/users/{id}/mfa")]
 pub async fn reset(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let user = load(&idp, &id).await?;
+    let user = crate::users::load(&idp, &id).await?;
     latch_core::commands::reset_mfa(&idp, &who, &user.id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

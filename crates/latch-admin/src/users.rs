@@ -81,7 +81,8 @@ async fn hash_password(idp: &Core, password: &str) -> ApiResult<String> {
         .map_err(|e| ApiError::from(RepoError::Unavailable(e.to_string())))
 }
 
-async fn load(idp: &Core, id: &str) -> ApiResult<User> {
+/// The user `id`, or a 404 problem.
+pub(crate) async fn load(idp: &Core, id: &str) -> ApiResult<User> {
     idp.repos.get_user(&UserId::from(id)).await?.ok_or_else(|| ApiError::not_found("user"))
 }
 

@@ -38,14 +38,14 @@ pub(crate) async fn after_password(
 ) -> Result<HttpResponse, IdpError> {
     let unverified = user.primary_email.is_some() && !user.email_verified;
     let offer = signed_up && unverified && email_codes::available(idp);
-    if skippable(idp, &user) && !offer {
+    let may_skip = skippable(idp, &user);
+    if may_skip && !offer {
         return flow::signed_in(idp, req, app, user, i, origin, lang).await;
     }
     if !email_codes::available(idp) {
         tracing::warn!(user = %user.id, "sign-in refused: the address must be verified and no SMTP server is set");
         return Err(IdpError::page(StatusCode::FORBIDDEN, Problem::EmailUnverifiable));
     }
-    let may_skip = skippable(idp, &user);
     let email = user.primary_email.clone().unwrap_or_default();
     let sent = match email_codes::count_request(idp, &origin.ip).await {
         Ok(()) => email_codes::send(idp, lang, origin, Purpose::VerifyEmail, &user, &email).await?,
