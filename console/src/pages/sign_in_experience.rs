@@ -2,11 +2,12 @@
 //! consent, connected apps, sign-out, errors): the organisation's name, logos and favicon, an
 //! accent colour per colour scheme, and custom CSS. Latch refuses an accent colour text would
 //! be unreadable on, and says by how much (WCAG 2.2 SC 1.4.3); samples show both schemes. Also
-//! whether people may create their own account (sign-up: off, email, or username).
+//! whether people may create their own account (sign-up: off, email, or username), and who must
+//! sign in with a second factor (optional, required for everyone, required for admins).
 
 use crate::api::{self, ApiError};
 use crate::ui::{ErrorNote, FieldError, filled, invalid};
-use latch_types::{IdpBranding, SignUpMode};
+use latch_types::{IdpBranding, MfaPolicy, SignUpMode};
 use leptos::prelude::*;
 
 const PATH: &str = "/sign-in-experience";
@@ -40,6 +41,7 @@ fn ExperienceForm(current: IdpBranding) -> impl IntoView {
     let css = text(&current.custom_css);
     let sign_up = RwSignal::new(current.sign_up);
     let verified = RwSignal::new(current.require_verified_email);
+    let mfa = RwSignal::new(current.mfa);
     let error = RwSignal::new(None::<ApiError>);
     let saved = RwSignal::new(false);
     Effect::new(move |_| {
@@ -48,6 +50,7 @@ fn ExperienceForm(current: IdpBranding) -> impl IntoView {
         }
         sign_up.track();
         verified.track();
+        mfa.track();
         saved.set(false);
     });
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -62,6 +65,7 @@ fn ExperienceForm(current: IdpBranding) -> impl IntoView {
             custom_css: filled(css.get_untracked()),
             sign_up: sign_up.get_untracked(),
             require_verified_email: verified.get_untracked(),
+            mfa: mfa.get_untracked(),
         };
         crate::ui::put_then_saved(PATH.to_owned(), body, saved, error);
     };
@@ -128,6 +132,21 @@ fn ExperienceForm(current: IdpBranding) -> impl IntoView {
                     <input type="checkbox" id="x-verified" bind:checked=verified/>
                     " Email must be verified before sign-in (a code sent to it; needs SMTP)"
                 </label>
+            </fieldset>
+            <fieldset>
+                <legend>"Two-step verification"</legend>
+                <p class="hint">"Who must enter a code from an authenticator app after their password. \
+                    Whoever must and has none sets one up at their next sign-in."</p>
+                {[
+                    (MfaPolicy::Optional, "x-mfa-optional", "Optional: those who set it up on their account page"),
+                    (MfaPolicy::Required, "x-mfa-required", "Required for everyone"),
+                    (MfaPolicy::Admins, "x-mfa-admins", "Required for administrators (who hold the admin API's scope)"),
+                ].into_iter().map(|(policy, id, label)| view! {
+                    <label class="check">
+                        <input type="radio" name="x-mfa" id=id checked=move || mfa.get() == policy on:change=move |_| mfa.set(policy)/>
+                        " "{label}
+                    </label>
+                }).collect_view()}
             </fieldset>
             {move || error.get().filter(|e| e.field.is_none()).map(|e| view! { <ErrorNote error=e/> })}
             <div class="actions">

@@ -25,6 +25,8 @@ fn wire_session(s: &Session) -> wire::UserSession {
         created_at: s.created_at.0,
         last_active_at: s.last_active_at.0,
         expires_at: s.expires_at.0,
+        amr: s.amr.clone(),
+        user_agent: s.user_agent.clone(),
     }
 }
 

@@ -1,13 +1,13 @@
 //! `/api/sign-in-experience`: how the identity provider itself looks on every end-user page
 //! (organisation name, logos, favicon, accent colours, custom CSS), and whether people may
-//! create their own account there.
+//! create their own account there, and who must sign in with a second factor.
 
 use crate::error::{ApiError, ApiResult};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use actix_web::{get, put};
 use latch_core::{Actor, Core};
-use latch_domain::entities::{IdpBranding, SignUpMode};
+use latch_domain::entities::{IdpBranding, MfaPolicy, SignUpMode};
 use latch_types as wire;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -30,6 +30,11 @@ fn to_wire(b: &IdpBranding) -> wire::IdpBranding {
             SignUpMode::Username => wire::SignUpMode::Username,
         },
         require_verified_email: b.require_verified_email,
+        mfa: match b.mfa {
+            MfaPolicy::Optional => wire::MfaPolicy::Optional,
+            MfaPolicy::Required => wire::MfaPolicy::Required,
+            MfaPolicy::Admins => wire::MfaPolicy::Admins,
+        },
     }
 }
 
@@ -76,6 +81,11 @@ pub async fn put(
             wire::SignUpMode::Username => SignUpMode::Username,
         },
         require_verified_email: b.require_verified_email,
+        mfa: match b.mfa {
+            wire::MfaPolicy::Optional => MfaPolicy::Optional,
+            wire::MfaPolicy::Required => MfaPolicy::Required,
+            wire::MfaPolicy::Admins => MfaPolicy::Admins,
+        },
     };
     // Nobody could verify an address, so nobody with one could sign in.
     if branding.require_verified_email && idp.mail.is_none() {

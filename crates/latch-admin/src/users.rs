@@ -251,8 +251,8 @@ pub async fn delete(idp: web::Data<Core>, who: web::ReqData<Actor>, id: web::Pat
 }
 
 /// Unlocks a user locked out by failed sign-ins: clears the failures counted against the
-/// account (on every node), so the next sign-in with the right password succeeds. Audited as
-/// `user.unlock`.
+/// account (on every node), wrong second-factor codes included, so the next sign-in with the
+/// right password (and code) succeeds. Audited as `user.unlock`.
 #[utoipa::path(tag = "users",
     responses((status = 204), (status = 404, body = wire::Problem)), security(("bearer" = [])))]
 #[delete("/users/{id}/sign-in-failures")]

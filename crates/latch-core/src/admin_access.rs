@@ -62,3 +62,10 @@ pub async fn authorize_admin(idp: &Core, token: &str) -> Result<AdminCaller, Adm
     }
     Ok(caller)
 }
+
+/// Whether `user` holds the admin scope of the admin API (the `admins` MFA policy asks this of
+/// everyone who signs in).
+pub async fn is_admin(idp: &Core, user: &latch_domain::ids::UserId) -> latch_domain::repo::RepoResult<bool> {
+    let Some(admin_api) = idp.catalog.resource(idp.repos.as_ref(), ADMIN_RESOURCE).await? else { return Ok(false) };
+    Ok(idp.repos.user_resource_scopes(user, &admin_api.id).await?.iter().any(|s| s == ADMIN_SCOPE))
+}

@@ -187,6 +187,12 @@ impl Core {
         latch_oidc::crypto::derive_key(&self.secret_key, "one-time codes")
     }
 
+    /// The key second-factor secrets are sealed with at rest (`latch_oidc::mfa`), derived from
+    /// the secret key.
+    pub fn mfa_key(&self) -> [u8; 32] {
+        latch_oidc::crypto::derive_key(&self.secret_key, "mfa secrets")
+    }
+
     /// The stored hash of a new `password` (already checked against the policy): a fresh salt,
     /// computed on the hashing threads, off the async workers.
     pub async fn hash_new_password(

@@ -164,6 +164,19 @@ pub enum SecurityEvent {
         purpose: Purpose,
         reason: &'static str,
     },
+    /// A second factor completed a sign-in: `method` is `totp` or `recovery_code`.
+    SecondFactorUsed {
+        user: UserId,
+        client: ApplicationId,
+        method: &'static str,
+    },
+    /// A second factor was refused: `wrong` (a wrong or already used code), `too_many_tries`
+    /// (the sign-in ended) or `limited` (the account's wrong entries for the hour are used).
+    SecondFactorFailed {
+        user: UserId,
+        client: ApplicationId,
+        reason: &'static str,
+    },
 }
 
 impl SecurityEvent {
@@ -246,6 +259,12 @@ impl SecurityEvent {
                 u.as_ref().map(ToString::to_string).unwrap_or_default(),
                 json!({ "purpose": purpose.as_str(), "reason": reason }),
             ),
+            SecurityEvent::SecondFactorUsed { user: u, client, method } => {
+                ("security.mfa.succeeded", user(u), "application", app(client), json!({ "method": method }))
+            }
+            SecurityEvent::SecondFactorFailed { user: u, client, reason } => {
+                ("security.mfa.failed", user(u), "application", app(client), json!({ "reason": reason }))
+            }
             SecurityEvent::ClientAuthFailed { client, reason } => {
                 let client = latch_domain::fields::printable(client, MAX_CLIENT_ID);
                 (

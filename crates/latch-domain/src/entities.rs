@@ -217,6 +217,11 @@ pub struct Session {
     pub created_at: Timestamp,
     pub last_active_at: Timestamp,
     pub expires_at: Timestamp,
+    /// How the user proved who they are (RFC 8176 `amr` values: `pwd`, then `otp` and `mfa`
+    /// after a second factor).
+    pub amr: Vec<String>,
+    /// The browser's `User-Agent` when the session began, for the user's list of sessions.
+    pub user_agent: Option<String>,
 }
 
 /// What a user has allowed one application, remembered across sessions. API scopes are kept
@@ -277,6 +282,8 @@ pub struct RefreshTokenRecord {
     /// tokens for (RFC 8707 §2.2).
     pub resources: BTreeMap<String, Vec<String>>,
     pub auth_time: Timestamp,
+    /// The `amr` of the sign-in that started the family (RFC 8176), for refreshed ID tokens.
+    pub amr: Vec<String>,
     pub issued_at: Timestamp,
     pub expires_at: Timestamp,
     /// Set when the token was rotated out; presenting it again revokes the grant's tokens.
@@ -428,6 +435,39 @@ pub struct IdpBranding {
     /// Whether an account with an email address must prove it reads mail there (a code sent to
     /// it) before it may sign in. Needs an SMTP server.
     pub require_verified_email: bool,
+    /// Who must sign in with a second factor.
+    pub mfa: MfaPolicy,
+}
+
+/// Who must sign in with a second factor (the sign-in experience).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MfaPolicy {
+    /// Those who enrolled one.
+    #[default]
+    Optional,
+    /// Everyone: who has none enrols one before their first session.
+    Required,
+    /// Those who may use the admin API; everyone else as `Optional`.
+    Admins,
+}
+
+impl MfaPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MfaPolicy::Optional => "optional",
+            MfaPolicy::Required => "required",
+            MfaPolicy::Admins => "admins",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MfaPolicy> {
+        Some(match s {
+            "optional" => MfaPolicy::Optional,
+            "required" => MfaPolicy::Required,
+            "admins" => MfaPolicy::Admins,
+            _ => return None,
+        })
+    }
 }
 
 /// Self-service sign-up (the sign-in experience): off, or an account made of an email address

@@ -49,7 +49,7 @@ pub fn claims_of(scope: &str) -> &'static [&'static str] {
 
 /// Every claim name Latch can release (for discovery's `claims_supported`).
 pub fn all_claims() -> Vec<&'static str> {
-    let mut out: Vec<&str> = vec!["iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash"];
+    let mut out: Vec<&str> = vec!["iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "acr", "amr"];
     for (_, claims) in USER_SCOPES {
         for c in *claims {
             if !out.contains(c) {

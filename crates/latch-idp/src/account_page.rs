@@ -1,8 +1,8 @@
 //! `/account`: the signed-in user's own account, server-rendered, every change a plain form
 //! bound to the session by its CSRF token: the profile (name, picture), the email address
 //! (changed only once a code sent to the new one is entered), the password (the current one
-//! required; every other session ends), and the sessions, with "sign out everywhere". The
-//! connected apps are `/account/apps` (`account.rs`).
+//! required; every other session ends), the second factors (`account_mfa.rs`), and the
+//! sessions, with "sign out everywhere". The connected apps are `/account/apps` (`account.rs`).
 
 use crate::account::csrf_of;
 use crate::email_codes;
@@ -27,7 +27,7 @@ use serde::Deserialize;
 const PASSWORD_CHECK: &str = "account-password";
 
 /// This browser's live session and its user, or the "not signed in" page.
-async fn signed_in(idp: &IdpState, req: &HttpRequest) -> Result<(Session, User), IdpError> {
+pub(crate) async fn signed_in(idp: &IdpState, req: &HttpRequest) -> Result<(Session, User), IdpError> {
     flow::current_session(idp, req).await?.ok_or_else(|| IdpError::page(StatusCode::UNAUTHORIZED, Problem::NotSignedIn))
 }
 
@@ -37,7 +37,7 @@ fn label_of(user: &User) -> String {
 }
 
 /// The account page for `user`, with `notice` or `error` about the last change.
-async fn render(
+pub(crate) async fn render(
     idp: &IdpState,
     lang: Lang,
     session: &Session,
@@ -60,11 +60,23 @@ async fn render(
             current: s.id == session.id,
             signed_in_at: s.auth_time.0,
             last_active_at: s.last_active_at.0,
+            user_agent: s.user_agent,
         })
         .collect();
     sessions.sort_by_key(|s| (!s.current, -s.last_active_at));
     let label = label_of(user);
     let csrf = csrf_of(session);
+    let factors: Vec<pages::AccountFactor> = idp
+        .core
+        .repos
+        .list_user_factors(&user.id)
+        .await
+        .page_unavailable()?
+        .into_iter()
+        .map(|f| pages::AccountFactor { id: f.id.to_string(), name: f.name, added_at: f.created_at.0 })
+        .collect();
+    let recovery_left =
+        if factors.is_empty() { 0 } else { idp.core.repos.count_recovery_codes(&user.id).await.page_unavailable()? };
     let view = pages::Account {
         label: &label,
         csrf: &csrf,
@@ -75,6 +87,8 @@ async fn render(
         can_mail: email_codes::available(idp),
         has_password: user.password_hash.is_some(),
         sessions: &sessions,
+        factors: &factors,
+        recovery_left,
         notice,
         error,
     };
@@ -91,7 +105,7 @@ pub async fn page(idp: web::Data<IdpState>, req: HttpRequest) -> HttpResponse {
 }
 
 /// The session and user of a form post, its CSRF token checked.
-async fn posted(idp: &IdpState, req: &HttpRequest, csrf: &str) -> Result<(Session, User), IdpError> {
+pub(crate) async fn posted(idp: &IdpState, req: &HttpRequest, csrf: &str) -> Result<(Session, User), IdpError> {
     let Some((session, user)) = flow::current_session(idp, req).await? else {
         return Err(IdpError::page(StatusCode::UNAUTHORIZED, Problem::SignInAgain));
     };
@@ -151,30 +165,10 @@ pub async fn password(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<P
         if let Err(e) = fields::password(&f.password) {
             return refused(StatusCode::UNPROCESSABLE_ENTITY, refusal(w, &e)).await;
         }
-        // The current password is guessed no faster here than at sign-in: the same counters.
         let origin = ratelimit::origin(&idp, &req);
-        ratelimit::count_ip(&idp, PASSWORD_CHECK, &origin.ip, false).await?;
-        let account = Account::User(&user.id);
-        let attempt = ratelimit::count_account(&idp, account).await?;
-        let ok = attempt.gate != AccountGate::Locked && {
-            let (hasher, typed, stored) = (idp.core.hasher.clone(), f.current.clone(), user.password_hash.clone());
-            match idp.core.hash_pool.run(move || hasher.verify(&typed, stored.as_deref())).await {
-                Ok(ok) => ok,
-                Err(PoolError::Busy) => {
-                    ratelimit::uncount_account(&idp, account).await;
-                    ratelimit::forgive_ip(&idp, PASSWORD_CHECK, &origin.ip).await;
-                    return Err(IdpError::Busy);
-                }
-                Err(e @ PoolError::Stopped) => {
-                    return Err(IdpError::Unavailable { detail: e.to_string(), json: false });
-                }
-            }
-        };
-        if !ok {
+        if !current_password_ok(&idp, &origin, &user, &f.current).await? {
             return refused(StatusCode::UNAUTHORIZED, w.wrong_current_password).await;
         }
-        ratelimit::forgive_account(&idp, account).await;
-        ratelimit::forgive_ip(&idp, PASSWORD_CHECK, &origin.ip).await;
         let hash = hash_password(&idp, &f.password).await?;
         let user = latch_core::commands::change_password(&idp.core, &origin, &user, hash, &session.id)
             .await
@@ -184,6 +178,36 @@ pub async fn password(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<P
     }
     .await;
     result.unwrap_or_else(|e| errors::respond(&idp, &req, e))
+}
+
+/// Whether `typed` is `user`'s password, guessed no faster here than at sign-in: the same
+/// counters, per address and per account, counted before the check.
+pub(crate) async fn current_password_ok(
+    idp: &IdpState,
+    origin: &latch_core::security_log::Origin,
+    user: &User,
+    typed: &str,
+) -> Result<bool, IdpError> {
+    ratelimit::count_ip(idp, PASSWORD_CHECK, &origin.ip, false).await?;
+    let account = Account::User(&user.id);
+    let attempt = ratelimit::count_account(idp, account).await?;
+    let ok = attempt.gate != AccountGate::Locked && {
+        let (hasher, typed, stored) = (idp.core.hasher.clone(), typed.to_owned(), user.password_hash.clone());
+        match idp.core.hash_pool.run(move || hasher.verify(&typed, stored.as_deref())).await {
+            Ok(ok) => ok,
+            Err(PoolError::Busy) => {
+                ratelimit::uncount_account(idp, account).await;
+                ratelimit::forgive_ip(idp, PASSWORD_CHECK, &origin.ip).await;
+                return Err(IdpError::Busy);
+            }
+            Err(e @ PoolError::Stopped) => return Err(IdpError::Unavailable { detail: e.to_string(), json: false }),
+        }
+    };
+    if ok {
+        ratelimit::forgive_account(idp, account).await;
+        ratelimit::forgive_ip(idp, PASSWORD_CHECK, &origin.ip).await;
+    }
+    Ok(ok)
 }
 
 #[derive(Deserialize)]

@@ -72,8 +72,17 @@ async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRespo
         .is_some_and(|(s, _)| {
             !request.prompt.login && request.max_age.is_none_or(|max| max > 0 && now.0 - s.auth_time.0 <= max)
         });
+    // A session without the second factor this request needs (the operator's policy, or the
+    // app's `acr_values`) signs in again, with one.
+    let session = match session {
+        Some((s, u)) if fresh => {
+            let needed = crate::second_factor::needed(idp, &u.id, request.acr_values.as_deref()).await?;
+            latch_oidc::mfa::session_suffices(&s.amr, needed).then_some((s, u))
+        }
+        _ => None,
+    };
     match session {
-        Some((session, user)) if fresh => flow::proceed(idp, &app, request, user, session, None).await,
+        Some((session, user)) => flow::proceed(idp, &app, request, user, session, None).await,
         _ if request.prompt.none => {
             Err(redirect_error(&request, ErrorCode::LoginRequired, "the user is not signed in"))
         }

@@ -35,6 +35,8 @@ pub async fn user_claims(
 pub struct IdTokenFacts<'a> {
     pub shared: &'a [OrganizationId],
     pub auth_time: Timestamp,
+    /// How the user signed in (RFC 8176): the token's `amr`, and the `acr` it earns.
+    pub amr: &'a [String],
     pub nonce: Option<&'a str>,
     pub access_token: &'a str,
 }
@@ -54,6 +56,7 @@ pub async fn id_token(
             issuer: &idp.core.settings.issuer,
             client_id: app.id.as_str(),
             auth_time: facts.auth_time,
+            amr: facts.amr,
             nonce: facts.nonce,
             access_token: Some(facts.access_token),
             now: idp.core.clock.now(),

@@ -438,6 +438,7 @@ async fn preview_page(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<
         max_age: None,
         login_hint: None,
         ui_locales: q.lang.iter().cloned().collect(),
+        acr_values: None,
         resources,
         device: None,
     };

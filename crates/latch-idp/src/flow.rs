@@ -34,22 +34,27 @@ pub struct Interaction {
     /// their email address with a code, before being signed in.
     #[serde(default)]
     pub verifying: Option<Verifying>,
+    /// The user at the second step of their sign-in (`second_factor.rs`).
+    #[serde(default)]
+    pub second_factor: Option<crate::second_factor::Pending>,
+}
+
+impl Interaction {
+    /// A fresh interaction for `request`, at no step yet.
+    pub fn new(id: String, csrf: String, request: AuthRequest, session_id: Option<SessionId>) -> Interaction {
+        Interaction { id, csrf, request, session_id, verifying: None, second_factor: None }
+    }
 }
 
 /// A user between their password and their session, proving their address.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Verifying {
     pub user: UserId,
-    /// [`credential_of`] the user when they proved it: a password changed since (a reset by
-    /// the owner) ends this step.
+    /// `latch_oidc::session::credential_of` the user when they proved it: a password changed
+    /// since (a reset by the owner) ends this step.
     pub credential: String,
     /// The step was offered, not required, when it began: only then may it be skipped.
     pub skippable: bool,
-}
-
-/// A fingerprint of `user`'s password as stored (never the password or its hash itself).
-pub(crate) fn credential_of(user: &User) -> String {
-    crypto::sha256_b64(&format!("credential:{}", user.password_hash.as_deref().unwrap_or_default()))
 }
 
 pub(crate) fn interaction_key(id: &str) -> String {
@@ -139,8 +144,7 @@ pub async fn start_sign_in(
     request: AuthRequest,
 ) -> Result<HttpResponse, IdpError> {
     ratelimit::count_interaction(idp, &ratelimit::client_ip(idp, req), false).await?;
-    let interaction =
-        Interaction { id: idp.core.token(32), csrf: idp.core.token(32), request, session_id: None, verifying: None };
+    let interaction = Interaction::new(idp.core.token(32), idp.core.token(32), request, None);
     let ttl = idp.core.settings.sign_in_ttl.min(idp.core.settings.interaction_ttl);
     save_interaction(idp, &interaction, ttl).await?;
     let cookie = cookies::make(idp, cookies::interaction(&interaction.id), interaction.id.clone(), ttl);
@@ -171,13 +175,7 @@ pub async fn proceed(
                 i.session_id = Some(session.id.clone());
                 i
             }
-            None => Interaction {
-                id: idp.core.token(32),
-                csrf: idp.core.token(32),
-                request,
-                session_id: Some(session.id.clone()),
-                verifying: None,
-            },
+            None => Interaction::new(idp.core.token(32), idp.core.token(32), request, Some(session.id.clone())),
         };
         // Signed in now: the interaction may wait the full lifetime for the consent decision.
         save_interaction(idp, &interaction, idp.core.settings.interaction_ttl).await?;
@@ -253,6 +251,7 @@ pub(crate) async fn issue_code(
         nonce: request.nonce.clone(),
         code_challenge: request.code_challenge.clone(),
         auth_time: session.auth_time,
+        amr: session.amr.clone(),
         expires_at: now.plus_secs(idp.core.settings.code_ttl),
     };
     if request.device.is_some() {
@@ -444,12 +443,14 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
     ratelimit::forgive_ip(idp, SIGN_IN, &ip).await;
     metrics::sign_in(SignIn::Success);
     // Whoever this interaction was verifying before, it is this user now.
-    let interaction = Interaction { verifying: None, ..interaction };
+    let interaction = Interaction { verifying: None, second_factor: None, ..interaction };
     crate::verify_email::after_password(idp, req, &app, user, interaction, &origin, lang, false).await
 }
 
-/// `user` has just proved who they are (a password, or an account they created): a new
-/// session for this browser, then the interaction goes on (consent or the code).
+/// `user` has just proved who they are, as `amr` says (a password, then maybe a second factor;
+/// or an account they created): a new session for this browser, then the interaction goes on
+/// (consent or the code).
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn signed_in(
     idp: &IdpState,
     req: &HttpRequest,
@@ -458,6 +459,7 @@ pub(crate) async fn signed_in(
     interaction: Interaction,
     origin: &latch_core::security_log::Origin,
     lang: Lang,
+    amr: Vec<String>,
 ) -> Result<HttpResponse, IdpError> {
     let now = idp.core.clock.now();
     let token = idp.core.token(32);
@@ -468,6 +470,8 @@ pub(crate) async fn signed_in(
         created_at: now,
         last_active_at: now,
         expires_at: now.plus_secs(idp.core.settings.session_ttl),
+        amr,
+        user_agent: origin.user_agent.as_deref().map(|ua| latch_domain::fields::printable(ua, 256)),
     };
     idp.core.repos.insert_session(&session).await.page_unavailable()?;
     // Signing in again replaces this browser's previous session (whoever it was for): it

@@ -3,6 +3,7 @@
 //! `errors.rs` is the one place engine errors become HTTP responses.
 
 mod account;
+mod account_mfa;
 mod account_page;
 mod authorize;
 mod claims;
@@ -25,6 +26,7 @@ mod ratelimit;
 mod registration;
 mod reset_password;
 mod revocation;
+mod second_factor;
 mod signup;
 mod state;
 mod token;
@@ -69,6 +71,8 @@ pub fn routes(idp: web::Data<IdpState>) -> impl FnOnce(&mut web::ServiceConfig) 
             .route("/oidc/session/end/confirm", web::post().to(logout::confirm))
             .route("/sign-in", web::get().to(flow::sign_in_page))
             .route("/sign-in", web::post().to(flow::sign_in_submit))
+            .route("/sign-in/factor", web::get().to(second_factor::page))
+            .route("/sign-in/factor", web::post().to(second_factor::submit))
             .route("/sign-up", web::get().to(signup::sign_up_page))
             .route("/sign-up", web::post().to(signup::sign_up_submit))
             .route("/verify-email", web::get().to(verify_email::page))
@@ -84,6 +88,8 @@ pub fn routes(idp: web::Data<IdpState>) -> impl FnOnce(&mut web::ServiceConfig) 
             .route("/account/password", web::post().to(account_page::password))
             .route("/account/email", web::post().to(account_page::email))
             .route("/account/sessions/end", web::post().to(account_page::end_sessions))
+            .route("/account/mfa", web::post().to(account_mfa::manage))
+            .route("/account/mfa/totp", web::post().to(account_mfa::totp))
             .route("/account/apps", web::get().to(account::apps))
             .route("/account/apps/revoke", web::post().to(account::revoke))
             .route("/assets/latch.css", web::get().to(pages::stylesheet))

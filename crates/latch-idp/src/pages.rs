@@ -11,6 +11,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use askama::Template;
 
+pub mod factors;
+
 const CSS: &str = include_str!("latch.css");
 
 pub async fn stylesheet() -> HttpResponse {
@@ -492,6 +494,15 @@ pub struct AccountSession {
     pub current: bool,
     pub signed_in_at: i64,
     pub last_active_at: i64,
+    /// The browser's `User-Agent` when it signed in.
+    pub user_agent: Option<String>,
+}
+
+/// A second factor on the account page.
+pub struct AccountFactor {
+    pub id: String,
+    pub name: String,
+    pub added_at: i64,
 }
 
 /// What the account page shows, and how the last change went.
@@ -506,6 +517,9 @@ pub struct Account<'a> {
     pub can_mail: bool,
     pub has_password: bool,
     pub sessions: &'a [AccountSession],
+    pub factors: &'a [AccountFactor],
+    /// Recovery codes left (when the user has a factor).
+    pub recovery_left: u64,
     pub notice: Option<&'static str>,
     pub error: Option<&'static str>,
 }
@@ -514,6 +528,13 @@ struct SessionRow {
     current: bool,
     signed_in: String,
     active: String,
+    user_agent: String,
+}
+
+struct FactorRow<'a> {
+    id: &'a str,
+    name: &'a str,
+    added: String,
 }
 
 #[derive(Template)]
@@ -529,17 +550,26 @@ struct AccountPage<'a> {
     can_mail: bool,
     has_password: bool,
     sessions: Vec<SessionRow>,
+    factors: Vec<FactorRow<'a>>,
+    recovery_left: u64,
     notice: Option<&'static str>,
     error: Option<&'static str>,
 }
 
-/// `/account`: the profile, the email address, the password and the sessions, each its own form.
+/// `/account`: the profile, the email address, the password, the second factors and the
+/// sessions, each its own form.
 pub fn account(idp: &IdpState, lang: Lang, status: StatusCode, v: &Account<'_>) -> HttpResponse {
     let sessions = v
         .sessions
         .iter()
-        .map(|s| SessionRow { current: s.current, signed_in: day(s.signed_in_at), active: day(s.last_active_at) })
+        .map(|s| SessionRow {
+            current: s.current,
+            signed_in: day(s.signed_in_at),
+            active: day(s.last_active_at),
+            user_agent: s.user_agent.clone().unwrap_or_default(),
+        })
         .collect();
+    let factors = v.factors.iter().map(|f| FactorRow { id: &f.id, name: &f.name, added: day(f.added_at) }).collect();
     let tmpl = AccountPage {
         f: Frame::new(idp, lang, lang.words().account_title),
         label: v.label,
@@ -551,6 +581,8 @@ pub fn account(idp: &IdpState, lang: Lang, status: StatusCode, v: &Account<'_>) 
         can_mail: v.can_mail,
         has_password: v.has_password,
         sessions,
+        factors,
+        recovery_left: v.recovery_left,
         notice: v.notice,
         error: v.error,
     };

@@ -163,7 +163,8 @@ async fn reset(idp: &web::Data<IdpState>, req: &HttpRequest, f: ResetForm) -> Re
             tracing::info!(user = %user.id, sign_out_apps, "password reset");
             let app = flow::app_of(idp, &i.request.client_id).await?;
             i.verifying = None;
-            flow::signed_in(idp, req, &app, user, i, &origin, lang).await
+            // A reset proves the address, not a second factor: one is still asked for.
+            crate::second_factor::after_first_factor(idp, req, &app, user, i, &origin, lang).await
         }
         _ => Err(IdpError::page(StatusCode::BAD_REQUEST, Problem::PageExpired)),
     }

@@ -267,6 +267,7 @@ pub(crate) async fn tokens_for_code(
         let facts = claims::IdTokenFacts {
             shared: &record.organizations,
             auth_time: record.auth_time,
+            amr: &record.amr,
             nonce: record.nonce.as_deref(),
             access_token: &access_token,
         };
@@ -280,6 +281,7 @@ pub(crate) async fn tokens_for_code(
             scopes: &record.scopes,
             resources: &token_scopes::code_refresh_resources(record),
             auth_time: record.auth_time,
+            amr: &record.amr,
         };
         body.insert("refresh_token".into(), json!(issue_refresh_token(idp, app, issued).await?));
     }
@@ -333,6 +335,8 @@ struct NewRefresh<'a> {
     /// Resource indicator → the scopes it may mint JWT access tokens with.
     resources: &'a BTreeMap<String, Vec<String>>,
     auth_time: Timestamp,
+    /// How the user signed in (RFC 8176), for the ID tokens of later refreshes.
+    amr: &'a [String],
 }
 
 /// Issues a refresh token (DESIGN.md "Tokens": opaque, stored hashed), living the app's
@@ -356,6 +360,7 @@ fn refresh_record(idp: &IdpState, app: &Application, new: NewRefresh<'_>) -> (St
         scope: new.scopes.join(" "),
         resources: new.resources.clone(),
         auth_time: new.auth_time,
+        amr: new.amr.to_vec(),
         issued_at: now,
         expires_at: now.plus_secs(refresh::ttl_secs(app)),
         consumed_at: None,
@@ -439,6 +444,7 @@ async fn refresh_token(idp: &IdpState, app: &Application, params: &Params, origi
                 scopes: &carried,
                 resources: &record.resources,
                 auth_time: record.auth_time,
+                amr: &record.amr,
             },
         );
         if !idp.core.repos.rotate_refresh_token(&hash, now, &next, opaque.as_ref()).await.json_unavailable()? {
@@ -494,7 +500,13 @@ async fn refreshed_id_token(
         Some(g) => g.details.organizations,
         None => Vec::new(),
     };
-    let facts = claims::IdTokenFacts { shared: &shared, auth_time: record.auth_time, nonce: None, access_token };
+    let facts = claims::IdTokenFacts {
+        shared: &shared,
+        auth_time: record.auth_time,
+        amr: &record.amr,
+        nonce: None,
+        access_token,
+    };
     claims::id_token(idp, app, user, scopes, facts).await
 }
 

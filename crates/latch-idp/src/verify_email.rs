@@ -40,7 +40,7 @@ pub(crate) async fn after_password(
     let offer = signed_up && unverified && email_codes::available(idp);
     let may_skip = skippable(idp, &user);
     if may_skip && !offer {
-        return flow::signed_in(idp, req, app, user, i, origin, lang).await;
+        return crate::second_factor::after_first_factor(idp, req, app, user, i, origin, lang).await;
     }
     if !email_codes::available(idp) {
         tracing::warn!(user = %user.id, "sign-in refused: the address must be verified and no SMTP server is set");
@@ -54,10 +54,13 @@ pub(crate) async fn after_password(
         Err(e) => return Err(e),
     };
     if !sent && may_skip {
-        return flow::signed_in(idp, req, app, user, i, origin, lang).await;
+        return crate::second_factor::after_first_factor(idp, req, app, user, i, origin, lang).await;
     }
-    i.verifying =
-        Some(Verifying { user: user.id.clone(), credential: flow::credential_of(&user), skippable: may_skip });
+    i.verifying = Some(Verifying {
+        user: user.id.clone(),
+        credential: latch_oidc::session::credential_of(&user),
+        skippable: may_skip,
+    });
     let cookie = flow::keep_interaction(idp, &i).await?;
     if !sent {
         // The account's codes for now are used: the page says so rather than "we sent".
@@ -78,7 +81,7 @@ async fn load(idp: &IdpState, req: &HttpRequest, id: &str) -> Result<(Interactio
         return Err(IdpError::expired_interaction());
     };
     let user = idp.core.repos.get_user(&v.user).await.page_unavailable()?;
-    let user = user.filter(|u| !u.is_suspended && flow::ct_eq(&flow::credential_of(u), &v.credential));
+    let user = user.filter(|u| latch_oidc::session::may_continue(Some(u), &v.credential));
     let user = user.ok_or_else(IdpError::expired_interaction)?;
     let may_skip = v.skippable && skippable(idp, &user);
     Ok((i, user, may_skip))
@@ -149,7 +152,7 @@ pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<Ver
             }
             "skip" if may_skip => {
                 i.verifying = None;
-                flow::signed_in(&idp, &req, &app, user, i, &origin, lang).await
+                crate::second_factor::after_first_factor(&idp, &req, &app, user, i, &origin, lang).await
             }
             "verify" => {
                 let email = user.primary_email.clone().unwrap_or_default();
@@ -163,7 +166,7 @@ pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<Ver
                 let user = latch_core::commands::verify_email(&idp.core, &origin, &user).await.page_unavailable()?;
                 tracing::info!(user = %user.id, "email verified");
                 i.verifying = None;
-                flow::signed_in(&idp, &req, &app, user, i, &origin, lang).await
+                crate::second_factor::after_first_factor(&idp, &req, &app, user, i, &origin, lang).await
             }
             _ => Err(IdpError::page(StatusCode::BAD_REQUEST, Problem::PageExpired)),
         }

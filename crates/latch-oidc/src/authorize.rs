@@ -34,6 +34,9 @@ pub struct AuthRequest {
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
     pub ui_locales: Vec<String>,
+    /// OpenID Connect Core §3.1.2.1 `acr_values`, space-separated, in order of preference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr_values: Option<String>,
     /// RFC 8707 resource indicators.
     pub resources: Vec<String>,
     /// RFC 8628: the hash of the device code this request answers. The answer then goes to the
@@ -214,6 +217,7 @@ pub fn validate(params: &Params, app: Option<&Application>) -> Result<AuthReques
         max_age,
         login_hint: params.get("login_hint").map(str::to_owned),
         ui_locales: params.get("ui_locales").map(scope::split).unwrap_or_default(),
+        acr_values: params.get("acr_values").map(str::to_owned).filter(|v| !v.trim().is_empty()),
         resources,
         device: None,
     })

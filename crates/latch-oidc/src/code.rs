@@ -33,6 +33,9 @@ pub struct CodeRecord {
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
     pub auth_time: Timestamp,
+    /// How the user signed in (RFC 8176), for the ID token's `amr` and `acr`.
+    #[serde(default)]
+    pub amr: Vec<String>,
     pub expires_at: Timestamp,
 }
 
@@ -105,6 +108,7 @@ mod tests {
             nonce: Some("n".into()),
             code_challenge: challenge.map(str::to_owned),
             auth_time: Timestamp(100),
+            amr: vec!["pwd".into()],
             expires_at: Timestamp(160),
         }
     }

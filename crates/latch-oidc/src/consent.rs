@@ -342,6 +342,7 @@ mod tests {
             max_age: None,
             login_hint: None,
             ui_locales: vec![],
+            acr_values: None,
             resources: resources.iter().map(|s| s.to_string()).collect(),
             device: None,
         }

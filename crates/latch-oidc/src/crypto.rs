@@ -58,6 +58,29 @@ pub fn derive_key(secret_key: &[u8; 32], label: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// `plain` encrypted and authenticated under `key` (JWE compact, `dir` + A256GCM, as signing
+/// keys are at rest), bound to `binding`: [`open`] with another binding fails.
+pub fn seal(key: &[u8; 32], binding: &str, plain: &[u8]) -> Option<String> {
+    use josekit::jwe::{self, Dir, JweHeader};
+    let mut header = JweHeader::new();
+    header.set_content_encryption("A256GCM");
+    let encrypter = Dir.encrypter_from_bytes(key).ok()?;
+    let mut bound = Vec::with_capacity(binding.len() + 1 + plain.len());
+    bound.extend_from_slice(binding.as_bytes());
+    bound.push(0);
+    bound.extend_from_slice(plain);
+    jwe::serialize_compact(&bound, &header, &encrypter).ok()
+}
+
+/// What [`seal`] sealed under `key` for `binding`, when it is that.
+pub fn open(key: &[u8; 32], binding: &str, sealed: &str) -> Option<Vec<u8>> {
+    use josekit::jwe::{self, Dir};
+    let decrypter = Dir.decrypter_from_bytes(key).ok()?;
+    let (bound, _) = jwe::deserialize_compact(sealed, &decrypter).ok()?;
+    let rest = bound.strip_prefix(binding.as_bytes())?.strip_prefix(&[0])?;
+    Some(rest.to_vec())
+}
+
 /// 64 bytes of key material for signing cookies, derived from the 32-byte secret key with a
 /// purpose label, so the cookie key and the key-encryption key are never the same bytes.
 pub fn derive_cookie_key(secret_key: &[u8; 32]) -> [u8; 64] {
@@ -70,6 +93,21 @@ pub fn derive_cookie_key(secret_key: &[u8; 32]) -> [u8; 64] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sealed_bytes_open_only_under_their_key_and_binding() {
+        let key = [3u8; 32];
+        let sealed = seal(&key, "user-ada", b"twenty secret bytes!").unwrap_or_default();
+        assert!(!sealed.is_empty() && !sealed.contains("twenty"));
+        assert_eq!(open(&key, "user-ada", &sealed).as_deref(), Some(&b"twenty secret bytes!"[..]));
+        assert_eq!(open(&key, "user-eve", &sealed), None, "another binding");
+        assert_eq!(open(&key, "user-ad", &sealed), None, "a prefix of the binding");
+        assert_eq!(open(&[4u8; 32], "user-ada", &sealed), None, "another key");
+        let mut tampered = sealed.clone();
+        tampered.pop();
+        tampered.push(if sealed.ends_with('A') { 'B' } else { 'A' });
+        assert_eq!(open(&key, "user-ada", &tampered), None, "tampered");
+    }
 
     struct Counter;
     impl Random for Counter {

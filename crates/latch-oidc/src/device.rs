@@ -98,6 +98,8 @@ pub fn validate(params: &Params, app: &Application, device: String) -> Result<Au
         max_age: None,
         login_hint: None,
         ui_locales: params.get("ui_locales").map(scope::split).unwrap_or_default(),
+        // As at the authorization endpoint: a device app may ask for a second factor.
+        acr_values: params.get("acr_values").map(str::to_owned).filter(|v| !v.trim().is_empty()),
         resources: authorize::resources(params)?,
         device: Some(device),
     })
@@ -293,6 +295,7 @@ mod tests {
                 nonce: None,
                 code_challenge: None,
                 auth_time: Timestamp(900),
+                amr: vec!["pwd".into()],
                 expires_at: Timestamp(1_000),
             }),
         }

@@ -38,6 +38,8 @@ pub fn metadata(issuer: &str, ui_locales: &[&str], registration: &RegistrationPo
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": scope::all_claims(),
+        // OpenID Connect Core §3.1.2.1 `acr_values`: a password alone, or with a second factor.
+        "acr_values_supported": crate::mfa::ACR_VALUES_SUPPORTED,
         "claims_parameter_supported": false,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,

@@ -94,6 +94,7 @@ mod tests {
             scope: "openid offline_access".into(),
             resources: Default::default(),
             auth_time: Timestamp(1),
+            amr: vec!["pwd".into()],
             issued_at: Timestamp(10),
             expires_at: Timestamp(100),
             consumed_at: consumed.map(Timestamp),

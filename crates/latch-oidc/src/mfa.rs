@@ -4,6 +4,7 @@
 //! policy, and the `amr` (RFC 8176) and `acr` a sign-in earns.
 
 use crate::crypto::{self, ct_eq};
+use latch_domain::ids::UserId;
 use latch_domain::{Random, Timestamp};
 use totp_rs::{Builder, Totp};
 
@@ -15,6 +16,11 @@ pub const TOTP_STEP: u64 = 30;
 pub const RECOVERY_CODES: usize = 10;
 /// Wrong second-factor entries one sign-in survives before it must start again.
 pub const MAX_SECOND_FACTOR_TRIES: u64 = 5;
+/// Wrong second-factor entries one account survives per hour, across sign-ins and nodes: a
+/// password alone then buys at most 240 guesses a day at a six-digit code (three of a
+/// million valid at once), one chance in 1 400 a day; the sign-in says to wait, and the
+/// audit log has each failure.
+pub const SECOND_FACTOR_FAILURES_PER_HOUR: u64 = 10;
 
 /// `amr` values (RFC 8176 §2).
 pub const AMR_PASSWORD: &str = "pwd";
@@ -29,36 +35,7 @@ pub const ACR_PASSWORD: &str = "urn:latch:acr:pwd";
 pub const ACR_MFA: &str = "urn:latch:acr:mfa";
 pub const ACR_VALUES_SUPPORTED: [&str; 2] = [ACR_PASSWORD, ACR_MFA];
 
-/// Who must sign in with a second factor (the sign-in experience).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum MfaPolicy {
-    /// Those who enrolled one.
-    #[default]
-    Optional,
-    /// Everyone: who has none enrols one before their first session.
-    Required,
-    /// Those who may use the admin API; everyone else as `Optional`.
-    Admins,
-}
-
-impl MfaPolicy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MfaPolicy::Optional => "optional",
-            MfaPolicy::Required => "required",
-            MfaPolicy::Admins => "admins",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<MfaPolicy> {
-        Some(match s {
-            "optional" => MfaPolicy::Optional,
-            "required" => MfaPolicy::Required,
-            "admins" => MfaPolicy::Admins,
-            _ => return None,
-        })
-    }
-}
+pub use latch_domain::entities::MfaPolicy;
 
 /// What a sign-in needs after the password.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,16 +54,29 @@ pub enum SecondStep {
 /// [`ACR_MFA`] (OpenID Connect Core §3.1.2.1: honoured as a voluntary claim, so a user without a
 /// factor who need not have one is not refused; they are asked to enrol).
 pub fn second_step(policy: MfaPolicy, is_admin: bool, has_factor: bool, asked_mfa: bool) -> SecondStep {
-    let required = match policy {
-        MfaPolicy::Optional => false,
-        MfaPolicy::Required => true,
-        MfaPolicy::Admins => is_admin,
-    };
-    match (has_factor, required || asked_mfa) {
+    match (has_factor, needs_second_factor(policy, is_admin, asked_mfa)) {
         (true, _) => SecondStep::Verify,
         (false, true) => SecondStep::Enrol,
         (false, false) => SecondStep::None,
     }
+}
+
+/// Whether this sign-in must end with a second factor: the policy wants one of this user, or
+/// the request asked for it.
+pub fn needs_second_factor(policy: MfaPolicy, is_admin: bool, asked_mfa: bool) -> bool {
+    asked_mfa
+        || match policy {
+            MfaPolicy::Optional => false,
+            MfaPolicy::Required => true,
+            MfaPolicy::Admins => is_admin,
+        }
+}
+
+/// Whether a session signed in with `amr` may answer a request without signing in again
+/// (OpenID Connect Core §3.1.2.1 `acr_values`; the operator's policy): when a second factor is
+/// needed, the session must have used one. Otherwise the user signs in again, with one.
+pub fn session_suffices(amr: &[String], second_factor_needed: bool) -> bool {
+    !second_factor_needed || amr.iter().any(|a| a == AMR_MFA)
 }
 
 /// Whether `acr_values` (space-separated, in order of preference) asks for a second factor.
@@ -126,6 +116,16 @@ fn totp(secret: &[u8], issuer: &str, account: &str) -> Option<Totp> {
         .with_account_name(clean(account))
         .build()
         .ok()
+}
+
+/// A TOTP secret as stored: sealed under `key` (the server's MFA key) for `user` only.
+pub fn seal_totp_secret(key: &[u8; 32], user: &UserId, secret: &[u8]) -> Option<String> {
+    crypto::seal(key, &format!("totp:{user}"), secret)
+}
+
+/// The TOTP secret [`seal_totp_secret`] sealed for `user`.
+pub fn open_totp_secret(key: &[u8; 32], user: &UserId, sealed: &str) -> Option<Vec<u8>> {
+    crypto::open(key, &format!("totp:{user}"), sealed)
 }
 
 /// The `otpauth://` URI an authenticator app reads from the enrolment QR code, and the secret
@@ -173,6 +173,29 @@ pub fn recovery_hash(typed: &str) -> String {
     let normalized: String =
         typed.chars().filter(|c| !matches!(c, ' ' | '-')).map(|c| c.to_ascii_lowercase()).collect();
     crypto::sha256_b64(&format!("recovery:{normalized}"))
+}
+
+/// What someone typed at the second step of a sign-in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// Six digits: a code of their authenticator app.
+    Totp(String),
+    /// Eight letters: one of their recovery codes, as its stored hash.
+    Recovery(String),
+    /// Neither: wrong, whatever the account holds.
+    Invalid,
+}
+
+/// Reads `typed` as a TOTP code or a recovery code (spaces and dashes ignored).
+pub fn entry(typed: &str) -> Entry {
+    let bare: String = typed.chars().filter(|c| !matches!(c, ' ' | '-' | '\t')).collect();
+    if bare.len() == 6 && bare.bytes().all(|b| b.is_ascii_digit()) {
+        Entry::Totp(bare)
+    } else if bare.len() == 8 && bare.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Entry::Recovery(recovery_hash(&bare))
+    } else {
+        Entry::Invalid
+    }
 }
 
 /// Whether `typed` is the recovery code stored as `hash` (constant time).
@@ -258,6 +281,20 @@ mod tests {
         assert!(recovery_matches(code, hash));
         assert!(recovery_matches(&code.to_uppercase().replace('-', " "), hash), "case and separators ignored");
         assert!(!recovery_matches(&codes[1].0, hash));
+        #[rustfmt::skip]
+        let entries = [
+            ("123456",        Entry::Totp("123456".into())),
+            ("123 456",       Entry::Totp("123456".into())),
+            (code.as_str(),   Entry::Recovery(hash.clone())),
+            (&code.to_uppercase(), Entry::Recovery(hash.clone())),
+            ("12345",         Entry::Invalid),
+            ("1234567",       Entry::Invalid),
+            ("bdfg-hjk1",     Entry::Invalid),
+            ("",              Entry::Invalid),
+        ];
+        for (typed, want) in entries {
+            assert_eq!(entry(typed), want, "{typed}");
+        }
     }
 
     #[test]
@@ -287,6 +324,32 @@ mod tests {
         assert_eq!(acr_of(&amr_with(Option::None)), ACR_PASSWORD);
         for p in [Optional, Required, Admins] {
             assert_eq!(MfaPolicy::parse(p.as_str()), Some(p));
+        }
+    }
+
+    #[test]
+    fn when_a_session_answers_a_request_without_signing_in_again() {
+        let password = amr_with(Option::None);
+        let two = amr_with(Some(AMR_OTP));
+        let old: Vec<String> = Vec::new();
+        /// What, the session's amr, the policy, an admin, acr_values asks, suffices.
+        type Case<'a> = (&'a str, &'a [String], MfaPolicy, bool, bool, bool);
+        #[rustfmt::skip]
+        let cases: &[Case] = &[
+            // what,                               session amr, policy,   admin, acr asks, suffices
+            ("optional, password session",         &password, MfaPolicy::Optional, false, false, true),
+            ("optional, the app asks for mfa",     &password, MfaPolicy::Optional, false, true,  false),
+            ("optional, asked, mfa session",       &two,      MfaPolicy::Optional, false, true,  true),
+            ("required, password session",         &password, MfaPolicy::Required, false, false, false),
+            ("required, mfa session",              &two,      MfaPolicy::Required, false, false, true),
+            ("admins, a user's password session",  &password, MfaPolicy::Admins,   false, false, true),
+            ("admins, an admin's password session",&password, MfaPolicy::Admins,   true,  false, false),
+            ("admins, an admin's mfa session",     &two,      MfaPolicy::Admins,   true,  false, true),
+            ("a session from before amr, optional",&old,      MfaPolicy::Optional, false, false, true),
+            ("a session from before amr, required",&old,      MfaPolicy::Required, false, false, false),
+        ];
+        for (what, amr, policy, admin, asked, want) in cases {
+            assert_eq!(session_suffices(amr, needs_second_factor(*policy, *admin, *asked)), *want, "{what}");
         }
     }
 }

@@ -176,6 +176,7 @@ mod tests {
             scope: "openid".into(),
             resources: Default::default(),
             auth_time: Timestamp(0),
+            amr: vec!["pwd".into()],
             issued_at: Timestamp(0),
             expires_at: Timestamp(10),
             consumed_at: Some(Timestamp(5)),

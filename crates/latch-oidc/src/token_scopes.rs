@@ -137,6 +137,7 @@ mod tests {
             nonce: None,
             code_challenge: None,
             auth_time: Timestamp(1),
+            amr: vec!["pwd".into()],
             expires_at: Timestamp(61),
         }
     }

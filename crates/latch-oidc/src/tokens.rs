@@ -94,6 +94,8 @@ pub struct IdTokenInput<'a> {
     pub issuer: &'a str,
     pub client_id: &'a str,
     pub auth_time: Timestamp,
+    /// How the user signed in (RFC 8176); empty for none known.
+    pub amr: &'a [String],
     pub nonce: Option<&'a str>,
     pub access_token: Option<&'a str>,
     pub now: Timestamp,
@@ -101,13 +103,17 @@ pub struct IdTokenInput<'a> {
 }
 
 /// ID token claims: the user claims plus `iss`, `aud`, `exp`, `iat`, `auth_time`, `nonce`,
-/// `at_hash` (OpenID Connect Core §2, §3.1.3.6).
+/// `at_hash` (OpenID Connect Core §2, §3.1.3.6), and `amr` with the `acr` it earns.
 pub fn id_token_claims(input: &IdTokenInput<'_>, mut claims: Map<String, Value>) -> Map<String, Value> {
     claims.insert("iss".into(), json!(input.issuer));
     claims.insert("aud".into(), json!(input.client_id));
     claims.insert("iat".into(), json!(input.now.0));
     claims.insert("exp".into(), json!(input.now.0 + input.ttl));
     claims.insert("auth_time".into(), json!(input.auth_time.0));
+    if !input.amr.is_empty() {
+        claims.insert("amr".into(), json!(input.amr));
+        claims.insert("acr".into(), json!(crate::mfa::acr_of(input.amr)));
+    }
     if let Some(n) = input.nonce {
         claims.insert("nonce".into(), json!(n));
     }

@@ -183,6 +183,7 @@ diesel::table! {
         updated_at -> BigInt,
         sign_up -> Text,
         require_verified_email -> Bool,
+        mfa -> Text,
     }
 }
 
@@ -278,6 +279,7 @@ diesel::table! {
         consumed_at -> Nullable<BigInt>,
         resources -> Text,
         family_id -> Text,
+        amr -> Text,
     }
 }
 
@@ -301,6 +303,8 @@ diesel::table! {
         created_at -> BigInt,
         last_active_at -> BigInt,
         expires_at -> BigInt,
+        amr -> Text,
+        user_agent -> Nullable<Text>,
     }
 }
 

@@ -554,6 +554,11 @@ wire! {
         /// otherwise).
         #[serde(default)]
         pub require_verified_email: bool,
+        /// Who must sign in with a second factor: `optional` (those who set one up; the
+        /// default), `required` (everyone: who has none sets one up at their next sign-in) or
+        /// `admins` (those who hold the admin API's scope).
+        #[serde(default)]
+        pub mfa: MfaPolicy,
     }
 }
 
@@ -566,6 +571,17 @@ pub enum SignUpMode {
     Off,
     Email,
     Username,
+}
+
+/// Who must sign in with a second factor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum MfaPolicy {
+    #[default]
+    Optional,
+    Required,
+    Admins,
 }
 
 /// A permission entry as scripts write it: an id, or `{"id", "required"}`.
@@ -711,6 +727,13 @@ wire! {
         pub last_active_at: i64,
         /// End of the session's absolute lifetime.
         pub expires_at: i64,
+        /// How the user signed in (RFC 8176 `amr`): `pwd`, then `otp` and `mfa` after a
+        /// second factor.
+        #[serde(default)]
+        pub amr: Vec<String>,
+        /// The browser's `User-Agent` when the session began.
+        #[serde(default)]
+        pub user_agent: Option<String>,
     }
 }
 

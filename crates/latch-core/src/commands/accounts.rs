@@ -17,16 +17,24 @@ pub fn sign_in_failures_key(user: &UserId) -> String {
     format!("rl:user:{user}")
 }
 
+/// The ephemeral-store key counting `user`'s wrong second-factor codes of the hour (across
+/// sign-ins and nodes).
+pub fn second_factor_failures_key(user: &UserId) -> String {
+    format!("rl:mfa:{user}")
+}
+
 fn unavailable(e: latch_domain::ephemeral::EphemeralError) -> RepoError {
     RepoError::Unavailable(format!("the ephemeral store: {}", e.0))
 }
 
-/// Clears `user`'s failed sign-ins, so a locked account can sign in again at once; audited as
-/// `user.unlock` with how many were cleared (also when none were: the operator acted).
+/// Clears `user`'s failed sign-ins (and wrong second-factor codes), so a locked account can
+/// sign in again at once; audited as `user.unlock` with how many sign-ins were cleared (also
+/// when none were: the operator acted).
 pub async fn unlock_user(core: &Core, actor: &Actor, user: &UserId) -> RepoResult<u64> {
     let key = sign_in_failures_key(user);
     let failures = core.cache.get(&key).await.map_err(unavailable)?.and_then(|n| n.parse().ok()).unwrap_or(0);
     core.cache.delete(&key).await.map_err(unavailable)?;
+    core.cache.delete(&second_factor_failures_key(user)).await.map_err(unavailable)?;
     let change = Changeset::new(
         "user.unlock",
         "user",

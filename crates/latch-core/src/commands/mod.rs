@@ -8,16 +8,18 @@
 mod accounts;
 mod applications;
 mod branding;
+mod factors;
 mod keys;
 mod registration;
 mod roles;
 
 pub use accounts::{
-    change_email, change_password, end_sessions, reset_mfa, reset_password, sign_in_failures_key, sign_up, unlock_user,
-    update_own_profile, verify_email,
+    change_email, change_password, end_sessions, reset_mfa, reset_password, second_factor_failures_key,
+    sign_in_failures_key, sign_up, unlock_user, update_own_profile, verify_email,
 };
 pub use applications::{NewApplication, create_application, create_secret, new_client_secret};
 pub use branding::{reload_idp_branding, set_idp_branding};
+pub use factors::{enrol_totp, remove_factor, replace_recovery_codes};
 pub use keys::{ensure_signing_keys, maintain_keys, reload_keys, rotate_keys};
 pub use registration::{
     Registered, adopt_document_client, ceiling, create_initial_access_token, delete_initial_access_token,

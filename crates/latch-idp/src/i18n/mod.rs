@@ -102,6 +102,8 @@ pub enum Problem {
     ExpiredDevice,
     /// The account's address must be verified before sign-in, and no email can be sent.
     EmailUnverifiable,
+    /// A sign-in's second step took too many wrong codes and ended.
+    TooManyCodes,
 }
 
 impl Problem {
@@ -128,6 +130,7 @@ impl Problem {
             Problem::NotAllowed => &p.not_allowed,
             Problem::UnknownApplication => &p.unknown_application,
             Problem::ExpiredDevice => &p.expired_device,
+            Problem::TooManyCodes => &p.too_many_codes,
             Problem::EmailUnverifiable => &p.email_unverifiable,
         }
     }
@@ -155,6 +158,7 @@ pub struct Problems {
     pub not_allowed: Phrase,
     pub unknown_application: Phrase,
     pub expired_device: Phrase,
+    pub too_many_codes: Phrase,
     pub email_unverifiable: Phrase,
 }
 
@@ -285,6 +289,30 @@ pub struct Words {
     pub last_active: &'static str,
     pub sign_out_everywhere: &'static str,
     pub apps_link: &'static str,
+    // Second factors: the sign-in step, enrolment, recovery codes and the account page's part.
+    pub mfa_title: &'static str,
+    pub mfa_lead: &'static str,
+    pub mfa_wrong: &'static str,
+    pub mfa_limited: &'static str,
+    pub enrol_title: &'static str,
+    pub enrol_required: &'static str,
+    pub enrol_lead: &'static str,
+    pub qr_label: &'static str,
+    pub enrol_key: &'static str,
+    pub enrol_button: &'static str,
+    pub enrol_expired: &'static str,
+    pub totp_name: &'static str,
+    pub recovery_title: &'static str,
+    pub recovery_lead: &'static str,
+    pub back_to_account: &'static str,
+    pub mfa_off: &'static str,
+    pub mfa_set_up_button: &'static str,
+    pub added_on: &'static str,
+    pub recovery_left: &'static str,
+    pub mfa_manage_hint: &'static str,
+    pub remove_button: &'static str,
+    pub new_recovery_button: &'static str,
+    pub factor_removed: &'static str,
     // The device flow (RFC 8628): entering the code a device shows, and the outcome.
     pub device_title: &'static str,
     pub device_lead: &'static str,
@@ -346,6 +374,7 @@ mod tests {
             UnknownApplication,
             ExpiredDevice,
             EmailUnverifiable,
+            TooManyCodes,
         ];
         for p in all {
             let (en, fr) = (p.phrase(Lang::En.words()), p.phrase(Lang::Fr.words()));

@@ -80,6 +80,7 @@ struct IdpBrandingRow {
     updated_at: i64,
     sign_up: String,
     require_verified_email: bool,
+    mfa: String,
 }
 
 /// The one row's id (the table's CHECK allows no other).
@@ -99,6 +100,7 @@ pub(super) fn put_idp_branding(conn: &mut Conn, b: &IdpBranding) -> QResult<()> 
         updated_at: b.updated_at.0,
         sign_up: b.sign_up.as_str().to_owned(),
         require_verified_email: b.require_verified_email,
+        mfa: b.mfa.as_str().to_owned(),
     };
     per_backend!(conn, |c| diesel::insert_into(sign_in_experience::table)
         .values(&row)
@@ -154,6 +156,8 @@ impl BrandingRepo for Db {
                 // The column's CHECK allows nothing else; an unknown value reads as off.
                 sign_up: SignUpMode::parse(&r.sign_up).unwrap_or_default(),
                 require_verified_email: r.require_verified_email,
+                // As for sign_up: the CHECK allows nothing else.
+                mfa: MfaPolicy::parse(&r.mfa).unwrap_or_default(),
             }))
         })
         .await

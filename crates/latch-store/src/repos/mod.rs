@@ -77,6 +77,11 @@ fn json_text<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "{}".to_owned())
 }
 
+/// An `amr` column (space-separated RFC 8176 values) as the list it stores.
+fn split_amr(text: &str) -> Vec<String> {
+    text.split(' ').filter(|a| !a.is_empty()).map(str::to_owned).collect()
+}
+
 /// The distinct ids of `ids`, sorted.
 fn id_set<T>(ids: &[T], as_str: impl Fn(&T) -> &str) -> BTreeSet<String> {
     ids.iter().map(|id| as_str(id).to_owned()).collect()

@@ -19,6 +19,8 @@ struct SessionRow {
     created_at: i64,
     last_active_at: i64,
     expires_at: i64,
+    amr: String,
+    user_agent: Option<String>,
 }
 
 impl From<SessionRow> for Session {
@@ -30,6 +32,8 @@ impl From<SessionRow> for Session {
             created_at: Timestamp(r.created_at),
             last_active_at: Timestamp(r.last_active_at),
             expires_at: Timestamp(r.expires_at),
+            amr: super::split_amr(&r.amr),
+            user_agent: r.user_agent,
         }
     }
 }
@@ -57,6 +61,8 @@ impl SessionRepo for Db {
                     sessions::created_at.eq(s.created_at.0),
                     sessions::last_active_at.eq(s.last_active_at.0),
                     sessions::expires_at.eq(s.expires_at.0),
+                    sessions::amr.eq(s.amr.join(" ")),
+                    sessions::user_agent.eq(s.user_agent),
                 ))
                 .execute(conn)
                 .map(|_| ())

@@ -56,6 +56,7 @@ fn insert_refresh(conn: &mut Conn, t: &RefreshTokenRecord) -> QResult<()> {
             refresh_tokens::expires_at.eq(t.expires_at.0),
             refresh_tokens::consumed_at.eq(t.consumed_at.map(|c| c.0)),
             refresh_tokens::family_id.eq(&t.family),
+            refresh_tokens::amr.eq(t.amr.join(" ")),
         ))
         .execute(conn)
         .map(|_| ())
@@ -153,7 +154,7 @@ impl TokenRepo for Db {
     async fn get_refresh_token(&self, token_hash: &str) -> RepoResult<Option<RefreshTokenRecord>> {
         let h = token_hash.to_owned();
         self.run(move |conn| {
-            type Row = (String, String, String, String, String, String, String, i64, i64, i64, Option<i64>);
+            type Row = (String, String, String, String, String, String, String, i64, String, i64, i64, Option<i64>);
             let row: Option<Row> = refresh_tokens::table
                 .find(h)
                 .select((
@@ -165,13 +166,14 @@ impl TokenRepo for Db {
                     refresh_tokens::scope,
                     refresh_tokens::resources,
                     refresh_tokens::auth_time,
+                    refresh_tokens::amr,
                     refresh_tokens::issued_at,
                     refresh_tokens::expires_at,
                     refresh_tokens::consumed_at,
                 ))
                 .first(conn)
                 .optional()?;
-            Ok(row.map(|(token_hash, grant, app, user, family, scope, resources, auth, iat, exp, consumed)| {
+            Ok(row.map(|(token_hash, grant, app, user, family, scope, resources, auth, amr, iat, exp, consumed)| {
                 RefreshTokenRecord {
                     token_hash,
                     grant_id: GrantId(grant),
@@ -181,6 +183,7 @@ impl TokenRepo for Db {
                     scope,
                     resources: serde_json::from_str(&resources).unwrap_or_default(),
                     auth_time: Timestamp(auth),
+                    amr: super::split_amr(&amr),
                     issued_at: Timestamp(iat),
                     expires_at: Timestamp(exp),
                     consumed_at: consumed.map(Timestamp),

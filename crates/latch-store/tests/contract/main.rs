@@ -420,8 +420,11 @@ async fn sessions_round_trip(db: &Db) {
         created_at: Timestamp(10),
         last_active_at: Timestamp(10),
         expires_at: Timestamp(1000),
+        amr: vec!["pwd".into(), "otp".into(), "mfa".into()],
+        user_agent: Some("Mozilla/5.0 (X11; Linux x86_64)".into()),
     };
     db.insert_session(&s).await.expect("insert");
+    assert_eq!(db.get_session(&s.id).await.expect("get").as_ref(), Some(&s), "amr and user agent kept");
     db.touch_session(&s.id, Timestamp(20)).await.expect("touch");
     assert_eq!(db.get_session(&s.id).await.expect("get").map(|s| s.last_active_at), Some(Timestamp(20)));
     assert!(db.delete_session(&s.id).await.expect("delete"));
@@ -488,6 +491,7 @@ fn refresh(hash: &str, grant: &str) -> RefreshTokenRecord {
         scope: "openid offline_access read".to_owned(),
         resources: [("https://api.example.com".to_owned(), vec!["read".to_owned()])].into(),
         auth_time: Timestamp(10),
+        amr: vec!["pwd".into(), "otp".into(), "mfa".into()],
         issued_at: Timestamp(20),
         expires_at: Timestamp(20 + 14 * 86_400),
         consumed_at: None,
@@ -746,6 +750,8 @@ async fn a_users_sessions_are_listed_and_deleted_together(db: &Db) {
         created_at: Timestamp(at),
         last_active_at: Timestamp(at),
         expires_at: Timestamp(at + 1000),
+        amr: vec!["pwd".into()],
+        user_agent: None,
     };
     db.insert_session(&session("s1", "u1", 10)).await.expect("insert");
     db.insert_session(&session("s2", "u1", 20)).await.expect("insert");

@@ -211,6 +211,8 @@ async fn user_sessions_are_paged_newest_first_and_only_live_ones(db: &Db) {
         created_at: Timestamp(at),
         last_active_at: Timestamp(at + 1),
         expires_at: Timestamp(expires),
+        amr: vec!["pwd".into()],
+        user_agent: None,
     };
     let now = Timestamp(100);
     for s in [

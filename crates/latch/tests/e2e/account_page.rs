@@ -26,7 +26,13 @@ async fn the_account_page_on_postgres_and_redis() {
 }
 
 /// Posts `fields` and the page's CSRF token to `path`, and reads the page that answers.
-async fn post(browser: &Browser, server: &TestServer, csrf: &str, path: &str, fields: &[(&str, &str)]) -> Page {
+pub(crate) async fn post(
+    browser: &Browser,
+    server: &TestServer,
+    csrf: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> Page {
     let mut form = vec![("csrf", csrf)];
     form.extend_from_slice(fields);
     let res = browser.http().post(server.url(path)).form(&form).send().await.unwrap();
@@ -36,7 +42,7 @@ async fn post(browser: &Browser, server: &TestServer, csrf: &str, path: &str, fi
 }
 
 /// The CSRF token of the account page's forms.
-fn csrf(page: &Page) -> String {
+pub(crate) fn csrf(page: &Page) -> String {
     let (_, fields) = page.form();
     fields.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v).expect("a csrf field")
 }

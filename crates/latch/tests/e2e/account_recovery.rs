@@ -156,7 +156,7 @@ async fn post(browser: &Browser, server: &TestServer, page: &Page, path: &str, f
     Page { status, url: server.url(path), html: res.text().await.unwrap(), headers }
 }
 
-async fn tokens(server: &TestServer, client: &TestClient, code: &str) -> Value {
+pub(crate) async fn tokens(server: &TestServer, client: &TestClient, code: &str) -> Value {
     http()
         .post(format!("{}/token", server.issuer))
         .form(&[
@@ -339,6 +339,7 @@ async fn reset_then_sign_in(server: &TestServer, mail: &mut Mailbox<'_>, partner
         scope: "openid offline_access".into(),
         resources: Default::default(),
         auth_time: now,
+        amr: vec!["pwd".into()],
         issued_at: now,
         expires_at: now.plus_secs(86_400),
         consumed_at: None,

@@ -21,6 +21,7 @@ mod health;
 mod import_file;
 mod lifecycle;
 mod mcp_sdk;
+mod mfa;
 mod multinode;
 mod oidc_flows;
 mod registration;

@@ -369,6 +369,8 @@ async fn every_admin_mutation_writes_one_audit_entry_and_announces_it(server: &T
             created_at: now,
             last_active_at: now,
             expires_at: now.plus_secs(3600),
+            amr: vec!["pwd".into()],
+            user_agent: None,
         };
         server.repos.insert_session(&session).await.unwrap();
     }

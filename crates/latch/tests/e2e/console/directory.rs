@@ -288,10 +288,17 @@ async fn sign_in_experience(chrome: &Chrome, server: &TestServer) {
     chrome.type_into("#x-dark-accent", "#74c0fc").await;
     chrome.screenshot("sign-in-experience").await;
     chrome.find("#x-sign-up-email").await.click().await.unwrap();
+    chrome.find("#x-mfa-admins").await.click().await.unwrap();
     chrome.until_text("button[type=submit]", "Save sign-in experience").await.click().await.unwrap();
     chrome.until_text(".saved", "Saved").await;
     let stored = server.repos.get_idp_branding().await.unwrap().expect("saved");
     assert_eq!(stored.sign_up, latch_domain::entities::SignUpMode::Email);
+    assert_eq!(stored.mfa, latch_domain::entities::MfaPolicy::Admins);
+    // Back to optional before anything else: the console's own admin has no second factor.
+    chrome.find("#x-mfa-optional").await.click().await.unwrap();
+    chrome.until_text("button[type=submit]", "Save sign-in experience").await.click().await.unwrap();
+    chrome.until_text(".saved", "Saved").await;
+    assert_eq!(server.repos.get_idp_branding().await.unwrap().expect("saved").mfa, Default::default());
     assert_eq!(stored.organization_name.as_deref(), Some("Acme Corporation"));
     assert_eq!(stored.accent_color.as_deref(), Some("#1864ab"));
     // Required verification needs email, which this server cannot send: refused, in words.

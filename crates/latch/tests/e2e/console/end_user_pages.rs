@@ -1,4 +1,5 @@
-//! The end-user pages (sign-in, its error state, sign-up, the account page, email verification and password reset
+//! The end-user pages (sign-in, its error state, sign-up, the account page, setting up an
+//! authenticator app, recovery codes, the second step of a sign-in, email verification and password reset
 //! when an SMTP server takes the codes, consent, connected apps, the device flow's
 //! code page and its error state, sign-out, signed out, an error page) pass an automated WCAG
 //! 2.2 AA audit: axe-core in headless Chromium, in light and dark mode, in English and French,
@@ -214,6 +215,19 @@ async fn end_user_pages_pass_a_wcag_audit_in_both_schemes_and_languages() {
     let base = &server.base;
     audit(&chrome, &axe, "account", &format!("{base}/account"), "#current-password", &mut failures).await;
     audit(&chrome, &axe, "connected-apps", &format!("{base}/account/apps"), "button.danger", &mut failures).await;
+    // Two-step verification: setting up an authenticator app, then its recovery codes (pages a
+    // form answers, audited where they are).
+    chrome.d().goto(&format!("{base}/account")).await.unwrap();
+    chrome.find("button[value=start]").await.click().await.unwrap();
+    let key = chrome.find("#totp-key").await.text().await.unwrap();
+    failures.extend(violations(&chrome, &axe).await.into_iter().map(|v| format!("enrol: {v}")));
+    chrome.screenshot("end-user-enrol-totp").await;
+    let secret = crate::mfa::base32(&key);
+    chrome.find("#code").await.send_keys(crate::mfa::code_now(&server, &secret)).await.unwrap();
+    chrome.find("button[value=enrol]").await.click().await.unwrap();
+    chrome.find("#recovery-codes").await;
+    failures.extend(violations(&chrome, &axe).await.into_iter().map(|v| format!("recovery codes: {v}")));
+    chrome.screenshot("end-user-recovery-codes").await;
     audit(&chrome, &axe, "error", &format!("{base}/sign-in?interaction=gone"), "p[role=alert]", &mut failures).await;
     // The device flow's code page (RFC 8628), then its error state (a code never issued).
     audit(&chrome, &axe, "device", &format!("{base}/device?user_code=WDJB-MJHT"), "#user_code", &mut failures).await;
@@ -236,6 +250,14 @@ async fn end_user_pages_pass_a_wcag_audit_in_both_schemes_and_languages() {
     let out = violations(&chrome, &axe).await;
     failures.extend(out.into_iter().map(|v| format!("signed out: {v}")));
     chrome.screenshot("end-user-signed-out").await;
+    // The second step of the next sign-in.
+    chrome.d().goto(&authorize_url(&server, &client, "openid email profile")).await.unwrap();
+    chrome.find("#identifier").await.send_keys("ada").await.unwrap();
+    chrome.find("#password").await.send_keys(PASSWORD).await.unwrap();
+    chrome.find("button[type=submit]").await.click().await.unwrap();
+    chrome.find("#code").await;
+    let factor = chrome.d().current_url().await.unwrap().to_string();
+    audit(&chrome, &axe, "second-factor", &factor, "#code", &mut failures).await;
 
     chrome.quit().await;
     assert!(failures.is_empty(), "WCAG 2.2 AA violations:\n{}", failures.join("\n"));
