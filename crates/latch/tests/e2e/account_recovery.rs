@@ -10,13 +10,14 @@ use crate::harness::{Backends, PASSWORD, TestClient, TestServer, test_python};
 use crate::oidc_flows::{authorize_url, http};
 use latch::config::SmtpTls;
 use latch_domain::Timestamp;
-use latch_domain::entities::{AppType, Grant, GrantDetails, RefreshTokenRecord, User};
-use latch_domain::ids::{ApplicationId, GrantId, UserId};
+use latch_domain::entities::{AppType, FactorKind, Grant, GrantDetails, MfaFactor, RefreshTokenRecord, User};
+use latch_domain::ids::{ApplicationId, FactorId, GrantId, UserId};
+use latch_domain::repo::Write;
 use serde_json::{Value, json};
 use std::time::Duration;
 
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+pub(crate) const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 pub(crate) const REDIRECT: &str = "https://partner.example.com/cb";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,6 +61,7 @@ async fn run(backends: Backends) {
     verification_required_before_sign_in(&server, &mut mailbox, &partner).await;
     reset_then_sign_in(&server, &mut mailbox, &partner).await;
     a_reset_ends_a_verification_someone_else_began(&server, &mut mailbox, &partner).await;
+    a_reset_still_asks_for_the_second_factor(&server, &mut mailbox, &partner).await;
 }
 
 /// The messages of a sink, read in order.
@@ -506,4 +508,39 @@ async fn without_smtp_there_is_no_reset_and_no_required_verification() {
     let form = browser.open(&link(&sign_in, "Create one")).await.page();
     let next = browser.submit(&form, &[("identifier", "eve@example.com"), ("password", PASSWORD)], None).await.page();
     assert!(next.url.contains("/consent"), "{}", next.url);
+}
+
+/// A reset by email proves the address, not the second factor: an account with an
+/// authenticator app gets the second step after choosing its new password, and no session
+/// (so no app) before it.
+async fn a_reset_still_asks_for_the_second_factor(server: &TestServer, mail: &mut Mailbox<'_>, partner: &TestClient) {
+    let mia = server.user("mia").await;
+    let secret = latch_oidc::mfa::new_totp_secret(server.core.random.as_ref());
+    let sealed = latch_oidc::mfa::seal_totp_secret(&server.core.mfa_key(), &mia.id, &secret).unwrap();
+    let factor = MfaFactor {
+        id: FactorId::from("f-mia"),
+        user_id: mia.id.clone(),
+        kind: FactorKind::Totp,
+        name: "Phone".into(),
+        secret: sealed,
+        last_used_step: None,
+        created_at: Timestamp(1),
+        last_used_at: None,
+    };
+    server.repos.commit(vec![Write::InsertFactor(factor)]).await.unwrap();
+    let browser = Browser::new(&server.base);
+    let sign_in = browser.open(&sign_in_url(server, partner, "")).await.page();
+    let ask = browser.open(&link(&sign_in, "Forgot your password?")).await.page();
+    let sent = browser.submit(&ask, &[("email", "mia@example.com")], Some(("action", "send"))).await.page();
+    let code = code_in(&mail.next().await);
+    let fields = [("code", code.as_str()), ("password", "a brand new passphrase")];
+    let second = browser.submit(&sent, &fields, Some(("action", "reset"))).await.page();
+    assert!(second.url.contains("/sign-in/factor"), "the reset does not skip the second factor: {}", second.url);
+    assert!(server.repos.list_user_sessions(&mia.id).await.unwrap().is_empty(), "no session before the code");
+    let interaction = second.url.split("interaction=").nth(1).unwrap();
+    let consent = browser.open(&server.url(&format!("/consent?interaction={interaction}"))).await.page();
+    assert_eq!(consent.status, 400, "{}", consent.html);
+    let totp = crate::mfa::code_now(server, &secret);
+    let consent = browser.submit(&second, &[("code", &totp)], Some(("action", "verify"))).await.page();
+    assert!(consent.url.contains("/consent"), "{}", consent.url);
 }

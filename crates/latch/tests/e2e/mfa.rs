@@ -8,7 +8,7 @@
 //! Postgres + Redis.
 
 use crate::account_page::{csrf, post};
-use crate::account_recovery::{REDIRECT, sign_in_url, tokens, words};
+use crate::account_recovery::{CHALLENGE, REDIRECT, sign_in_url, tokens, words};
 use crate::browser::{Browser, Page, Step};
 use crate::harness::{Backends, PASSWORD, TestClient, TestServer};
 use latch_domain::entities::AppType;
@@ -198,6 +198,7 @@ async fn run(backends: Backends) {
 
     policies(&server, &app).await;
     step_up(&server, &app).await;
+    refreshed_id_tokens_keep_the_amr(&server, &app, &secret).await;
     removing(&server, &app, &secret).await;
     account_limit(&server, &app).await;
 }
@@ -272,6 +273,36 @@ async fn step_up(server: &TestServer, app: &TestClient) {
     // The session now has a second factor: the next such request answers at once.
     let (_, params) = browser.open(&sign_in_url(server, app, &format!("{mfa}&prompt=none"))).await.client();
     assert!(params.contains_key("code"), "{params:?}");
+}
+
+async fn refreshed_id_tokens_keep_the_amr(server: &TestServer, app: &TestClient, secret: &[u8]) {
+    let url = format!(
+        "{}&code_challenge={CHALLENGE}&code_challenge_method=S256",
+        crate::oidc_flows::authorize_url(server, app, "openid offline_access")
+    );
+    let browser = Browser::new(&server.base);
+    let sign_in = browser.open(&url).await.page();
+    let factor = browser.sign_in(&sign_in, "ada", PASSWORD).await.page();
+    server.clock.advance(30);
+    let (_, params) =
+        browser.submit(&factor, &[("code", &code_now(server, secret))], Some(("action", "verify"))).await.client();
+    let first = tokens(server, app, &params["code"]).await;
+    let refresh = first["refresh_token"].as_str().unwrap_or_else(|| panic!("{first}"));
+    let refreshed: Value = crate::oidc_flows::http()
+        .post(format!("{}/token", server.issuer))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", app.id.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let claims =
+        crate::registration::jwt_claims(refreshed["id_token"].as_str().unwrap_or_else(|| panic!("{refreshed}")));
+    assert_eq!(
+        (claims["amr"].clone(), claims["acr"].clone()),
+        (json!(["pwd", "otp", "mfa"]), json!("urn:latch:acr:mfa"))
+    );
 }
 
 async fn removing(server: &TestServer, app: &TestClient, secret: &[u8]) {
