@@ -62,6 +62,8 @@ pub enum SignInFailure {
     Suspended,
     /// Too many failures for this account: refused without checking the password.
     Locked,
+    /// A passkey sign-in whose credential is unknown or whose assertion did not verify.
+    Passkey,
 }
 
 impl SignInFailure {
@@ -72,6 +74,7 @@ impl SignInFailure {
             SignInFailure::WrongPassword => "wrong_password",
             SignInFailure::Suspended => "suspended",
             SignInFailure::Locked => "locked",
+            SignInFailure::Passkey => "passkey",
         }
     }
 }
@@ -164,7 +167,7 @@ pub enum SecurityEvent {
         purpose: Purpose,
         reason: &'static str,
     },
-    /// A second factor completed a sign-in: `method` is `totp` or `recovery_code`.
+    /// A second factor completed a sign-in: `method` is `totp`, `recovery_code` or `passkey`.
     SecondFactorUsed {
         user: UserId,
         client: ApplicationId,

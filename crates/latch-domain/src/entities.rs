@@ -123,6 +123,8 @@ pub struct MfaFactor {
     pub last_used_step: Option<i64>,
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
+    /// A passkey: its credential id (base64url), unique across factors.
+    pub credential_id: Option<String>,
 }
 
 /// What kind of second factor.

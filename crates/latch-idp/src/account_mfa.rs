@@ -78,15 +78,22 @@ pub async fn totp(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<TotpF
                 };
                 // Taken before it is stored: a second tab posting the same code enrols nothing.
                 idp.core.cache.delete(&key).await.page_unavailable()?;
-                let codes = mfa::new_recovery_codes(idp.core.random.as_ref());
-                let hashes = codes.iter().map(|(_, h)| h.clone()).collect();
+                // Recovery codes come with the first factor; a second keeps them.
+                let first = idp.core.repos.list_user_factors(&user.id).await.page_unavailable()?.is_empty();
+                let codes = first.then(|| mfa::new_recovery_codes(idp.core.random.as_ref()));
+                let hashes = codes.as_ref().map(|c| c.iter().map(|(_, h)| h.clone()).collect());
                 let origin = crate::ratelimit::origin(&idp, &req);
                 latch_core::commands::enrol_totp(&idp.core, &origin, &user.id, w.totp_name, sealed, step, hashes)
                     .await
                     .page_unavailable()?;
                 tracing::info!(user = %user.id, "authenticator app enrolled");
-                let shown: Vec<String> = codes.into_iter().map(|(c, _)| c).collect();
-                Ok(views::recovery_codes(&idp, lang, &shown, None))
+                match codes {
+                    Some(codes) => {
+                        let shown: Vec<String> = codes.into_iter().map(|(c, _)| c).collect();
+                        Ok(views::recovery_codes(&idp, lang, &shown, None))
+                    }
+                    None => render(&idp, lang, &session, &user, StatusCode::OK, Some(w.totp_added), None).await,
+                }
             }
             _ => Err(IdpError::page(StatusCode::BAD_REQUEST, Problem::PageExpired)),
         }

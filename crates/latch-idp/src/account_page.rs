@@ -66,12 +66,9 @@ pub(crate) async fn render(
     sessions.sort_by_key(|s| (!s.current, -s.last_active_at));
     let label = label_of(user);
     let csrf = csrf_of(session);
-    let factors: Vec<pages::AccountFactor> = idp
-        .core
-        .repos
-        .list_user_factors(&user.id)
-        .await
-        .page_unavailable()?
+    let stored = idp.core.repos.list_user_factors(&user.id).await.page_unavailable()?;
+    let has_totp = stored.iter().any(|f| f.kind == latch_domain::entities::FactorKind::Totp);
+    let factors: Vec<pages::AccountFactor> = stored
         .into_iter()
         .map(|f| pages::AccountFactor { id: f.id.to_string(), name: f.name, added_at: f.created_at.0 })
         .collect();
@@ -89,6 +86,8 @@ pub(crate) async fn render(
         sessions: &sessions,
         factors: &factors,
         recovery_left,
+        has_totp,
+        can_passkey: crate::passkeys::available(idp),
         notice,
         error,
     };

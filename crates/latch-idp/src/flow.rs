@@ -338,15 +338,15 @@ pub async fn sign_in_submit(idp: web::Data<IdpState>, req: HttpRequest, form: we
 }
 
 /// The sign-in page of `interaction`, for `app` as its branding names it. `failed` is the
-/// status of a failed attempt, shown with the one message for every failure: it never says
-/// which part was wrong.
-async fn sign_in_form(
+/// status and message of a failed attempt (for a password, the one message for every failure:
+/// it never says which part was wrong).
+pub(crate) async fn sign_in_form(
     idp: &IdpState,
     lang: Lang,
     interaction: &Interaction,
     app: &Application,
     identifier: &str,
-    failed: Option<StatusCode>,
+    failed: Option<(StatusCode, &'static str)>,
 ) -> Result<HttpResponse, IdpError> {
     let (name, logo) = branded(idp, app).await?;
     let sign_up = (idp.core.idp_branding().sign_up != latch_domain::entities::SignUpMode::Off)
@@ -359,11 +359,12 @@ async fn sign_in_form(
         app_name: &name,
         logo,
         identifier,
-        failed: failed.is_some(),
+        error: failed.map(|(_, message)| message),
         sign_up,
         reset,
+        passkey: crate::passkeys::sign_in_form(idp, lang, interaction).await?,
     };
-    Ok(pages::sign_in(idp, lang, failed.unwrap_or(StatusCode::OK), &page))
+    Ok(pages::sign_in(idp, lang, failed.map_or(StatusCode::OK, |(status, _)| status), &page))
 }
 
 async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<HttpResponse, IdpError> {
@@ -376,7 +377,10 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
     let ip = origin.ip.clone();
     let identifier = form.identifier.trim().to_owned();
     let lang = lang_of(req, &interaction.request);
-    let fail = |status| sign_in_form(idp, lang, &interaction, &app, &identifier, Some(status));
+    let fail = |status| {
+        let failed = Some((status, lang.words().wrong_credentials));
+        sign_in_form(idp, lang, &interaction, &app, &identifier, failed)
+    };
     let failed = |user: Option<&User>, reason| {
         let event = SecurityEvent::SignInFailed { user: user.map(|u| u.id.clone()), client: app.id.clone(), reason };
         security_log::record(&idp.core, &origin, event)

@@ -22,6 +22,7 @@ mod logout;
 mod messages;
 mod metrics;
 mod pages;
+mod passkeys;
 mod ratelimit;
 mod registration;
 mod reset_password;
@@ -90,9 +91,12 @@ pub fn routes(idp: web::Data<IdpState>) -> impl FnOnce(&mut web::ServiceConfig) 
             .route("/account/sessions/end", web::post().to(account_page::end_sessions))
             .route("/account/mfa", web::post().to(account_mfa::manage))
             .route("/account/mfa/totp", web::post().to(account_mfa::totp))
+            .route("/account/mfa/passkey", web::post().to(passkeys::add))
+            .route("/sign-in/passkey", web::post().to(passkeys::sign_in))
             .route("/account/apps", web::get().to(account::apps))
             .route("/account/apps/revoke", web::post().to(account::revoke))
             .route("/assets/latch.css", web::get().to(pages::stylesheet))
+            .route("/assets/passkey.js", web::get().to(pages::passkey_script))
             .route("/assets/brand.css", web::get().to(pages::brand_stylesheet));
     }
 }

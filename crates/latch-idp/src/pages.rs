@@ -206,12 +206,15 @@ pub struct SignIn<'a> {
     pub app_name: &'a str,
     pub logo: Logo,
     pub identifier: &'a str,
-    /// The last attempt failed (the one message that never says which part was wrong).
-    pub failed: bool,
+    /// Why the last attempt failed (for a password, the one message that never says which part
+    /// was wrong).
+    pub error: Option<&'static str>,
     /// The sign-up page of this interaction, when people may create accounts.
     pub sign_up: Option<String>,
     /// The password-reset page of this interaction, when Latch can send email.
     pub reset: Option<String>,
+    /// "Sign in with a passkey", where passkeys work.
+    pub passkey: Option<factors::PasskeyForm>,
 }
 
 #[derive(Template)]
@@ -226,6 +229,7 @@ struct SignInPage<'a> {
     error: Option<&'static str>,
     sign_up: Option<&'a str>,
     reset: Option<&'a str>,
+    passkey: Option<&'a factors::PasskeyForm>,
 }
 
 pub fn sign_in(idp: &IdpState, lang: Lang, status: StatusCode, v: &SignIn<'_>) -> HttpResponse {
@@ -237,11 +241,23 @@ pub fn sign_in(idp: &IdpState, lang: Lang, status: StatusCode, v: &SignIn<'_>) -
         interaction: v.interaction,
         csrf: v.csrf,
         identifier: v.identifier,
-        error: v.failed.then_some(w.wrong_credentials),
+        error: v.error,
         sign_up: v.sign_up.as_deref(),
         reset: v.reset.as_deref(),
+        passkey: v.passkey.as_ref(),
     };
-    page(status, &tmpl, None)
+    page(status, &tmpl, v.passkey.as_ref().map(|p| p.nonce.as_str()))
+}
+
+const PASSKEY_JS: &str = include_str!("passkey.js");
+
+/// `/assets/passkey.js`: the passkey ceremonies of the pages that offer one.
+pub async fn passkey_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(PASSKEY_JS)
 }
 
 /// What the sign-up page shows: the app as its branding names it, what was typed (never the
@@ -520,6 +536,10 @@ pub struct Account<'a> {
     pub factors: &'a [AccountFactor],
     /// Recovery codes left (when the user has a factor).
     pub recovery_left: u64,
+    /// The user has an authenticator app (one is enough).
+    pub has_totp: bool,
+    /// Passkeys work here (the public URL's host may be a relying party).
+    pub can_passkey: bool,
     pub notice: Option<&'static str>,
     pub error: Option<&'static str>,
 }
@@ -552,6 +572,8 @@ struct AccountPage<'a> {
     sessions: Vec<SessionRow>,
     factors: Vec<FactorRow<'a>>,
     recovery_left: u64,
+    has_totp: bool,
+    can_passkey: bool,
     notice: Option<&'static str>,
     error: Option<&'static str>,
 }
@@ -583,6 +605,8 @@ pub fn account(idp: &IdpState, lang: Lang, status: StatusCode, v: &Account<'_>) 
         sessions,
         factors,
         recovery_left: v.recovery_left,
+        has_totp: v.has_totp,
+        can_passkey: v.can_passkey,
         notice: v.notice,
         error: v.error,
     };

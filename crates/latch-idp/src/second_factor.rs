@@ -1,7 +1,8 @@
 //! `/sign-in/factor`: the second step of a sign-in, after the password (and the email
 //! verification, when one is due) and before the session. Who needs one is the engine's
 //! decision (`latch_oidc::mfa::second_step`: the operator's policy, whether the user has a
-//! factor, the request's `acr_values`); a user who needs one and has none enrols an
+//! factor, the request's `acr_values`); it takes a code of an authenticator app, a recovery
+//! code, or a passkey (`passkeys.rs`). A user who needs one and has none enrols an
 //! authenticator app here, sees their recovery codes once, and goes on.
 //!
 //! Wrong codes are limited twice: [`mfa::MAX_SECOND_FACTOR_TRIES`] per sign-in (then it ends),
@@ -94,7 +95,7 @@ pub(crate) async fn after_first_factor(
     lang: Lang,
 ) -> Result<HttpResponse, IdpError> {
     let (policy, is_admin) = policy_of(idp, &user.id).await?;
-    let has_factor = !totp_factors(idp, &user.id).await?.is_empty();
+    let has_factor = !idp.core.repos.list_user_factors(&user.id).await.page_unavailable()?.is_empty();
     let asked = mfa::asks_for_mfa(i.request.acr_values.as_deref());
     let enrolling = match mfa::second_step(policy, is_admin, has_factor, asked) {
         SecondStep::None => return flow::signed_in(idp, req, app, user, i, origin, lang, mfa::amr_with(None)).await,
@@ -129,8 +130,9 @@ fn target(idp: &IdpState, i: &Interaction) -> Target {
     }
 }
 
-/// The page of step `p`: the enrolment, or the code form.
-fn form(
+/// The page of step `p`: the enrolment, or the code form (with a passkey, when the user has
+/// one).
+async fn form(
     idp: &IdpState,
     lang: Lang,
     i: &Interaction,
@@ -146,7 +148,13 @@ fn form(
             let enrolment = Enrolment { uri: &uri, key: &key, required: true };
             Ok(views::enrol_totp(idp, lang, status, &target, &enrolment, error))
         }
-        None => Ok(views::second_factor(idp, lang, status, &target, error)),
+        None => {
+            let has_totp = !totp_factors(idp, &user.id).await?.is_empty();
+            let keys = crate::passkeys::passkeys_of(idp, &user.id).await?;
+            let passkey = crate::passkeys::second_step_form(idp, lang, i, &keys).await?;
+            let view = views::SecondStepView { target: &target, has_totp, passkey: passkey.as_ref() };
+            Ok(views::second_factor(idp, lang, status, &view, error))
+        }
     }
 }
 
@@ -158,7 +166,7 @@ pub async fn page(idp: web::Data<IdpState>, req: HttpRequest, q: web::Query<Inte
             // The codes were shown once; reloading goes on without them.
             return Ok(views::recovery_codes(&idp, lang, &[], Some(&target(&idp, &i))));
         }
-        form(&idp, lang, &i, &p, &user, StatusCode::OK, None)
+        form(&idp, lang, &i, &p, &user, StatusCode::OK, None).await
     }
     .await;
     result.unwrap_or_else(|e| errors::respond(&idp, &req, e))
@@ -172,6 +180,9 @@ pub struct FactorForm {
     action: String,
     #[serde(default)]
     code: String,
+    /// A passkey's answer (`PublicKeyCredential.toJSON()`), for `action=passkey`.
+    #[serde(default)]
+    credential: String,
 }
 
 pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<FactorForm>) -> HttpResponse {
@@ -202,12 +213,12 @@ pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<Fac
                     i.second_factor = Some(p.clone());
                     save(&idp, &i).await?;
                     let status = StatusCode::UNPROCESSABLE_ENTITY;
-                    return form(&idp, lang, &i, &p, &user, status, Some(lang.words().mfa_wrong));
+                    return form(&idp, lang, &i, &p, &user, status, Some(lang.words().mfa_wrong)).await;
                 };
                 let codes = mfa::new_recovery_codes(idp.core.random.as_ref());
                 let hashes = codes.iter().map(|(_, h)| h.clone()).collect();
                 let name = lang.words().totp_name;
-                latch_core::commands::enrol_totp(&idp.core, &origin, &user.id, name, sealed, step, hashes)
+                latch_core::commands::enrol_totp(&idp.core, &origin, &user.id, name, sealed, step, Some(hashes))
                     .await
                     .page_unavailable()?;
                 tracing::info!(user = %user.id, "authenticator app enrolled at sign-in");
@@ -216,28 +227,35 @@ pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<Fac
                 let shown: Vec<String> = codes.into_iter().map(|(c, _)| c).collect();
                 Ok(views::recovery_codes(&idp, lang, &shown, Some(&target(&idp, &i))))
             }
-            ("verify", None, false) => {
+            (action @ ("verify" | "passkey"), None, false) => {
                 // Counted before the check, per account and then per sign-in.
                 let key = latch_core::commands::second_factor_failures_key(&user.id);
                 let n = idp.core.cache.incr(&key, Duration::from_secs(3600)).await.page_unavailable()?;
                 if latch_oidc::limits::over_limit(n, mfa::SECOND_FACTOR_FAILURES_PER_HOUR) {
                     failed("limited").await;
                     let status = StatusCode::TOO_MANY_REQUESTS;
-                    return form(&idp, lang, &i, &p, &user, status, Some(lang.words().mfa_limited));
+                    return form(&idp, lang, &i, &p, &user, status, Some(lang.words().mfa_limited)).await;
                 }
                 p.tries += 1;
                 if p.tries > mfa::MAX_SECOND_FACTOR_TRIES {
                     failed("too_many_tries").await;
                     return Err(end(&idp, &i).await);
                 }
-                match check(&idp, &user.id, &f.code).await? {
+                let accepted = if action == "passkey" {
+                    let proved = crate::passkeys::second_step_check(&idp, &i, &user.id, &f.credential).await?;
+                    proved.then_some("passkey")
+                } else {
+                    check(&idp, &user.id, &f.code).await?
+                };
+                match accepted {
                     Some(method) => {
                         let _ = idp.core.cache.decr(&key).await;
                         let event =
                             SecurityEvent::SecondFactorUsed { user: user.id.clone(), client: app.id.clone(), method };
                         security_log::record(&idp.core, &origin, event).await;
                         i.second_factor = None;
-                        let amr = mfa::amr_with(Some(mfa::AMR_OTP));
+                        let second = if method == "passkey" { mfa::AMR_HARDWARE_KEY } else { mfa::AMR_OTP };
+                        let amr = mfa::amr_with(Some(second));
                         flow::signed_in(&idp, &req, &app, user, i, &origin, lang, amr).await
                     }
                     None => {
@@ -245,7 +263,7 @@ pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<Fac
                         i.second_factor = Some(p.clone());
                         save(&idp, &i).await?;
                         let status = StatusCode::UNPROCESSABLE_ENTITY;
-                        form(&idp, lang, &i, &p, &user, status, Some(lang.words().mfa_wrong))
+                        form(&idp, lang, &i, &p, &user, status, Some(lang.words().mfa_wrong)).await
                     }
                 }
             }

@@ -17,7 +17,7 @@ use latch_oidc::one_time::{self, Check, Purpose};
 use serde::Deserialize;
 
 /// Whether `user` may be signed in before verifying: the operator does not require it.
-fn skippable(idp: &IdpState, user: &User) -> bool {
+pub(crate) fn skippable(idp: &IdpState, user: &User) -> bool {
     let required = idp.core.idp_branding().require_verified_email;
     !one_time::must_verify_email(required, user.primary_email.as_deref(), user.email_verified)
 }

@@ -20,6 +20,11 @@ pub fn random_16(random: &dyn Random) -> [u8; 16] {
     buf
 }
 
+/// SHA-256(input).
+pub fn sha256_bytes(input: &str) -> [u8; 32] {
+    Sha256::digest(input.as_bytes()).into()
+}
+
 /// base64url(SHA-256(input)).
 pub fn sha256_b64(input: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(input.as_bytes()))

@@ -20,6 +20,7 @@ pub mod metadata_document;
 pub mod mfa;
 pub mod one_time;
 pub mod params;
+pub mod passkey;
 pub mod password;
 pub mod pkce;
 pub mod refresh;

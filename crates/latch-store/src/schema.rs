@@ -330,6 +330,7 @@ diesel::table! {
         last_used_step -> Nullable<BigInt>,
         created_at -> BigInt,
         last_used_at -> Nullable<BigInt>,
+        credential_id -> Nullable<Text>,
     }
 }
 

@@ -11,8 +11,9 @@ use latch_domain::repo::{RepoResult, Write};
 use serde_json::json;
 
 /// A TOTP factor for `user` named `name`, its secret sealed as `sealed`, whose first code
-/// (time step `step`) the user just entered, with recovery codes stored as `recovery_hashes`
-/// (replacing any earlier ones). Audited as `user.mfa.enrol`. Returns the factor.
+/// (time step `step`) the user just entered; with `recovery_hashes` when it is the user's first
+/// factor (recovery codes stand in for any factor). Audited as `user.mfa.enrol`.
+#[allow(clippy::too_many_arguments)]
 pub async fn enrol_totp(
     core: &Core,
     origin: &Origin,
@@ -20,25 +21,60 @@ pub async fn enrol_totp(
     name: &str,
     sealed: String,
     step: i64,
-    recovery_hashes: Vec<String>,
+    recovery_hashes: Option<Vec<String>>,
 ) -> RepoResult<MfaFactor> {
+    let mut factor = new_factor(core, user, FactorKind::Totp, name, sealed);
+    factor.last_used_step = Some(step);
+    enrol(core, origin, factor, recovery_hashes).await
+}
+
+/// A passkey for `user` named `name` (`stored`: the credential as `latch_oidc::passkey` keeps
+/// it; `credential_id`: its id, which no other factor may have: a `Conflict` otherwise); with
+/// `recovery_hashes` when it is the first factor. Audited as `user.mfa.enrol`.
+pub async fn enrol_passkey(
+    core: &Core,
+    origin: &Origin,
+    user: &UserId,
+    name: &str,
+    stored: String,
+    credential_id: String,
+    recovery_hashes: Option<Vec<String>>,
+) -> RepoResult<MfaFactor> {
+    let mut factor = new_factor(core, user, FactorKind::Passkey, name, stored);
+    factor.credential_id = Some(credential_id);
+    enrol(core, origin, factor, recovery_hashes).await
+}
+
+fn new_factor(core: &Core, user: &UserId, kind: FactorKind, name: &str, secret: String) -> MfaFactor {
     let now = core.clock.now();
-    let factor = MfaFactor {
+    MfaFactor {
         id: FactorId(new_id(core.random.as_ref())),
         user_id: user.clone(),
-        kind: FactorKind::Totp,
+        kind,
         name: name.to_owned(),
-        secret: sealed,
-        last_used_step: Some(step),
+        secret,
+        last_used_step: None,
         created_at: now,
         last_used_at: Some(now),
-    };
-    let mut details = json!({ "factor": factor.id.as_str(), "kind": factor.kind.as_str(), "name": name });
+        credential_id: None,
+    }
+}
+
+async fn enrol(
+    core: &Core,
+    origin: &Origin,
+    factor: MfaFactor,
+    recovery_hashes: Option<Vec<String>>,
+) -> RepoResult<MfaFactor> {
+    let user = factor.user_id.clone();
+    let mut details = json!({ "factor": factor.id.as_str(), "kind": factor.kind.as_str(), "name": factor.name });
     origin.add_to(&mut details);
-    let change = Changeset::new("user.mfa.enrol", "user", user.as_str(), details, Change::User(user.clone()))
-        .write(Write::InsertFactor(factor.clone()))
-        .write(Write::SetRecoveryCodes { user: user.clone(), hashes: recovery_hashes });
-    core.apply(&Actor::User(user.clone()), change).await?;
+    let mut change = Changeset::new("user.mfa.enrol", "user", user.as_str(), details, Change::User(user.clone()))
+        .write(Write::InsertFactor(factor.clone()));
+    if let Some(hashes) = recovery_hashes {
+        change = change.write(Write::SetRecoveryCodes { user: user.clone(), hashes });
+    }
+    core.apply(&Actor::User(user), change).await?;
     Ok(factor)
 }
 

@@ -19,7 +19,7 @@ pub use accounts::{
 };
 pub use applications::{NewApplication, create_application, create_secret, new_client_secret};
 pub use branding::{reload_idp_branding, set_idp_branding};
-pub use factors::{enrol_totp, remove_factor, replace_recovery_codes};
+pub use factors::{enrol_passkey, enrol_totp, remove_factor, replace_recovery_codes};
 pub use keys::{ensure_signing_keys, maintain_keys, reload_keys, rotate_keys};
 pub use registration::{
     Registered, adopt_document_client, ceiling, create_initial_access_token, delete_initial_access_token,

@@ -1,6 +1,6 @@
-//! The pages of second factors: entering a code at sign-in, enrolling an authenticator app
-//! (a QR code of its `otpauth://` URI and the key to type instead), and the recovery codes,
-//! shown once. Each form posts to `action` with `hidden` fields, so the sign-in step and the
+//! The pages of second factors: entering a code (or using a passkey) at sign-in, enrolling an
+//! authenticator app (a QR code of its `otpauth://` URI and the key to type instead), adding a
+//! passkey, and the recovery codes, shown once. Each form posts to `action` with `hidden` fields, so the sign-in step and the
 //! account page share them.
 
 use super::{Frame, Logo, page};
@@ -16,12 +16,38 @@ pub struct Target {
     pub hidden: Vec<(&'static str, String)>,
 }
 
+/// A passkey ceremony on a page (`templates/passkey_form.html`, run by `passkey.js`): the
+/// options for the browser, and where the result is posted.
+pub struct PasskeyForm {
+    pub action: String,
+    pub hidden: Vec<(&'static str, String)>,
+    /// `create` (registration) or `get` (authentication).
+    pub ceremony: &'static str,
+    /// The options, JSON.
+    pub options: String,
+    pub label: &'static str,
+    /// The button's id.
+    pub id: &'static str,
+    /// The nonce the page's CSP allows the script with.
+    pub nonce: String,
+}
+
 #[derive(Template)]
 #[template(path = "second_factor.html")]
 struct SecondFactorPage<'a> {
     f: Frame<'a>,
     target: &'a Target,
+    has_totp: bool,
+    passkey: Option<&'a PasskeyForm>,
     error: Option<&'static str>,
+}
+
+/// What the second step offers: a code (of an authenticator app, when the user has one, or a
+/// recovery code) and, when the user has passkeys, a passkey.
+pub struct SecondStepView<'a> {
+    pub target: &'a Target,
+    pub has_totp: bool,
+    pub passkey: Option<&'a PasskeyForm>,
 }
 
 /// The code form of a sign-in's second step.
@@ -29,11 +55,37 @@ pub fn second_factor(
     idp: &IdpState,
     lang: Lang,
     status: StatusCode,
-    target: &Target,
+    v: &SecondStepView<'_>,
     error: Option<&'static str>,
 ) -> HttpResponse {
-    let tmpl = SecondFactorPage { f: Frame::new(idp, lang, lang.words().mfa_title), target, error };
-    page(status, &tmpl, None)
+    let tmpl = SecondFactorPage {
+        f: Frame::new(idp, lang, lang.words().mfa_title),
+        target: v.target,
+        has_totp: v.has_totp,
+        passkey: v.passkey,
+        error,
+    };
+    page(status, &tmpl, v.passkey.map(|p| p.nonce.as_str()))
+}
+
+#[derive(Template)]
+#[template(path = "add_passkey.html")]
+struct AddPasskeyPage<'a> {
+    f: Frame<'a>,
+    pk: &'a PasskeyForm,
+    error: Option<&'static str>,
+}
+
+/// The page that creates a passkey (the account page's "Add a passkey").
+pub fn add_passkey(
+    idp: &IdpState,
+    lang: Lang,
+    status: StatusCode,
+    pk: &PasskeyForm,
+    error: Option<&'static str>,
+) -> HttpResponse {
+    let tmpl = AddPasskeyPage { f: Frame::new(idp, lang, lang.words().passkey_add), pk, error };
+    page(status, &tmpl, Some(&pk.nonce))
 }
 
 #[derive(Template)]

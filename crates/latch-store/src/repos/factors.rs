@@ -21,6 +21,7 @@ struct FactorRow {
     last_used_step: Option<i64>,
     created_at: i64,
     last_used_at: Option<i64>,
+    credential_id: Option<String>,
 }
 
 impl FactorRow {
@@ -35,6 +36,7 @@ impl FactorRow {
             last_used_step: self.last_used_step,
             created_at: Timestamp(self.created_at),
             last_used_at: self.last_used_at.map(Timestamp),
+            credential_id: self.credential_id,
         })
     }
 }
@@ -50,6 +52,7 @@ pub(super) fn insert_factor(conn: &mut Conn, f: &MfaFactor) -> QResult<()> {
             mfa_factors::last_used_step.eq(f.last_used_step),
             mfa_factors::created_at.eq(f.created_at.0),
             mfa_factors::last_used_at.eq(f.last_used_at.map(|t| t.0)),
+            mfa_factors::credential_id.eq(&f.credential_id),
         ))
         .execute(conn)
         .map(|_| ())
@@ -102,6 +105,32 @@ impl FactorRepo for Db {
             let earlier = mfa_factors::last_used_step.is_null().or(mfa_factors::last_used_step.lt(step));
             let changed = diesel::update(mfa_factors::table.filter(mfa_factors::id.eq(&id)).filter(earlier))
                 .set((mfa_factors::last_used_step.eq(Some(step)), mfa_factors::last_used_at.eq(Some(at.0))))
+                .execute(conn)?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn find_passkey(&self, credential_id: &str) -> RepoResult<Option<MfaFactor>> {
+        let id = credential_id.to_owned();
+        self.run(move |conn| {
+            let row: Option<FactorRow> = mfa_factors::table
+                .filter(mfa_factors::credential_id.eq(&id))
+                .select(FactorRow::as_select())
+                .first(conn)
+                .optional()?;
+            Ok(row.and_then(FactorRow::into_factor).filter(|f| f.kind == FactorKind::Passkey))
+        })
+        .await
+    }
+
+    async fn use_passkey(&self, factor: &FactorId, previous: &str, secret: &str, at: Timestamp) -> RepoResult<bool> {
+        let (id, previous, secret) = (factor.as_str().to_owned(), previous.to_owned(), secret.to_owned());
+        self.run(move |conn| {
+            // Compare and swap: of two uses racing, the one that read the newer state wins.
+            let mine = mfa_factors::table.filter(mfa_factors::id.eq(&id)).filter(mfa_factors::secret.eq(&previous));
+            let changed = diesel::update(mine)
+                .set((mfa_factors::secret.eq(&secret), mfa_factors::last_used_at.eq(Some(at.0))))
                 .execute(conn)?;
             Ok(changed == 1)
         })

@@ -543,6 +543,7 @@ async fn second_factors_accept_each_totp_step_and_recovery_code_once(db: &Db) {
         last_used_step: None,
         created_at: Timestamp(at),
         last_used_at: None,
+        credential_id: (kind == FactorKind::Passkey).then(|| format!("cred-{id}")),
     };
     db.commit(vec![
         Write::InsertFactor(factor("f2", "u1", FactorKind::Passkey, 20)),
@@ -566,6 +567,21 @@ async fn second_factors_accept_each_totp_step_and_recovery_code_once(db: &Db) {
     let used = db.list_user_factors(&UserId::from("u1")).await.expect("list");
     assert_eq!((used[0].last_used_step, used[0].last_used_at), (Some(101), Some(Timestamp(3030))));
     assert!(!db.use_totp_step(&FactorId::from("nope"), 1, Timestamp(1)).await.expect("unknown"));
+
+    // A passkey is found by its credential id, and a use stores its new state once.
+    let f2 = db.find_passkey("cred-f2").await.expect("find").expect("the passkey");
+    assert_eq!(f2, factor("f2", "u1", FactorKind::Passkey, 20));
+    assert_eq!(db.find_passkey("cred-nope").await.expect("find"), None);
+    assert!(db.use_passkey(&f2.id, "sealed", "counter 1", Timestamp(4000)).await.expect("use"));
+    assert!(
+        !db.use_passkey(&f2.id, "sealed", "counter 1 again", Timestamp(4001)).await.expect("stale"),
+        "read before the other use"
+    );
+    let f2 = db.find_passkey("cred-f2").await.expect("find").expect("the passkey");
+    assert_eq!((f2.secret.as_str(), f2.last_used_at), ("counter 1", Some(Timestamp(4000))));
+    let twin = MfaFactor { id: FactorId::from("f9"), ..f2.clone() };
+    let taken = db.commit(vec![Write::InsertFactor(twin)]).await;
+    assert!(matches!(taken, Err(RepoError::Conflict(_))), "one credential, one factor: {taken:?}");
 
     // Recovery codes: each once, per user.
     assert_eq!(db.count_recovery_codes(&UserId::from("u1")).await.expect("count"), 2);

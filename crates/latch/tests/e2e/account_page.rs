@@ -203,6 +203,7 @@ async fn an_operator_sees_and_resets_a_users_second_factors(server: &TestServer,
         last_used_step: Some(7),
         created_at: Timestamp(1_000),
         last_used_at: Some(Timestamp(2_000)),
+        credential_id: None,
     };
     let codes = Write::SetRecoveryCodes { user: user.clone(), hashes: vec!["a".into(), "b".into()] };
     server.repos.commit(vec![Write::InsertFactor(factor), codes]).await.unwrap();

@@ -526,6 +526,7 @@ async fn a_reset_still_asks_for_the_second_factor(server: &TestServer, mail: &mu
         last_used_step: None,
         created_at: Timestamp(1),
         last_used_at: None,
+        credential_id: None,
     };
     server.repos.commit(vec![Write::InsertFactor(factor)]).await.unwrap();
     let browser = Browser::new(&server.base);

@@ -187,6 +187,7 @@ async fn users(chrome: &Chrome, server: &TestServer) -> latch_domain::entities::
         last_used_step: None,
         created_at: latch_domain::Timestamp(1_700_000_000),
         last_used_at: None,
+        credential_id: None,
     };
     let codes = latch_domain::repo::Write::SetRecoveryCodes { user: grace.id.clone(), hashes: vec!["h".into()] };
     server.repos.commit(vec![latch_domain::repo::Write::InsertFactor(phone), codes]).await.unwrap();

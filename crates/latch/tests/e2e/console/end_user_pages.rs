@@ -15,7 +15,7 @@ use serde_json::json;
 use thirtyfour::extensions::cdp::ChromeDevTools;
 
 /// axe-core's script, which the audit injects into each page.
-fn axe_source() -> Option<String> {
+pub(super) fn axe_source() -> Option<String> {
     let path = std::env::var("LATCH_TEST_AXE").ok().filter(|p| !p.is_empty());
     let Some(path) = path else {
         latch_testing::skipped("LATCH_TEST_AXE (cargo xtask test installs axe-core)");
@@ -64,7 +64,7 @@ async fn look(chrome: &Chrome, view: View) {
 
 /// The WCAG 2.2 A and AA violations axe-core finds on the current page, one line each; and
 /// sideways scrolling, which 375 px must not need (SC 1.4.10).
-async fn violations(chrome: &Chrome, axe: &str) -> Vec<String> {
+pub(super) async fn violations(chrome: &Chrome, axe: &str) -> Vec<String> {
     let script = format!(
         "{axe}\n;return axe.run(document, {{runOnly: {{type: 'tag', values: \
          ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa']}}}}).then(r => r.violations.map(v => \

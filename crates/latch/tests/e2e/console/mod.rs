@@ -7,6 +7,7 @@
 mod applications;
 mod directory;
 mod end_user_pages;
+mod passkeys;
 mod quality;
 mod serving;
 
