@@ -3,7 +3,7 @@
 //! added on the account page, then proves the second step after a password, then signs in
 //! alone from the sign-in page; the ID tokens say how (`amr`), and the stored credential keeps
 //! its backup flags. The server's public URL is `http://localhost:…` (an IP address cannot be a
-//! WebAuthn relying party).
+//! WebAuthn relying party). On SQLite + memory and Postgres + Redis.
 
 use super::Chrome;
 use crate::account_recovery::{sign_in_url, tokens};
@@ -47,8 +47,19 @@ async fn amr_of(server: &TestServer, client: &crate::harness::TestClient, code: 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn passkeys_are_added_then_prove_the_second_step_then_sign_in_alone() {
-    let Some(server) = TestServer::start_with(Backends::Embedded, |c| {
+async fn passkeys_on_the_embedded_backends() {
+    run(Backends::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(latch_no_test_production, ignore = "set LATCH_TEST_DATABASE_URL and LATCH_TEST_REDIS_URL")]
+async fn passkeys_on_postgres_and_redis() {
+    run(Backends::Production).await;
+}
+
+/// Added, then proving the second step, then signing in alone.
+async fn run(backends: Backends) {
+    let Some(server) = TestServer::start_with(backends, |c| {
         c.public_url = Some(format!("http://localhost:{}", c.listen.port()));
     })
     .await
