@@ -292,6 +292,21 @@ pub struct InteractionQuery {
     pub interaction: String,
 }
 
+/// A form posted at a step of a sign-in (`/verify-email`, `/sign-in/factor`): the interaction
+/// and its CSRF token, the button pressed, and what was typed or what the browser answered.
+#[derive(Deserialize)]
+pub struct StepForm {
+    pub interaction: String,
+    pub csrf: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub code: String,
+    /// A passkey's answer (`PublicKeyCredential.toJSON()`), for `action=passkey`.
+    #[serde(default)]
+    pub credential: String,
+}
+
 pub async fn sign_in_page(idp: web::Data<IdpState>, req: HttpRequest, q: web::Query<InteractionQuery>) -> HttpResponse {
     let result = async {
         let i = load_interaction(&idp, &req, &q.interaction).await?;

@@ -10,7 +10,7 @@
 //! before the code is checked, so knowing the password buys only so many guesses.
 
 use crate::errors::{self, IdpError, JsonUnavailable};
-use crate::flow::{self, Interaction, InteractionQuery};
+use crate::flow::{self, Interaction, InteractionQuery, StepForm};
 use crate::i18n::{Lang, Problem};
 use crate::pages::factors::{self as views, Enrolment, Target};
 use crate::state::IdpState;
@@ -172,20 +172,7 @@ pub async fn page(idp: web::Data<IdpState>, req: HttpRequest, q: web::Query<Inte
     result.unwrap_or_else(|e| errors::respond(&idp, &req, e))
 }
 
-#[derive(Deserialize)]
-pub struct FactorForm {
-    interaction: String,
-    csrf: String,
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    code: String,
-    /// A passkey's answer (`PublicKeyCredential.toJSON()`), for `action=passkey`.
-    #[serde(default)]
-    credential: String,
-}
-
-pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<FactorForm>) -> HttpResponse {
+pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<StepForm>) -> HttpResponse {
     let f = f.into_inner();
     let result = async {
         let (mut i, mut p, user) = load(&idp, &req, &f.interaction).await?;

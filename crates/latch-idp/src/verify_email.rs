@@ -5,7 +5,7 @@
 
 use crate::email_codes;
 use crate::errors::{self, IdpError, JsonUnavailable};
-use crate::flow::{self, Interaction, InteractionQuery, Verifying};
+use crate::flow::{self, Interaction, InteractionQuery, StepForm, Verifying};
 use crate::i18n::{Lang, Problem};
 use crate::pages;
 use crate::state::IdpState;
@@ -14,7 +14,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use latch_core::security_log::Origin;
 use latch_domain::entities::{Application, User};
 use latch_oidc::one_time::{self, Check, Purpose};
-use serde::Deserialize;
 
 /// Whether `user` may be signed in before verifying: the operator does not require it.
 pub(crate) fn skippable(idp: &IdpState, user: &User) -> bool {
@@ -118,17 +117,7 @@ pub async fn page(idp: web::Data<IdpState>, req: HttpRequest, q: web::Query<Inte
     result.unwrap_or_else(|e| errors::respond(&idp, &req, e))
 }
 
-#[derive(Deserialize)]
-pub struct VerifyForm {
-    interaction: String,
-    csrf: String,
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    code: String,
-}
-
-pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<VerifyForm>) -> HttpResponse {
+pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<StepForm>) -> HttpResponse {
     let f = f.into_inner();
     let result = async {
         let (mut i, user, may_skip) = load(&idp, &req, &f.interaction).await?;
