@@ -48,7 +48,11 @@ pub(crate) fn available(idp: &IdpState) -> bool {
 /// Counts a request for a code from `ip` (any account, or none) and refuses past
 /// [`one_time::SENDS_PER_ADDRESS_PER_HOUR`] with a 429 page.
 pub(crate) async fn count_request(idp: &IdpState, ip: &str) -> Result<(), IdpError> {
-    let n = idp.core.cache.incr(&format!("rl:email-code-sent:ip:{ip}"), Duration::from_secs(3600)).await;
+    let n = idp
+        .core
+        .cache
+        .incr(&format!("rl:email-code-sent:ip:{}", latch_oidc::limits::address_bucket(ip)), Duration::from_secs(3600))
+        .await;
     if over_limit(n.page_unavailable()?, one_time::SENDS_PER_ADDRESS_PER_HOUR) {
         crate::metrics::rate_limited(ENTERED);
         return Err(IdpError::RateLimited { retry_after: 3600, json: false });

@@ -54,7 +54,7 @@ fn account_key(account: Account<'_>) -> String {
 }
 
 fn ip_key(scope: &str, ip: &str) -> String {
-    format!("rl:{scope}:ip:{ip}")
+    format!("rl:{scope}:ip:{}", latch_oidc::limits::address_bucket(ip))
 }
 
 fn secs(n: u64) -> Duration {

@@ -77,6 +77,24 @@ pub fn over_limit(count: u64, limit: u64) -> bool {
     count > limit
 }
 
+/// The bucket a client address is counted in: an IPv4 address on its own (an IPv4-mapped IPv6
+/// address as that IPv4 address), an IPv6 address by its /64 — the block one site or one
+/// customer of a provider holds (RFC 6177 §2), so rotating addresses inside it does not buy an
+/// attacker new counters. Anything else (`unknown`) is its own bucket.
+pub fn address_bucket(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Ok(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => ip.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +139,23 @@ mod tests {
         let cases = [(1, 100, false), (100, 100, false), (101, 100, true), (0, 0, false), (1, 0, true)];
         for (count, limit, expected) in cases {
             assert_eq!(over_limit(count, limit), expected, "{count} of {limit}");
+        }
+    }
+
+    #[test]
+    fn addresses_are_counted_by_their_ipv4_address_or_their_ipv6_64() {
+        #[rustfmt::skip]
+        let cases = [
+            ("203.0.113.7",                 "203.0.113.7"),
+            ("2001:db8:1:2:aaaa::1",        "2001:db8:1:2::/64"),
+            ("2001:db8:1:2:ffff:ffff:0:9",  "2001:db8:1:2::/64"),
+            ("2001:db8:1:3::1",             "2001:db8:1:3::/64"),
+            ("::ffff:203.0.113.7",          "203.0.113.7"),
+            ("::1",                         "0:0:0:0::/64"),
+            ("unknown",                     "unknown"),
+        ];
+        for (ip, bucket) in cases {
+            assert_eq!(address_bucket(ip), bucket, "{ip}");
         }
     }
 }

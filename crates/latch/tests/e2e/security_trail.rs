@@ -222,3 +222,39 @@ async fn the_forwarded_address_is_trusted_only_when_configured() {
         assert_eq!(ip, expected, "trust_forwarded_for = {trusted}: {}", log.body);
     }
 }
+
+/// An IPv6 client is counted by its /64 (the block one site holds): rotating addresses inside
+/// it meets the same limit, a neighbouring /64 has its own; the audit trail keeps each address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipv6_clients_are_limited_by_their_64() {
+    let Some(server) = TestServer::start_with(crate::harness::Backends::Embedded, |c| {
+        c.trust_forwarded_for = true;
+        c.limits.ip_failures = 3;
+    })
+    .await
+    else {
+        return;
+    };
+    let attempt = |ip: String| {
+        let url = format!("{}/token", server.issuer);
+        async move {
+            http()
+                .post(url)
+                .header("x-forwarded-for", ip)
+                .basic_auth("nobody", Some("wrong"))
+                .form(&[("grant_type", "client_credentials")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    for i in 1..=3 {
+        assert_eq!(attempt(format!("2001:db8:1:2::{i:x}")).await, 401, "attempt {i}");
+    }
+    assert_eq!(attempt("2001:db8:1:2:ffff::9".into()).await, 429, "another address of the same /64");
+    assert_eq!(attempt("2001:db8:1:3::1".into()).await, 401, "the next /64 is counted on its own");
+    let log = server.admin().await.get("/audit-logs?action=security.client_auth.failed").await;
+    assert_eq!(log.body[0]["details"]["ip"], "2001:db8:1:3::1", "the trail keeps the address itself");
+}
