@@ -41,7 +41,7 @@ fn enrol_page(
 ) -> Result<HttpResponse, IdpError> {
     let (uri, key) = enrolment_of(idp, user, sealed)
         .ok_or_else(|| IdpError::Unavailable { detail: "cannot open a TOTP secret".into(), json: false })?;
-    let enrolment = Enrolment { uri: &uri, key: &key, required: false };
+    let enrolment = Enrolment { uri: &uri, key: &key, required: false, passkey: None };
     Ok(views::enrol_totp(idp, lang, status, &target(idp, csrf), &enrolment, error))
 }
 

@@ -117,6 +117,37 @@ pub(crate) async fn second_step_check(
     idp.core.repos.use_passkey(&factor.id, &factor.secret, &stored, idp.core.clock.now()).await.page_unavailable()
 }
 
+/// The passkey choice of an enrolment at sign-in (interaction `i` must set up a factor for
+/// `user`, who has none): a registration started, its state kept for [`enrolled_key`].
+pub(crate) async fn enrol_form(
+    idp: &IdpState,
+    lang: Lang,
+    i: &Interaction,
+    user: &User,
+) -> Result<Option<PasskeyForm>, IdpError> {
+    let Some(rp) = relying_party(idp) else { return Ok(None) };
+    let started = rp.start_registration(&user.id, &label_of(user), &[]).map_err(unavailable)?;
+    keep(idp, &format!("enrol:{}", i.id), &started.state).await?;
+    let hidden = vec![("interaction", i.id.clone()), ("csrf", i.csrf.clone()), ("action", "enrol-passkey".to_owned())];
+    let action = idp.core.settings.own("/sign-in/factor");
+    let w = lang.words();
+    let label = w.enrol_passkey_instead;
+    Ok(Some(form_of(action, hidden, "create", &started, label, "create-passkey", idp.core.token(16))))
+}
+
+/// The passkey the browser made for interaction `i`'s enrolment, when `response` completes the
+/// registration [`enrol_form`] started (its state taken once).
+pub(crate) async fn enrolled_key(idp: &IdpState, i: &Interaction, response: &str) -> Result<Option<Passkey>, IdpError> {
+    let Some(rp) = relying_party(idp) else { return Ok(None) };
+    let Some(state) = take(idp, &format!("enrol:{}", i.id)).await? else { return Ok(None) };
+    Ok(rp.finish_registration(&state, response).ok())
+}
+
+/// How a passkey names its user on an authenticator: the email address, else the username.
+fn label_of(user: &User) -> String {
+    user.primary_email.clone().or(user.username.clone()).unwrap_or_else(|| user.id.to_string())
+}
+
 /// The sign-in page's "Sign in with a passkey" form, where passkeys work.
 pub(crate) async fn sign_in_form(idp: &IdpState, lang: Lang, i: &Interaction) -> Result<Option<PasskeyForm>, IdpError> {
     let Some(rp) = relying_party(idp) else { return Ok(None) };
@@ -219,8 +250,7 @@ pub async fn add(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<AddFor
         match f.action.as_str() {
             "start" => {
                 let existing: Vec<Passkey> = passkeys_of(&idp, &user.id).await?.into_iter().map(|(_, k)| k).collect();
-                let label = user.primary_email.clone().or(user.username.clone()).unwrap_or_else(|| user.id.to_string());
-                let started = rp.start_registration(&user.id, &label, &existing).map_err(unavailable)?;
+                let started = rp.start_registration(&user.id, &label_of(&user), &existing).map_err(unavailable)?;
                 keep(&idp, &owner, &started.state).await?;
                 let hidden = vec![("csrf", f.csrf.clone()), ("action", "finish".to_owned())];
                 let action = idp.core.settings.own("/account/mfa/passkey");

@@ -36,6 +36,9 @@ pub struct Pending {
     /// Enrolled during this sign-in: the recovery codes were shown, "Continue" signs in.
     #[serde(default)]
     pub enrolled: bool,
+    /// What was enrolled: a passkey (`true`) or an authenticator app, for the session's `amr`.
+    #[serde(default)]
+    pub enrolled_passkey: bool,
     /// Wrong codes entered during this sign-in.
     #[serde(default)]
     pub tries: u64,
@@ -102,8 +105,14 @@ pub(crate) async fn after_first_factor(
         SecondStep::Verify => None,
         SecondStep::Enrol => Some(new_sealed_secret(idp, &user.id)?),
     };
-    let pending =
-        Pending { user: user.id.clone(), credential: credential_of(&user), enrolling, enrolled: false, tries: 0 };
+    let pending = Pending {
+        user: user.id.clone(),
+        credential: credential_of(&user),
+        enrolling,
+        enrolled: false,
+        enrolled_passkey: false,
+        tries: 0,
+    };
     i.second_factor = Some(pending);
     let cookie = flow::keep_interaction(idp, &i).await?;
     Ok(flow::see_other(&idp.core.settings.own(&format!("/sign-in/factor?interaction={}", i.id)))
@@ -145,7 +154,8 @@ async fn form(
     match &p.enrolling {
         Some(sealed) => {
             let (uri, key) = enrolment_of(idp, user, sealed).ok_or_else(IdpError::expired_interaction)?;
-            let enrolment = Enrolment { uri: &uri, key: &key, required: true };
+            let passkey = crate::passkeys::enrol_form(idp, lang, i, user).await?;
+            let enrolment = Enrolment { uri: &uri, key: &key, required: true, passkey: passkey.as_ref() };
             Ok(views::enrol_totp(idp, lang, status, &target, &enrolment, error))
         }
         None => {
@@ -189,7 +199,50 @@ pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<Ste
         match (f.action.as_str(), p.enrolling.clone(), p.enrolled) {
             ("continue", None, true) => {
                 i.second_factor = None;
-                flow::signed_in(&idp, &req, &app, user, i, &origin, lang, mfa::amr_with(Some(mfa::AMR_OTP))).await
+                let second = if p.enrolled_passkey { mfa::AMR_HARDWARE_KEY } else { mfa::AMR_OTP };
+                flow::signed_in(&idp, &req, &app, user, i, &origin, lang, mfa::amr_with(Some(second))).await
+            }
+            ("enrol-passkey", Some(_), false) => {
+                p.tries += 1;
+                if p.tries > mfa::MAX_SECOND_FACTOR_TRIES {
+                    return Err(end(&idp, &i).await);
+                }
+                let w = lang.words();
+                let Some(key) = crate::passkeys::enrolled_key(&idp, &i, &f.credential).await? else {
+                    i.second_factor = Some(p.clone());
+                    save(&idp, &i).await?;
+                    return form(&idp, lang, &i, &p, &user, StatusCode::UNPROCESSABLE_ENTITY, Some(w.passkey_failed))
+                        .await;
+                };
+                let codes = mfa::new_recovery_codes(idp.core.random.as_ref());
+                let hashes = codes.iter().map(|(_, h)| h.clone()).collect();
+                let stored = latch_oidc::passkey::to_stored(&key)
+                    .map_err(|e| IdpError::Unavailable { detail: e.0, json: false })?;
+                let id = latch_oidc::passkey::credential_id(&key);
+                let enrolled = latch_core::commands::enrol_passkey(
+                    &idp.core,
+                    &origin,
+                    &user.id,
+                    w.passkey_name,
+                    stored,
+                    id,
+                    Some(hashes),
+                )
+                .await;
+                match enrolled {
+                    Ok(_) => {}
+                    Err(latch_domain::repo::RepoError::Conflict(_)) => {
+                        i.second_factor = Some(p.clone());
+                        save(&idp, &i).await?;
+                        return form(&idp, lang, &i, &p, &user, StatusCode::CONFLICT, Some(w.passkey_taken)).await;
+                    }
+                    Err(e) => return Err(IdpError::Unavailable { detail: e.to_string(), json: false }),
+                }
+                tracing::info!(user = %user.id, "passkey enrolled at sign-in");
+                i.second_factor = Some(Pending { enrolling: None, enrolled: true, enrolled_passkey: true, ..p });
+                save(&idp, &i).await?;
+                let shown: Vec<String> = codes.into_iter().map(|(c, _)| c).collect();
+                Ok(views::recovery_codes(&idp, lang, &shown, Some(&target(&idp, &i))))
             }
             ("enrol", Some(sealed), false) => {
                 p.tries += 1;

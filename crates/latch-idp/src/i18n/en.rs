@@ -155,6 +155,7 @@ pub const WORDS: Words = Words {
     passkey_name: "Passkey",
     passkey_added: "Passkey added.",
     totp_added: "Authenticator app added.",
+    enrol_passkey_instead: "Create a passkey instead",
     passkey_taken: "This passkey is already registered to an account.",
     device_title: "Connect a device",
     device_lead: "Enter the code your device shows.",

@@ -159,6 +159,7 @@ pub const WORDS: Words = Words {
     passkey_name: "Clé d’accès",
     passkey_added: "Clé d’accès ajoutée.",
     totp_added: "Application d’authentification ajoutée.",
+    enrol_passkey_instead: "Créer plutôt une clé d’accès",
     passkey_taken: "Cette clé d’accès est déjà enregistrée pour un compte.",
     device_title: "Connecter un appareil",
     device_lead: "Saisissez le code affiché par votre appareil.",

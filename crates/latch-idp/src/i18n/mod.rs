@@ -325,6 +325,7 @@ pub struct Words {
     pub passkey_name: &'static str,
     pub passkey_added: &'static str,
     pub totp_added: &'static str,
+    pub enrol_passkey_instead: &'static str,
     pub passkey_taken: &'static str,
     // The device flow (RFC 8628): entering the code a device shows, and the outcome.
     pub device_title: &'static str,

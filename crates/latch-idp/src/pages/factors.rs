@@ -99,14 +99,17 @@ struct EnrolPage<'a> {
     key: String,
     /// At sign-in, when the operator (or the app) asks for a second factor the user lacks.
     required: bool,
+    passkey: Option<&'a PasskeyForm>,
     error: Option<&'static str>,
 }
 
-/// What the enrolment page shows: the `otpauth://` URI and the base32 key of the new secret.
+/// What the enrolment page shows: the `otpauth://` URI and the base32 key of the new secret,
+/// and at sign-in, where passkeys work, the choice of a passkey instead.
 pub struct Enrolment<'a> {
     pub uri: &'a str,
     pub key: &'a str,
     pub required: bool,
+    pub passkey: Option<&'a PasskeyForm>,
 }
 
 /// The enrolment page of an authenticator app.
@@ -125,9 +128,10 @@ pub fn enrol_totp(
         qr: qr_data_uri(enrolment.uri),
         key,
         required: enrolment.required,
+        passkey: enrolment.passkey,
         error,
     };
-    page(status, &tmpl, None)
+    page(status, &tmpl, enrolment.passkey.map(|p| p.nonce.as_str()))
 }
 
 /// `text` as a QR code: an SVG image in a `data:` URI (empty when it does not fit a QR code,

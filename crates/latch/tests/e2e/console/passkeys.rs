@@ -146,6 +146,33 @@ async fn run(backends: Backends) {
     chrome.until_text("p[role=alert]", "This passkey could not sign you in").await;
     let failed = server.admin().await.get("/audit-logs?action=security.sign_in.failed").await.body;
     assert_eq!(failed[0]["details"]["reason"], "passkey", "{failed}");
+
+    // Required for everyone: Bob, who has no factor, may set up a passkey instead of an
+    // authenticator app at his next sign-in, then sees his recovery codes and goes on.
+    let bob = server.user("bob").await;
+    let admin = server.admin().await;
+    let mut experience = admin.get("/sign-in-experience").await.body;
+    experience["mfa"] = json!("required");
+    assert_eq!(admin.put("/sign-in-experience", experience.clone()).await.status, 200);
+    forget(&chrome, &base).await;
+    chrome.d().goto(&sign_in_url(&server, &app, "")).await.unwrap();
+    chrome.find("#identifier").await.send_keys("bob").await.unwrap();
+    chrome.find("#password").await.send_keys(PASSWORD).await.unwrap();
+    chrome.find("button[type=submit]").await.click().await.unwrap();
+    chrome.find("#totp-key").await;
+    chrome.find("#create-passkey").await;
+    chrome.screenshot("end-user-enrol-passkey").await;
+    audit(&chrome, axe.as_deref(), "set up a factor, passkey offered", &mut failures).await;
+    chrome.find("#create-passkey").await.click().await.unwrap();
+    chrome.find("#recovery-codes").await;
+    chrome.find("button[value=continue]").await.click().await.unwrap();
+    assert_eq!(amr_of(&server, &app, &code_at_app(&chrome).await).await, json!(["pwd", "hwk", "mfa"]));
+    let bobs = server.repos.list_user_factors(&bob.id).await.unwrap();
+    assert_eq!(bobs.iter().map(|f| f.kind).collect::<Vec<_>>(), [FactorKind::Passkey]);
+    assert_eq!(server.repos.count_recovery_codes(&bob.id).await.unwrap(), 10);
+    experience["mfa"] = json!("optional");
+    assert_eq!(admin.put("/sign-in-experience", experience).await.status, 200);
+
     assert!(chrome.console_errors().await.is_empty(), "{:?}", chrome.console_errors().await);
     chrome.quit().await;
     assert!(failures.is_empty(), "WCAG 2.2 AA violations:\n{}", failures.join("\n"));
