@@ -73,10 +73,14 @@ async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRespo
             !request.prompt.login && request.max_age.is_none_or(|max| max > 0 && now.0 - s.auth_time.0 <= max)
         });
     // A session without the second factor this request needs (the operator's policy, or the
-    // app's `acr_values`) signs in again, with one.
+    // app's `acr_values`): the session stands for the first factor, so only the second is asked
+    // for (and set up first by who has none). `prompt=none` cannot ask: login_required.
     let session = match session {
         Some((s, u)) if fresh => {
             let needed = crate::second_factor::needed(idp, &u.id, request.acr_values.as_deref()).await?;
+            if !latch_oidc::mfa::session_suffices(&s.amr, needed) && !request.prompt.none {
+                return crate::second_factor::step_up(idp, req, &app, request, u).await;
+            }
             latch_oidc::mfa::session_suffices(&s.amr, needed).then_some((s, u))
         }
         _ => None,

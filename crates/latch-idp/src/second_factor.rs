@@ -120,6 +120,24 @@ pub(crate) async fn after_first_factor(
         .finish())
 }
 
+/// Step-up: `user` is signed in in this browser, but not with the second factor `request`
+/// needs. A new interaction goes straight to the second step (or its set-up); its success
+/// replaces the session with one that has the factor in its `amr`. New interactions from one
+/// address are limited as at sign-in.
+pub(crate) async fn step_up(
+    idp: &IdpState,
+    req: &HttpRequest,
+    app: &Application,
+    request: latch_oidc::authorize::AuthRequest,
+    user: User,
+) -> Result<HttpResponse, IdpError> {
+    crate::ratelimit::count_interaction(idp, &crate::ratelimit::client_ip(idp, req), false).await?;
+    let lang = flow::lang_of(req, &request);
+    let i = Interaction::new(idp.core.token(32), idp.core.token(32), request, None);
+    let origin = crate::ratelimit::origin(idp, req);
+    after_first_factor(idp, req, app, user, i, &origin, lang).await
+}
+
 /// The interaction a second-step page belongs to, its step, and the user: one suspended, or
 /// whose password changed, since they proved it signs in again.
 async fn load(idp: &IdpState, req: &HttpRequest, id: &str) -> Result<(Interaction, Pending, User), IdpError> {

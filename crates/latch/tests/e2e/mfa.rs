@@ -238,7 +238,8 @@ async fn policies(server: &TestServer, app: &TestClient) {
     first.client();
     set_policy(server, "required").await;
     let again = browser.open(&sign_in_url(server, app, "")).await.page();
-    assert!(again.url.contains("/sign-in?"), "{}", again.url);
+    assert!(again.url.contains("/sign-in/factor"), "only the missing factor, set up first: {}", again.url);
+    assert!(words(&again).contains("This account needs a second step"), "{}", again.text());
 
     // Admins only: Carol is no admin and goes straight on; once she holds the admin role she
     // enrols at her next sign-in.
@@ -263,16 +264,50 @@ async fn step_up(server: &TestServer, app: &TestClient) {
     // prompt=none cannot step up: login_required, back at the app.
     let (_, params) = browser.open(&sign_in_url(server, app, &format!("{mfa}&prompt=none"))).await.client();
     assert_eq!(params["error"], "login_required", "{params:?}");
-    // Asked for a second factor, the password-only session signs in again, and Dan (who has
-    // none) sets one up.
-    let sign_in = browser.open(&sign_in_url(server, app, mfa)).await.page();
-    assert!(sign_in.url.contains("/sign-in?"), "{}", sign_in.url);
-    let enrol = browser.sign_in(&sign_in, "dan", PASSWORD).await.page();
+    // Asked for a second factor, the password-only session is asked for that alone (its
+    // password stands), and Dan, who has none, sets one up.
+    let enrol = browser.open(&sign_in_url(server, app, mfa)).await.page();
+    assert!(enrol.url.contains("/sign-in/factor"), "no password again: {}", enrol.url);
     let claims = id_token_of(server, app, enrol_at_sign_in(server, &browser, &enrol).await).await;
     assert_eq!(claims["acr"], "urn:latch:acr:mfa");
     // The session now has a second factor: the next such request answers at once.
     let (_, params) = browser.open(&sign_in_url(server, app, &format!("{mfa}&prompt=none"))).await.client();
     assert!(params.contains_key("code"), "{params:?}");
+    let dan = server.repos.find_user_by_login("dan").await.unwrap().unwrap();
+    assert_eq!(
+        server.repos.list_user_sessions(&dan.id).await.unwrap().len(),
+        1,
+        "the stepped-up session replaced the old"
+    );
+
+    // Erin signed in with her password before she had an authenticator app: asked for a second
+    // factor, she enters a code of it, and nothing else.
+    let erin = server.user("erin").await;
+    let (browser, first) = password_step(server, app, "erin", "").await;
+    first.client();
+    let secret = latch_oidc::mfa::new_totp_secret(server.core.random.as_ref());
+    let sealed = latch_oidc::mfa::seal_totp_secret(&server.core.mfa_key(), &erin.id, &secret).unwrap();
+    let factor = latch_domain::entities::MfaFactor {
+        id: latch_domain::ids::FactorId::from("f-erin"),
+        user_id: erin.id.clone(),
+        kind: latch_domain::entities::FactorKind::Totp,
+        name: "Phone".into(),
+        secret: sealed,
+        last_used_step: None,
+        created_at: server.core.clock.now(),
+        last_used_at: None,
+        credential_id: None,
+    };
+    server.repos.commit(vec![latch_domain::repo::Write::InsertFactor(factor)]).await.unwrap();
+    let code_page = browser.open(&sign_in_url(server, app, mfa)).await.page();
+    assert!(code_page.url.contains("/sign-in/factor"), "{}", code_page.url);
+    assert!(code_page.html.contains("autocomplete=\"one-time-code\""), "the code form, not a set-up");
+    let step = browser.submit(&code_page, &[("code", &code_now(server, &secret))], Some(("action", "verify"))).await;
+    let claims = id_token_of(server, app, step).await;
+    assert_eq!(
+        (claims["amr"].clone(), claims["acr"].clone()),
+        (json!(["pwd", "otp", "mfa"]), json!("urn:latch:acr:mfa"))
+    );
 }
 
 async fn refreshed_id_tokens_keep_the_amr(server: &TestServer, app: &TestClient, secret: &[u8]) {
