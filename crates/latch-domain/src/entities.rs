@@ -561,6 +561,9 @@ pub struct ClientRegistration {
     /// The grant types and the scope it was registered with (RFC 7591 §2).
     pub grant_types: Vec<String>,
     pub scope: String,
+    /// The `token_endpoint_auth_method` it registered with (empty: registered before Latch kept
+    /// it).
+    pub token_endpoint_auth_method: String,
 }
 
 /// How a self-registered client registered itself.

@@ -117,7 +117,10 @@ fn response(
     // What users see: the branding's display name (the client's own), else the app's name.
     put("client_name", json!(branding.and_then(|b| b.display_name.clone()).unwrap_or_else(|| app.name.clone())));
     put("redirect_uris", json!(app.redirect_uris));
-    let method = if app.app_type.is_confidential() { "client_secret_basic" } else { "none" };
+    let method = latch_oidc::registration::reported_auth_method(
+        &record.token_endpoint_auth_method,
+        app.app_type.is_confidential(),
+    );
     put("token_endpoint_auth_method", json!(method));
     put("grant_types", json!(record.grant_types));
     put("response_types", json!(["code"]));

@@ -83,6 +83,17 @@ pub struct Admitted {
     pub policy_uri: Option<String>,
 }
 
+/// The `token_endpoint_auth_method` a read of a registration reports (RFC 7592 §2.1: the
+/// metadata as registered): the one stored, or for a client registered before Latch kept it,
+/// what its kind implies.
+pub fn reported_auth_method(stored: &str, confidential: bool) -> &str {
+    match stored {
+        "" if confidential => "client_secret_basic",
+        "" => "none",
+        method => method,
+    }
+}
+
 const AUTHORIZATION_CODE: &str = "authorization_code";
 const REFRESH_TOKEN: &str = "refresh_token";
 
@@ -573,6 +584,7 @@ mod tests {
             grant_types: vec![],
             scope: String::new(),
             kind: RegistrationKind::Registration,
+            token_endpoint_auth_method: "none".into(),
         };
         // A client named by a metadata document has no token: nothing manages it here.
         let document =
@@ -640,6 +652,21 @@ mod tests {
             let m = meta(&json);
             let a = admit(&policy(), &ceiling(), &m).expect(&json);
             assert_eq!(check_update("c1", AppType::Native, &m, &a).map_err(|e| e.code), expected, "{json}");
+        }
+    }
+
+    #[test]
+    fn a_read_reports_the_auth_method_registered() {
+        #[rustfmt::skip]
+        let cases = [
+            ("client_secret_post",  true,  "client_secret_post"),
+            ("client_secret_basic", true,  "client_secret_basic"),
+            ("none",                false, "none"),
+            ("",                    true,  "client_secret_basic"),
+            ("",                    false, "none"),
+        ];
+        for (stored, confidential, want) in cases {
+            assert_eq!(reported_auth_method(stored, confidential), want, "{stored:?} {confidential}");
         }
     }
 

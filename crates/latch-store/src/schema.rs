@@ -215,6 +215,7 @@ diesel::table! {
         grant_types -> Text,
         scope -> Text,
         kind -> Text,
+        token_endpoint_auth_method -> Text,
     }
 }
 

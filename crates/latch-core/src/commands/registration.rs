@@ -345,6 +345,7 @@ fn described(admitted: &Admitted, meta: &ClientMetadata) -> ClientRegistration {
         contacts: meta.contacts.iter().flatten().take(10).filter_map(|c| bounded(&Some(c.clone()))).collect(),
         grant_types: admitted.grant_types.iter().map(|g| (*g).to_owned()).collect(),
         scope: admitted.scope.clone(),
+        token_endpoint_auth_method: admitted.token_endpoint_auth_method.to_owned(),
         ..ClientRegistration::default()
     }
 }

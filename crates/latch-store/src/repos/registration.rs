@@ -112,6 +112,7 @@ struct RegistrationRow {
     grant_types: String,
     scope: String,
     kind: String,
+    token_endpoint_auth_method: String,
 }
 
 impl From<&ClientRegistration> for RegistrationRow {
@@ -129,6 +130,7 @@ impl From<&ClientRegistration> for RegistrationRow {
             grant_types: r.grant_types.join(" "),
             scope: r.scope.clone(),
             kind: r.kind.as_str().to_owned(),
+            token_endpoint_auth_method: r.token_endpoint_auth_method.clone(),
         }
     }
 }
@@ -148,6 +150,7 @@ impl From<RegistrationRow> for ClientRegistration {
             contacts: serde_json::from_str(&r.contacts).unwrap_or_default(),
             grant_types: words(&r.grant_types),
             scope: r.scope,
+            token_endpoint_auth_method: r.token_endpoint_auth_method,
         }
     }
 }

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 on_both_backends!(
     a_client_registers_itself_within_the_ceiling_and_signs_a_user_in,
     initial_access_tokens_gate_registration_when_the_policy_requires_one,
+    a_read_reports_the_auth_method_the_client_registered_with,
 );
 
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
@@ -304,4 +305,40 @@ pub(crate) fn jwt_claims(jwt: &str) -> Value {
     use base64::Engine;
     let payload = jwt.split('.').nth(1).expect("a JWT");
     serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+/// RFC 7592 §2.1: a read answers the metadata as registered, `token_endpoint_auth_method`
+/// included (a web server that chose `client_secret_post` reads that back, and an update keeps
+/// what it sends).
+async fn a_read_reports_the_auth_method_the_client_registered_with(server: &TestServer) {
+    let admin = server.admin().await;
+    let policy = json!({"enabled": true, "appTypes": ["Traditional"], "registrationsPerHour": 20,
+        "permissions": {"userScopes": ["email"]}});
+    assert_eq!(admin.put("/registration-policy", policy).await.status, 200);
+    let body = json!({"client_name": "Poster", "redirect_uris": ["https://poster.example.com/cb"],
+        "token_endpoint_auth_method": "client_secret_post"});
+    let (status, reg) = register(server, body.clone()).await;
+    assert_eq!(status, 201, "{reg}");
+    assert_eq!(reg["token_endpoint_auth_method"], "client_secret_post");
+    let (id, rat) = (reg["client_id"].as_str().unwrap(), reg["registration_access_token"].as_str().unwrap());
+    let read: Value =
+        http().get(format!("{}/reg/{id}", server.issuer)).bearer_auth(rat).send().await.unwrap().json().await.unwrap();
+    assert_eq!(read["token_endpoint_auth_method"], "client_secret_post", "{read}");
+    let mut update = body;
+    update["client_id"] = json!(id);
+    update["token_endpoint_auth_method"] = json!("client_secret_basic");
+    let updated: Value = http()
+        .put(format!("{}/reg/{id}", server.issuer))
+        .bearer_auth(rat)
+        .json(&update)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(updated["token_endpoint_auth_method"], "client_secret_basic", "{updated}");
+    let read: Value =
+        http().get(format!("{}/reg/{id}", server.issuer)).bearer_auth(rat).send().await.unwrap().json().await.unwrap();
+    assert_eq!(read["token_endpoint_auth_method"], "client_secret_basic", "{read}");
 }

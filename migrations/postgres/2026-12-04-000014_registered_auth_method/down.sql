@@ -1,0 +1,1 @@
+ALTER TABLE client_registrations DROP COLUMN token_endpoint_auth_method;
