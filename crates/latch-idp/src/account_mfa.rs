@@ -1,8 +1,8 @@
 //! The account page's second factors: setting up an authenticator app (`/account/mfa/totp`:
 //! a new secret waits, sealed, in the ephemeral store for ten minutes, bound to this session,
-//! until the user enters one of its codes; then the factor and ten recovery codes are stored
-//! together and the codes are shown once), and, with the current password, removing a factor
-//! or replacing the recovery codes (`/account/mfa`).
+//! until the user enters one of its codes and the current password; then the factor, with ten
+//! recovery codes when it is the first, is stored and the codes are shown once), and, with the
+//! current password, removing a factor or replacing the recovery codes (`/account/mfa`).
 
 use crate::account_page::{current_password_ok, posted, render};
 use crate::errors::{self, IdpError, JsonUnavailable};
@@ -52,6 +52,9 @@ pub struct TotpForm {
     action: String,
     #[serde(default)]
     code: String,
+    /// The current password, asked with the first code.
+    #[serde(default)]
+    current: String,
 }
 
 pub async fn totp(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<TotpForm>) -> HttpResponse {
@@ -72,17 +75,25 @@ pub async fn totp(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<TotpF
                     return render(&idp, lang, &session, &user, StatusCode::CONFLICT, None, Some(w.enrol_expired))
                         .await;
                 };
+                // A session alone does not add a factor: whoever holds a stolen one cannot.
+                let origin = crate::ratelimit::origin(&idp, &req);
+                if !current_password_ok(&idp, &origin, &user, &f.current).await? {
+                    let status = StatusCode::UNAUTHORIZED;
+                    return enrol_page(&idp, lang, &user, &f.csrf, &sealed, status, Some(w.wrong_current_password));
+                }
                 let Some(step) = first_code(&idp, &user.id, &sealed, &f.code) else {
                     let status = StatusCode::UNPROCESSABLE_ENTITY;
                     return enrol_page(&idp, lang, &user, &f.csrf, &sealed, status, Some(w.mfa_wrong));
                 };
-                // Taken before it is stored: a second tab posting the same code enrols nothing.
-                idp.core.cache.delete(&key).await.page_unavailable()?;
+                // Taken before it is stored: of two tabs posting the same code, one enrols.
+                if idp.core.cache.take(&key).await.page_unavailable()?.is_none() {
+                    return render(&idp, lang, &session, &user, StatusCode::CONFLICT, None, Some(w.enrol_expired))
+                        .await;
+                }
                 // Recovery codes come with the first factor; a second keeps them.
                 let first = idp.core.repos.list_user_factors(&user.id).await.page_unavailable()?.is_empty();
                 let codes = first.then(|| mfa::new_recovery_codes(idp.core.random.as_ref()));
                 let hashes = codes.as_ref().map(|c| c.iter().map(|(_, h)| h.clone()).collect());
-                let origin = crate::ratelimit::origin(&idp, &req);
                 latch_core::commands::enrol_totp(&idp.core, &origin, &user.id, w.totp_name, sealed, step, hashes)
                     .await
                     .page_unavailable()?;

@@ -76,11 +76,11 @@ async fn run(idp: &IdpState, req: &HttpRequest, body: &[u8]) -> Result<HttpRespo
     // app's `acr_values`): the session stands for the first factor, so only the second is asked
     // for (and set up first by who has none). `prompt=none` cannot ask: login_required.
     let session = match session {
+        Some((s, u)) if fresh && !request.prompt.none => {
+            return crate::second_factor::proceed_or_step_up(idp, req, &app, request, s, u).await;
+        }
         Some((s, u)) if fresh => {
             let needed = crate::second_factor::needed(idp, &u.id, request.acr_values.as_deref()).await?;
-            if !latch_oidc::mfa::session_suffices(&s.amr, needed) && !request.prompt.none {
-                return crate::second_factor::step_up(idp, req, &app, request, u).await;
-            }
             latch_oidc::mfa::session_suffices(&s.amr, needed).then_some((s, u))
         }
         _ => None,

@@ -264,7 +264,10 @@ async fn submit(idp: &IdpState, req: &HttpRequest, form: &EntryForm) -> Result<H
         request.ui_locales = vec![Lang::of_request(req).code().to_owned()];
     }
     let mut res = match flow::current_session(idp, req).await? {
-        Some((session, user)) => flow::proceed(idp, &app, request, user, session, None).await?,
+        // The policy and the device's acr_values hold here as at the authorization endpoint.
+        Some((session, user)) => {
+            crate::second_factor::proceed_or_step_up(idp, req, &app, request, session, user).await?
+        }
         None => flow::start_sign_in(idp, req, &app, request).await?,
     };
     cookies::append(&mut res, &cookies::clear(idp, CSRF_COOKIE));

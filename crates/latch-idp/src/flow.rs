@@ -37,12 +37,16 @@ pub struct Interaction {
     /// The user at the second step of their sign-in (`second_factor.rs`).
     #[serde(default)]
     pub second_factor: Option<crate::second_factor::Pending>,
+    /// Step-up: the live session this interaction adds a second factor to. It must stay live
+    /// until then, and the session that replaces it keeps its `auth_time` and end.
+    #[serde(default)]
+    pub stepping_up: Option<SessionId>,
 }
 
 impl Interaction {
     /// A fresh interaction for `request`, at no step yet.
     pub fn new(id: String, csrf: String, request: AuthRequest, session_id: Option<SessionId>) -> Interaction {
-        Interaction { id, csrf, request, session_id, verifying: None, second_factor: None }
+        Interaction { id, csrf, request, session_id, verifying: None, second_factor: None, stepping_up: None }
     }
 }
 
@@ -55,6 +59,9 @@ pub struct Verifying {
     pub credential: String,
     /// The step was offered, not required, when it began: only then may it be skipped.
     pub skippable: bool,
+    /// The user signed in with a passkey alone: once verified, no second step follows.
+    #[serde(default)]
+    pub passwordless: bool,
 }
 
 pub(crate) fn interaction_key(id: &str) -> String {
@@ -462,8 +469,8 @@ async fn sign_in(idp: &IdpState, req: &HttpRequest, form: SignInForm) -> Result<
     ratelimit::forgive_ip(idp, SIGN_IN, &ip).await;
     metrics::sign_in(SignIn::Success);
     // Whoever this interaction was verifying before, it is this user now.
-    let interaction = Interaction { verifying: None, second_factor: None, ..interaction };
-    crate::verify_email::after_password(idp, req, &app, user, interaction, &origin, lang, false).await
+    let interaction = Interaction { verifying: None, second_factor: None, stepping_up: None, ..interaction };
+    crate::verify_email::after_password(idp, req, &app, user, interaction, &origin, lang, false, false).await
 }
 
 /// `user` has just proved who they are, as `amr` says (a password, then maybe a second factor;
@@ -481,14 +488,23 @@ pub(crate) async fn signed_in(
     amr: Vec<String>,
 ) -> Result<HttpResponse, IdpError> {
     let now = idp.core.clock.now();
+    // A step-up keeps the password's time and the session's end: a second factor neither makes
+    // the first fresher (`max_age`) nor the session longer.
+    let (auth_time, expires_at) = match &interaction.stepping_up {
+        Some(old) => match live_session(idp, old).await? {
+            Some((s, u)) if u.id == user.id => (s.auth_time, s.expires_at),
+            _ => return Err(IdpError::expired_interaction()),
+        },
+        None => (now, now.plus_secs(idp.core.settings.session_ttl)),
+    };
     let token = idp.core.token(32);
     let session = Session {
         id: SessionId(crypto::token_hash(&token)),
         user_id: user.id.clone(),
-        auth_time: now,
+        auth_time,
         created_at: now,
         last_active_at: now,
-        expires_at: now.plus_secs(idp.core.settings.session_ttl),
+        expires_at,
         amr,
         user_agent: origin.user_agent.as_deref().map(|ua| latch_domain::fields::printable(ua, 256)),
     };

@@ -78,7 +78,7 @@ fn form_of(
     id: &'static str,
     nonce: String,
 ) -> PasskeyForm {
-    PasskeyForm { action, hidden, ceremony, options: started.options.to_string(), label, id, nonce }
+    PasskeyForm { action, hidden, ceremony, options: started.options.to_string(), label, id, nonce, password: false }
 }
 
 /// The passkey form of interaction `i`'s second step, when the user has passkeys: a ceremony
@@ -197,10 +197,10 @@ pub async fn sign_in(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<Pa
         };
         crate::metrics::sign_in(crate::metrics::SignIn::Success);
         tracing::info!(user = %user.id, "signed in with a passkey");
-        let i = Interaction { verifying: None, second_factor: None, ..i };
+        let i = Interaction { verifying: None, second_factor: None, stepping_up: None, ..i };
         if !crate::verify_email::skippable(&idp, &user) {
-            // An address to verify first: the code, then the usual second step.
-            return crate::verify_email::after_password(&idp, &req, &app, user, i, &origin, lang, false).await;
+            // An address to verify first: the code, then on without a second step.
+            return crate::verify_email::after_password(&idp, &req, &app, user, i, &origin, lang, false, true).await;
         }
         let amr = passkey::PASSWORDLESS_AMR.map(str::to_owned).to_vec();
         flow::signed_in(&idp, &req, &app, user, i, &origin, lang, amr).await
@@ -234,6 +234,9 @@ pub struct AddForm {
     action: String,
     #[serde(default)]
     credential: String,
+    /// The current password, asked with the new passkey.
+    #[serde(default)]
+    current: String,
 }
 
 /// `/account/mfa/passkey`: `start` shows the page that creates one; `finish` stores what the
@@ -255,7 +258,9 @@ pub async fn add(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<AddFor
                 let hidden = vec![("csrf", f.csrf.clone()), ("action", "finish".to_owned())];
                 let action = idp.core.settings.own("/account/mfa/passkey");
                 let nonce = idp.core.token(16);
-                let form = form_of(action, hidden, "create", &started, w.passkey_create, "create-passkey", nonce);
+                let mut form = form_of(action, hidden, "create", &started, w.passkey_create, "create-passkey", nonce);
+                // A session alone does not add a factor: whoever holds a stolen one cannot.
+                form.password = true;
                 Ok(views::add_passkey(&idp, lang, StatusCode::OK, &form, None))
             }
             "finish" => {
@@ -263,6 +268,10 @@ pub async fn add(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<AddFor
                 let Some(state) = take(&idp, &owner).await? else {
                     return refused(StatusCode::CONFLICT, w.enrol_expired).await;
                 };
+                let origin = crate::ratelimit::origin(&idp, &req);
+                if !crate::account_page::current_password_ok(&idp, &origin, &user, &f.current).await? {
+                    return refused(StatusCode::UNAUTHORIZED, w.wrong_current_password).await;
+                }
                 let key = match rp.finish_registration(&state, &f.credential) {
                     Ok(key) => key,
                     Err(e) => {
@@ -274,7 +283,6 @@ pub async fn add(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<AddFor
                 let codes = first.then(|| latch_oidc::mfa::new_recovery_codes(idp.core.random.as_ref()));
                 let hashes = codes.as_ref().map(|c| c.iter().map(|(_, h)| h.clone()).collect());
                 let stored = passkey::to_stored(&key).map_err(unavailable)?;
-                let origin = crate::ratelimit::origin(&idp, &req);
                 let id = passkey::credential_id(&key);
                 match latch_core::commands::enrol_passkey(
                     &idp.core,

@@ -17,7 +17,7 @@ use crate::state::IdpState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latch_core::security_log::{self, Origin, SecurityEvent};
-use latch_domain::entities::{Application, FactorKind, MfaFactor, MfaPolicy, User};
+use latch_domain::entities::{Application, FactorKind, MfaFactor, MfaPolicy, Session, User};
 use latch_domain::ids::UserId;
 use latch_oidc::mfa::{self, Entry, SecondStep};
 use latch_oidc::session::{credential_of, may_continue};
@@ -120,6 +120,24 @@ pub(crate) async fn after_first_factor(
         .finish())
 }
 
+/// The answer to `request` for the live `session` of `user`: on at once when the session has
+/// the second factor the request needs (the policy, `acr_values`), else a step-up for it.
+pub(crate) async fn proceed_or_step_up(
+    idp: &IdpState,
+    req: &HttpRequest,
+    app: &Application,
+    request: latch_oidc::authorize::AuthRequest,
+    session: Session,
+    user: User,
+) -> Result<HttpResponse, IdpError> {
+    let needed = needed(idp, &user.id, request.acr_values.as_deref()).await?;
+    if mfa::session_suffices(&session.amr, needed) {
+        flow::proceed(idp, app, request, user, session, None).await
+    } else {
+        step_up(idp, req, app, request, &session, user).await
+    }
+}
+
 /// Step-up: `user` is signed in in this browser, but not with the second factor `request`
 /// needs. A new interaction goes straight to the second step (or its set-up); its success
 /// replaces the session with one that has the factor in its `amr`. New interactions from one
@@ -129,11 +147,13 @@ pub(crate) async fn step_up(
     req: &HttpRequest,
     app: &Application,
     request: latch_oidc::authorize::AuthRequest,
+    session: &Session,
     user: User,
 ) -> Result<HttpResponse, IdpError> {
     crate::ratelimit::count_interaction(idp, &crate::ratelimit::client_ip(idp, req), false).await?;
     let lang = flow::lang_of(req, &request);
-    let i = Interaction::new(idp.core.token(32), idp.core.token(32), request, None);
+    let mut i = Interaction::new(idp.core.token(32), idp.core.token(32), request, None);
+    i.stepping_up = Some(session.id.clone());
     let origin = crate::ratelimit::origin(idp, req);
     after_first_factor(idp, req, app, user, i, &origin, lang).await
 }
@@ -147,6 +167,12 @@ async fn load(idp: &IdpState, req: &HttpRequest, id: &str) -> Result<(Interactio
     };
     let user = idp.core.repos.get_user(&p.user).await.page_unavailable()?;
     let user = user.filter(|u| may_continue(Some(u), &p.credential)).ok_or_else(IdpError::expired_interaction)?;
+    // A step-up ends with the session it adds to (signed out everywhere, expired).
+    if let Some(old) = &i.stepping_up
+        && flow::live_session(idp, old).await?.is_none_or(|(_, u)| u.id != user.id)
+    {
+        return Err(IdpError::expired_interaction());
+    }
     Ok((i, p, user))
 }
 
@@ -214,6 +240,14 @@ pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<Ste
             let event = SecurityEvent::SecondFactorFailed { user: user.id.clone(), client: app.id.clone(), reason };
             security_log::record(&idp.core, &origin, event)
         };
+        // A factor set up meanwhile (elsewhere, by the account's owner) is proved, not replaced:
+        // this sign-in goes on as any other with a factor.
+        if p.enrolling.is_some() && !idp.core.repos.list_user_factors(&user.id).await.page_unavailable()?.is_empty() {
+            p.enrolling = None;
+            i.second_factor = Some(p.clone());
+            save(&idp, &i).await?;
+            return form(&idp, lang, &i, &p, &user, StatusCode::CONFLICT, None).await;
+        }
         match (f.action.as_str(), p.enrolling.clone(), p.enrolled) {
             ("continue", None, true) => {
                 i.second_factor = None;

@@ -161,7 +161,7 @@ async fn submit(idp: &IdpState, req: &HttpRequest, f: SignUpForm) -> Result<Http
     tracing::info!(user = %user.id, "signed up");
     let event = SecurityEvent::SignedUp { user: user.id.clone(), client: app.id.clone() };
     security_log::record(&idp.core, &origin, event).await;
-    crate::verify_email::after_password(idp, req, &app, user, i, &origin, lang, true).await
+    crate::verify_email::after_password(idp, req, &app, user, i, &origin, lang, true, false).await
 }
 
 /// The stored hash of a new password the policy accepted, computed on the hashing threads.

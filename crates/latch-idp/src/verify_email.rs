@@ -21,9 +21,9 @@ pub(crate) fn skippable(idp: &IdpState, user: &User) -> bool {
     !one_time::must_verify_email(required, user.primary_email.as_deref(), user.email_verified)
 }
 
-/// `user` has just proved their password, or (`signed_up`) made their account: signed in now,
-/// or first sent a code and shown the verification page when their address must be verified
-/// (or, just after sign-up, may be).
+/// `user` has just proved their password, or (`signed_up`) made their account, or
+/// (`passwordless`) used a passkey alone: signed in now, or first sent a code and shown the
+/// verification page when their address must be verified (or, just after sign-up, may be).
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn after_password(
     idp: &IdpState,
@@ -34,12 +34,13 @@ pub(crate) async fn after_password(
     origin: &Origin,
     lang: Lang,
     signed_up: bool,
+    passwordless: bool,
 ) -> Result<HttpResponse, IdpError> {
     let unverified = user.primary_email.is_some() && !user.email_verified;
     let offer = signed_up && unverified && email_codes::available(idp);
     let may_skip = skippable(idp, &user);
     if may_skip && !offer {
-        return crate::second_factor::after_first_factor(idp, req, app, user, i, origin, lang).await;
+        return go_on(idp, req, app, user, i, origin, lang, passwordless).await;
     }
     if !email_codes::available(idp) {
         tracing::warn!(user = %user.id, "sign-in refused: the address must be verified and no SMTP server is set");
@@ -53,12 +54,13 @@ pub(crate) async fn after_password(
         Err(e) => return Err(e),
     };
     if !sent && may_skip {
-        return crate::second_factor::after_first_factor(idp, req, app, user, i, origin, lang).await;
+        return go_on(idp, req, app, user, i, origin, lang, passwordless).await;
     }
     i.verifying = Some(Verifying {
         user: user.id.clone(),
         credential: latch_oidc::session::credential_of(&user),
         skippable: may_skip,
+        passwordless,
     });
     let cookie = flow::keep_interaction(idp, &i).await?;
     if !sent {
@@ -69,6 +71,26 @@ pub(crate) async fn after_password(
         return Ok(res);
     }
     Ok(flow::see_other(&idp.core.settings.own(&format!("/verify-email?interaction={}", i.id))).cookie(cookie).finish())
+}
+
+/// On from a verified (or, when allowed, unverified) address: the second step after a password,
+/// none after a passkey alone.
+#[allow(clippy::too_many_arguments)]
+async fn go_on(
+    idp: &IdpState,
+    req: &HttpRequest,
+    app: &Application,
+    user: User,
+    i: Interaction,
+    origin: &Origin,
+    lang: Lang,
+    passwordless: bool,
+) -> Result<HttpResponse, IdpError> {
+    if passwordless {
+        let amr = latch_oidc::passkey::PASSWORDLESS_AMR.map(str::to_owned).to_vec();
+        return flow::signed_in(idp, req, app, user, i, origin, lang, amr).await;
+    }
+    crate::second_factor::after_first_factor(idp, req, app, user, i, origin, lang).await
 }
 
 /// The interaction a verification page belongs to, the user it is verifying, and whether the
@@ -124,6 +146,7 @@ pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<Ste
         if !flow::ct_eq(&f.csrf, &i.csrf) {
             return Err(IdpError::expired_interaction());
         }
+        let passwordless = i.verifying.as_ref().is_some_and(|v| v.passwordless);
         let app = flow::app_of(&idp, &i.request.client_id).await?;
         let lang = flow::lang_of(&req, &i.request);
         let origin = crate::ratelimit::origin(&idp, &req);
@@ -141,7 +164,7 @@ pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<Ste
             }
             "skip" if may_skip => {
                 i.verifying = None;
-                crate::second_factor::after_first_factor(&idp, &req, &app, user, i, &origin, lang).await
+                go_on(&idp, &req, &app, user, i, &origin, lang, passwordless).await
             }
             "verify" => {
                 let email = user.primary_email.clone().unwrap_or_default();
@@ -155,7 +178,7 @@ pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<Ste
                 let user = latch_core::commands::verify_email(&idp.core, &origin, &user).await.page_unavailable()?;
                 tracing::info!(user = %user.id, "email verified");
                 i.verifying = None;
-                crate::second_factor::after_first_factor(&idp, &req, &app, user, i, &origin, lang).await
+                go_on(&idp, &req, &app, user, i, &origin, lang, passwordless).await
             }
             _ => Err(IdpError::page(StatusCode::BAD_REQUEST, Problem::PageExpired)),
         }

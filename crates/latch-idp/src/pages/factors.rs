@@ -30,6 +30,8 @@ pub struct PasskeyForm {
     pub id: &'static str,
     /// The nonce the page's CSP allows the script with.
     pub nonce: String,
+    /// The current password is asked with it (adding a factor on the account page).
+    pub password: bool,
 }
 
 #[derive(Template)]

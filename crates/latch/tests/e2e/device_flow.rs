@@ -21,6 +21,7 @@ on_both_backends!(
     an_approval_after_the_device_gave_up_connects_nothing,
     refusals_answer_the_rfc_8628_codes,
     wrong_and_reused_user_codes_are_refused_and_counted,
+    a_signed_in_browser_still_meets_the_mfa_policy,
 );
 
 const API: &str = "https://tv-api.example.com";
@@ -329,4 +330,21 @@ async fn wrong_and_reused_user_codes_are_refused_and_counted(server: &TestServer
         }
     }
     assert!(limited, "wrong codes are rate limited");
+}
+
+/// The operator's MFA policy holds for a device approved from a browser already signed in: a
+/// session from before `required` is asked for the second factor (set up first, as Ada has
+/// none), not waved through to consent.
+async fn a_signed_in_browser_still_meets_the_mfa_policy(server: &TestServer) {
+    let (_, browser, consent) = at_consent(server).await;
+    assert!(consent.url.contains("/consent"), "{}", consent.url);
+    let admin = server.admin().await;
+    let mut experience = admin.get("/sign-in-experience").await.body;
+    experience["mfa"] = json!("required");
+    assert_eq!(admin.put("/sign-in-experience", experience).await.status, 200);
+    let (_, codes) = device_auth(server, &[("client_id", "tv"), ("scope", "openid email")]).await;
+    let form = browser.open(codes["verification_uri_complete"].as_str().unwrap()).await.page();
+    let next = browser.submit(&form, &[], None).await.page();
+    assert!(next.url.contains("/sign-in/factor"), "the second factor first: {}", next.url);
+    assert!(next.text().contains("This account needs a second step"), "{}", next.text());
 }

@@ -122,11 +122,27 @@ async fn run(backends: Backends) {
     let secret = key_on(&enrol);
     assert_eq!(secret.len(), 20, "160 bits");
     let code = code_now(&server, &secret);
-    let refused =
-        post(&browser, &server, &token, "/account/mfa/totp", &[("action", "enrol"), ("code", wrong(&code))]).await;
+    let refused = post(
+        &browser,
+        &server,
+        &token,
+        "/account/mfa/totp",
+        &[("action", "enrol"), ("code", wrong(&code)), ("current", PASSWORD)],
+    )
+    .await;
     assert_eq!(refused.status, 422, "{}", refused.html);
     assert_eq!(key_on(&refused), secret, "the same key until it is confirmed");
-    let done = post(&browser, &server, &token, "/account/mfa/totp", &[("action", "enrol"), ("code", &code)]).await;
+    // A session alone does not add a factor: the current password comes with the first code.
+    let bare = post(&browser, &server, &token, "/account/mfa/totp", &[("action", "enrol"), ("code", &code)]).await;
+    assert_eq!(bare.status, 401, "{}", bare.html);
+    let done = post(
+        &browser,
+        &server,
+        &token,
+        "/account/mfa/totp",
+        &[("action", "enrol"), ("code", &code), ("current", PASSWORD)],
+    )
+    .await;
     assert_eq!(done.status, 200, "{}", done.html);
     let recovery = recovery_codes_on(&done);
     assert_eq!(recovery.len(), 10, "{}", done.html);
@@ -137,7 +153,14 @@ async fn run(backends: Backends) {
     let enrolled = audit(&server, "user.mfa.enrol").await;
     assert_eq!(enrolled[0]["actor"], format!("user:{}", ada.id), "{enrolled:?}");
     // The same confirmation again enrols nothing more: the pending secret is taken.
-    let again = post(&browser, &server, &token, "/account/mfa/totp", &[("action", "enrol"), ("code", &code)]).await;
+    let again = post(
+        &browser,
+        &server,
+        &token,
+        "/account/mfa/totp",
+        &[("action", "enrol"), ("code", &code), ("current", PASSWORD)],
+    )
+    .await;
     assert_eq!(again.status, 409, "{}", again.html);
     assert_eq!(server.repos.list_user_factors(&ada.id).await.unwrap().len(), 1);
 
@@ -302,12 +325,37 @@ async fn step_up(server: &TestServer, app: &TestClient) {
     let code_page = browser.open(&sign_in_url(server, app, mfa)).await.page();
     assert!(code_page.url.contains("/sign-in/factor"), "{}", code_page.url);
     assert!(code_page.html.contains("autocomplete=\"one-time-code\""), "the code form, not a set-up");
+    // A step-up ends with the session it adds to: signed out everywhere meanwhile, the code
+    // signs nobody in.
+    let ended = server.admin().await.delete(&format!("/users/{}/sessions", erin.id)).await;
+    assert_eq!(ended.status, 204, "{}", ended.body);
+    let fields = [("code", code_now(server, &secret))];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = browser.submit(&code_page, &fields, Some(("action", "verify"))).await.page();
+    assert_eq!(refused.status, 400, "{}", refused.html);
+    assert!(server.repos.list_user_sessions(&erin.id).await.unwrap().is_empty());
+    // Gus's step-up keeps his password's time: a second factor makes the first no fresher.
+    let gus = server.user("gus").await;
+    let (browser, first) = password_step(server, app, "gus", "").await;
+    first.client();
+    let signed_in_at = server.repos.list_user_sessions(&gus.id).await.unwrap()[0].auth_time;
+    let sealed = latch_oidc::mfa::seal_totp_secret(&server.core.mfa_key(), &gus.id, &secret).unwrap();
+    let factor = latch_domain::entities::MfaFactor {
+        id: latch_domain::ids::FactorId::from("f-gus"),
+        user_id: gus.id.clone(),
+        secret: sealed,
+        ..server.repos.list_user_factors(&erin.id).await.unwrap()[0].clone()
+    };
+    server.repos.commit(vec![latch_domain::repo::Write::InsertFactor(factor)]).await.unwrap();
+    server.clock.advance(60);
+    let code_page = browser.open(&sign_in_url(server, app, mfa)).await.page();
     let step = browser.submit(&code_page, &[("code", &code_now(server, &secret))], Some(("action", "verify"))).await;
     let claims = id_token_of(server, app, step).await;
     assert_eq!(
         (claims["amr"].clone(), claims["acr"].clone()),
         (json!(["pwd", "otp", "mfa"]), json!("urn:latch:acr:mfa"))
     );
+    assert_eq!(claims["auth_time"], signed_in_at.0, "a second factor does not make the password fresher");
 }
 
 async fn refreshed_id_tokens_keep_the_amr(server: &TestServer, app: &TestClient, secret: &[u8]) {

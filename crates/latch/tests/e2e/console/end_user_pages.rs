@@ -223,6 +223,7 @@ async fn end_user_pages_pass_a_wcag_audit_in_both_schemes_and_languages() {
     failures.extend(violations(&chrome, &axe).await.into_iter().map(|v| format!("enrol: {v}")));
     chrome.screenshot("end-user-enrol-totp").await;
     let secret = crate::mfa::base32(&key);
+    chrome.find("#current-password").await.send_keys(PASSWORD).await.unwrap();
     chrome.find("#code").await.send_keys(crate::mfa::code_now(&server, &secret)).await.unwrap();
     chrome.find("button[value=enrol]").await.click().await.unwrap();
     chrome.find("#recovery-codes").await;

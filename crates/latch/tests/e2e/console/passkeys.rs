@@ -102,6 +102,7 @@ async fn run(backends: Backends) {
     chrome.d().goto(&format!("{base}/account")).await.unwrap();
     chrome.find("#add-passkey").await.click().await.unwrap();
     chrome.find("#create-passkey").await;
+    chrome.find("#passkey-password").await.send_keys(PASSWORD).await.unwrap();
     chrome.screenshot("end-user-add-passkey").await;
     audit(&chrome, axe.as_deref(), "add a passkey", &mut failures).await;
     chrome.find("#create-passkey").await.click().await.unwrap();
