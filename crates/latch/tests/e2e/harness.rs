@@ -78,8 +78,12 @@ impl TestServer {
         config.cache.url = cache_url;
         // Each server its own Redis keys unless it is one node of several: rate-limit
         // counters must not leak between tests.
+        // A port is used again by later servers of the same run: the prefix also counts servers,
+        // or one could start with another's counters.
+        static SERVERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         config.cache.key_prefix =
-            prefix.unwrap_or_else(|| format!("latch_test:{}:{}:", std::process::id(), addr.port()));
+            prefix.unwrap_or_else(|| format!("latch_test:{}:{}:{n}:", std::process::id(), addr.port()));
         config.secret_key = Some("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".to_owned());
         config.admin_password = Some("correct horse battery staple".to_owned());
         // Cheap hashing keeps sign-in tests fast; the product default stays at OWASP strength.
