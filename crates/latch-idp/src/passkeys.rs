@@ -143,6 +143,21 @@ pub(crate) async fn enrolled_key(idp: &IdpState, i: &Interaction, response: &str
     Ok(rp.finish_registration(&state, response).ok())
 }
 
+/// Stores `key` as `user`'s passkey named `name` (with `recovery_hashes` when it is the first
+/// factor); a `Conflict` when another account holds the credential.
+pub(crate) async fn enrol(
+    idp: &IdpState,
+    origin: &latch_core::security_log::Origin,
+    user: &UserId,
+    name: &str,
+    key: &Passkey,
+    recovery_hashes: Option<Vec<String>>,
+) -> Result<latch_domain::repo::RepoResult<MfaFactor>, IdpError> {
+    let stored = passkey::to_stored(key).map_err(unavailable)?;
+    let id = passkey::credential_id(key);
+    Ok(latch_core::commands::enrol_passkey(&idp.core, origin, user, name, stored, id, recovery_hashes).await)
+}
+
 /// How a passkey names its user on an authenticator: the email address, else the username.
 fn label_of(user: &User) -> String {
     user.primary_email.clone().or(user.username.clone()).unwrap_or_else(|| user.id.to_string())
@@ -282,19 +297,7 @@ pub async fn add(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<AddFor
                 let first = idp.core.repos.list_user_factors(&user.id).await.page_unavailable()?.is_empty();
                 let codes = first.then(|| latch_oidc::mfa::new_recovery_codes(idp.core.random.as_ref()));
                 let hashes = codes.as_ref().map(|c| c.iter().map(|(_, h)| h.clone()).collect());
-                let stored = passkey::to_stored(&key).map_err(unavailable)?;
-                let id = passkey::credential_id(&key);
-                match latch_core::commands::enrol_passkey(
-                    &idp.core,
-                    &origin,
-                    &user.id,
-                    w.passkey_name,
-                    stored,
-                    id,
-                    hashes,
-                )
-                .await
-                {
+                match enrol(&idp, &origin, &user.id, w.passkey_name, &key, hashes).await? {
                     Ok(_) => {}
                     Err(RepoError::Conflict(_)) => return refused(StatusCode::CONFLICT, w.passkey_taken).await,
                     Err(e) => return Err(IdpError::Unavailable { detail: e.to_string(), json: false }),

@@ -268,19 +268,8 @@ pub async fn submit(idp: web::Data<IdpState>, req: HttpRequest, f: web::Form<Ste
                 };
                 let codes = mfa::new_recovery_codes(idp.core.random.as_ref());
                 let hashes = codes.iter().map(|(_, h)| h.clone()).collect();
-                let stored = latch_oidc::passkey::to_stored(&key)
-                    .map_err(|e| IdpError::Unavailable { detail: e.0, json: false })?;
-                let id = latch_oidc::passkey::credential_id(&key);
-                let enrolled = latch_core::commands::enrol_passkey(
-                    &idp.core,
-                    &origin,
-                    &user.id,
-                    w.passkey_name,
-                    stored,
-                    id,
-                    Some(hashes),
-                )
-                .await;
+                let enrolled =
+                    crate::passkeys::enrol(&idp, &origin, &user.id, w.passkey_name, &key, Some(hashes)).await?;
                 match enrolled {
                     Ok(_) => {}
                     Err(latch_domain::repo::RepoError::Conflict(_)) => {
